@@ -1,0 +1,93 @@
+"""Attachments: images, audio, PDFs and other files sent along with a prompt."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def detect_type(data: bytes) -> str | None:
+    """Guess a content type from the first bytes of a file."""
+    import puremagic  # imported here: only attachments need it
+
+    try:
+        mime = puremagic.from_string(data[:2048], mime=True)
+    except (puremagic.PureError, ValueError):
+        return None
+    if mime == "audio/mp3":  # plugins expect the registered name
+        return "audio/mpeg"
+    return mime or None
+
+
+@dataclass
+class Attachment:
+    """A file given by path, by URL or as bytes; ``type`` is detected when not given."""
+
+    type: str | None = None
+    path: str | None = None
+    url: str | None = None
+    content: bytes | None = None
+    _id: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.path is not None:
+            self.path = str(Path(self.path).resolve())
+
+    def id(self) -> str:
+        """A stable ID: the SHA-256 of the content, or of ``{"url": url}`` for URLs."""
+        if self._id is None:
+            if self.content is None and self.path is None and self.url:
+                self._id = hashlib.sha256(json.dumps({"url": self.url}).encode()).hexdigest()
+            else:
+                self._id = hashlib.sha256(self.content_bytes()).hexdigest()
+        return self._id
+
+    def resolve_type(self) -> str:
+        """The content type: as given, or detected from the content (or the URL's headers)."""
+        if self.type:
+            return self.type
+        if self.path:
+            with open(self.path, "rb") as fp:
+                detected = detect_type(fp.read(2048))
+        elif self.content is not None:
+            detected = detect_type(self.content)
+        elif self.url:
+            detected = self._url_content_type() or detect_type(self.content_bytes())
+        else:
+            detected = None
+        if not detected:
+            raise ValueError(f"Could not determine the type of attachment {self.describe()}")
+        self.type = detected
+        return detected
+
+    def content_bytes(self) -> bytes:
+        """The binary content, read from the file or fetched from the URL if needed."""
+        if self.content is not None:
+            return self.content
+        if self.path:
+            return Path(self.path).read_bytes()
+        if self.url:
+            import httpx2
+
+            response = httpx2.get(self.url, follow_redirects=True)
+            response.raise_for_status()
+            self.content = response.content
+            return self.content
+        raise ValueError("Attachment has no path, url or content")
+
+    def base64_content(self) -> str:
+        return base64.b64encode(self.content_bytes()).decode("ascii")
+
+    def describe(self) -> str:
+        return self.path or self.url or f"<{len(self.content or b'')} bytes>"
+
+    def _url_content_type(self) -> str | None:
+        import httpx2
+
+        assert self.url is not None
+        response = httpx2.head(self.url, follow_redirects=True)
+        content_type = response.headers.get("content-type", "")
+        return content_type.split(";")[0].strip() or None

@@ -1,0 +1,564 @@
+"""Models, responses and conversations: the heart of the Python API.
+
+Plugins subclass ``Model`` / ``KeyModel`` (sync) or ``AsyncModel`` / ``AsyncKeyModel`` and
+implement ``execute()``, a generator of text chunks. Calling ``model.prompt()`` returns a lazy
+``Response``: nothing runs until it is iterated or its text is asked for.
+"""
+
+from __future__ import annotations
+
+import datetime
+import inspect
+import time
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from ._ulid import ulid
+from .attachments import Attachment
+from .fragments import Fragment
+from .options import Options
+from .prompts import Prompt
+from .tools import CancelToolCall, Tool, ToolCall, Toolbox, ToolResult
+
+__all__ = [
+    "AsyncConversation",
+    "AsyncKeyModel",
+    "AsyncModel",
+    "AsyncResponse",
+    "Attachment",
+    "CancelToolCall",
+    "Conversation",
+    "Fragment",
+    "KeyModel",
+    "Model",
+    "Options",
+    "Prompt",
+    "Response",
+    "Tool",
+    "ToolCall",
+    "ToolResult",
+    "Toolbox",
+    "Usage",
+]
+
+
+@dataclass
+class Usage:
+    input: int | None = None
+    output: int | None = None
+    details: dict[str, Any] | None = None
+
+
+# ---------------------------------------------------------------- models
+
+
+class _BaseModel:
+    model_id: str
+    can_stream: bool = False
+    attachment_types: set[str] | frozenset[str] | tuple[str, ...] = frozenset()
+    supports_schema: bool = False
+    supports_tools: bool = False
+    key: str | None = None
+    needs_key: str | None = None
+    key_env_var: str | None = None
+
+    class Options(Options):
+        pass
+
+    def get_key(self, explicit_key: str | None = None) -> str | None:
+        """The key to call the model with: explicit, then ``model.key``, keys.json, env var."""
+        from .config import key_for_model
+
+        return key_for_model(self, explicit_key)
+
+    def _validate(self, prompt: Prompt) -> None:
+        if prompt.attachments:
+            if not self.attachment_types:
+                raise ValueError("This model does not support attachments")
+            for attachment in prompt.attachments:
+                attachment_type = attachment.resolve_type()
+                if attachment_type not in self.attachment_types:
+                    supported = ", ".join(sorted(self.attachment_types))
+                    raise ValueError(
+                        f"This model does not support attachments of type '{attachment_type}',"
+                        f" only {supported}"
+                    )
+        if prompt.schema and not self.supports_schema:
+            raise ValueError("This model does not support schemas")
+        if prompt.tools and not self.supports_tools:
+            raise ValueError("This model does not support tools")
+
+    def _make_prompt(self, prompt: str | None, **kwargs: Any) -> Prompt:
+        options = kwargs.pop("options")
+        built = Prompt(prompt, self, options=self.Options(**options), **kwargs)
+        self._validate(built)
+        return built
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__}: {self.model_id}"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} '{self.model_id}'>"
+
+
+class _SyncModel(_BaseModel):
+    def conversation(self, tools: list[Any] | None = None) -> Conversation:
+        return Conversation(model=self, tools=tools)
+
+    def prompt(
+        self,
+        prompt: str | None = None,
+        *,
+        fragments: list[str] | None = None,
+        attachments: list[Attachment] | None = None,
+        system: str | None = None,
+        system_fragments: list[str] | None = None,
+        stream: bool = True,
+        schema: Any = None,
+        tools: list[Any] | None = None,
+        tool_results: list[ToolResult] | None = None,
+        key: str | None = None,
+        **options: Any,
+    ) -> Response:
+        """A lazy response: it runs when iterated or when its text is asked for."""
+        built = self._make_prompt(
+            prompt,
+            fragments=fragments,
+            attachments=attachments,
+            system=system,
+            system_fragments=system_fragments,
+            schema=schema,
+            tools=tools,
+            tool_results=tool_results,
+            options=options,
+        )
+        return Response(built, self, stream, key=key)
+
+
+class Model(_SyncModel):
+    """A model that needs no API key."""
+
+    def execute(
+        self,
+        prompt: Prompt,
+        stream: bool,
+        response: Response,
+        conversation: Conversation | None = None,
+    ) -> Iterable[str]:
+        raise NotImplementedError(f"{type(self).__name__} must implement execute()")
+
+
+class KeyModel(_SyncModel):
+    """A model that is called with an API key (``needs_key`` names it)."""
+
+    def execute(
+        self,
+        prompt: Prompt,
+        stream: bool,
+        response: Response,
+        conversation: Conversation | None = None,
+        key: str | None = None,
+    ) -> Iterable[str]:
+        raise NotImplementedError(f"{type(self).__name__} must implement execute()")
+
+
+class _AsyncModel(_BaseModel):
+    def conversation(self, tools: list[Any] | None = None) -> AsyncConversation:
+        return AsyncConversation(model=self, tools=tools)
+
+    def prompt(
+        self,
+        prompt: str | None = None,
+        *,
+        fragments: list[str] | None = None,
+        attachments: list[Attachment] | None = None,
+        system: str | None = None,
+        system_fragments: list[str] | None = None,
+        stream: bool = True,
+        schema: Any = None,
+        tools: list[Any] | None = None,
+        tool_results: list[ToolResult] | None = None,
+        key: str | None = None,
+        **options: Any,
+    ) -> AsyncResponse:
+        built = self._make_prompt(
+            prompt,
+            fragments=fragments,
+            attachments=attachments,
+            system=system,
+            system_fragments=system_fragments,
+            schema=schema,
+            tools=tools,
+            tool_results=tool_results,
+            options=options,
+        )
+        return AsyncResponse(built, self, stream, key=key)
+
+
+class AsyncModel(_AsyncModel):
+    """An asyncio model: ``execute()`` is an async generator."""
+
+    async def execute(
+        self,
+        prompt: Prompt,
+        stream: bool,
+        response: AsyncResponse,
+        conversation: AsyncConversation | None = None,
+    ) -> AsyncGenerator[str, None]:
+        raise NotImplementedError(f"{type(self).__name__} must implement execute()")
+        yield ""  # pragma: no cover - makes this an async generator
+
+
+class AsyncKeyModel(_AsyncModel):
+    """An asyncio model called with an API key."""
+
+    async def execute(
+        self,
+        prompt: Prompt,
+        stream: bool,
+        response: AsyncResponse,
+        conversation: AsyncConversation | None = None,
+        key: str | None = None,
+    ) -> AsyncGenerator[str, None]:
+        raise NotImplementedError(f"{type(self).__name__} must implement execute()")
+        yield ""  # pragma: no cover - makes this an async generator
+
+
+@cache
+def _execute_parameters(model_class: type) -> frozenset[str]:
+    """Which optional arguments this class's ``execute()`` accepts.
+
+    Some published plugins define ``execute(self, prompt, stream, response)`` without
+    ``conversation``; we pass only what a plugin's method can take.
+    """
+    parameters = inspect.signature(model_class.execute).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        return frozenset({"conversation", "key"})
+    return frozenset(parameters) & {"conversation", "key"}
+
+
+def _execute_kwargs(response: _BaseResponse) -> dict[str, Any]:
+    accepted = _execute_parameters(type(response.model))
+    kwargs: dict[str, Any] = {}
+    if "conversation" in accepted:
+        kwargs["conversation"] = response.conversation
+    if isinstance(response.model, KeyModel | AsyncKeyModel) or "key" in accepted:
+        kwargs["key"] = response.model.get_key(response._key)
+    return kwargs
+
+
+# ---------------------------------------------------------------- responses
+
+
+class _BaseResponse:
+    prompt: Prompt
+    model: Any
+
+    def __init__(
+        self,
+        prompt: Prompt,
+        model: Any,
+        stream: bool,
+        conversation: Any = None,
+        key: str | None = None,
+    ) -> None:
+        self.id = ulid()
+        self.prompt = prompt
+        self.model = model
+        self.stream = stream
+        self.conversation = conversation
+        self._key = key
+        self._chunks: list[str] = []
+        self._done = False
+        self._tool_calls: list[ToolCall] = []
+        self._prompt_json: dict[str, Any] | None = None
+        self.response_json: dict[str, Any] | None = None
+        self.attachments: list[Attachment] = list(prompt.attachments)
+        self.input_tokens: int | None = None
+        self.output_tokens: int | None = None
+        self.token_details: dict[str, Any] | None = None
+        self.done_callbacks: list[Callable[..., Any]] = []
+        self._start: float | None = None
+        self._end: float | None = None
+        self._start_utcnow: datetime.datetime | None = None
+        self._log_conversation_id: str | None = None
+
+    # -- what execute() calls
+
+    def set_usage(
+        self,
+        *,
+        input: int | None = None,
+        output: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.input_tokens = input
+        self.output_tokens = output
+        self.token_details = details or None
+
+    def add_tool_call(self, tool_call: ToolCall) -> None:
+        self._tool_calls.append(tool_call)
+
+    @property
+    def prompt_json(self) -> dict[str, Any] | None:
+        return self._prompt_json if self._prompt_json is not None else self.prompt.prompt_json
+
+    @prompt_json.setter
+    def prompt_json(self, value: dict[str, Any] | None) -> None:
+        self._prompt_json = value
+
+    # -- the result
+
+    def _started(self) -> None:
+        self._start = time.monotonic()
+        self._start_utcnow = datetime.datetime.now(datetime.UTC)
+
+    def _finished(self) -> None:
+        self._end = time.monotonic()
+        self._done = True
+        if self.conversation is not None and self not in self.conversation.responses:
+            self.conversation.responses.append(self)
+
+    def text_or_raise(self) -> str:
+        if not self._done:
+            raise ValueError("Response not yet awaited")
+        return "".join(self._chunks)
+
+    def tool_calls_or_raise(self) -> list[ToolCall]:
+        if not self._done:
+            raise ValueError("Response not yet awaited")
+        return self._tool_calls
+
+    def duration_ms(self) -> int | None:
+        if self._start is None or self._end is None:
+            return None
+        return int((self._end - self._start) * 1000)
+
+    def datetime_utc(self) -> str | None:
+        return self._start_utcnow.isoformat() if self._start_utcnow else None
+
+    def conversation_id_for_log(self) -> str:
+        """The conversation this response is logged under; one is made up if it has none."""
+        if self.conversation is not None:
+            return self.conversation.id
+        if self._log_conversation_id is None:
+            self._log_conversation_id = ulid()
+        return self._log_conversation_id
+
+    def log_to_db(self, db: Any = None) -> None:
+        """Store this response in the log database (a path, URL, store or sqlite connection)."""
+        try:
+            import llm_storage
+        except ImportError as ex:  # pragma: no cover - depends on the installation
+            raise ImportError(
+                "Logging responses needs the llm-storage package: pip install llm-storage"
+            ) from ex
+        llm_storage.open_store(db).log_response(self)
+
+    def __repr__(self) -> str:
+        text = "".join(self._chunks) if self._done else "... not yet done ..."
+        return f"<{type(self).__name__} prompt={self.prompt.prompt!r} text={text!r}>"
+
+    @classmethod
+    def fake(
+        cls,
+        model: Any,
+        prompt: str,
+        *attachments: Attachment,
+        system: str | None = None,
+        response: str = "",
+    ) -> Any:
+        """A finished response with the given text, for tests."""
+        # Also accept the original positional form fake(model, prompt, system, response).
+        if attachments and isinstance(attachments[0], str | type(None)):
+            system = attachments[0]  # type: ignore[assignment]
+            if len(attachments) > 1:
+                response = attachments[1]  # type: ignore[assignment]
+            attachments = ()
+        built = Prompt(prompt, model, system=system, attachments=list(attachments))
+        fake_response = cls(built, model, stream=False)
+        fake_response._chunks = [response]
+        fake_response._done = True
+        return fake_response
+
+
+class Response(_BaseResponse):
+    """A response from a synchronous model. Iterate it to stream chunks as they arrive."""
+
+    conversation: Conversation | None
+
+    def __iter__(self) -> Iterator[str]:
+        if self._done:
+            yield from self._chunks
+            return
+        self._started()
+        chunks = self.model.execute(
+            self.prompt, stream=self.stream, response=self, **_execute_kwargs(self)
+        )
+        for chunk in chunks:
+            if chunk is None:
+                continue
+            self._chunks.append(chunk)
+            yield chunk
+        self._finished()
+        for callback in self.done_callbacks:
+            callback(self)
+        self.done_callbacks = []
+
+    def _force(self) -> None:
+        if not self._done:
+            for _ in self:
+                pass
+
+    def text(self) -> str:
+        self._force()
+        return "".join(self._chunks)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def json(self) -> dict[str, Any] | None:
+        self._force()
+        return self.response_json
+
+    def usage(self) -> Usage:
+        self._force()
+        return Usage(self.input_tokens, self.output_tokens, self.token_details)
+
+    def tool_calls(self) -> list[ToolCall]:
+        self._force()
+        return self._tool_calls
+
+    def on_done(self, callback: Callable[[Response], Any]) -> None:
+        """Call ``callback(response)`` once the response is complete (now, if it is)."""
+        if self._done:
+            callback(self)
+        else:
+            self.done_callbacks.append(callback)
+
+
+class AsyncResponse(_BaseResponse):
+    """A response from an async model: ``async for chunk in response`` or ``await``."""
+
+    conversation: AsyncConversation | None
+
+    async def _iterate(self) -> AsyncGenerator[str, None]:
+        if self._done:
+            for chunk in self._chunks:
+                yield chunk
+            return
+        self._started()
+        chunks = self.model.execute(
+            self.prompt, stream=self.stream, response=self, **_execute_kwargs(self)
+        )
+        async for chunk in chunks:
+            if chunk is None:
+                continue
+            self._chunks.append(chunk)
+            yield chunk
+        self._finished()
+        for callback in self.done_callbacks:
+            result = callback(self)
+            if inspect.isawaitable(result):
+                await result
+        self.done_callbacks = []
+
+    def __aiter__(self) -> AsyncGenerator[str, None]:
+        return self._iterate()
+
+    async def _force(self) -> AsyncResponse:
+        if not self._done:
+            async for _ in self:
+                pass
+        return self
+
+    def __await__(self) -> Any:
+        return self._force().__await__()
+
+    async def text(self) -> str:
+        await self._force()
+        return "".join(self._chunks)
+
+    async def json(self) -> dict[str, Any] | None:
+        await self._force()
+        return self.response_json
+
+    async def usage(self) -> Usage:
+        await self._force()
+        return Usage(self.input_tokens, self.output_tokens, self.token_details)
+
+    async def tool_calls(self) -> list[ToolCall]:
+        await self._force()
+        return self._tool_calls
+
+    async def on_done(self, callback: Callable[[AsyncResponse], Any]) -> None:
+        if self._done:
+            result = callback(self)
+            if inspect.isawaitable(result):
+                await result
+        else:
+            self.done_callbacks.append(callback)
+
+    def to_sync_response(self) -> Response:
+        """A finished sync ``Response`` with this response's content (for logging)."""
+        if not self._done:
+            raise ValueError("Response not yet awaited")
+        sync = Response(self.prompt, self.model, self.stream, key=self._key)
+        for name in (
+            "id",
+            "_chunks",
+            "_done",
+            "_tool_calls",
+            "_prompt_json",
+            "response_json",
+            "attachments",
+            "input_tokens",
+            "output_tokens",
+            "token_details",
+            "_start",
+            "_end",
+            "_start_utcnow",
+        ):
+            setattr(sync, name, getattr(self, name))
+        sync.conversation = self.conversation  # type: ignore[assignment]
+        sync._log_conversation_id = self.conversation_id_for_log()
+        return sync
+
+    def log_to_db(self, db: Any = None) -> None:
+        self.to_sync_response().log_to_db(db)
+
+
+# ---------------------------------------------------------------- conversations
+
+
+@dataclass
+class _BaseConversation:
+    model: Any
+    id: str = field(default_factory=ulid)
+    name: str | None = None
+    responses: list[Any] = field(default_factory=list)
+    tools: list[Any] | None = None
+
+
+@dataclass
+class Conversation(_BaseConversation):
+    """A sequence of prompts to one model; each sees the responses before it."""
+
+    def prompt(self, prompt: str | None = None, **kwargs: Any) -> Response:
+        if self.tools and "tools" not in kwargs:
+            kwargs["tools"] = self.tools
+        response = self.model.prompt(prompt, **kwargs)
+        response.conversation = self
+        return response
+
+
+@dataclass
+class AsyncConversation(_BaseConversation):
+    def prompt(self, prompt: str | None = None, **kwargs: Any) -> AsyncResponse:
+        if self.tools and "tools" not in kwargs:
+            kwargs["tools"] = self.tools
+        response = self.model.prompt(prompt, **kwargs)
+        response.conversation = self
+        return response

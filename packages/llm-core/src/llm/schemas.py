@@ -1,0 +1,62 @@
+"""JSON schemas for structured output, including the compact schema DSL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+_DSL_TYPES = {"int": "integer", "float": "number", "bool": "boolean", "str": "string"}
+
+
+def schema_dsl(schema_dsl: str, multi: bool = False) -> dict[str, Any]:
+    """Build a JSON schema from ``"name, age int, bio: a short bio"``.
+
+    Fields are separated by commas, or by newlines when there is more than one line. Each is
+    ``name [type][: description]`` with type one of int, float, bool, str (the default).
+    """
+    text = schema_dsl.strip()
+    parts = text.splitlines() if "\n" in text else text.split(",")
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for raw in parts:
+        part = raw.strip()
+        if not part:
+            continue
+        description = None
+        if ":" in part:
+            part, description = (piece.strip() for piece in part.split(":", 1))
+        words = part.split()
+        name = words[0]
+        type_name = words[1] if len(words) > 1 else "str"
+        if type_name not in _DSL_TYPES:
+            raise ValueError(f"Unknown type '{type_name}' for field '{name}' in schema")
+        prop: dict[str, Any] = {"type": _DSL_TYPES[type_name]}
+        if description:
+            prop["description"] = description
+        properties[name] = prop
+        required.append(name)
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "required": required}
+    if multi:
+        return {
+            "type": "object",
+            "properties": {"items": {"type": "array", "items": schema}},
+            "required": ["items"],
+        }
+    return schema
+
+
+def resolve_schema(schema: Any) -> dict[str, Any] | None:
+    """A JSON schema dict from a dict or a pydantic model class."""
+    if schema is None or isinstance(schema, dict):
+        return schema
+    model_json_schema = getattr(schema, "model_json_schema", None)
+    if callable(model_json_schema):
+        return model_json_schema()
+    raise TypeError("schema must be a dict or a pydantic BaseModel subclass")
+
+
+def make_schema_id(schema: dict[str, Any]) -> str:
+    """The ID a schema is stored under, the same as the original tool computes."""
+    as_json = json.dumps(schema, separators=(",", ":"))
+    return hashlib.blake2b(as_json.encode(), digest_size=16).hexdigest()

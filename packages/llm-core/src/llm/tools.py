@@ -1,0 +1,160 @@
+"""The tool types that models and plugins exchange.
+
+A ``Tool`` describes a function the model may call; a ``ToolCall`` is the model asking for one;
+a ``ToolResult`` carries the output back. Running chains of calls lives in llm-tools and the CLI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .attachments import Attachment
+
+
+class CancelToolCall(Exception):
+    """Raised (e.g. by an approval callback) to stop a tool call from running."""
+
+
+def _schema_for_function(function: Callable[..., Any]) -> dict[str, Any]:
+    """A JSON schema for a function's parameters, built from its signature and annotations."""
+    from pydantic import create_model
+
+    fields: dict[str, Any] = {}
+    for name, parameter in inspect.signature(function).parameters.items():
+        if name == "self" or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        annotation = parameter.annotation
+        if annotation is inspect.Parameter.empty:
+            annotation = str
+        default = ... if parameter.default is inspect.Parameter.empty else parameter.default
+        fields[name] = (annotation, default)
+    schema = create_model(f"{function.__name__}_arguments", **fields).model_json_schema()
+    schema.pop("title", None)
+    for value in schema.get("properties", {}).values():
+        value.pop("title", None)
+    return schema
+
+
+@dataclass
+class Tool:
+    name: str
+    description: str | None = None
+    input_schema: dict[str, Any] = field(default_factory=dict)
+    implementation: Callable[..., Any] | None = None
+    plugin: str | None = None  # the plugin that registered it, if any
+
+    def __post_init__(self) -> None:
+        if not self.input_schema:
+            self.input_schema = {"type": "object", "properties": {}}
+
+    def hash(self) -> str:
+        """Identifies this tool's definition: the same definition always has the same hash."""
+        definition = {
+            "name": self.name,
+            "description": self.description,
+            "input_schema": self.input_schema,
+            "plugin": self.plugin,
+        }
+        return hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()
+
+    @classmethod
+    def function(cls, function: Callable[..., Any], name: str | None = None) -> Tool:
+        """A tool for a Python function: its docstring describes it, its signature its input."""
+        return cls(
+            name=name or function.__name__,
+            description=inspect.getdoc(function) or None,
+            input_schema=_schema_for_function(function),
+            implementation=function,
+        )
+
+
+@dataclass
+class ToolCall:
+    name: str
+    arguments: dict[str, Any]
+    tool_call_id: str | None = None
+
+
+@dataclass
+class ToolResult:
+    name: str
+    output: str
+    attachments: list[Attachment] = field(default_factory=list)
+    tool_call_id: str | None = None
+    instance: Toolbox | None = None
+    exception: Exception | None = None
+
+
+class Toolbox:
+    """A class whose public methods are tools, sharing configuration and state.
+
+    Tools are named ``ClassName_method``. Arguments given to ``__init__`` are remembered in
+    ``_config`` so a logged tool result can say how its toolbox was configured.
+    """
+
+    name: str | None = None
+    instructions: str | None = None
+    plugin: str | None = None
+    _config: dict[str, Any]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" not in cls.__dict__:
+            return
+        original_init = cls.__init__
+
+        def __init__(self: Toolbox, *args: Any, **init_kwargs: Any) -> None:
+            bound = inspect.signature(original_init).bind(self, *args, **init_kwargs)
+            bound.apply_defaults()
+            self._config = {k: v for k, v in bound.arguments.items() if k != "self"}
+            original_init(self, *args, **init_kwargs)
+
+        cls.__init__ = __init__  # type: ignore[method-assign]
+
+    def __init__(self) -> None:
+        self._config = {}
+
+    @classmethod
+    def toolbox_name(cls) -> str:
+        return cls.name or cls.__name__
+
+    @classmethod
+    def method_names(cls) -> list[str]:
+        return [
+            name
+            for name, member in inspect.getmembers(cls, inspect.isfunction)
+            if not name.startswith("_") and name not in {"tools", "toolbox_name", "method_names"}
+        ]
+
+    def tools(self) -> list[Tool]:
+        """One Tool per public method, bound to this instance."""
+        result = []
+        for method_name in self.method_names():
+            method = getattr(self, method_name)
+            tool = Tool.function(method, name=f"{self.toolbox_name()}_{method_name}")
+            tool.plugin = self.plugin
+            result.append(tool)
+        return result
+
+
+def as_tools(items: list[Any] | None) -> list[Tool]:
+    """Normalise what callers pass as ``tools=``: functions, Tool objects or Toolbox instances."""
+    tools: list[Tool] = []
+    for item in items or []:
+        if isinstance(item, Tool):
+            tools.append(item)
+        elif isinstance(item, Toolbox):
+            tools.extend(item.tools())
+        elif isinstance(item, type) and issubclass(item, Toolbox):
+            tools.extend(item().tools())
+        elif callable(item):
+            tools.append(Tool.function(item))
+        else:
+            raise TypeError(f"Not a tool: {item!r}")
+    return tools

@@ -1,0 +1,62 @@
+"""Small helpers that plugins of the original import from ``llm.utils``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ._ulid import ulid as monotonic_ulid
+from .schemas import make_schema_id, schema_dsl
+
+__all__ = [
+    "extract_fenced_code_block",
+    "make_schema_id",
+    "monotonic_ulid",
+    "remove_dict_none_values",
+    "schema_dsl",
+    "simplify_usage_dict",
+    "truncate_string",
+]
+
+_FENCE = re.compile(
+    r"""(?m)^(?P<fence>`{3,})(?P<lang>[^\n`]*)\n(?P<code>.*?)^(?P=fence)[ \t]*$""", re.DOTALL
+)
+
+
+def extract_fenced_code_block(text: str, last: bool = False) -> str | None:
+    """The content of the first (or last) fenced code block in ``text``, if there is one."""
+    matches = list(_FENCE.finditer(text))
+    if not matches:
+        return None
+    return matches[-1 if last else 0].group("code")
+
+
+def remove_dict_none_values(value: Any) -> Any:
+    """A copy of nested dicts/lists without ``None`` values (and without emptied dicts)."""
+    if isinstance(value, dict):
+        cleaned = {k: remove_dict_none_values(v) for k, v in value.items() if v is not None}
+        return {k: v for k, v in cleaned.items() if v != {}}
+    if isinstance(value, list):
+        return [remove_dict_none_values(v) for v in value]
+    return value
+
+
+def simplify_usage_dict(details: dict[str, Any]) -> dict[str, Any]:
+    """Drop zero and empty values from token details before they are stored or shown."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            kept = {k: clean(v) for k, v in value.items()}
+            return {k: v for k, v in kept.items() if v not in (0, None, {}, [])}
+        return value
+
+    return clean(remove_dict_none_values(details))
+
+
+def truncate_string(text: str, max_length: int = 100, normalize_whitespace: bool = False) -> str:
+    """``text`` cut to ``max_length`` characters with an ellipsis."""
+    if normalize_whitespace:
+        text = " ".join(text.split())
+    if len(text) <= max_length:
+        return text
+    return text[: max(max_length - 3, 0)] + "..."
