@@ -1,1 +1,1 @@
-"""Placeholder."""
+"""llm-cli: the ``llm`` command-line tool."""

@@ -1,0 +1,73 @@
+"""Click parameter types for ``-a`` and ``--at`` attachments."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+import llm
+
+
+#: Set in the click context when an attachment consumed standard input.
+STDIN_TAKEN = "llm.stdin_taken"
+
+
+def _is_url(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
+
+
+def _read_stdin_bytes() -> bytes:
+    return sys.stdin.buffer.read()
+
+
+class AttachmentType(click.ParamType):
+    """A path, a URL, or ``-`` for standard input; the content type is detected."""
+
+    name = "attachment"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> llm.Attachment:
+        if isinstance(value, llm.Attachment):
+            return value
+        if value == "-":
+            if ctx is not None:
+                ctx.meta[STDIN_TAKEN] = True
+            attachment = llm.Attachment(content=_read_stdin_bytes())
+        elif _is_url(value):
+            attachment = llm.Attachment(url=value)
+        else:
+            path = Path(value)
+            if not path.exists():
+                self.fail(f"File {value} does not exist", param, ctx)
+            if not path.is_file():
+                self.fail(f"{value} is not a file", param, ctx)
+            try:
+                with path.open("rb"):
+                    pass
+            except OSError as ex:
+                self.fail(f"Cannot read {value}: {ex.strerror}", param, ctx)
+            attachment = llm.Attachment(path=str(path))
+        if not _is_url(value):
+            try:
+                attachment.resolve_type()
+            except ValueError:
+                self.fail(
+                    f"Could not determine the type of {value} - use --at {value} TYPE",
+                    param,
+                    ctx,
+                )
+        return attachment
+
+
+def attachment_with_type(value: str, mimetype: str) -> llm.Attachment:
+    """An attachment for ``--at VALUE TYPE``: the type is taken as given."""
+    if value == "-":
+        return llm.Attachment(content=_read_stdin_bytes(), type=mimetype)
+    if _is_url(value):
+        return llm.Attachment(url=value, type=mimetype)
+    path = Path(value)
+    if not path.is_file():
+        raise click.BadParameter(f"File {value} does not exist", param_hint="'--at'")
+    return llm.Attachment(path=str(path), type=mimetype)

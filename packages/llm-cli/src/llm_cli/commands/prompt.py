@@ -1,0 +1,178 @@
+"""``llm prompt``: run a prompt, stream the answer, log it."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import click
+
+import llm
+from llm.utils import extract_fenced_code_block
+
+from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type
+from ..errors import friendly_errors
+from ..models_lookup import find_model_id, load_model, validate_options
+from ..store import logging_enabled
+
+
+def read_prompt(prompt: str | None, stdin_taken: bool) -> str | None:
+    """Join piped standard input and the argument, as ``stdin + " " + argument``."""
+    if stdin_taken:
+        return prompt
+    stdin = sys.stdin
+    if stdin.isatty():
+        if prompt is None:
+            return stdin.read()  # no argument: read what the user types until EOF
+        return prompt
+    piped = stdin.read()
+    if piped:
+        return f"{piped} {prompt}" if prompt else piped
+    return prompt
+
+
+def format_usage(usage: llm.Usage) -> str:
+    parts = [f"{usage.input or 0} input", f"{usage.output or 0} output"]
+    text = ", ".join(parts)
+    if usage.details:
+        import json
+
+        text += ", " + json.dumps(usage.details)
+    return text
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+@click.command(name="prompt")
+@click.argument("prompt", required=False)
+@click.option("-s", "--system", help="System prompt to use")
+@click.option("model_id", "-m", "--model", help="Model to use", envvar=None)
+@click.option("-d", "--database", help="Path to log database (or a database URL)")
+@click.option("queries", "-q", "--query", multiple=True, help="Use first model matching these strings")
+@click.option(
+    "attachments",
+    "-a",
+    "--attachment",
+    type=AttachmentType(),
+    multiple=True,
+    help="Attachment path or URL or -",
+)
+@click.option(
+    "attachment_types",
+    "--at",
+    "--attachment-type",
+    type=(str, str),
+    multiple=True,
+    help="Attachment with explicit mimetype, --at image.jpg image/jpeg",
+)
+@click.option(
+    "options", "-o", "--option", type=(str, str), multiple=True, help="key/value options for the model"
+)
+@click.option("--no-stream", is_flag=True, help="Do not stream output")
+@click.option("no_log", "-n", "--no-log", is_flag=True, help="Don't log to database")
+@click.option("--log", is_flag=True, help="Log prompt and response to the database")
+@click.option("--key", help="API key to use")
+@click.option("use_async", "--async", is_flag=True, help="Run prompt asynchronously")
+@click.option("-u", "--usage", is_flag=True, help="Show token usage")
+@click.option("-x", "--extract", is_flag=True, help="Extract first fenced code block")
+@click.option("extract_last", "--xl", "--extract-last", is_flag=True, help="Extract last fenced code block")
+def prompt(
+    prompt: str | None,
+    system: str | None,
+    model_id: str | None,
+    database: str | None,
+    queries: tuple[str, ...],
+    attachments: tuple[llm.Attachment, ...],
+    attachment_types: tuple[tuple[str, str], ...],
+    options: tuple[tuple[str, str], ...],
+    no_stream: bool,
+    no_log: bool,
+    log: bool,
+    key: str | None,
+    use_async: bool,
+    usage: bool,
+    extract: bool,
+    extract_last: bool,
+) -> None:
+    """Execute a prompt
+
+    \b
+    Examples:
+        llm 'Capital of France?'
+        llm 'Capital of France?' -m echo
+        llm 'Capital of France?' -s 'answer in Spanish'
+        cat notes.txt | llm 'summarise'
+        llm 'describe this' -a image.png
+
+    The -x/--extract option returns just the content of the first ``` fenced code
+    block, if one is present. If none are present it returns the full response.
+    """
+    if no_log and log:
+        raise click.UsageError("--log and --no-log are mutually exclusive")
+    ctx = click.get_current_context()
+    stdin_taken = ctx.meta.get(STDIN_TAKEN, False) or any(v == "-" for v, _ in attachment_types)
+    all_attachments = [*attachments] + [attachment_with_type(v, t) for v, t in attachment_types]
+
+    model = load_model(find_model_id(model_id, queries), use_async=use_async)
+    validated = validate_options(model, options)
+    should_log = (logging_enabled() or log) and not no_log
+    store = None
+    if should_log:
+        from ..store import open_store
+
+        store = open_store(database)  # fail on a bad database before calling the model
+
+    prompt_text = read_prompt(prompt, stdin_taken)
+    if prompt_text is None and not all_attachments:
+        raise click.UsageError("No prompt given")
+
+    with friendly_errors():
+        response = model.prompt(
+            prompt_text,
+            system=system,
+            attachments=all_attachments,
+            stream=not no_stream,
+            key=key,
+            **validated,
+        )
+        extracting = extract or extract_last
+        streaming = not no_stream and not extracting
+        if use_async:
+            asyncio.run(_consume_async(response, echo=streaming))
+        else:
+            _consume(response, echo=streaming)
+        text = response.text_or_raise()
+        if extracting:
+            _write((extract_fenced_code_block(text, last=extract_last) or text) + "\n")
+        elif not streaming:
+            _write(text + "\n")
+
+    if store is not None:
+        import llm_storage
+
+        try:
+            store.log_response(response)
+        except llm_storage.StoreError as ex:
+            raise click.ClickException(str(ex)) from ex
+    if usage:
+        found = llm.Usage(response.input_tokens, response.output_tokens, response.token_details)
+        click.echo(click.style(f"Token usage: {format_usage(found)}", fg="yellow", bold=True), err=True)
+
+
+def _consume(response: llm.Response, echo: bool) -> None:
+    """Run the response to the end, writing chunks as they arrive when ``echo``."""
+    for chunk in response:
+        if echo:
+            _write(chunk)
+    if echo:
+        _write("\n")
+
+
+async def _consume_async(response: llm.AsyncResponse, echo: bool) -> None:
+    async for chunk in response:
+        if echo:
+            _write(chunk)
+    if echo:
+        _write("\n")

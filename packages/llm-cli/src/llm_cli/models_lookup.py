@@ -1,0 +1,41 @@
+"""Choosing the model a command runs: ``-m``, ``-q``, ``LLM_MODEL`` or the default."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+import llm
+
+
+def find_model_id(model_id: str | None, queries: tuple[str, ...] = ()) -> str:
+    """The model ID or alias to use; ``-q`` picks the first model matching every query."""
+    if model_id:
+        return model_id
+    if queries:
+        for entry in llm.get_models_with_aliases():
+            if all(entry.matches(query) for query in queries):
+                return (entry.model or entry.async_model).model_id
+        raise click.ClickException(f"No model found matching queries {', '.join(queries)}")
+    return os.environ.get("LLM_MODEL") or llm.get_default_model()
+
+
+def load_model(model_id: str, *, use_async: bool = False) -> Any:
+    try:
+        return llm.get_async_model(model_id) if use_async else llm.get_model(model_id)
+    except llm.UnknownModelError as ex:
+        raise click.ClickException(str(ex)) from ex
+
+
+def validate_options(model: Any, options: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """Check ``-o name value`` pairs against the model's Options; the validated values."""
+    import pydantic
+
+    from .errors import describe_validation_error
+
+    try:
+        return model.Options(**dict(options)).set_values()
+    except pydantic.ValidationError as ex:
+        raise click.ClickException(describe_validation_error(ex, model.model_id)) from ex

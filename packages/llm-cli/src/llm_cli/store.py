@@ -1,0 +1,39 @@
+"""Where the CLI logs responses: the log store, and the ``logs on/off`` switch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+import llm
+
+
+def logs_off_path() -> Path:
+    return llm.user_dir() / "logs-off"
+
+
+def logging_enabled() -> bool:
+    return not logs_off_path().exists()
+
+
+def open_store(database: str | None) -> Any:
+    """The log store for ``-d/--database`` (a path or URL), or the configured default."""
+    import llm_storage
+
+    try:
+        return llm_storage.open_store(database)
+    except llm_storage.StoreError as ex:
+        raise click.ClickException(str(ex)) from ex
+
+
+def log_response(response: Any, database: str | None) -> None:
+    """Store a finished response; a storage failure is a clear error, never a traceback."""
+    import llm_storage
+
+    store = open_store(database)
+    try:
+        store.log_response(response)
+    except llm_storage.StoreError as ex:
+        raise click.ClickException(str(ex)) from ex

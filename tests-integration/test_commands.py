@@ -1,0 +1,44 @@
+"""The small commands of the first slice: --version, models, plugins, logs path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def test_version(run_llm) -> None:
+    result = run_llm("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == "llm, version 1.0.0"
+
+
+def test_models_lists_plugin_models_and_default(run_llm) -> None:
+    result = run_llm("models")
+    lines = result.stdout.splitlines()
+    assert "Echo: echo" in lines
+    assert "Markov: markov" in lines
+    assert lines[-1] == "Default: gpt-4o-mini"
+
+
+def test_models_default_can_be_changed(run_llm) -> None:
+    assert run_llm("models", "default", "echo").returncode == 0
+    assert run_llm("models", "default").stdout.strip() == "echo"
+    assert json.loads(run_llm("hi", "-n").stdout)["prompt"] == "hi"
+    bad = run_llm("models", "default", "nope")
+    assert bad.returncode != 0 and "Unknown model: nope" in bad.stderr
+
+
+def test_plugins_lists_installed_plugins(run_llm) -> None:
+    result = run_llm("plugins")
+    plugins = {p["name"]: p for p in json.loads(result.stdout)}
+    assert plugins["llm-echo"]["hooks"] == ["register_models"]
+    assert "llm-markov" in plugins
+    none = run_llm("plugins", env={"LLM_LOAD_PLUGINS": ""})
+    assert json.loads(none.stdout) == []
+    only_markov = run_llm("models", env={"LLM_LOAD_PLUGINS": "llm-markov"})
+    assert "Markov: markov" in only_markov.stdout
+    assert "Echo: echo" not in only_markov.stdout
+
+
+def test_logs_path(run_llm, user_dir: Path) -> None:
+    assert run_llm("logs", "path").stdout.strip() == str(user_dir / "logs.db")
