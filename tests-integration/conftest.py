@@ -30,6 +30,8 @@ def run_llm(user_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
         *args: str, input: str | None = None, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("LLM_")}
+        # Let the child cache bytecode, or every run recompiles every import from source.
+        full_env.pop("PYTHONDONTWRITEBYTECODE", None)
         full_env["LLM_USER_PATH"] = str(user_dir)
         full_env.update(env or {})
         return subprocess.run(

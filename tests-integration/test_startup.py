@@ -21,7 +21,9 @@ print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})), file=sys.stder
 """
 
 
-@pytest.mark.parametrize("args", [["--help"], ["--version"], ["prompt", "--help"], ["logs", "path"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["--version"], ["prompt", "--help"], ["logs", "path"]]
+)
 def test_cheap_commands_import_nothing_heavy(args, tmp_path) -> None:
     result = subprocess.run(
         [sys.executable, "-c", PROBE.replace("ARGS", repr(args))],

@@ -51,7 +51,14 @@ def test_one_wheel_per_distribution_with_pinned_siblings(wheels: list[Path]) -> 
     names = {wheel.name.split("-")[0] for wheel in wheels}
     assert names == DISTRIBUTIONS
     meta = _metadata(next(w for w in wheels if w.name.startswith("llm-1")))
-    for sibling in ("llm-core", "llm-storage", "llm-embeddings", "llm-tools", "llm-openai", "llm-cli"):
+    for sibling in (
+        "llm-core",
+        "llm-storage",
+        "llm-embeddings",
+        "llm-tools",
+        "llm-openai",
+        "llm-cli",
+    ):
         assert f"Requires-Dist: {sibling}==1.0.0" in meta
     meta_wheel = next(w for w in wheels if w.name.startswith("llm-1"))
     with zipfile.ZipFile(meta_wheel) as archive:

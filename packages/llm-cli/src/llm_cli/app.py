@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import click
-
 from llm import __version__
 from llm.plugins import load_plugins, pm
 
-from .commands import logs, models, plugins, prompt
+from .commands import aliases, chat, install, keys, logs, models, plugins, prompt
 from .default_group import DefaultGroup
 
 
@@ -38,6 +37,11 @@ cli.add_command(prompt.prompt)
 cli.add_command(logs.logs)
 cli.add_command(models.models)
 cli.add_command(plugins.plugins_list)
+cli.add_command(chat.chat)
+cli.add_command(keys.keys)
+cli.add_command(aliases.aliases)
+cli.add_command(install.install)
+cli.add_command(install.uninstall)
 
 load_plugins()
 pm.hook.register_commands(cli=cli)

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import click
-
 import llm
 
 

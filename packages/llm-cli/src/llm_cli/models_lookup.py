@@ -6,7 +6,6 @@ import os
 from typing import Any
 
 import click
-
 import llm
 
 
@@ -29,13 +28,15 @@ def load_model(model_id: str, *, use_async: bool = False) -> Any:
         raise click.ClickException(str(ex)) from ex
 
 
-def validate_options(model: Any, options: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    """Check ``-o name value`` pairs against the model's Options; the validated values."""
+def validate_options(
+    model: Any, options: tuple[tuple[str, str], ...], defaults: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Check ``-o name value`` pairs (over any ``defaults``) against the model's Options."""
     import pydantic
 
     from .errors import describe_validation_error
 
     try:
-        return model.Options(**dict(options)).set_values()
+        return model.Options(**{**(defaults or {}), **dict(options)}).set_values()
     except pydantic.ValidationError as ex:
         raise click.ClickException(describe_validation_error(ex, model.model_id)) from ex

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-
 import llm
 
 
@@ -28,11 +27,10 @@ def open_store(database: str | None) -> Any:
         raise click.ClickException(str(ex)) from ex
 
 
-def log_response(response: Any, database: str | None) -> None:
+def log_response(store: Any, response: Any) -> None:
     """Store a finished response; a storage failure is a clear error, never a traceback."""
     import llm_storage
 
-    store = open_store(database)
     try:
         store.log_response(response)
     except llm_storage.StoreError as ex:

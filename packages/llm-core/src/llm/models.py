@@ -20,7 +20,7 @@ from .attachments import Attachment
 from .fragments import Fragment
 from .options import Options
 from .prompts import Prompt
-from .tools import CancelToolCall, Tool, ToolCall, Toolbox, ToolResult
+from .tools import CancelToolCall, Tool, Toolbox, ToolCall, ToolResult
 
 __all__ = [
     "AsyncConversation",
@@ -321,6 +321,14 @@ class _BaseResponse:
         if self.conversation is not None and self not in self.conversation.responses:
             self.conversation.responses.append(self)
 
+    def finish_early(self) -> None:
+        """Treat a response that stopped mid-stream (Ctrl-C, a dropped connection) as done,
+        keeping what arrived, so it can still be shown and logged."""
+        if self._start is None:
+            self._started()
+        if not self._done:
+            self._finished()
+
     def text_or_raise(self) -> str:
         if not self._done:
             raise ValueError("Response not yet awaited")
@@ -430,6 +438,16 @@ class Response(_BaseResponse):
     def tool_calls(self) -> list[ToolCall]:
         self._force()
         return self._tool_calls
+
+    def duration_ms(self) -> int | None:
+        """How long the model took; runs the prompt first if needed, like the original."""
+        self._force()
+        return super().duration_ms()
+
+    def datetime_utc(self) -> str | None:
+        """When the prompt started running (ISO 8601, UTC); runs it first if needed."""
+        self._force()
+        return super().datetime_utc()
 
     def on_done(self, callback: Callable[[Response], Any]) -> None:
         """Call ``callback(response)`` once the response is complete (now, if it is)."""

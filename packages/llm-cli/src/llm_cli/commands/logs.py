@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-
 import llm
 
 from .. import logs_format
@@ -40,7 +39,7 @@ def logs_status(database: str | None) -> None:
     """Show current status of database logging"""
     click.echo(f"Logging is {'ON' if logging_enabled() else 'OFF'} for all prompts")
     status = open_store(database).status()
-    click.echo(f"Found log database at {status['location']}")
+    click.echo(f"Found log database at {status['path'] or status['url']}")
     click.echo(f"Backend:                        {status['backend']}")
     click.echo(f"Number of conversations logged: {status['conversations']}")
     click.echo(f"Number of responses logged:     {status['responses']}")
@@ -73,7 +72,13 @@ def logs_backup(path: str, database: str | None) -> None:
 
 
 @logs.command(name="list")
-@click.option("-n", "--count", type=int, default=None, help="Number of entries to show - defaults to 3, use 0 for all")
+@click.option(
+    "-n",
+    "--count",
+    type=int,
+    default=None,
+    help="Number of entries to show - defaults to 3, use 0 for all",
+)
 @click.option("-d", "--database", help="Path to log database (or a database URL)")
 @click.option("model_id", "-m", "--model", help="Filter by model or model alias")
 @click.option("-q", "--query", help="Search for logs matching this string")
@@ -82,9 +87,15 @@ def logs_backup(path: str, database: str | None) -> None:
 @click.option("-u", "--usage", is_flag=True, help="Include token usage")
 @click.option("-r", "--response", is_flag=True, help="Just output the last response")
 @click.option("-x", "--extract", is_flag=True, help="Extract first fenced code block")
-@click.option("extract_last", "--xl", "--extract-last", is_flag=True, help="Extract last fenced code block")
-@click.option("current", "-c", "--current", is_flag=True, help="Show logs from the current conversation")
-@click.option("conversation_id", "--cid", "--conversation", help="Show logs for this conversation ID")
+@click.option(
+    "extract_last", "--xl", "--extract-last", is_flag=True, help="Extract last fenced code block"
+)
+@click.option(
+    "current", "-c", "--current", is_flag=True, help="Show logs from the current conversation"
+)
+@click.option(
+    "conversation_id", "--cid", "--conversation", help="Show logs for this conversation ID"
+)
 @click.option("--id-gt", help="Return responses with ID > this")
 @click.option("--id-gte", help="Return responses with ID >= this")
 @click.option("as_json", "--json", is_flag=True, help="Output logs as JSON")

@@ -6,10 +6,11 @@ import textwrap
 from typing import Any
 
 import click
-
 import llm
 
+from .. import model_options
 from ..default_group import DefaultGroup
+from ..models_lookup import load_model, validate_options
 
 
 @click.group(cls=DefaultGroup, default="list")
@@ -39,7 +40,11 @@ def describe_model(entry: llm.ModelWithAliases, use_async: bool, show_options: b
         for name, info in fields.items():
             lines.append(f"    {name}: {_type_name(info.annotation)}")
             if info.description:
-                lines.extend(textwrap.wrap(info.description, 72, initial_indent="      ", subsequent_indent="      "))
+                lines.extend(
+                    textwrap.wrap(
+                        info.description, 72, initial_indent="      ", subsequent_indent="      "
+                    )
+                )
     if model.attachment_types:
         lines.append("  Attachment types:")
         lines.append("    " + ", ".join(sorted(model.attachment_types)))
@@ -65,11 +70,15 @@ def describe_model(entry: llm.ModelWithAliases, use_async: bool, show_options: b
 
 
 @models.command(name="list")
-@click.option("show_options", "--options", is_flag=True, help="Show options for each model, if available")
+@click.option(
+    "show_options", "--options", is_flag=True, help="Show options for each model, if available"
+)
 @click.option("use_async", "--async", is_flag=True, help="List async models")
 @click.option("--schemas", is_flag=True, help="List models that support schemas")
 @click.option("--tools", is_flag=True, help="List models that support tools")
-@click.option("queries", "-q", "--query", multiple=True, help="Search for models matching these strings")
+@click.option(
+    "queries", "-q", "--query", multiple=True, help="Search for models matching these strings"
+)
 @click.option("model_ids", "-m", "--model", multiple=True, help="Specific model IDs")
 def models_list(
     show_options: bool,
@@ -86,7 +95,11 @@ def models_list(
             continue
         if queries and not all(entry.matches(q) for q in queries):
             continue
-        if model_ids and model.model_id not in model_ids and not set(model_ids) & set(entry.aliases):
+        if (
+            model_ids
+            and model.model_id not in model_ids
+            and not set(model_ids) & set(entry.aliases)
+        ):
             continue
         if schemas and not model.supports_schema:
             continue
@@ -109,3 +122,90 @@ def models_default(model: str | None) -> None:
     except llm.UnknownModelError as ex:
         raise click.ClickException(str(ex)) from ex
     llm.set_default_model(found.model_id)
+
+
+@models.group(name="options", cls=DefaultGroup, default="list")
+def models_options() -> None:
+    """Manage default options for models"""
+
+
+@models_options.command(name="list")
+def options_list() -> None:
+    """List default options for all models
+
+    Example usage:
+
+    \b
+        llm models options list
+    """
+    stored = model_options.load()
+    if not stored:
+        click.echo("No default options set")
+        return
+    for model_id, values in stored.items():
+        click.echo(f"{model_id}:")
+        for name, value in values.items():
+            click.echo(f"  {name}: {value}")
+
+
+@models_options.command(name="show")
+@click.argument("model")
+def options_show(model: str) -> None:
+    """List default options set for a specific model
+
+    Example usage:
+
+    \b
+        llm models options show gpt-4o
+    """
+    model_id = load_model(model).model_id
+    values = model_options.defaults_for(model_id)
+    if not values:
+        click.echo(f"No default options set for model '{model_id}'")
+        return
+    for name, value in values.items():
+        click.echo(f"{name}: {value}")
+
+
+@models_options.command(name="set")
+@click.argument("model")
+@click.argument("key")
+@click.argument("value")
+def options_set(model: str, key: str, value: str) -> None:
+    """Set a default option for a model
+
+    Example usage:
+
+    \b
+        llm models options set gpt-4o temperature 0.5
+    """
+    found = load_model(model)
+    validated = validate_options(found, ((key, value),))
+    stored = model_options.load()
+    stored.setdefault(found.model_id, {})[key] = validated.get(key, value)
+    model_options.save(stored)
+    click.echo(f"Set default option {key}={validated.get(key, value)} for model {found.model_id}")
+
+
+@models_options.command(name="clear")
+@click.argument("model")
+@click.argument("key", required=False)
+def options_clear(model: str, key: str | None) -> None:
+    """Clear default option(s) for a model
+
+    Example usage:
+
+    \b
+        llm models options clear gpt-4o
+        # Or for a single option
+        llm models options clear gpt-4o temperature
+    """
+    model_id = load_model(model).model_id
+    stored = model_options.load()
+    if key is None:
+        stored.pop(model_id, None)
+    else:
+        if key not in stored.get(model_id, {}):
+            raise click.ClickException(f"No default option '{key}' set for model '{model_id}'")
+        del stored[model_id][key]
+    model_options.save(stored)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import click
 
+import click
 import llm
 from llm.utils import extract_fenced_code_block
 
+from .. import model_options
 from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type
+from ..conversations import load_conversation
 from ..errors import friendly_errors
 from ..models_lookup import find_model_id, load_model, validate_options
-from ..store import logging_enabled
+from ..store import log_response, logging_enabled, open_store
 
 
 def read_prompt(prompt: str | None, stdin_taken: bool) -> str | None:
@@ -50,7 +52,9 @@ def _write(text: str) -> None:
 @click.option("-s", "--system", help="System prompt to use")
 @click.option("model_id", "-m", "--model", help="Model to use", envvar=None)
 @click.option("-d", "--database", help="Path to log database (or a database URL)")
-@click.option("queries", "-q", "--query", multiple=True, help="Use first model matching these strings")
+@click.option(
+    "queries", "-q", "--query", multiple=True, help="Use first model matching these strings"
+)
 @click.option(
     "attachments",
     "-a",
@@ -68,16 +72,32 @@ def _write(text: str) -> None:
     help="Attachment with explicit mimetype, --at image.jpg image/jpeg",
 )
 @click.option(
-    "options", "-o", "--option", type=(str, str), multiple=True, help="key/value options for the model"
+    "options",
+    "-o",
+    "--option",
+    type=(str, str),
+    multiple=True,
+    help="key/value options for the model",
 )
 @click.option("--no-stream", is_flag=True, help="Do not stream output")
 @click.option("no_log", "-n", "--no-log", is_flag=True, help="Don't log to database")
 @click.option("--log", is_flag=True, help="Log prompt and response to the database")
+@click.option(
+    "_continue", "-c", "--continue", is_flag=True, help="Continue the most recent conversation."
+)
+@click.option(
+    "conversation_id",
+    "--cid",
+    "--conversation",
+    help="Continue the conversation with the given ID.",
+)
 @click.option("--key", help="API key to use")
 @click.option("use_async", "--async", is_flag=True, help="Run prompt asynchronously")
 @click.option("-u", "--usage", is_flag=True, help="Show token usage")
 @click.option("-x", "--extract", is_flag=True, help="Extract first fenced code block")
-@click.option("extract_last", "--xl", "--extract-last", is_flag=True, help="Extract last fenced code block")
+@click.option(
+    "extract_last", "--xl", "--extract-last", is_flag=True, help="Extract last fenced code block"
+)
 def prompt(
     prompt: str | None,
     system: str | None,
@@ -90,6 +110,8 @@ def prompt(
     no_stream: bool,
     no_log: bool,
     log: bool,
+    _continue: bool,
+    conversation_id: str | None,
     key: str | None,
     use_async: bool,
     usage: bool,
@@ -115,21 +137,26 @@ def prompt(
     stdin_taken = ctx.meta.get(STDIN_TAKEN, False) or any(v == "-" for v, _ in attachment_types)
     all_attachments = [*attachments] + [attachment_with_type(v, t) for v, t in attachment_types]
 
-    model = load_model(find_model_id(model_id, queries), use_async=use_async)
-    validated = validate_options(model, options)
     should_log = (logging_enabled() or log) and not no_log
     store = None
-    if should_log:
-        from ..store import open_store
-
-        store = open_store(database)  # fail on a bad database before calling the model
+    if should_log or _continue or conversation_id:
+        # Opened before the model runs: a bad database fails without spending a request.
+        store = open_store(database)
+    conversation = None
+    if _continue or conversation_id:
+        conversation, model = load_conversation(
+            store, conversation_id, model_id, use_async=use_async
+        )
+    else:
+        model = load_model(find_model_id(model_id, queries), use_async=use_async)
+    validated = validate_options(model, options, model_options.defaults_for(model.model_id))
 
     prompt_text = read_prompt(prompt, stdin_taken)
     if prompt_text is None and not all_attachments:
         raise click.UsageError("No prompt given")
 
     with friendly_errors():
-        response = model.prompt(
+        response = (conversation or model).prompt(
             prompt_text,
             system=system,
             attachments=all_attachments,
@@ -139,26 +166,32 @@ def prompt(
         )
         extracting = extract or extract_last
         streaming = not no_stream and not extracting
-        if use_async:
-            asyncio.run(_consume_async(response, echo=streaming))
-        else:
-            _consume(response, echo=streaming)
+        try:
+            if use_async:
+                asyncio.run(_consume_async(response, echo=streaming))
+            else:
+                _consume(response, echo=streaming)
+        except KeyboardInterrupt:
+            # Stop cleanly: keep and log what arrived, then exit as interrupted.
+            response.finish_early()
+            _write("\n")
+            if should_log:
+                log_response(store, response)
+            click.echo("Interrupted: the partial response was kept", err=True)
+            sys.exit(130)
         text = response.text_or_raise()
         if extracting:
             _write((extract_fenced_code_block(text, last=extract_last) or text) + "\n")
         elif not streaming:
             _write(text + "\n")
 
-    if store is not None:
-        import llm_storage
-
-        try:
-            store.log_response(response)
-        except llm_storage.StoreError as ex:
-            raise click.ClickException(str(ex)) from ex
+    if should_log:
+        log_response(store, response)
     if usage:
         found = llm.Usage(response.input_tokens, response.output_tokens, response.token_details)
-        click.echo(click.style(f"Token usage: {format_usage(found)}", fg="yellow", bold=True), err=True)
+        click.echo(
+            click.style(f"Token usage: {format_usage(found)}", fg="yellow", bold=True), err=True
+        )
 
 
 def _consume(response: llm.Response, echo: bool) -> None:

@@ -1,0 +1,156 @@
+"""``llm chat``: an interactive session with a model, every turn logged as it completes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+import llm
+
+from .. import model_options
+from ..conversations import load_conversation
+from ..errors import friendly_errors
+from ..models_lookup import find_model_id, load_model, validate_options
+from ..store import log_response, logging_enabled, open_store
+
+EXIT_WORDS = {"exit", "quit"}
+
+
+def _enable_line_editing() -> None:
+    """Arrow keys, editing and in-session history for input(), where readline exists."""
+    try:
+        import readline  # noqa: F401  (importing it is what turns line editing on)
+    except ImportError:  # Windows without pyreadline
+        pass
+
+
+def _read_multi(end_marker: str) -> str | None:
+    lines: list[str] = []
+    while True:
+        try:
+            line = input("")
+        except EOFError:
+            return None
+        if line.strip() == end_marker:
+            return "\n".join(lines)
+        lines.append(line)
+
+
+def _resolve_fragment(store: Any, reference: str) -> llm.Fragment:
+    """A fragment by alias or hash from the log store, or the content of a file."""
+    from pathlib import Path
+
+    if store is not None:
+        found = store.get_fragment(reference)
+        if found is not None:
+            return llm.Fragment(found["content"], found.get("source") or "")
+    path = Path(reference)
+    if path.is_file():
+        return llm.Fragment(path.read_text(), str(path.resolve()))
+    raise click.ClickException(f"Fragment '{reference}' not found")
+
+
+@click.command(name="chat")
+@click.option("-s", "--system", help="System prompt to use")
+@click.option("model_id", "-m", "--model", help="Model to use")
+@click.option(
+    "_continue", "-c", "--continue", is_flag=True, help="Continue the most recent conversation."
+)
+@click.option(
+    "conversation_id",
+    "--cid",
+    "--conversation",
+    help="Continue the conversation with the given ID.",
+)
+@click.option(
+    "options",
+    "-o",
+    "--option",
+    type=(str, str),
+    multiple=True,
+    help="key/value options for the model",
+)
+@click.option("-d", "--database", help="Path to log database (or a database URL)")
+@click.option("--no-stream", is_flag=True, help="Do not stream output")
+@click.option("--key", help="API key to use")
+def chat(
+    system: str | None,
+    model_id: str | None,
+    _continue: bool,
+    conversation_id: str | None,
+    options: tuple[tuple[str, str], ...],
+    database: str | None,
+    no_stream: bool,
+    key: str | None,
+) -> None:
+    """Hold an ongoing chat with a model."""
+    should_log = logging_enabled()
+    store = open_store(database) if (should_log or _continue or conversation_id) else None
+    if _continue or conversation_id:
+        conversation, model = load_conversation(store, conversation_id, model_id)
+    else:
+        model = load_model(find_model_id(model_id))
+        conversation = model.conversation()
+    validated = validate_options(model, options, model_options.defaults_for(model.model_id))
+
+    _enable_line_editing()
+    click.echo(f"Chatting with {model.model_id}")
+    click.echo("Type 'exit' or 'quit' to exit")
+    click.echo("Type '!multi' to enter multiple lines, then '!end' to finish")
+    click.echo("Type '!edit' to open your default editor and modify the prompt")
+    click.echo(
+        "Type '!fragment <my_fragment> [<another_fragment> ...]' to insert one or more fragments"
+    )
+    first = True
+    while True:
+        try:
+            line = input("> ")
+        except (EOFError, KeyboardInterrupt):
+            click.echo("")
+            return
+        fragments: list[llm.Fragment] = []
+        stripped = line.strip()
+        if stripped.startswith("!multi"):
+            marker = stripped[len("!multi") :].strip()
+            text = _read_multi(f"!end {marker}".strip())
+            if text is None:
+                return
+            line = text
+        elif stripped == "!edit":
+            edited = click.edit()
+            if not edited:
+                continue
+            line = edited.strip()
+        elif stripped.startswith("!fragment"):
+            references = stripped.split()[1:]
+            try:
+                fragments = [_resolve_fragment(store, r) for r in references]
+            except click.ClickException as ex:
+                click.echo(f"Error: {ex.message}", err=True)
+                continue
+            line = ""
+        elif stripped in EXIT_WORDS:
+            return
+        if not line.strip() and not fragments:
+            continue
+        with friendly_errors():
+            response = conversation.prompt(
+                line,
+                fragments=fragments,
+                system=system if first else None,
+                stream=not no_stream,
+                key=key,
+                **validated,
+            )
+            try:
+                for chunk in response:
+                    sys.stdout.write(chunk)
+                    sys.stdout.flush()
+            except KeyboardInterrupt:
+                response.finish_early()
+                click.echo("\nInterrupted")
+            click.echo("")
+        if should_log:
+            log_response(store, response)
+        first = False
