@@ -15,6 +15,12 @@ LLM = shutil.which("llm", path=str(Path(sys.executable).parent)) or shutil.which
 
 
 @pytest.fixture
+def llm_executable() -> str:
+    assert LLM, "the llm executable is not installed in this environment"
+    return LLM
+
+
+@pytest.fixture
 def user_dir(tmp_path: Path) -> Path:
     path = tmp_path / "user"
     path.mkdir()

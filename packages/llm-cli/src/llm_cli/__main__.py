@@ -1,4 +1,4 @@
-"""Entry point of the ``llm`` console script."""
+"""Entry point of the ``llm`` console script: every failure is one line on stderr."""
 
 from __future__ import annotations
 
@@ -7,16 +7,31 @@ import sys
 
 
 def main() -> None:
+    import click
+
     from .app import cli
 
     try:
-        cli.main(prog_name="llm")
+        exit_code = cli.main(prog_name="llm", standalone_mode=False)
+    except click.exceptions.Exit as ex:
+        sys.exit(ex.exit_code)
+    except click.exceptions.Abort:
+        print("Aborted!", file=sys.stderr)
+        sys.exit(1)
+    except click.ClickException as ex:
+        # Usage errors included: one line, without click's usage preamble.
+        print(f"Error: {ex.format_message()}", file=sys.stderr)
+        sys.exit(ex.exit_code)
+    except BrokenPipeError:
+        # `llm logs | head`: the reader went away; that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
     except Exception as ex:  # the last line of defence: one clear line, no traceback
         if os.environ.get("LLM_TRACEBACK"):
             raise
-        message = str(ex) or type(ex).__name__
-        print(f"Error: {message}", file=sys.stderr)
+        print(f"Error: {str(ex) or type(ex).__name__}", file=sys.stderr)
         sys.exit(1)
+    sys.exit(exit_code if isinstance(exit_code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -8,18 +8,24 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Names puremagic reports that differ from what model plugins check for.
+_MIME_TYPE_FIXES = {"audio/mp3": "audio/mpeg", "audio/wave": "audio/wav"}
+
 
 def detect_type(data: bytes) -> str | None:
     """Guess a content type from the first bytes of a file."""
     import puremagic  # imported here: only attachments need it
 
+    head = data[:2048]
     try:
-        mime = puremagic.from_string(data[:2048], mime=True)
+        mime = puremagic.from_string(head, mime=True)
+        if not mime:
+            # The best match can be a format with no registered type (an ID3-tagged MP3 first
+            # matches an obscure ".koz" signature): take the best match that has one.
+            mime = next((m.mime_type for m in puremagic.magic_string(head) if m.mime_type), "")
     except (puremagic.PureError, ValueError):
         return None
-    if mime == "audio/mp3":  # plugins expect the registered name
-        return "audio/mpeg"
-    return mime or None
+    return _MIME_TYPE_FIXES.get(mime, mime) or None
 
 
 @dataclass
@@ -74,8 +80,9 @@ class Attachment:
 
             response = httpx2.get(self.url, follow_redirects=True)
             response.raise_for_status()
-            self.content = response.content
-            return self.content
+            # Not kept in ``self.content``: the ID of a URL attachment must stay the hash of
+            # its URL, whether or not the content has been fetched.
+            return response.content
         raise ValueError("Attachment has no path, url or content")
 
     def base64_content(self) -> str:

@@ -54,7 +54,13 @@ def load_plugins() -> None:
         for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
             dist = entry_point.dist
             dist_name = dist.name if dist is not None else entry_point.name
-            if requested is not None and dist_name not in requested:
+            # LLM_LOAD_PLUGINS selects third-party plugins; like the original's default
+            # plugins, our own provider and tools distributions always load.
+            if (
+                requested is not None
+                and dist_name not in requested
+                and dist_name not in BUILT_IN_DISTRIBUTIONS
+            ):
                 continue
             if pm.get_plugin(entry_point.name) is not None or pm.is_blocked(entry_point.name):
                 continue

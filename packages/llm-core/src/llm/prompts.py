@@ -48,18 +48,17 @@ class Prompt:
         self.tools: list[Tool] = as_tools(tools)
         self.tool_results = list(tool_results or [])
 
-    @staticmethod
-    def _join(own: str | None, fragments: list[str]) -> str:
-        bits = [*fragments, own] if own else list(fragments)
-        return "\n".join(bit for bit in bits if bit)
-
     @property
     def prompt(self) -> str:
-        return self._join(self._prompt, self.fragments)
+        """Fragments, then the prompt text, one per line (as the original joins them)."""
+        return "\n".join([*self.fragments, *([self._prompt] if self._prompt else [])])
 
     @property
     def system(self) -> str:
-        return self._join(self._system, self.system_fragments)
+        """System fragments, then the system text: stripped, blank ones dropped, and
+        separated by a blank line (as the original joins them)."""
+        bits = (bit.strip() for bit in [*self.system_fragments, self._system or ""])
+        return "\n\n".join(bit for bit in bits if bit)
 
     @property
     def prompt_text(self) -> str | None:

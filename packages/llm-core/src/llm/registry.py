@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -166,10 +167,9 @@ def set_alias(alias: str, model_id_or_alias: str) -> None:
     try:
         target = get_model(model_id_or_alias).model_id
     except UnknownModelError:
-        try:
+        # Not a chat model: an embedding model, or not installed (yet) - keep the name as given.
+        with contextlib.suppress(UnknownModelError):
             target = get_embedding_model(model_id_or_alias).model_id
-        except UnknownModelError:
-            pass  # not installed (yet): keep the name as given
     aliases = config.load_aliases()
     aliases[alias] = target
     config._write_aliases(aliases)

@@ -34,10 +34,25 @@ def _schema_for_function(function: Callable[..., Any]) -> dict[str, Any]:
             annotation = str
         default = ... if parameter.default is inspect.Parameter.empty else parameter.default
         fields[name] = (annotation, default)
-    schema = create_model(f"{function.__name__}_arguments", **fields).model_json_schema()
-    schema.pop("title", None)
-    for value in schema.get("properties", {}).values():
-        value.pop("title", None)
+    return _schema_without_titles(create_model(f"{function.__name__}_arguments", **fields))
+
+
+def _remove_titles(value: Any) -> None:
+    """Drop pydantic's generated ``title`` keys at every level, as the original does."""
+    if isinstance(value, dict):
+        title = value.get("title")
+        if isinstance(title, str):
+            del value["title"]
+        for item in value.values():
+            _remove_titles(item)
+    elif isinstance(value, list):
+        for item in value:
+            _remove_titles(item)
+
+
+def _schema_without_titles(model: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = model.model_json_schema()
+    _remove_titles(schema)
     return schema
 
 
@@ -50,25 +65,34 @@ class Tool:
     plugin: str | None = None  # the plugin that registered it, if any
 
     def __post_init__(self) -> None:
+        if isinstance(self.input_schema, type) and hasattr(self.input_schema, "model_json_schema"):
+            self.input_schema = _schema_without_titles(self.input_schema)  # a pydantic model
         if not self.input_schema:
             self.input_schema = {"type": "object", "properties": {}}
 
     def hash(self) -> str:
-        """Identifies this tool's definition: the same definition always has the same hash."""
-        definition = {
+        """Identifies this tool's definition: the same definition always has the same hash.
+
+        Computed exactly as the original computes it (key order kept, ``plugin`` only when
+        set), so tools already recorded in an existing log database are recognised.
+        """
+        definition: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
             "input_schema": self.input_schema,
-            "plugin": self.plugin,
         }
-        return hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()
+        if self.plugin:
+            definition["plugin"] = self.plugin
+        return hashlib.sha256(json.dumps(definition).encode("utf-8")).hexdigest()
 
     @classmethod
     def function(cls, function: Callable[..., Any], name: str | None = None) -> Tool:
         """A tool for a Python function: its docstring describes it, its signature its input."""
+        if not name and function.__name__ == "<lambda>":
+            raise ValueError("Cannot create a Tool from a lambda function without providing name=")
         return cls(
             name=name or function.__name__,
-            description=inspect.getdoc(function) or None,
+            description=function.__doc__ or None,  # as written, like the original
             input_schema=_schema_for_function(function),
             implementation=function,
         )

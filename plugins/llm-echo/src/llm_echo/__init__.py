@@ -11,9 +11,8 @@ import json
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
-from pydantic import Field
-
 import llm
+from pydantic import Field
 
 
 @llm.hookimpl
@@ -56,8 +55,7 @@ def describe(
         "prompt": prompt_text,
         "system": prompt.system,
         "attachments": [
-            {"type": a.type, "path": a.path, "url": a.url, "id": a.id()}
-            for a in prompt.attachments
+            {"type": a.type, "path": a.path, "url": a.url, "id": a.id()} for a in prompt.attachments
         ],
         "stream": stream,
         "previous": [{"prompt": r.prompt.prompt} for r in conversation.responses]

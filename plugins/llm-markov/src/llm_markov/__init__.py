@@ -7,14 +7,14 @@ them (useful to watch streaming).
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import Field, field_validator
-
 import llm
+from pydantic import Field, field_validator
 
 
 @llm.hookimpl
@@ -26,7 +26,7 @@ def build_transitions(text: str) -> dict[str, list[str]]:
     """Each word mapped to the list of words that follow it in ``text`` (with repeats)."""
     words = text.split()
     transitions: dict[str, list[str]] = {}
-    for word, following in zip(words, words[1:], strict=False):
+    for word, following in itertools.pairwise(words):
         transitions.setdefault(word, []).append(following)
     for word in words[-1:]:
         transitions.setdefault(word, [])
@@ -53,9 +53,7 @@ class Markov(llm.Model):
 
     class Options(llm.Options):
         length: int | None = Field(description="Number of words to generate", default=None)
-        delay: float | None = Field(
-            description="Seconds to delay between each token", default=None
-        )
+        delay: float | None = Field(description="Seconds to delay between each token", default=None)
 
         @field_validator("length")
         @classmethod

@@ -1,0 +1,121 @@
+"""The public ``llm`` namespace: what code written for the original imports from it."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import llm
+import pytest
+
+EXPECTED_ALL = {
+    "AsyncConversation",
+    "AsyncKeyModel",
+    "AsyncModel",
+    "AsyncResponse",
+    "Attachment",
+    "CancelToolCall",
+    "Conversation",
+    "EmbeddingModel",
+    "EmbeddingModelWithAliases",
+    "Fragment",
+    "KeyModel",
+    "Model",
+    "ModelError",
+    "ModelWithAliases",
+    "NeedsKeyException",
+    "Options",
+    "Prompt",
+    "Response",
+    "Tool",
+    "ToolCall",
+    "ToolResult",
+    "Toolbox",
+    "UnknownModelError",
+    "Usage",
+    "get_async_model",
+    "get_async_models",
+    "get_default_embedding_model",
+    "get_default_model",
+    "get_embedding_model",
+    "get_embedding_model_aliases",
+    "get_embedding_models",
+    "get_embedding_models_with_aliases",
+    "get_key",
+    "get_model",
+    "get_model_aliases",
+    "get_models",
+    "get_models_with_aliases",
+    "get_plugins",
+    "hookimpl",
+    "load_keys",
+    "load_plugins",
+    "remove_alias",
+    "schema_dsl",
+    "set_alias",
+    "set_default_embedding_model",
+    "set_default_model",
+    "ulid",
+    "user_dir",
+}
+
+
+def test_all_is_pinned() -> None:
+    # Removing a public name breaks plugins; adding one should be a deliberate change here too.
+    assert set(llm.__all__) == EXPECTED_ALL
+    assert len(llm.__all__) == len(EXPECTED_ALL)
+    for name in llm.__all__:
+        assert getattr(llm, name) is not None
+
+
+def test_names_plugins_import_from_submodules() -> None:
+    import llm.models
+    import llm.utils
+
+    assert llm.models.ToolResult is llm.ToolResult
+    assert llm.models.Response is llm.Response
+    assert llm.models.Attachment is llm.Attachment
+    for name in ("Model", "KeyModel", "AsyncModel", "AsyncKeyModel", "Options", "Prompt"):
+        assert getattr(llm.models, name) is getattr(llm, name)
+    assert callable(llm.utils.extract_fenced_code_block)
+
+
+def test_version() -> None:
+    assert isinstance(llm.__version__, str)
+
+
+def test_unknown_attribute() -> None:
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        _ = llm.no_such_thing  # type: ignore[attr-defined]
+
+
+def test_collection_names_the_package_when_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_import = builtins.__import__
+
+    def fake_import(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "llm_embeddings" or name.startswith("llm_embeddings."):
+            raise ImportError("No module named 'llm_embeddings'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.delitem(__import__("sys").modules, "llm_embeddings", raising=False)
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    monkeypatch.setattr("importlib.import_module", _failing_import_module)
+    monkeypatch.setattr(llm, "import_module", _failing_import_module)
+    with pytest.raises(ImportError, match="llm-embeddings"):
+        _ = llm.Collection  # type: ignore[attr-defined]
+
+
+def _failing_import_module(name: str, package: str | None = None) -> Any:
+    raise ImportError(f"No module named {name!r}")
+
+
+def test_collection_when_llm_embeddings_lacks_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    monkeypatch.setitem(__import__("sys").modules, "llm_embeddings", types.ModuleType("x"))
+    with pytest.raises(ImportError, match="llm-embeddings"):
+        _ = llm.Collection  # type: ignore[attr-defined]
+
+
+def test_hookimpl_project_name() -> None:
+    assert llm.hookimpl.project_name == "llm"

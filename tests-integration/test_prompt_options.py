@@ -1,0 +1,187 @@
+"""The prompt command's options beyond the first slice: attachments, conversations, Ctrl-C."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# The smallest valid PNG: signature plus IHDR, enough for type detection.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def _db_rows(db: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def image_server() -> Iterator[str]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _headers(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(PNG)))
+            self.end_headers()
+
+        def do_HEAD(self) -> None:
+            self._headers()
+
+        def do_GET(self) -> None:
+            self._headers()
+            self.wfile.write(PNG)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_attachments_from_path_stdin_url_and_explicit_type(
+    run_llm, llm_executable: str, user_dir: Path, tmp_path: Path, image_server: str
+) -> None:
+    image = tmp_path / "pixel.png"
+    image.write_bytes(PNG)
+    from_path = json.loads(run_llm("-m", "echo", "describe", "-a", str(image)).stdout)
+    assert from_path["attachments"][0]["type"] == "image/png"
+    assert from_path["attachments"][0]["path"] == str(image)
+
+    piped = subprocess.run(
+        [llm_executable, "-m", "echo", "describe", "-a", "-"],
+        input=PNG,
+        capture_output=True,
+        env={**os.environ, "LLM_USER_PATH": str(user_dir)},
+    )
+    assert json.loads(piped.stdout)["attachments"][0]["type"] == "image/png"
+
+    url = f"{image_server}/pelican.png"
+    from_url = json.loads(run_llm("-m", "echo", "describe", "-a", url).stdout)
+    assert from_url["attachments"][0] == {
+        "type": "image/png",
+        "path": None,
+        "url": url,
+        "id": from_url["attachments"][0]["id"],
+    }
+
+    typed = tmp_path / "no-extension"
+    typed.write_bytes(b"not really an image")
+    explicit = json.loads(run_llm("-m", "echo", "x", "--at", str(typed), "image/jpeg").stdout)
+    assert explicit["attachments"][0]["type"] == "image/jpeg"
+
+    stored = _db_rows(
+        user_dir / "logs.db",
+        "select a.type, a.path, a.url from attachments a "
+        "join prompt_attachments p on p.attachment_id = a.id order by p.response_id",
+    )
+    assert ("image/png", str(image), None) in stored
+    assert ("image/png", None, url) in stored
+    assert len(_db_rows(user_dir / "logs.db", "select * from prompt_attachments")) == 4
+
+
+def test_attachment_errors(run_llm, tmp_path: Path) -> None:
+    unknown = tmp_path / "mystery.bin"
+    unknown.write_bytes(b"\x00\x01\x02 no magic here")
+    result = run_llm("-m", "echo", "x", "-a", str(unknown))
+    assert result.returncode != 0
+    assert "Could not determine the type" in result.stderr
+    unsupported = tmp_path / "doc.pdf"
+    unsupported.write_bytes(b"%PDF-1.4\n%...\n")
+    refused = run_llm("-m", "echo", "x", "-a", str(unsupported))
+    assert refused.returncode == 1
+    assert "does not support attachments of type 'application/pdf'" in refused.stderr
+    unreadable = tmp_path / "secret.png"
+    unreadable.write_bytes(PNG)
+    unreadable.chmod(0)
+    if os.geteuid() != 0:  # root reads anything
+        denied = run_llm("-m", "echo", "x", "-a", str(unreadable))
+        assert denied.returncode != 0 and "Cannot read" in denied.stderr
+
+
+def test_continue_latest_and_by_id(run_llm, user_dir: Path) -> None:
+    run_llm("-m", "echo", "first")
+    run_llm("-c", "second")
+    other = run_llm("-m", "markov", "a b c d e", "-o", "length", "2")
+    assert other.returncode == 0
+    ids = _db_rows(user_dir / "logs.db", "select conversation_id from responses order by id")
+    first_conversation = ids[0][0]
+    assert ids[1][0] == first_conversation
+    by_id = run_llm("--cid", first_conversation, "third")
+    # --cid continues with the conversation's own model (echo), not the latest one
+    answer = json.loads(by_id.stdout)
+    assert [p["prompt"] for p in answer["previous"]] == ["first", "second"]
+    unknown = run_llm("--cid", "no-such-conversation", "hi")
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "Error: No conversation found with id no-such-conversation"
+
+
+def test_continue_with_nothing_logged(run_llm) -> None:
+    result = run_llm("-c", "hi")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "Error: No conversation found to continue"
+
+
+def test_ctrl_c_stops_cleanly_and_logs_what_arrived(llm_executable: str, user_dir: Path) -> None:
+    env = {**os.environ, "LLM_USER_PATH": str(user_dir)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    process = subprocess.Popen(
+        [
+            llm_executable,
+            "-m",
+            "markov",
+            "one two three four",
+            "-o",
+            "length",
+            "200",
+            "-o",
+            "delay",
+            "0.05",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
+    assert process.stdout is not None
+    received = process.stdout.read(20)  # wait until words are streaming
+    assert received
+    process.send_signal(signal.SIGINT)
+    _stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert b"Traceback" not in stderr
+    assert b"partial response was kept" in stderr
+    [(response,)] = _db_rows(user_dir / "logs.db", "select response from responses")
+    words = response.split()
+    assert 3 <= len(words) < 200
+
+
+def test_broken_plugin_warns_and_the_rest_work(run_llm, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    dist_info = site / "llm_broken-0.1.dist-info"
+    dist_info.mkdir(parents=True)
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: llm-broken\nVersion: 0.1\n")
+    (dist_info / "entry_points.txt").write_text("[llm]\nbroken = llm_broken\n")
+    (site / "llm_broken.py").write_text("raise RuntimeError('this plugin is broken')\n")
+    result = run_llm("-m", "echo", "hi", "-n", env={"PYTHONPATH": str(site)})
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["prompt"] == "hi"
+    assert "plugin llm-broken failed to load" in result.stderr
+    assert "this plugin is broken" in result.stderr
+    assert "Traceback" not in result.stderr
