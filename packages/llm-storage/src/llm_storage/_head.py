@@ -1,0 +1,8 @@
+"""Revision ids of the shipped Alembic migrations, importable without importing Alembic.
+
+Opening a store compares ``alembic_version.version_num`` with ``HEAD_REVISION`` and only
+imports Alembic when they differ. A test checks this matches the migration scripts.
+"""
+
+HEAD_REVISION = "0001_baseline"
+KNOWN_REVISIONS: tuple[str, ...] = ("0001_baseline",)

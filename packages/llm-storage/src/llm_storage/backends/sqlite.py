@@ -1,0 +1,76 @@
+"""SQLite specifics: per-connection pragmas, real transactions, file discovery, backup."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, Connection, Engine, create_engine, event
+from sqlalchemy.pool import StaticPool
+
+# Execution option naming the BEGIN mode: "DEFERRED" (reads) or "IMMEDIATE" (writes, so a
+# writer queues on the busy timeout instead of failing on a stale read snapshot).
+BEGIN_OPTION = "llm_sqlite_begin"
+
+
+def make_engine(
+    url: URL, timeout: float, creator: sqlite3.Connection | None = None
+) -> Engine:
+    if creator is not None:
+        shared = creator
+        engine = create_engine(url, creator=lambda: shared, poolclass=StaticPool)
+    else:
+        engine = create_engine(url, connect_args={"timeout": timeout})
+    busy_ms = int(timeout * 1000)
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Let us issue BEGIN ourselves so DDL is transactional too.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+            if url.database not in (None, "", ":memory:"):
+                cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            # The original tool never enforced foreign keys; neither do we.
+            cursor.execute("PRAGMA foreign_keys = OFF")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def database_file(connection: sqlite3.Connection) -> str | None:
+    """The file behind the ``main`` database of a sqlite3 connection, None if in memory."""
+    for _seq, name, file in connection.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return file or None
+    return None
+
+
+def backup(engine: Engine, destination: Path) -> None:
+    """Copy the database with SQLite's online backup API: consistent while others write."""
+    raw = engine.raw_connection()
+    try:
+        source = raw.driver_connection
+        assert isinstance(source, sqlite3.Connection)
+        target = sqlite3.connect(str(destination))
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+    finally:
+        raw.close()
+
+
+def file_path(url: URL) -> Path | None:
+    if url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)

@@ -1,0 +1,113 @@
+"""``open_store``: turn whatever the caller has into a migrated :class:`LogStore`."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import StoreError
+
+if TYPE_CHECKING:
+    from .store import LogStore
+
+DATABASE_URL_ENV = "LLM_DATABASE_URL"
+DATABASE_URL_FILE = "database-url.txt"
+DEFAULT_TIMEOUT = 10.0
+
+
+def user_dir() -> Path:
+    """llm's user directory (``llm.user_dir()``, which honours LLM_USER_PATH)."""
+    try:
+        import llm
+
+        return Path(llm.user_dir())
+    except (ImportError, AttributeError):
+        env = os.environ.get("LLM_USER_PATH")
+        if env:
+            return Path(env)
+        base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+        return Path(base) / "io.datasette.llm"
+
+
+def default_target() -> str | Path:
+    """LLM_DATABASE_URL, else ``<user dir>/database-url.txt``, else ``<user dir>/logs.db``."""
+    env = os.environ.get(DATABASE_URL_ENV, "").strip()
+    if env:
+        return env
+    directory = user_dir()
+    url_file = directory / DATABASE_URL_FILE
+    if url_file.is_file():
+        configured = url_file.read_text(encoding="utf-8").strip()
+        if configured:
+            return configured
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / "logs.db"
+
+
+def open_store(
+    target: Any = None, *, timeout: float = DEFAULT_TIMEOUT, migrate: bool = True
+) -> LogStore:
+    """Open (creating and migrating as needed) a log store.
+
+    ``target``: None (the default location), a path (str or Path), a SQLAlchemy URL (a str
+    containing ``://``), an existing LogStore (returned unchanged) or a sqlite-utils style
+    object whose ``.conn`` is a ``sqlite3.Connection``.
+    """
+    from sqlalchemy import URL, make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from .backends import make_engine, sqlite
+    from .store import LogStore
+
+    if isinstance(target, LogStore):
+        return target
+    if target is None:
+        target = default_target()
+
+    creator: sqlite3.Connection | None = None
+    if isinstance(getattr(target, "conn", None), sqlite3.Connection):
+        file = sqlite.database_file(target.conn)
+        if file is None:
+            creator = target.conn
+            url = URL.create("sqlite", database=":memory:")
+        else:
+            url = URL.create("sqlite", database=file)
+    elif isinstance(target, str) and "://" in target:
+        try:
+            url = make_url(target)
+        except ArgumentError as exc:
+            raise StoreError(f"invalid database URL: {_mask(target)}") from exc
+    elif isinstance(target, (str, os.PathLike)):
+        url = URL.create("sqlite", database=str(Path(target).expanduser()))
+    else:
+        raise StoreError(f"cannot open a log store from {type(target).__name__}")
+
+    try:
+        if creator is not None:
+            engine = sqlite.make_engine(url, timeout, creator=creator)
+        else:
+            engine = make_engine(url, timeout)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise StoreError(
+            f"cannot use database URL {url.render_as_string(hide_password=True)}: {exc}"
+        ) from exc
+    store = LogStore(engine, timeout=timeout)
+    if migrate:
+        try:
+            store.migrate()
+        except BaseException:
+            engine.dispose()
+            raise
+    return store
+
+
+def _mask(raw: str) -> str:
+    """Hide a password in a URL we could not even parse."""
+    scheme, _, rest = raw.partition("://")
+    if "@" in rest:
+        credentials, _, host = rest.rpartition("@")
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return raw

@@ -1,0 +1,226 @@
+"""``LogStore``: the one interface to the log database. No SQL lives outside llm-storage."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, Connection, Engine, delete, select
+
+from . import migrate, read, write
+from ._translate import translating
+from .backends import sqlite as sqlite_backend
+from .errors import StoreError
+from .schema import tables
+
+Record = dict[str, Any]
+
+
+class LogStore:
+    """A log database (SQLite file or any SQLAlchemy URL) with the current schema.
+
+    Create one with :func:`llm_storage.open_store`. Every write is one transaction; every
+    failure is raised as :class:`StoreError`.
+    """
+
+    def __init__(self, engine: Engine, *, timeout: float = 10.0) -> None:
+        self.engine = engine
+        self.timeout = timeout
+        self.url: URL = engine.url
+        self.backend: str = engine.dialect.name
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, fit for messages: a file path, or the URL sans password."""
+        path = self.path
+        if path is not None:
+            return str(path)
+        if self.backend == "sqlite":
+            return "in-memory SQLite database"
+        return self.url.render_as_string(hide_password=True)
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file, or None for other backends / in-memory databases."""
+        return sqlite_backend.file_path(self.url) if self.backend == "sqlite" else None
+
+    def _errors(self) -> Any:
+        return translating(self.location, self.timeout)
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        options = {sqlite_backend.BEGIN_OPTION: "IMMEDIATE"}
+        with (
+            self._errors(),
+            self.engine.connect().execution_options(**options) as conn,
+            conn.begin(),
+        ):
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._errors(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def migrate(self) -> migrate.UpgradeReport | None:
+        """Bring the schema up to date (no-op, without importing Alembic, when current)."""
+        with self._errors():
+            return migrate.ensure_current(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> LogStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<LogStore {self.backend}: {self.location}>"
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def log_response(self, response: Any) -> None:
+        """Store an ``llm`` Response and its child rows, all in one transaction."""
+        with self._write() as conn:
+            write.log_response(conn, response)
+
+    def store_fragment(self, content: str, source: str | None = "") -> str:
+        """Store a fragment (deduplicated by content); return its sha256 hash."""
+        with self._write() as conn:
+            write.store_fragment(conn, content, source)
+        return write.fragment_hash(content)
+
+    def set_fragment_alias(self, alias: str, fragment_hash: str) -> None:
+        """Point ``alias`` at the fragment with this hash (or alias), replacing any old target."""
+        with self._write() as conn:
+            fragment_id = read.fragment_id_for_key(conn, fragment_hash)
+            if fragment_id is None:
+                raise StoreError(f"no fragment with hash or alias {fragment_hash!r}")
+            table = tables["fragment_aliases"]
+            conn.execute(delete(table).where(table.c.alias == alias))
+            conn.execute(table.insert().values(alias=alias, fragment_id=fragment_id))
+
+    def remove_fragment_alias(self, alias: str) -> bool:
+        """Delete an alias; returns False if it did not exist. The fragment is kept."""
+        table = tables["fragment_aliases"]
+        with self._write() as conn:
+            return bool(conn.execute(delete(table).where(table.c.alias == alias)).rowcount)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def list_responses(
+        self,
+        limit: int | None = 3,
+        *,
+        model: str | None = None,
+        query: str | None = None,
+        conversation_id: str | None = None,
+        schema_id: str | None = None,
+        fragments: Sequence[str] = (),
+        id_gt: str | None = None,
+        id_gte: str | None = None,
+        has_tools: bool = False,
+        latest: bool = False,
+    ) -> list[Record]:
+        """The newest ``limit`` responses (0/None: all) matching every filter given,
+        returned oldest first. With ``query``, the best ``limit`` full-text matches, returned
+        best last (``latest=True``: newest matches instead). ``fragments``: hashes or
+        aliases that each must be among the response's prompt or system fragments."""
+        with self._read() as conn:
+            return read.list_responses(
+                conn,
+                limit=limit,
+                model=model,
+                query=query,
+                conversation_id=conversation_id,
+                schema_id=schema_id,
+                fragments_filter=fragments,
+                id_gt=id_gt,
+                id_gte=id_gte,
+                has_tools=has_tools,
+                latest=latest,
+            )
+
+    def get_response(self, response_id: str) -> Record | None:
+        with self._read() as conn:
+            found = read.list_responses(conn, limit=None, response_ids=[response_id])
+        return found[0] if found else None
+
+    def conversation_responses(self, conversation_id: str) -> list[Record]:
+        """Every response of a conversation, oldest first."""
+        return self.list_responses(None, conversation_id=conversation_id)
+
+    def latest_conversation_id(self) -> str | None:
+        with self._read() as conn:
+            return read.latest_conversation_id(conn)
+
+    def get_conversation(self, conversation_id: str) -> Record | None:
+        table = tables["conversations"]
+        with self._read() as conn:
+            row = conn.execute(select(*table.c).where(table.c.id == conversation_id)).first()
+        return None if row is None else dict(row._mapping)
+
+    def count_responses(self) -> int:
+        with self._read() as conn:
+            return read.count(conn, "responses")
+
+    def count_conversations(self) -> int:
+        with self._read() as conn:
+            return read.count(conn, "conversations")
+
+    def get_fragment(self, hash_or_alias: str) -> Record | None:
+        """A fragment record (id, hash, content, datetime_utc, source, aliases) or None."""
+        with self._read() as conn:
+            return read.get_fragment(conn, hash_or_alias)
+
+    def list_fragments(self, query: str | None = None, aliases_only: bool = False) -> list[Record]:
+        with self._read() as conn:
+            return read.list_fragments(conn, query, aliases_only)
+
+    def get_schema(self, schema_id: str) -> str | None:
+        """The schema's JSON text, or None."""
+        with self._read() as conn:
+            return read.get_schema(conn, schema_id)
+
+    def schema_usage(self, query: str | None = None) -> list[Record]:
+        """Stored schemas with ``times_used`` and ``last_used``, most recently used first."""
+        with self._read() as conn:
+            return read.schema_usage(conn, query)
+
+    # -- maintenance ------------------------------------------------------------------------
+
+    def backup(self, path: str | os.PathLike[str]) -> Path:
+        """Write a consistent copy of a SQLite store to ``path`` (must not exist yet)."""
+        destination = Path(path)
+        if self.backend != "sqlite":
+            raise StoreError(
+                f"backup is only built in for SQLite; for {self.backend} use the server's "
+                "own tools (for PostgreSQL: pg_dump)"
+            )
+        if destination.exists():
+            raise StoreError(f"{destination} already exists; choose a new backup path")
+        with self._errors():
+            sqlite_backend.backup(self.engine, destination)
+        return destination
+
+    def status(self) -> Record:
+        """Backend, location, counts and (SQLite) file size."""
+        info: Record = {
+            "backend": self.backend,
+            "url": self.url.render_as_string(hide_password=True),
+            "path": None if self.path is None else str(self.path),
+            "responses": self.count_responses(),
+            "conversations": self.count_conversations(),
+        }
+        with self._errors():
+            info["schema_revision"] = migrate.current_revision(self.engine)
+        if self.path is not None:
+            info["size_bytes"] = self.path.stat().st_size if self.path.exists() else 0
+        return info

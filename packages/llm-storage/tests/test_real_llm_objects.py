@@ -1,0 +1,50 @@
+"""The contract with llm-core, exercised with real ``llm`` objects (the echo plugin model)."""
+
+from __future__ import annotations
+
+import pytest
+from llm_storage import open_store
+from llm_storage.write import schema_id_and_content
+
+llm = pytest.importorskip("llm")
+
+
+@pytest.fixture
+def echo():
+    try:
+        return llm.get_model("echo")
+    except Exception as exc:  # llm-core or the echo plugin not ready
+        pytest.skip(f"echo model unavailable: {exc}")
+
+
+def test_schema_id_matches_llm_core():
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
+    import llm.utils
+
+    assert schema_id_and_content(schema)[0] == llm.utils.make_schema_id(schema)
+
+
+def test_log_real_conversation(tmp_path, echo):
+    store = open_store(tmp_path / "logs.db")
+    conversation = echo.conversation()
+    first = conversation.prompt("hello   world", system="be terse", fragments=["frag x"])
+    first.text()
+    second = conversation.prompt("again")
+    second.text()
+    store.log_response(first)
+    store.log_response(second)
+    records = store.conversation_responses(conversation.id)
+    assert [r["id"] for r in records] == [first.id, second.id]
+    assert records[0]["prompt"] == "hello   world"
+    assert records[0]["system"] == "be terse"
+    assert records[0]["conversation_name"] == "hello world"
+    assert records[0]["conversation_model"] == "echo"
+    assert [f["content"] for f in records[0]["prompt_fragments"]] == ["frag x"]
+    assert records[1]["response"] == second.text()
+    standalone = echo.prompt("on its own")
+    standalone.text()
+    standalone.log_to_db(store)
+    assert store.get_response(standalone.id)["conversation_id"] == (
+        standalone.conversation_id_for_log()
+    )
+    store.close()

@@ -1,0 +1,302 @@
+# ruff: noqa: E501
+"""SQLite-only behaviour: adopting original databases, start-up cost, file errors, targets."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+
+import llm_storage
+import original_db
+import pytest
+from llm_storage import LogStore, StoreError, fts, open_store
+from storage_fakes import make_response
+
+M012_SCHEMA = """
+CREATE TABLE [_llm_migrations] ([name] TEXT PRIMARY KEY, [applied_at] TEXT);
+CREATE TABLE [conversations] ([id] TEXT PRIMARY KEY, [name] TEXT, [model] TEXT);
+CREATE TABLE [responses] (
+  [id] TEXT PRIMARY KEY, [model] TEXT, [prompt] TEXT, [system] TEXT, [prompt_json] TEXT,
+  [options_json] TEXT, [response] TEXT, [response_json] TEXT,
+  [conversation_id] TEXT REFERENCES [conversations]([id]), [duration_ms] INTEGER,
+  [datetime_utc] TEXT
+);
+CREATE VIRTUAL TABLE [responses_fts] USING FTS5 ([prompt], [response], content=[responses]);
+CREATE TABLE [attachments] ([id] TEXT PRIMARY KEY, [type] TEXT, [path] TEXT, [url] TEXT, [content] BLOB);
+CREATE TABLE [prompt_attachments] (
+  [response_id] TEXT REFERENCES [responses]([id]),
+  [attachment_id] TEXT REFERENCES [attachments]([id]), [order] INTEGER,
+  PRIMARY KEY ([response_id], [attachment_id])
+);
+CREATE TABLE [fragments] ([id] INTEGER PRIMARY KEY, [hash] TEXT, [content] TEXT, [datetime_utc] TEXT, [source] TEXT);
+CREATE TABLE "prompt_fragments" (
+  [response_id] TEXT, [fragment_id] INTEGER, [order] INTEGER,
+  PRIMARY KEY ([response_id], [fragment_id])
+);
+"""
+M012_ROWS = """
+INSERT INTO conversations VALUES ('c1', 'Old chat', 'gpt-3.5-turbo');
+INSERT INTO responses VALUES ('r1', 'gpt-3.5-turbo', 'ancient pelican question', NULL, NULL,
+  '{}', 'ancient pelican answer', NULL, 'c1', 100, '2023-07-01T00:00:00');
+INSERT INTO attachments VALUES ('a1', 'image/png', NULL, NULL, X'0102');
+INSERT INTO prompt_attachments VALUES ('r1', 'a1', 0);
+INSERT INTO fragments VALUES (1, 'hash1', 'frag', '2023-07-01', '');
+INSERT INTO prompt_fragments VALUES ('r1', 1, 0);
+"""
+M012_TABLES = ["_llm_migrations", "conversations", "attachments", "prompt_attachments",
+               "fragments", "prompt_fragments"]
+
+
+def test_adopt_original_026_database(tmp_path):
+    path = original_db.build(tmp_path / "logs.db")
+    before = original_db.dump(path)
+    before_master = original_db.sqlite_master(path)
+    store = open_store(path)
+    assert original_db.dump(path) == before  # every row of every table, unchanged
+    after_master = original_db.sqlite_master(path)
+    assert [m for m in before_master if m not in after_master] == []  # nothing altered
+    assert {m[1] for m in after_master} - {m[1] for m in before_master} == {
+        "alembic_version", "sqlite_autoindex_alembic_version_1"
+    }
+    assert llm_storage.migrate.current_revision(store.engine) == llm_storage.HEAD_REVISION
+    # It works afterwards: reading old rows, searching them, writing new ones.
+    old = store.get_response("01j0resp000000000000000001")
+    assert old["conversation_name"] == "Old chat"
+    assert [a["id"] for a in old["attachments"]] == ["att1", "att2"]
+    assert [f["content"] for f in old["prompt_fragments"]] == ["fragment text"] * 2
+    assert store.get_response("01j0resp000000000000000002")["tool_results"][0][
+        "instance_name"] == "SQLite"
+    assert [r["id"] for r in store.list_responses(5, query="pelicans")] == [old["id"]]
+    store.log_response(make_response("new pelicans", "more", fragments=["fragment text"]))
+    assert store.count_responses() == 3
+    assert len(store.list_responses(5, query="pelicans")) == 2
+    assert store.get_fragment("notes")["content"] == "fragment text"
+    store.close()
+    # And the original tool's view is intact: its ledger untouched, nothing left to migrate.
+    conn = sqlite3.connect(path)
+    assert conn.execute("select name from _llm_migrations order by rowid").fetchall() == [
+        (name,) for name in original_db.MIGRATIONS_026
+    ]
+    assert conn.execute("select count(*) from fragments").fetchone() == (2,)
+    conn.close()
+
+
+def test_adopt_older_database_fills_in_missing_pieces(tmp_path):
+    path = tmp_path / "old.db"
+    migrations = original_db.MIGRATIONS_026[:13]  # up to m012_attachments_tables
+    original_db.build(path, migrations, schema=M012_SCHEMA, rows=M012_ROWS)
+    before = original_db.dump(path, [*M012_TABLES, "responses"])
+    store = open_store(path)
+    after = original_db.dump(path, [*M012_TABLES, "responses"])
+    # Old rows unchanged; responses rows gained only the new (NULL) columns.
+    for table in M012_TABLES[1:]:
+        assert after[table] == before[table]
+    assert [row[:12] for row in after["responses"]] == before["responses"]
+    assert all(value is None for value in after["responses"][0][12:])
+    # The ledger keeps its rows and gains the migrations whose effect now exists.
+    ledger = after["_llm_migrations"]
+    assert ledger[:13] == before["_llm_migrations"]
+    assert [row[1] for row in ledger] == original_db.MIGRATIONS_026
+    conn = sqlite3.connect(path)
+    pk = [r[1] for r in conn.execute("pragma table_info(prompt_fragments)") if r[5]]
+    assert pk == ["response_id", "fragment_id", "order"]
+    triggers = {r[0] for r in conn.execute("select name from sqlite_master where type='trigger'")}
+    assert triggers == set(fts.TRIGGER_NAMES)
+    conn.close()
+    # The FTS index was rebuilt from existing rows, then kept in sync.
+    assert [r["id"] for r in store.list_responses(5, query="ancient")] == ["r1"]
+    store.log_response(make_response("ancient again", "x", tools=[], schema={"a": 1}))
+    assert len(store.list_responses(5, query="ancient")) == 2
+    store.close()
+
+
+def test_failed_adoption_leaves_database_untouched(tmp_path, monkeypatch):
+    path = original_db.build(tmp_path / "logs.db")
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER responses_au")  # so the migration has work to do
+    conn.close()
+    before, master = original_db.dump(path), original_db.sqlite_master(path)
+
+    def broken(conn):
+        fts.recreate_sqlite_triggers(conn)
+        raise RuntimeError("simulated failure after recreating triggers")
+
+    monkeypatch.setattr(fts, "ensure_fts", broken)
+    with pytest.raises(RuntimeError):
+        open_store(path)
+    assert original_db.dump(path) == before
+    assert original_db.sqlite_master(path) == master
+
+
+def test_twenty_processes_create_a_new_database_at_once(tmp_path):
+    import multiprocessing
+
+    from test_conformance import _log_from_child
+
+    target = str(tmp_path / "fresh.db")
+    context = multiprocessing.get_context("fork")
+    barrier, errors = context.Barrier(20), context.Queue()
+    procs = [context.Process(target=_log_from_child, args=(target, i, barrier, errors))
+             for i in range(20)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(timeout=60)
+    assert errors.empty(), errors.get()
+    assert [p.exitcode for p in procs] == [0] * 20
+    store = open_store(target)
+    assert store.count_responses() == 20
+    store.close()
+
+
+STARTUP_CHECK = """
+import sys
+import llm_storage
+assert "sqlalchemy" not in sys.modules, "import llm_storage must stay light"
+store = llm_storage.open_store(sys.argv[1])
+store.list_responses()
+print("alembic" in sys.modules, any(m.startswith("alembic") for m in sys.modules))
+"""
+
+
+def test_opening_a_current_store_does_not_import_alembic(tmp_path):
+    target = str(tmp_path / "logs.db")
+    open_store(target).close()
+    result = subprocess.run(
+        [sys.executable, "-c", STARTUP_CHECK, target], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "False"]
+    # ...whereas a new database does need it.
+    fresh = str(tmp_path / "fresh.db")
+    result = subprocess.run(
+        [sys.executable, "-c", STARTUP_CHECK, fresh], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["True", "True"]
+
+
+def test_head_constant_matches_migration_scripts():
+    from alembic.script import ScriptDirectory
+    from llm_storage.migrate import alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    assert scripts.get_heads() == [llm_storage.HEAD_REVISION]
+    assert {s.revision for s in scripts.walk_revisions()} == set(
+        llm_storage._head.KNOWN_REVISIONS
+    )
+
+
+def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "logs.db"
+    open_store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("update alembic_version set version_num = '9999_future'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer"):
+        open_store(path)
+
+
+def test_corrupt_file(tmp_path):
+    path = tmp_path / "logs.db"
+    garbage = b"this is not a database at all\n" * 200
+    path.write_bytes(garbage)
+    with pytest.raises(StoreError) as info:
+        open_store(path)
+    message = str(info.value)
+    assert "not a valid SQLite database" in message and str(path) in message
+    assert "\n" not in message and "SELECT" not in message.upper()
+    assert path.read_bytes() == garbage
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["logs.db"]
+
+
+def test_directory_not_writable(tmp_path):
+    with pytest.raises(StoreError, match="cannot open"):
+        open_store("/proc/llm-storage-test/logs.db")  # not creatable, even by root
+    if os.geteuid() != 0:
+        locked = tmp_path / "ro"
+        locked.mkdir()
+        locked.chmod(0o500)
+        try:
+            with pytest.raises(StoreError, match="cannot open"):
+                open_store(locked / "logs.db")
+        finally:
+            locked.chmod(0o700)
+
+
+def test_locked_beyond_timeout(tmp_path):
+    path = tmp_path / "logs.db"
+    store = open_store(path, timeout=0.3)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match=r"is locked by another process \(gave up after 0.3 s\)"):
+            store.log_response(make_response())
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    store.log_response(make_response())  # and fine once released
+    assert store.count_responses() == 1
+    store.close()
+
+
+def test_open_targets(tmp_path, monkeypatch):
+    path = tmp_path / "a.db"
+    by_path = open_store(path)
+    assert by_path.path == path and by_path.backend == "sqlite"
+    assert open_store(by_path) is by_path
+    by_str = open_store(str(path))
+    assert by_str.path == path
+    by_url = open_store(f"sqlite:///{path}")
+    assert by_url.path == path
+
+    class SqliteUtilsLike:
+        def __init__(self, conn):
+            self.conn = conn
+
+    raw = sqlite3.connect(path)
+    assert open_store(SqliteUtilsLike(raw)).path == path
+    raw.close()
+    memory = open_store(SqliteUtilsLike(sqlite3.connect(":memory:")))
+    memory.log_response(make_response())
+    assert memory.count_responses() == 1
+    for store in (by_path, by_str, by_url, memory):
+        store.close()
+    with pytest.raises(StoreError):
+        open_store(42)
+
+
+def test_default_locations(tmp_path, monkeypatch):
+    monkeypatch.setenv("LLM_USER_PATH", str(tmp_path / "user"))
+    monkeypatch.delenv("LLM_DATABASE_URL", raising=False)
+    store = open_store()
+    assert store.path == tmp_path / "user" / "logs.db"
+    store.close()
+    other = tmp_path / "other.db"
+    (tmp_path / "user" / "database-url.txt").write_text(f"sqlite:///{other}\n")
+    store = open_store()
+    assert store.path == other
+    store.close()
+    env_db = tmp_path / "env.db"
+    monkeypatch.setenv("LLM_DATABASE_URL", f"sqlite:///{env_db}")
+    store = open_store()
+    assert store.path == env_db
+    store.close()
+
+
+def test_bad_urls():
+    with pytest.raises(StoreError, match=r"invalid database URL|cannot use"):
+        open_store("nosuchdb+driver://user:hunter2@host/db")
+    with pytest.raises(StoreError) as info:
+        open_store("postgresql+psycopg://user:hunter2@127.0.0.1:1/db", timeout=1)
+    assert "hunter2" not in str(info.value)
+    assert "cannot connect" in str(info.value)
+
+
+def test_password_masked_in_location():
+    from sqlalchemy import create_engine
+
+    store = LogStore(create_engine("postgresql+psycopg://u:hunter2@localhost/db"))
+    assert "hunter2" not in store.location
+    assert "***" in store.location
