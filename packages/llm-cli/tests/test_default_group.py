@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from click.testing import CliRunner
+
 from llm_cli.default_group import DefaultGroup
 
 

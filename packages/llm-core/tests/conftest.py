@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from llm.plugins import pm
 
 _ENV_VARS = (

@@ -12,8 +12,9 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-import llm
 import pytest
+
+import llm
 
 
 def make_png() -> bytes:

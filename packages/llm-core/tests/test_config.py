@@ -8,8 +8,9 @@ import stat
 from pathlib import Path
 from typing import Any
 
-import llm
 import pytest
+
+import llm
 from llm import config
 
 

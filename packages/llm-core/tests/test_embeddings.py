@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import llm
 import pytest
+
+import llm
 
 
 class Counter(llm.EmbeddingModel):

@@ -8,9 +8,10 @@ import json
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
-import llm
 import pytest
 from pydantic import Field, ValidationError
+
+import llm
 
 # ------------------------------------------------------------------ a test-defined plugin
 

@@ -11,8 +11,9 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import llm
 import pytest
+
+import llm
 
 GOOD_PLUGIN = """
 import llm

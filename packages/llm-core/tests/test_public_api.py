@@ -5,8 +5,9 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-import llm
 import pytest
+
+import llm
 
 EXPECTED_ALL = {
     "AsyncConversation",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 
-import llm
 import pytest
+
+import llm
 from llm import utils
 
 

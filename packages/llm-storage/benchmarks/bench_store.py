@@ -15,8 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from llm_storage import open_store
 from storage_fakes import FakeFragment, make_response
+
+from llm_storage import open_store
 
 WORDS = (
     "pelican", "walrus", "cat", "dog", "python", "sqlite", "database", "model", "prompt",

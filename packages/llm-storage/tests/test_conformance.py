@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 
-import llm_storage
 import pytest
-from llm_storage import StoreError, migrate, open_store, schema
 from sqlalchemy import inspect, text
 from storage_fakes import (
     FakeAttachment,
@@ -19,6 +17,9 @@ from storage_fakes import (
     FakeToolResult,
     make_response,
 )
+
+import llm_storage
+from llm_storage import StoreError, migrate, open_store, schema
 
 EXPECTED_TABLES = {
     "conversations", "schemas", "responses", "attachments", "prompt_attachments", "fragments",
@@ -331,8 +332,9 @@ def test_failed_migration_changes_nothing(store_target, monkeypatch):
     with pytest.raises(RuntimeError, match="simulated"):
         open_store(store_target)
     monkeypatch.undo()
-    from llm_storage.backends import make_engine
     from sqlalchemy import make_url
+
+    from llm_storage.backends import make_engine
 
     url = make_url(store_target) if "://" in store_target else make_url(f"sqlite:///{store_target}")
     engine = make_engine(url, 5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from llm_storage import open_store
 from llm_storage.write import schema_id_and_content
 

@@ -8,11 +8,12 @@ import sqlite3
 import subprocess
 import sys
 
-import llm_storage
 import original_db
 import pytest
-from llm_storage import LogStore, StoreError, fts, open_store
 from storage_fakes import make_response
+
+import llm_storage
+from llm_storage import LogStore, StoreError, fts, open_store
 
 M012_SCHEMA = """
 CREATE TABLE [_llm_migrations] ([name] TEXT PRIMARY KEY, [applied_at] TEXT);
@@ -178,6 +179,7 @@ def test_opening_a_current_store_does_not_import_alembic(tmp_path):
 
 def test_head_constant_matches_migration_scripts():
     from alembic.script import ScriptDirectory
+
     from llm_storage.migrate import alembic_config
 
     scripts = ScriptDirectory.from_config(alembic_config())

@@ -10,10 +10,11 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-import llm
 import pytest
-from llm.config import set_key
 from pydantic import ValidationError
+
+import llm
+from llm.config import set_key
 
 
 def run(coroutine: Any) -> Any:

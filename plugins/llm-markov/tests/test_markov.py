@@ -6,10 +6,11 @@ import itertools
 import random
 import time
 
-import llm
 import pytest
-from llm_markov import build_transitions, generate
 from pydantic import ValidationError
+
+import llm
+from llm_markov import build_transitions, generate
 
 TEXT = "the cat sat on the mat and the dog sat on the log"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+
 from llm import __version__
 from llm.plugins import load_plugins, pm
 

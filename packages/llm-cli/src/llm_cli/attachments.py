@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+
 import llm
 
 #: Set in the click context when an attachment consumed standard input.

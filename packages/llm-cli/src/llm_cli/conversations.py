@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import click
+
 import llm
 
 from .models_lookup import load_model

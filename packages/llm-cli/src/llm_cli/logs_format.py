@@ -22,10 +22,16 @@ def _decode(record: dict[str, Any]) -> dict[str, Any]:
     return decoded
 
 
-def as_json(records: list[dict[str, Any]], truncate: bool) -> str:
+def _fragment_list(fragments: list[dict[str, Any]], expand: bool) -> list[Any]:
+    return [f.get("content") if expand else f.get("hash") for f in fragments]
+
+
+def as_json(records: list[dict[str, Any]], truncate: bool, expand: bool = False) -> str:
     rows = []
     for record in records:
         row = _decode(record)
+        row["fragments"] = _fragment_list(row.pop("prompt_fragments", []), expand)
+        row["system_fragments"] = _fragment_list(row.get("system_fragments", []), expand)
         for child in row.get("attachments", []):
             child.pop("content", None)  # binary; the attachment's id identifies it
         if truncate:
@@ -45,7 +51,9 @@ def _usage_line(record: dict[str, Any]) -> str | None:
     return line
 
 
-def as_markdown(records: list[dict[str, Any]], truncate: bool, usage: bool) -> str:
+def as_markdown(
+    records: list[dict[str, Any]], truncate: bool, usage: bool, expand: bool = False
+) -> str:
     blocks = []
     previous_conversation = None
     for record in records:
@@ -62,10 +70,12 @@ def as_markdown(records: list[dict[str, Any]], truncate: bool, usage: bool) -> s
             return truncate_string(value) if truncate else value
 
         parts.append("## Prompt\n\n" + text(record.get("prompt")))
-        for fragment in record.get("prompt_fragments", []):
-            parts.append(f"### Fragment\n\n{fragment.get('hash')}")
+        if record.get("prompt_fragments"):
+            parts.append(_fragments_block("Prompt fragments", record["prompt_fragments"], expand))
         if record.get("system"):
             parts.append("## System\n\n" + text(record.get("system")))
+        if record.get("system_fragments"):
+            parts.append(_fragments_block("System fragments", record["system_fragments"], expand))
         if record.get("attachments"):
             lines = ["### Attachments", ""]
             for index, attachment in enumerate(record["attachments"], start=1):
@@ -77,6 +87,16 @@ def as_markdown(records: list[dict[str, Any]], truncate: bool, usage: bool) -> s
             parts.append(f"## Token usage\n\n{line}")
         blocks.append("\n\n".join(parts) + "\n")
     return "\n".join(blocks)
+
+
+def _fragments_block(title: str, fragments: list[dict[str, Any]], expand: bool) -> str:
+    if not expand:
+        return f"### {title}\n\n" + "\n".join(f"- {f.get('hash')}" for f in fragments)
+    blocks = [f"### {title}"]
+    for fragment in fragments:
+        source = f" ({fragment['source']})" if fragment.get("source") else ""
+        blocks.append(f"#### {fragment.get('hash')}{source}\n\n{fragment.get('content')}")
+    return "\n\n".join(blocks)
 
 
 def _yaml_scalar(value: str) -> str:

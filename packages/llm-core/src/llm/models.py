@@ -363,7 +363,14 @@ class _BaseResponse:
             raise ImportError(
                 "Logging responses needs the llm-storage package: pip install llm-storage"
             ) from ex
-        llm_storage.open_store(db).log_response(self)
+        if isinstance(self, Response):
+            self._force()  # a response that was never read is run first, as the original does
+        store = llm_storage.open_store(db)
+        try:
+            store.log_response(self)
+        finally:
+            if store is not db:  # we opened it, so we close it
+                store.close()
 
     def __repr__(self) -> str:
         text = "".join(self._chunks) if self._done else "... not yet done ..."

@@ -11,8 +11,9 @@ import json
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
-import llm
 from pydantic import Field
+
+import llm
 
 
 @llm.hookimpl

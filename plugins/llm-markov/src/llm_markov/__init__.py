@@ -13,8 +13,9 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import llm
 from pydantic import Field, field_validator
+
+import llm
 
 
 @llm.hookimpl

@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 import click
+
 import llm
 
 from .. import model_options

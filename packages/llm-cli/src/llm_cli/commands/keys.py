@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+
 from llm import config
 
 from ..default_group import DefaultGroup

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+
 import llm
 
 from .. import logs_format
@@ -71,6 +72,17 @@ def logs_backup(path: str, database: str | None) -> None:
     click.echo(f"Backed up logs to {path}")
 
 
+def _fragment_key(reference: str) -> str:
+    """A fragment hash or alias as given, or the hash of a file's content."""
+    import hashlib
+    from pathlib import Path
+
+    path = Path(reference)
+    if path.is_file():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    return reference
+
+
 @logs.command(name="list")
 @click.option(
     "-n",
@@ -98,7 +110,12 @@ def logs_backup(path: str, database: str | None) -> None:
 )
 @click.option("--id-gt", help="Return responses with ID > this")
 @click.option("--id-gte", help="Return responses with ID >= this")
+@click.option(
+    "fragments", "-f", "--fragment", multiple=True, help="Filter for prompts using these fragments"
+)
+@click.option("--tools", is_flag=True, help="Filter for prompts with results from any tools")
 @click.option("as_json", "--json", is_flag=True, help="Output logs as JSON")
+@click.option("-e", "--expand", is_flag=True, help="Expand fragments to show their content")
 def logs_list(
     count: int | None,
     database: str | None,
@@ -114,7 +131,10 @@ def logs_list(
     conversation_id: str | None,
     id_gt: str | None,
     id_gte: str | None,
+    fragments: tuple[str, ...],
+    tools: bool,
     as_json: bool,
+    expand: bool,
 ) -> None:
     """Show logged prompts and their responses"""
     store = open_store(database)
@@ -128,6 +148,7 @@ def logs_list(
         conversation_id = store.latest_conversation_id()
         if conversation_id is None:
             return
+    fragments = tuple(_fragment_key(f) for f in fragments)
     limit = 3 if count is None else count
     if (response or extract or extract_last) and count is None:
         limit = 1
@@ -138,6 +159,8 @@ def logs_list(
         conversation_id=conversation_id,
         id_gt=id_gt,
         id_gte=id_gte,
+        fragments=fragments,
+        has_tools=tools,
     )
     if response or extract or extract_last:
         if records:
@@ -148,8 +171,8 @@ def logs_list(
                 click.echo(record.get("response") or "")
         return
     if as_json:
-        click.echo(logs_format.as_json(records, truncate))
+        click.echo(logs_format.as_json(records, truncate, expand))
     elif short:
         click.echo(logs_format.as_short(records, usage))
     else:
-        click.echo(logs_format.as_markdown(records, truncate, usage), nl=False)
+        click.echo(logs_format.as_markdown(records, truncate, usage, expand), nl=False)

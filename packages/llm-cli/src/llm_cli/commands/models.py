@@ -6,6 +6,7 @@ import textwrap
 from typing import Any
 
 import click
+
 import llm
 
 from .. import model_options

@@ -6,6 +6,7 @@ import asyncio
 import sys
 
 import click
+
 import llm
 from llm.utils import extract_fenced_code_block
 

@@ -18,6 +18,7 @@ import datetime
 
 import sqlalchemy as sa
 from alembic import op
+
 from llm_storage import fts
 
 revision = "0001_baseline"

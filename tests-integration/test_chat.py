@@ -1,0 +1,86 @@
+"""``llm chat`` driven through its standard input, as a person at the keyboard would."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+
+def _logged(user_dir: Path) -> list[tuple]:
+    conn = sqlite3.connect(user_dir / "logs.db")
+    try:
+        return conn.execute(
+            "select prompt, system, conversation_id, options_json from responses order by id"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def _answers(stdout: str) -> list[dict]:
+    """The echo model's JSON answers, in order, from a chat transcript."""
+    decoder = json.JSONDecoder()
+    answers, index = [], stdout.find("{")
+    while index != -1:
+        answer, end = decoder.raw_decode(stdout, index)
+        answers.append(answer)
+        index = stdout.find("{", end)
+    return answers
+
+
+def test_chat_turns_are_logged_in_one_conversation(run_llm, user_dir: Path) -> None:
+    script = "hello\n!multi\nline one\nline two\n!end\n\nquit\n"
+    result = run_llm("chat", "-m", "echo", "-s", "Be kind", "-o", "example_bool", "1", input=script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Chatting with echo\nType 'exit' or 'quit' to exit\n")
+    first, second = _answers(result.stdout)
+    assert first["prompt"] == "hello" and first["system"] == "Be kind"
+    assert first["options"] == {"example_bool": True}
+    assert second["prompt"] == "line one\nline two"
+    assert [p["prompt"] for p in second["previous"]] == ["hello"]
+    rows = _logged(user_dir)
+    assert [r[0] for r in rows] == ["hello", "line one\nline two"]
+    assert rows[0][1] == "Be kind" and rows[1][1] is None  # the system prompt opens the chat
+    assert rows[0][2] == rows[1][2]
+    assert json.loads(rows[1][3]) == {"example_bool": True}
+
+
+def test_multi_with_custom_delimiter_and_exit(run_llm) -> None:
+    script = "!multi abc\nfirst\n!end\nstill going\n!end abc\nexit\n"
+    result = run_llm("chat", "-m", "echo", input=script)
+    [answer] = _answers(result.stdout)
+    assert answer["prompt"] == "first\n!end\nstill going"
+
+
+def test_chat_continues_a_logged_conversation(run_llm, user_dir: Path) -> None:
+    run_llm("-m", "echo", "from the prompt command")
+    result = run_llm("chat", "-c", input="and from chat\nquit\n")
+    assert result.stdout.startswith("Chatting with echo")
+    [answer] = _answers(result.stdout)
+    assert [p["prompt"] for p in answer["previous"]] == ["from the prompt command"]
+    assert len({row[2] for row in _logged(user_dir)}) == 1
+
+
+def test_chat_fragment_command(run_llm, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("fragment content")
+    result = run_llm("chat", "-m", "echo", input=f"!fragment {notes}\n!fragment nope\nquit\n")
+    [answer] = _answers(result.stdout)
+    assert answer["prompt"] == "fragment content"
+    assert "Fragment 'nope' not found" in result.stderr
+
+
+def test_chat_edit_uses_the_editor(run_llm, tmp_path: Path) -> None:
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\necho "written in the editor" > "$1"\n')
+    editor.chmod(0o755)
+    result = run_llm("chat", "-m", "echo", input="!edit\nquit\n", env={"EDITOR": str(editor)})
+    [answer] = _answers(result.stdout)
+    assert answer["prompt"] == "written in the editor"
+
+
+def test_chat_errors(run_llm) -> None:
+    unknown = run_llm("chat", "-m", "nope", input="quit\n")
+    assert unknown.returncode == 1 and unknown.stderr.strip() == "Error: Unknown model: nope"
+    bad_option = run_llm("chat", "-m", "markov", "-o", "length", "0", input="quit\n")
+    assert bad_option.returncode == 1 and "length must be >= 2" in bad_option.stderr
