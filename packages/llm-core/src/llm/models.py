@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime
 import inspect
 import time
-from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 from ._ulid import ulid
 from .attachments import Attachment
@@ -44,6 +43,10 @@ __all__ = [
 ]
 
 
+class _NoOptions(Options):
+    """The options of a model that takes none."""
+
+
 @dataclass
 class Usage:
     input: int | None = None
@@ -57,15 +60,15 @@ class Usage:
 class _BaseModel:
     model_id: str
     can_stream: bool = False
-    attachment_types: set[str] | frozenset[str] | tuple[str, ...] = frozenset()
+    attachment_types: Collection[str] = frozenset()
     supports_schema: bool = False
     supports_tools: bool = False
     key: str | None = None
     needs_key: str | None = None
     key_env_var: str | None = None
 
-    class Options(Options):
-        pass
+    #: The model's options: plugins define ``class Options(llm.Options)`` on their model.
+    Options: ClassVar[type[Options]] = _NoOptions
 
     def get_key(self, explicit_key: str | None = None) -> str | None:
         """The key to call the model with: explicit, then ``model.key``, keys.json, env var."""
@@ -226,17 +229,23 @@ class AsyncKeyModel(_AsyncModel):
         yield ""  # pragma: no cover - makes this an async generator
 
 
-@cache
-def _execute_parameters(model_class: type) -> frozenset[str]:
+_EXECUTE_PARAMETERS: dict[type[Any], frozenset[str]] = {}
+
+
+def _execute_parameters(model_class: type[Any]) -> frozenset[str]:
     """Which optional arguments this class's ``execute()`` accepts.
 
     Some published plugins define ``execute(self, prompt, stream, response)`` without
     ``conversation``; we pass only what a plugin's method can take.
     """
-    parameters = inspect.signature(model_class.execute).parameters
-    if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
-        return frozenset({"conversation", "key"})
-    return frozenset(parameters) & {"conversation", "key"}
+    if model_class not in _EXECUTE_PARAMETERS:
+        parameters = inspect.signature(model_class.execute).parameters
+        if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+            accepted = frozenset({"conversation", "key"})
+        else:
+            accepted = frozenset(parameters) & {"conversation", "key"}
+        _EXECUTE_PARAMETERS[model_class] = accepted
+    return _EXECUTE_PARAMETERS[model_class]
 
 
 def _execute_kwargs(response: _BaseResponse) -> dict[str, Any]:
@@ -387,10 +396,11 @@ class _BaseResponse:
     ) -> Any:
         """A finished response with the given text, for tests."""
         # Also accept the original positional form fake(model, prompt, system, response).
-        if attachments and isinstance(attachments[0], str | type(None)):
-            system = attachments[0]  # type: ignore[assignment]
-            if len(attachments) > 1:
-                response = attachments[1]  # type: ignore[assignment]
+        positional: tuple[Any, ...] = attachments
+        if positional and isinstance(positional[0], str | type(None)):
+            system = positional[0]
+            if len(positional) > 1:
+                response = positional[1]
             attachments = ()
         built = Prompt(prompt, model, system=system, attachments=list(attachments))
         fake_response = cls(built, model, stream=False)

@@ -43,7 +43,7 @@ class Prompt:
         self.prompt_json = prompt_json
         if options is None or isinstance(options, dict):
             options = model.Options(**(options or {}))
-        self.options = options
+        self.options: Options = options  # type: ignore[assignment]
         self.schema = resolve_schema(schema)
         self.tools: list[Tool] = as_tools(tools)
         self.tool_results = list(tool_results or [])

@@ -1,1 +1,1 @@
-"""llm_embeddings: see the README of the llm-embeddings distribution for what this package will hold."""
+"""llm_embeddings: see the llm-embeddings README for what this package will hold."""

@@ -1,1 +1,1 @@
-"""llm_tools: see the README of the llm-tools distribution for what this package will hold."""
+"""llm_tools: see the llm-tools README for what this package will hold."""

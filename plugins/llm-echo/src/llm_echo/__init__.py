@@ -8,8 +8,8 @@ against either pass with the other. A prompt that is itself a JSON object can as
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, Iterator
-from typing import Any
+from collections.abc import AsyncGenerator, Collection, Iterator
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -92,19 +92,21 @@ class _EchoBase:
     can_stream = True
     supports_tools = True
     supports_schema = True
-    attachment_types = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
-    Options = EchoOptions
+    attachment_types: Collection[str] = frozenset(
+        {"image/png", "image/jpeg", "image/gif", "image/webp"}
+    )
+    Options: ClassVar[type[llm.Options]] = EchoOptions
 
 
 class Echo(_EchoBase, llm.Model):
-    def execute(self, prompt, stream, response, conversation=None):  # type: ignore[no-untyped-def]
+    def execute(self, prompt, stream, response, conversation=None):
         output = render(describe(prompt, stream, response, conversation))
         _set_usage(prompt, response, output)
         yield from _chunks(output)
 
 
 class AsyncEcho(_EchoBase, llm.AsyncModel):
-    async def execute(  # type: ignore[override]
+    async def execute(
         self, prompt, stream, response, conversation=None
     ) -> AsyncGenerator[str, None]:
         output = render(describe(prompt, stream, response, conversation))
@@ -115,8 +117,8 @@ class AsyncEcho(_EchoBase, llm.AsyncModel):
 
 class _NeedsKeyBase(_EchoBase):
     model_id = "echo-needs-key"
-    needs_key = "echo-needs-key"
-    key_env_var = "LLM_ECHO_NEEDS_KEY_KEY"
+    needs_key: str | None = "echo-needs-key"
+    key_env_var: str | None = "LLM_ECHO_NEEDS_KEY_KEY"
 
 
 def _with_key(answer: dict[str, Any] | str, key: str | None) -> str:
@@ -127,14 +129,14 @@ def _with_key(answer: dict[str, Any] | str, key: str | None) -> str:
 
 
 class EchoNeedsKey(_NeedsKeyBase, llm.KeyModel):
-    def execute(self, prompt, stream, response, conversation=None, key=None):  # type: ignore[no-untyped-def]
+    def execute(self, prompt, stream, response, conversation=None, key=None):
         output = _with_key(describe(prompt, stream, response, conversation), key)
         _set_usage(prompt, response, output)
         yield from _chunks(output)
 
 
 class AsyncEchoNeedsKey(_NeedsKeyBase, llm.AsyncKeyModel):
-    async def execute(  # type: ignore[override]
+    async def execute(
         self, prompt, stream, response, conversation=None, key=None
     ) -> AsyncGenerator[str, None]:
         output = _with_key(describe(prompt, stream, response, conversation), key)

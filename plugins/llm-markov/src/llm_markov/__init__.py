@@ -70,7 +70,7 @@ class Markov(llm.Model):
                 raise ValueError("delay must be between 0 and 10")
             return delay
 
-    def execute(self, prompt, stream, response, conversation=None):  # type: ignore[no-untyped-def]
+    def execute(self, prompt, stream, response, conversation=None):
         transitions = build_transitions(prompt.prompt or "")
         length = prompt.options.length or 20
         for index, word in enumerate(generate(transitions, length)):
