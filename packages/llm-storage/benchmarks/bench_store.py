@@ -20,9 +20,30 @@ from storage_fakes import FakeFragment, make_response
 from llm_storage import open_store
 
 WORDS = (
-    "pelican", "walrus", "cat", "dog", "python", "sqlite", "database", "model", "prompt",
-    "response", "tool", "fragment", "schema", "weather", "ocean", "river", "mountain",
-    "forest", "coffee", "tea", "bread", "cheese", "music", "guitar",
+    "pelican",
+    "walrus",
+    "cat",
+    "dog",
+    "python",
+    "sqlite",
+    "database",
+    "model",
+    "prompt",
+    "response",
+    "tool",
+    "fragment",
+    "schema",
+    "weather",
+    "ocean",
+    "river",
+    "mountain",
+    "forest",
+    "coffee",
+    "tea",
+    "bread",
+    "cheese",
+    "music",
+    "guitar",
 )
 
 
@@ -65,7 +86,9 @@ def main() -> None:
             timed(
                 lambda: store.log_response(
                     make_response(
-                        "hi", "yo", fragments=[FakeFragment("frag a", "a.txt"), "frag b"],
+                        "hi",
+                        "yo",
+                        fragments=[FakeFragment("frag a", "a.txt"), "frag b"],
                         schema={"type": "object"},
                     )
                 ),
@@ -88,8 +111,10 @@ def main() -> None:
                 "VALUES (?, ?, ?, ?, ?)",
                 rows,
             )
-        print(f"(filled to {store.count_responses():,} responses in "
-              f"{time.perf_counter() - start:.1f} s)")
+        print(
+            f"(filled to {store.count_responses():,} responses in "
+            f"{time.perf_counter() - start:.1f} s)"
+        )
 
         report("list_responses(limit=10) on 100k", timed(lambda: store.list_responses(10), 20), 100)
         report(

@@ -65,12 +65,27 @@ CREATE TABLE "tool_results" (
 """
 
 MIGRATIONS_026 = [
-    "m001_initial", "m002_id_primary_key", "m003_chat_id_foreign_key", "m004_column_order",
-    "m004_drop_provider", "m005_debug", "m006_new_logs_table", "m007_finish_logs_table",
-    "m008_reply_to_id_foreign_key", "m008_fix_column_order_in_logs",
-    "m009_delete_logs_table_if_empty", "m010_create_new_log_tables", "m011_fts_for_responses",
-    "m012_attachments_tables", "m013_usage", "m014_schemas", "m015_fragments_tables",
-    "m016_fragments_table_pks", "m017_tools_tables", "m017_tools_plugin", "m018_tool_instances",
+    "m001_initial",
+    "m002_id_primary_key",
+    "m003_chat_id_foreign_key",
+    "m004_column_order",
+    "m004_drop_provider",
+    "m005_debug",
+    "m006_new_logs_table",
+    "m007_finish_logs_table",
+    "m008_reply_to_id_foreign_key",
+    "m008_fix_column_order_in_logs",
+    "m009_delete_logs_table_if_empty",
+    "m010_create_new_log_tables",
+    "m011_fts_for_responses",
+    "m012_attachments_tables",
+    "m013_usage",
+    "m014_schemas",
+    "m015_fragments_tables",
+    "m016_fragments_table_pks",
+    "m017_tools_tables",
+    "m017_tools_plugin",
+    "m018_tool_instances",
 ]
 
 _ROWS = """
@@ -105,15 +120,27 @@ ROWS = _ROWS.replace("'aaaa'", "'" + hashlib.sha256(b"fragment text").hexdigest(
 )
 
 TABLES = [
-    "_llm_migrations", "conversations", "schemas", "responses", "attachments",
-    "prompt_attachments", "fragments", "fragment_aliases", "prompt_fragments",
-    "system_fragments", "tools", "tool_responses", "tool_calls", "tool_instances",
+    "_llm_migrations",
+    "conversations",
+    "schemas",
+    "responses",
+    "attachments",
+    "prompt_attachments",
+    "fragments",
+    "fragment_aliases",
+    "prompt_fragments",
+    "system_fragments",
+    "tools",
+    "tool_responses",
+    "tool_calls",
+    "tool_instances",
     "tool_results",
 ]
 
 
-def build(path: Path, migrations: list[str] | None = None, schema: str = ORIGINAL_SCHEMA,
-          rows: str = ROWS) -> Path:
+def build(
+    path: Path, migrations: list[str] | None = None, schema: str = ORIGINAL_SCHEMA, rows: str = ROWS
+) -> Path:
     conn = sqlite3.connect(path)
     conn.executescript(schema)
     conn.executemany(
@@ -130,8 +157,9 @@ def dump(path: Path, tables: list[str] = TABLES) -> dict[str, list[tuple]]:
     """Every row of every table, in rowid order (the comparison the adoption tests make)."""
     conn = sqlite3.connect(path)
     try:
-        return {t: conn.execute(f"SELECT rowid, * FROM [{t}] ORDER BY rowid").fetchall()
-                for t in tables}
+        return {
+            t: conn.execute(f"SELECT rowid, * FROM [{t}] ORDER BY rowid").fetchall() for t in tables
+        }
     finally:
         conn.close()
 

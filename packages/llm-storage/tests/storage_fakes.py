@@ -154,9 +154,7 @@ def make_response(
     **kwargs: Any,
 ) -> FakeResponse:
     prompt_kwargs = {
-        key: kwargs.pop(key)
-        for key in list(kwargs)
-        if key in FakePrompt.__dataclass_fields__
+        key: kwargs.pop(key) for key in list(kwargs) if key in FakePrompt.__dataclass_fields__
     }
     return FakeResponse(
         prompt=FakePrompt(prompt_text=prompt, **prompt_kwargs),

@@ -22,9 +22,20 @@ import llm_storage
 from llm_storage import StoreError, migrate, open_store, schema
 
 EXPECTED_TABLES = {
-    "conversations", "schemas", "responses", "attachments", "prompt_attachments", "fragments",
-    "fragment_aliases", "prompt_fragments", "system_fragments", "tools", "tool_responses",
-    "tool_calls", "tool_results", "tool_instances",
+    "conversations",
+    "schemas",
+    "responses",
+    "attachments",
+    "prompt_attachments",
+    "fragments",
+    "fragment_aliases",
+    "prompt_fragments",
+    "system_fragments",
+    "tools",
+    "tool_responses",
+    "tool_calls",
+    "tool_results",
+    "tool_instances",
 }
 
 
@@ -181,7 +192,9 @@ def test_dedup_across_responses_and_conversations(store):
     assert store.latest_conversation_id() == "conv-1"
     assert [r["id"] for r in store.conversation_responses("conv-1")] == [first.id, second.id]
     assert store.get_conversation("conv-1") == {
-        "id": "conv-1", "name": "My chat", "model": "conv-model"
+        "id": "conv-1",
+        "name": "My chat",
+        "model": "conv-model",
     }
 
 
@@ -218,12 +231,14 @@ def test_full_text_search_ranked_and_in_sync(store):
     assert [r["id"] for r in found] == [weak.id, strong.id]  # best match last
     assert [r["id"] for r in store.list_responses(1, query="cats")] == [strong.id]
     assert [r["id"] for r in store.list_responses(10, query="cats", latest=True)] == [
-        weak.id, strong.id,
+        weak.id,
+        strong.id,
     ]
     assert store.list_responses(10, query='"unbalanced') == []
     with store.engine.begin() as conn:
-        conn.execute(text("update responses set response = 'giraffes' where id = :id"),
-                     {"id": other.id})
+        conn.execute(
+            text("update responses set response = 'giraffes' where id = :id"), {"id": other.id}
+        )
         conn.execute(text("delete from responses where id = :id"), {"id": strong.id})
     assert [r["id"] for r in store.list_responses(10, query="giraffes")] == [other.id]
     assert [r["id"] for r in store.list_responses(10, query="cats")] == [weak.id]
@@ -234,8 +249,9 @@ def test_filters(store):
     tool = FakeTool("t1")
     a = make_response("one", model="m1", fragments=[FakeFragment("shared", "s")])
     b = make_response("two", model="m2", schema={"type": "object"}, tools=[tool])
-    c = make_response("three", model="m1", system_fragments=["shared"],
-                      tool_calls=[FakeToolCall("t1", {})])
+    c = make_response(
+        "three", model="m1", system_fragments=["shared"], tool_calls=[FakeToolCall("t1", {})]
+    )
     for response in (a, b, c):
         store.log_response(response)
     ids = lambda records: [r["id"] for r in records]  # noqa: E731

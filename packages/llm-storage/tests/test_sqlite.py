@@ -46,8 +46,14 @@ INSERT INTO prompt_attachments VALUES ('r1', 'a1', 0);
 INSERT INTO fragments VALUES (1, 'hash1', 'frag', '2023-07-01', '');
 INSERT INTO prompt_fragments VALUES ('r1', 1, 0);
 """
-M012_TABLES = ["_llm_migrations", "conversations", "attachments", "prompt_attachments",
-               "fragments", "prompt_fragments"]
+M012_TABLES = [
+    "_llm_migrations",
+    "conversations",
+    "attachments",
+    "prompt_attachments",
+    "fragments",
+    "prompt_fragments",
+]
 
 
 def test_adopt_original_026_database(tmp_path):
@@ -59,7 +65,8 @@ def test_adopt_original_026_database(tmp_path):
     after_master = original_db.sqlite_master(path)
     assert [m for m in before_master if m not in after_master] == []  # nothing altered
     assert {m[1] for m in after_master} - {m[1] for m in before_master} == {
-        "alembic_version", "sqlite_autoindex_alembic_version_1"
+        "alembic_version",
+        "sqlite_autoindex_alembic_version_1",
     }
     assert llm_storage.migrate.current_revision(store.engine) == llm_storage.HEAD_REVISION
     # It works afterwards: reading old rows, searching them, writing new ones.
@@ -67,8 +74,10 @@ def test_adopt_original_026_database(tmp_path):
     assert old["conversation_name"] == "Old chat"
     assert [a["id"] for a in old["attachments"]] == ["att1", "att2"]
     assert [f["content"] for f in old["prompt_fragments"]] == ["fragment text"] * 2
-    assert store.get_response("01j0resp000000000000000002")["tool_results"][0][
-        "instance_name"] == "SQLite"
+    assert (
+        store.get_response("01j0resp000000000000000002")["tool_results"][0]["instance_name"]
+        == "SQLite"
+    )
     assert [r["id"] for r in store.list_responses(5, query="pelicans")] == [old["id"]]
     store.log_response(make_response("new pelicans", "more", fragments=["fragment text"]))
     assert store.count_responses() == 3
@@ -139,8 +148,10 @@ def test_twenty_processes_create_a_new_database_at_once(tmp_path):
     target = str(tmp_path / "fresh.db")
     context = multiprocessing.get_context("fork")
     barrier, errors = context.Barrier(20), context.Queue()
-    procs = [context.Process(target=_log_from_child, args=(target, i, barrier, errors))
-             for i in range(20)]
+    procs = [
+        context.Process(target=_log_from_child, args=(target, i, barrier, errors))
+        for i in range(20)
+    ]
     for proc in procs:
         proc.start()
     for proc in procs:
@@ -184,9 +195,7 @@ def test_head_constant_matches_migration_scripts():
 
     scripts = ScriptDirectory.from_config(alembic_config())
     assert scripts.get_heads() == [llm_storage.HEAD_REVISION]
-    assert {s.revision for s in scripts.walk_revisions()} == set(
-        llm_storage._head.KNOWN_REVISIONS
-    )
+    assert {s.revision for s in scripts.walk_revisions()} == set(llm_storage._head.KNOWN_REVISIONS)
 
 
 def test_newer_schema_is_refused(tmp_path):
@@ -233,7 +242,9 @@ def test_locked_beyond_timeout(tmp_path):
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
-        with pytest.raises(StoreError, match=r"is locked by another process \(gave up after 0.3 s\)"):
+        with pytest.raises(
+            StoreError, match=r"is locked by another process \(gave up after 0.3 s\)"
+        ):
             store.log_response(make_response())
     finally:
         blocker.execute("ROLLBACK")

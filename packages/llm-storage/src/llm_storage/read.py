@@ -144,22 +144,30 @@ def _attach_children(conn: Connection, records: list[Record]) -> None:
     attachments = _grouped(
         conn,
         ids,
-        lambda chunk: select(pa.c.response_id, *att.c)
-        .join(att, att.c.id == pa.c.attachment_id)
-        .where(pa.c.response_id.in_(chunk))
-        .order_by(pa.c.response_id, pa.c.order),
+        lambda chunk: (
+            select(pa.c.response_id, *att.c)
+            .join(att, att.c.id == pa.c.attachment_id)
+            .where(pa.c.response_id.in_(chunk))
+            .order_by(pa.c.response_id, pa.c.order)
+        ),
     )
     fragment_lists = {
         name: _grouped(
             conn,
             ids,
-            lambda chunk, link=tables[name]: select(
-                link.c.response_id, fragments.c.id, fragments.c.hash, fragments.c.content,
-                fragments.c.source, fragments.c.datetime_utc,
-            )
-            .join(fragments, fragments.c.id == link.c.fragment_id)
-            .where(link.c.response_id.in_(chunk))
-            .order_by(link.c.response_id, link.c.order),
+            lambda chunk, link=tables[name]: (
+                select(
+                    link.c.response_id,
+                    fragments.c.id,
+                    fragments.c.hash,
+                    fragments.c.content,
+                    fragments.c.source,
+                    fragments.c.datetime_utc,
+                )
+                .join(fragments, fragments.c.id == link.c.fragment_id)
+                .where(link.c.response_id.in_(chunk))
+                .order_by(link.c.response_id, link.c.order)
+            ),
         )
         for name in ("prompt_fragments", "system_fragments")
     }
@@ -167,35 +175,51 @@ def _attach_children(conn: Connection, records: list[Record]) -> None:
     tools = _grouped(
         conn,
         ids,
-        lambda chunk: select(tr.c.response_id, *tools_t.c)
-        .join(tools_t, tools_t.c.id == tr.c.tool_id)
-        .where(tr.c.response_id.in_(chunk))
-        .order_by(tr.c.response_id, tools_t.c.id),
+        lambda chunk: (
+            select(tr.c.response_id, *tools_t.c)
+            .join(tools_t, tools_t.c.id == tr.c.tool_id)
+            .where(tr.c.response_id.in_(chunk))
+            .order_by(tr.c.response_id, tools_t.c.id)
+        ),
     )
     calls_t = tables["tool_calls"]
     calls = _grouped(
         conn,
         ids,
-        lambda chunk: select(
-            calls_t.c.response_id, calls_t.c.id, calls_t.c.tool_id, calls_t.c.name,
-            calls_t.c.arguments, calls_t.c.tool_call_id,
-        )
-        .where(calls_t.c.response_id.in_(chunk))
-        .order_by(calls_t.c.id),
+        lambda chunk: (
+            select(
+                calls_t.c.response_id,
+                calls_t.c.id,
+                calls_t.c.tool_id,
+                calls_t.c.name,
+                calls_t.c.arguments,
+                calls_t.c.tool_call_id,
+            )
+            .where(calls_t.c.response_id.in_(chunk))
+            .order_by(calls_t.c.id)
+        ),
     )
     results_t, inst = tables["tool_results"], tables["tool_instances"]
     results = _grouped(
         conn,
         ids,
-        lambda chunk: select(
-            results_t.c.response_id, results_t.c.id, results_t.c.tool_id, results_t.c.name,
-            results_t.c.output, results_t.c.tool_call_id, results_t.c.instance_id,
-            inst.c.plugin.label("instance_plugin"), inst.c.name.label("instance_name"),
-            inst.c.arguments.label("instance_arguments"),
-        )
-        .outerjoin(inst, inst.c.id == results_t.c.instance_id)
-        .where(results_t.c.response_id.in_(chunk))
-        .order_by(results_t.c.id),
+        lambda chunk: (
+            select(
+                results_t.c.response_id,
+                results_t.c.id,
+                results_t.c.tool_id,
+                results_t.c.name,
+                results_t.c.output,
+                results_t.c.tool_call_id,
+                results_t.c.instance_id,
+                inst.c.plugin.label("instance_plugin"),
+                inst.c.name.label("instance_name"),
+                inst.c.arguments.label("instance_arguments"),
+            )
+            .outerjoin(inst, inst.c.id == results_t.c.instance_id)
+            .where(results_t.c.response_id.in_(chunk))
+            .order_by(results_t.c.id)
+        ),
     )
     for record in records:
         rid = record["id"]
@@ -290,4 +314,3 @@ def fragment_id_for_key(conn: Connection, key: str) -> int | None:
     return conn.execute(
         select(fragments.c.id).where(_fragment_key_clause(key)).order_by(fragments.c.id).limit(1)
     ).scalar()
-

@@ -1,6 +1,6 @@
 """Render docs/storage-schema.md from the models.
 
-    uv run python -m llm_storage.schema_doc > docs/storage-schema.md
+uv run python -m llm_storage.schema_doc > docs/storage-schema.md
 """
 
 from __future__ import annotations
@@ -13,9 +13,20 @@ from ._head import HEAD_REVISION
 from .schema import metadata
 
 ORDER = (
-    "conversations", "schemas", "responses", "attachments", "prompt_attachments", "fragments",
-    "fragment_aliases", "prompt_fragments", "system_fragments", "tools", "tool_responses",
-    "tool_calls", "tool_results", "tool_instances",
+    "conversations",
+    "schemas",
+    "responses",
+    "attachments",
+    "prompt_attachments",
+    "fragments",
+    "fragment_aliases",
+    "prompt_fragments",
+    "system_fragments",
+    "tools",
+    "tool_responses",
+    "tool_calls",
+    "tool_results",
+    "tool_instances",
 )
 
 

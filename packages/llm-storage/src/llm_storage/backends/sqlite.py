@@ -14,9 +14,7 @@ from sqlalchemy.pool import StaticPool
 BEGIN_OPTION = "llm_sqlite_begin"
 
 
-def make_engine(
-    url: URL, timeout: float, creator: sqlite3.Connection | None = None
-) -> Engine:
+def make_engine(url: URL, timeout: float, creator: sqlite3.Connection | None = None) -> Engine:
     if creator is not None:
         shared = creator
         engine = create_engine(url, creator=lambda: shared, poolclass=StaticPool)

@@ -35,59 +35,143 @@ def _fk(target: str) -> sa.ForeignKey:
     return sa.ForeignKey(target)
 
 
-sa.Table("conversations", meta, sa.Column("id", T, primary_key=True),
-         sa.Column("name", T), sa.Column("model", T))
+sa.Table(
+    "conversations",
+    meta,
+    sa.Column("id", T, primary_key=True),
+    sa.Column("name", T),
+    sa.Column("model", T),
+)
 sa.Table("schemas", meta, sa.Column("id", T, primary_key=True), sa.Column("content", T))
 sa.Table(
-    "responses", meta,
-    sa.Column("id", T, primary_key=True), sa.Column("model", T), sa.Column("prompt", T),
-    sa.Column("system", T), sa.Column("prompt_json", T), sa.Column("options_json", T),
-    sa.Column("response", T), sa.Column("response_json", T),
-    sa.Column("conversation_id", T, _fk("conversations.id")), sa.Column("duration_ms", N),
-    sa.Column("datetime_utc", T), sa.Column("input_tokens", N), sa.Column("output_tokens", N),
-    sa.Column("token_details", T), sa.Column("schema_id", T, _fk("schemas.id")),
+    "responses",
+    meta,
+    sa.Column("id", T, primary_key=True),
+    sa.Column("model", T),
+    sa.Column("prompt", T),
+    sa.Column("system", T),
+    sa.Column("prompt_json", T),
+    sa.Column("options_json", T),
+    sa.Column("response", T),
+    sa.Column("response_json", T),
+    sa.Column("conversation_id", T, _fk("conversations.id")),
+    sa.Column("duration_ms", N),
+    sa.Column("datetime_utc", T),
+    sa.Column("input_tokens", N),
+    sa.Column("output_tokens", N),
+    sa.Column("token_details", T),
+    sa.Column("schema_id", T, _fk("schemas.id")),
 )
-sa.Table("attachments", meta, sa.Column("id", T, primary_key=True), sa.Column("type", T),
-         sa.Column("path", T), sa.Column("url", T), sa.Column("content", B))
-sa.Table("prompt_attachments", meta,
-         sa.Column("response_id", T, _fk("responses.id"), primary_key=True),
-         sa.Column("attachment_id", T, _fk("attachments.id"), primary_key=True),
-         sa.Column("order", N))
-sa.Table("fragments", meta, sa.Column("id", N, primary_key=True), sa.Column("hash", T),
-         sa.Column("content", T), sa.Column("datetime_utc", T), sa.Column("source", T),
-         sa.Index("idx_fragments_hash", "hash", unique=True))
-sa.Table("fragment_aliases", meta, sa.Column("alias", T, primary_key=True),
-         sa.Column("fragment_id", N, _fk("fragments.id")))
+sa.Table(
+    "attachments",
+    meta,
+    sa.Column("id", T, primary_key=True),
+    sa.Column("type", T),
+    sa.Column("path", T),
+    sa.Column("url", T),
+    sa.Column("content", B),
+)
+sa.Table(
+    "prompt_attachments",
+    meta,
+    sa.Column("response_id", T, _fk("responses.id"), primary_key=True),
+    sa.Column("attachment_id", T, _fk("attachments.id"), primary_key=True),
+    sa.Column("order", N),
+)
+sa.Table(
+    "fragments",
+    meta,
+    sa.Column("id", N, primary_key=True),
+    sa.Column("hash", T),
+    sa.Column("content", T),
+    sa.Column("datetime_utc", T),
+    sa.Column("source", T),
+    sa.Index("idx_fragments_hash", "hash", unique=True),
+)
+sa.Table(
+    "fragment_aliases",
+    meta,
+    sa.Column("alias", T, primary_key=True),
+    sa.Column("fragment_id", N, _fk("fragments.id")),
+)
 for _name in ("prompt_fragments", "system_fragments"):
-    sa.Table(_name, meta,
-             sa.Column("response_id", T, _fk("responses.id"), primary_key=True),
-             sa.Column("fragment_id", N, _fk("fragments.id"), primary_key=True),
-             sa.Column("order", N, primary_key=True, autoincrement=False))
-sa.Table("tools", meta, sa.Column("id", N, primary_key=True), sa.Column("hash", T),
-         sa.Column("name", T), sa.Column("description", T), sa.Column("input_schema", T),
-         sa.Column("plugin", T), sa.Index("idx_tools_hash", "hash", unique=True))
-sa.Table("tool_responses", meta,
-         sa.Column("tool_id", N, _fk("tools.id"), primary_key=True, autoincrement=False),
-         sa.Column("response_id", T, _fk("responses.id"), primary_key=True))
-sa.Table("tool_calls", meta, sa.Column("id", N, primary_key=True),
-         sa.Column("response_id", T, _fk("responses.id")),
-         sa.Column("tool_id", N, _fk("tools.id")), sa.Column("name", T),
-         sa.Column("arguments", T), sa.Column("tool_call_id", T))
-sa.Table("tool_instances", meta, sa.Column("id", N, primary_key=True),
-         sa.Column("plugin", T), sa.Column("name", T), sa.Column("arguments", T))
-sa.Table("tool_results", meta, sa.Column("id", N, primary_key=True),
-         sa.Column("response_id", T, _fk("responses.id")),
-         sa.Column("tool_id", N, _fk("tools.id")), sa.Column("name", T), sa.Column("output", T),
-         sa.Column("tool_call_id", T), sa.Column("instance_id", N, _fk("tool_instances.id")))
+    sa.Table(
+        _name,
+        meta,
+        sa.Column("response_id", T, _fk("responses.id"), primary_key=True),
+        sa.Column("fragment_id", N, _fk("fragments.id"), primary_key=True),
+        sa.Column("order", N, primary_key=True, autoincrement=False),
+    )
+sa.Table(
+    "tools",
+    meta,
+    sa.Column("id", N, primary_key=True),
+    sa.Column("hash", T),
+    sa.Column("name", T),
+    sa.Column("description", T),
+    sa.Column("input_schema", T),
+    sa.Column("plugin", T),
+    sa.Index("idx_tools_hash", "hash", unique=True),
+)
+sa.Table(
+    "tool_responses",
+    meta,
+    sa.Column("tool_id", N, _fk("tools.id"), primary_key=True, autoincrement=False),
+    sa.Column("response_id", T, _fk("responses.id"), primary_key=True),
+)
+sa.Table(
+    "tool_calls",
+    meta,
+    sa.Column("id", N, primary_key=True),
+    sa.Column("response_id", T, _fk("responses.id")),
+    sa.Column("tool_id", N, _fk("tools.id")),
+    sa.Column("name", T),
+    sa.Column("arguments", T),
+    sa.Column("tool_call_id", T),
+)
+sa.Table(
+    "tool_instances",
+    meta,
+    sa.Column("id", N, primary_key=True),
+    sa.Column("plugin", T),
+    sa.Column("name", T),
+    sa.Column("arguments", T),
+)
+sa.Table(
+    "tool_results",
+    meta,
+    sa.Column("id", N, primary_key=True),
+    sa.Column("response_id", T, _fk("responses.id")),
+    sa.Column("tool_id", N, _fk("tools.id")),
+    sa.Column("name", T),
+    sa.Column("output", T),
+    sa.Column("tool_call_id", T),
+    sa.Column("instance_id", N, _fk("tool_instances.id")),
+)
 
 # The original tool's migrations (llm 0.26) whose combined effect is this revision.
 ORIGINAL_MIGRATIONS = (
-    "m001_initial", "m002_id_primary_key", "m003_chat_id_foreign_key", "m004_column_order",
-    "m004_drop_provider", "m005_debug", "m006_new_logs_table", "m007_finish_logs_table",
-    "m008_reply_to_id_foreign_key", "m008_fix_column_order_in_logs",
-    "m009_delete_logs_table_if_empty", "m010_create_new_log_tables", "m011_fts_for_responses",
-    "m012_attachments_tables", "m013_usage", "m014_schemas", "m015_fragments_tables",
-    "m016_fragments_table_pks", "m017_tools_tables", "m017_tools_plugin", "m018_tool_instances",
+    "m001_initial",
+    "m002_id_primary_key",
+    "m003_chat_id_foreign_key",
+    "m004_column_order",
+    "m004_drop_provider",
+    "m005_debug",
+    "m006_new_logs_table",
+    "m007_finish_logs_table",
+    "m008_reply_to_id_foreign_key",
+    "m008_fix_column_order_in_logs",
+    "m009_delete_logs_table_if_empty",
+    "m010_create_new_log_tables",
+    "m011_fts_for_responses",
+    "m012_attachments_tables",
+    "m013_usage",
+    "m014_schemas",
+    "m015_fragments_tables",
+    "m016_fragments_table_pks",
+    "m017_tools_tables",
+    "m017_tools_plugin",
+    "m018_tool_instances",
 )
 
 
@@ -119,16 +203,12 @@ def _rebuild(conn: sa.Connection, table: sa.Table) -> None:
     ddl = ddl.replace(f"CREATE TABLE {table.name} ", f"CREATE TABLE {temporary} ", 1)
     conn.exec_driver_sql(ddl)
     columns = ", ".join(conn.dialect.identifier_preparer.quote(c.name) for c in table.columns)
-    conn.exec_driver_sql(
-        f"INSERT INTO {temporary} ({columns}) SELECT {columns} FROM {table.name}"
-    )
+    conn.exec_driver_sql(f"INSERT INTO {temporary} ({columns}) SELECT {columns} FROM {table.name}")
     op.drop_table(table.name)
     op.rename_table(temporary, table.name)
 
 
-def _ensure_unique_indexes(
-    conn: sa.Connection, inspector: sa.Inspector, table: sa.Table
-) -> None:
+def _ensure_unique_indexes(conn: sa.Connection, inspector: sa.Inspector, table: sa.Table) -> None:
     if not table.indexes:
         return
     inspector.clear_cache()

@@ -1,0 +1,166 @@
+"""The log store through the real executable, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from llm_storage.testing import PostgresUnavailable, temporary_schema_url
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    try:
+        with temporary_schema_url() as url:
+            yield url
+    except PostgresUnavailable as ex:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(ex))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "shared.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+def test_database_url_from_environment_option_and_settings_file(
+    run_llm, user_dir: Path, database: str
+) -> None:
+    env = {"LLM_DATABASE_URL": database}
+    assert run_llm("-m", "echo", "via the environment", env=env).returncode == 0
+    assert run_llm("-m", "echo", "via -d", "-d", database).returncode == 0
+    (user_dir / "database-url.txt").write_text(database + "\n")
+    assert run_llm("-m", "echo", "via the settings file").returncode == 0
+    logged = json.loads(run_llm("logs", "-n", "0", "--json").stdout)
+    assert [r["prompt"] for r in logged] == [
+        "via the environment",
+        "via -d",
+        "via the settings file",
+    ]
+    assert not (user_dir / "logs.db").exists()
+    searched = json.loads(run_llm("logs", "-q", "settings", "--json").stdout)
+    assert [r["prompt"] for r in searched] == ["via the settings file"]
+    status = run_llm("logs", "status").stdout
+    assert "Number of responses logged:     3" in status
+
+
+def test_twenty_processes_logging_at_once_all_succeed(
+    llm_executable: str, user_dir: Path, database: str
+) -> None:
+    env = {**os.environ, "LLM_USER_PATH": str(user_dir), "LLM_DATABASE_URL": database}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    processes = [
+        subprocess.Popen(
+            [llm_executable, "-m", "echo", f"writer {n}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+        for n in range(20)
+    ]
+    failures = []
+    for process in processes:
+        _, stderr = process.communicate(timeout=120)
+        if process.returncode:
+            failures.append(stderr.decode())
+    assert failures == []
+    listed = subprocess.run(
+        [llm_executable, "logs", "-n", "0", "--json"], capture_output=True, text=True, env=env
+    )
+    prompts = sorted(r["prompt"] for r in json.loads(listed.stdout))
+    assert prompts == sorted(f"writer {n}" for n in range(20))
+
+
+def test_backup_while_another_process_writes(
+    llm_executable: str, user_dir: Path, tmp_path: Path
+) -> None:
+    env = {**os.environ, "LLM_USER_PATH": str(user_dir)}
+    subprocess.run(
+        [llm_executable, "-m", "echo", "before"], env=env, check=True, capture_output=True
+    )
+    writer = subprocess.Popen(
+        [llm_executable, "-m", "markov", "a b c d", "-o", "length", "30", "-o", "delay", "0.02"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    backup = tmp_path / "backup.db"
+    result = subprocess.run(
+        [llm_executable, "logs", "backup", str(backup)], env=env, capture_output=True, text=True
+    )
+    writer.communicate(timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert writer.returncode == 0
+    conn = sqlite3.connect(backup)
+    try:
+        assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+        prompts = [row[0] for row in conn.execute("select prompt from responses")]
+    finally:
+        conn.close()
+    assert "before" in prompts
+
+
+def test_reading_a_current_database_does_not_import_alembic(run_llm, user_dir: Path) -> None:
+    assert run_llm("-m", "echo", "create the schema").returncode == 0
+    probe = (
+        "import sys\n"
+        "from llm_cli.app import cli\n"
+        "try:\n"
+        "    cli.main(['logs', '-n', '1'], prog_name='llm', standalone_mode=False)\n"
+        "finally:\n"
+        "    print('alembic' in sys.modules, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LLM_USER_PATH": str(user_dir)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "create the schema" in result.stdout
+    assert result.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_database_written_by_the_original_tool_is_adopted(run_llm, user_dir: Path) -> None:
+    """A logs.db in the 0.26 layout (made here from the documented schema) keeps its rows."""
+    db = user_dir / "logs.db"
+    conn = sqlite3.connect(db)
+    conn.executescript(
+        """
+        CREATE TABLE _llm_migrations (name TEXT PRIMARY KEY, applied_at TEXT);
+        INSERT INTO _llm_migrations VALUES ('m001_initial', '2023-07-01 00:00:00');
+        CREATE TABLE [conversations] ([id] TEXT PRIMARY KEY, [name] TEXT, [model] TEXT);
+        CREATE TABLE [responses] ([id] TEXT PRIMARY KEY, [model] TEXT, [prompt] TEXT,
+          [system] TEXT, [prompt_json] TEXT, [options_json] TEXT, [response] TEXT,
+          [response_json] TEXT, [conversation_id] TEXT REFERENCES [conversations]([id]),
+          [duration_ms] INTEGER, [datetime_utc] TEXT);
+        INSERT INTO conversations VALUES ('01h00000000000000000000000', 'old chat', 'gpt-4');
+        INSERT INTO responses VALUES ('01h00000000000000000000001', 'gpt-4', 'an old prompt',
+          NULL, NULL, '{}', 'an old answer', NULL, '01h00000000000000000000000', 1200,
+          '2023-07-01T00:00:00');
+        """
+    )
+    conn.commit()
+    conn.close()
+    assert run_llm("-m", "echo", "a new prompt").returncode == 0
+    logged = json.loads(run_llm("logs", "-n", "0", "--json").stdout)
+    assert [r["prompt"] for r in logged] == ["an old prompt", "a new prompt"]
+    assert logged[0]["response"] == "an old answer"
+    assert json.loads(run_llm("logs", "-q", "old", "--json").stdout)[0]["prompt"] == "an old prompt"
+    conn = sqlite3.connect(db)
+    try:
+        ledger = {row[0] for row in conn.execute("select name from _llm_migrations")}
+    finally:
+        conn.close()
+    assert "m001_initial" in ledger
