@@ -42,3 +42,6 @@ def test_plugins_lists_installed_plugins(run_llm) -> None:
 
 def test_logs_path(run_llm, user_dir: Path) -> None:
     assert run_llm("logs", "path").stdout.strip() == str(user_dir / "logs.db")
+    url = "postgresql+psycopg://team:hunter2@db.example/llm"
+    shown = run_llm("logs", "path", env={"LLM_DATABASE_URL": url}).stdout.strip()
+    assert shown == "postgresql+psycopg://team:***@db.example/llm"

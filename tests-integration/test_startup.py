@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-HEAVY = ["sqlalchemy", "alembic", "numpy", "openai", "httpx2", "llm_storage", "puremagic"]
+HEAVY = ["sqlalchemy", "alembic", "numpy", "openai", "httpx2", "puremagic", "asyncio", "yaml"]
 
 PROBE = """
 import json, sys

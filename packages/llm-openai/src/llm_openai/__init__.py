@@ -1,1 +1,7 @@
-"""llm_openai: see the README of the llm-openai distribution for what this package will hold."""
+"""llm_openai: the OpenAI provider for llm, registered as a plugin through the ``llm``
+entry-point group.
+
+Importing this package is cheap: the ``openai`` SDK is imported only when a request is made.
+"""
+
+__all__: list[str] = []

@@ -103,8 +103,15 @@ def open_store(
     return store
 
 
+def default_location() -> str:
+    """Where the default store lives, for display: a file path, or a URL with its password
+    hidden. Cheap: it imports no database library."""
+    target = default_target()
+    return _mask(target) if isinstance(target, str) else str(target)
+
+
 def _mask(raw: str) -> str:
-    """Hide a password in a URL we could not even parse."""
+    """Hide a password in a URL (also one we could not even parse)."""
     scheme, _, rest = raw.partition("://")
     if "@" in rest:
         credentials, _, host = rest.rpartition("@")

@@ -19,7 +19,9 @@ def logs() -> None:
 @logs.command(name="path")
 def logs_path() -> None:
     """Output the path to the logs.db file"""
-    click.echo(llm.user_dir() / "logs.db")
+    from llm_storage.opening import default_location
+
+    click.echo(default_location())
 
 
 @logs.command(name="on")

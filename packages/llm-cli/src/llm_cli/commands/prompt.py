@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import click
@@ -169,6 +168,8 @@ def prompt(
         streaming = not no_stream and not extracting
         try:
             if use_async:
+                import asyncio
+
                 asyncio.run(_consume_async(response, echo=streaming))
             else:
                 _consume(response, echo=streaming)

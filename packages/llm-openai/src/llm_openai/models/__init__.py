@@ -1,0 +1,1 @@
+"""The model classes: chat, completion and embedding models, each sync and async."""

@@ -1,0 +1,131 @@
+"""Options of OpenAI models, validated by pydantic before any request is made."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import Field, field_validator
+
+import llm
+
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
+
+
+class SharedOptions(llm.Options):
+    temperature: float | None = Field(
+        description=(
+            "What sampling temperature to use, between 0 and 2. Higher values like 0.8 will "
+            "make the output more random, while lower values like 0.2 will make it more "
+            "focused and deterministic."
+        ),
+        ge=0,
+        le=2,
+        default=None,
+    )
+    max_tokens: int | None = Field(
+        description="Maximum number of tokens to generate.", ge=1, default=None
+    )
+    top_p: float | None = Field(
+        description=(
+            "An alternative to sampling with temperature, called nucleus sampling, where the "
+            "model considers the results of the tokens with top_p probability mass. So 0.1 "
+            "means only the tokens comprising the top 10% probability mass are considered. "
+            "Recommended to use top_p or temperature but not both."
+        ),
+        ge=0,
+        le=1,
+        default=None,
+    )
+    frequency_penalty: float | None = Field(
+        description=(
+            "Number between -2.0 and 2.0. Positive values penalize new tokens based on their "
+            "existing frequency in the text so far, decreasing the model's likelihood to "
+            "repeat the same line verbatim."
+        ),
+        ge=-2,
+        le=2,
+        default=None,
+    )
+    presence_penalty: float | None = Field(
+        description=(
+            "Number between -2.0 and 2.0. Positive values penalize new tokens based on "
+            "whether they appear in the text so far, increasing the model's likelihood to "
+            "talk about new topics."
+        ),
+        ge=-2,
+        le=2,
+        default=None,
+    )
+    stop: str | None = Field(
+        description="A string where the API will stop generating further tokens.", default=None
+    )
+    logit_bias: dict | str | None = Field(
+        description=(
+            "Modify the likelihood of specified tokens appearing in the completion. "
+            'Pass a JSON string like \'{"1712":-100, "892":-100, "1489":-100}\''
+        ),
+        default=None,
+    )
+    seed: int | None = Field(
+        description="Integer seed to attempt to sample deterministically", default=None
+    )
+
+    @field_validator("logit_bias")
+    @classmethod
+    def _check_logit_bias(cls, value: Any) -> dict[int, int] | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                raise ValueError("Invalid JSON in logit_bias string") from None
+        if not isinstance(value, dict):
+            raise ValueError("logit_bias must be a JSON object of token ID to bias")
+        checked: dict[int, int] = {}
+        for token, bias in value.items():
+            try:
+                token_id, bias_value = int(token), int(bias)
+            except (TypeError, ValueError):
+                raise ValueError("logit_bias keys and values must be integers") from None
+            if not -100 <= bias_value <= 100:
+                raise ValueError("logit_bias values must be between -100 and 100")
+            checked[token_id] = bias_value
+        return checked
+
+
+class ChatOptions(SharedOptions):
+    json_object: bool | None = Field(
+        description="Output a valid JSON object {...}. Prompt must mention JSON.", default=None
+    )
+
+
+class ReasoningOptions(ChatOptions):
+    reasoning_effort: str | None = Field(
+        description=(
+            "How hard a reasoning model should think before answering: "
+            + ", ".join(REASONING_EFFORTS)
+            + ". Lower is faster and uses fewer reasoning tokens."
+        ),
+        default=None,
+    )
+
+    @field_validator("reasoning_effort")
+    @classmethod
+    def _check_effort(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().lower()
+        if value not in REASONING_EFFORTS:
+            raise ValueError(f"must be one of {', '.join(REASONING_EFFORTS)}")
+        return value
+
+
+class CompletionOptions(SharedOptions):
+    logprobs: int | None = Field(
+        description="Include the log probabilities of most likely N per token",
+        ge=0,
+        le=5,
+        default=None,
+    )

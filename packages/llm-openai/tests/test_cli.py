@@ -1,0 +1,126 @@
+"""The real ``llm`` executable against the OpenAI-style server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fake_openai import FakeOpenAI
+from helpers import write_extra_models
+
+LLM = shutil.which("llm", path=str(Path(sys.executable).parent)) or shutil.which("llm")
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def run(environment: Path, fake: FakeOpenAI) -> Run:
+    assert LLM, "the llm executable is not installed"
+    write_extra_models(environment, fake.url)
+    (environment / "keys.json").write_text(json.dumps({"fake": "sk-good"}))
+
+    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+        full_env.pop("PYTHONDONTWRITEBYTECODE", None)
+        full_env.update(env or {})
+        return subprocess.run(
+            [LLM, *args], capture_output=True, text=True, env=full_env, input="", timeout=60
+        )
+
+    return run
+
+
+def test_prompt_streams_and_logs_usage(run: Run, fake: FakeOpenAI) -> None:
+    result = run("-m", "fake-chat", "hello", "-s", "be nice", "-u", "-n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Hello from fake: hello\n"
+    assert "Token usage: 10 input, 5 output" in result.stderr
+    assert fake.requests[-1]["body"]["stream"] is True
+
+
+def test_default_model_with_env_key_and_base_url(run: Run, fake: FakeOpenAI) -> None:
+    result = run(
+        "hi", "--no-stream", "-o", "temperature", "0.2", "-n",
+        env={"OPENAI_API_KEY": "sk-good", "OPENAI_BASE_URL": fake.url},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Hello from fake: hi\n"
+    sent = fake.requests[-1]["body"]
+    assert (sent["model"], sent["stream"], sent["temperature"]) == ("gpt-4o-mini", False, 0.2)
+
+
+def test_async_flag(run: Run) -> None:
+    result = run("-m", "fake-chat", "hey", "--async", "-n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Hello from fake: hey\n"
+
+
+def test_bad_option_fails_before_any_request(run: Run, fake: FakeOpenAI) -> None:
+    result = run("-m", "fake-chat", "hi", "-o", "temperature", "9", "-n")
+    assert result.returncode != 0
+    assert "temperature" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert fake.requests == []
+
+
+def test_no_key(run: Run) -> None:
+    result = run("-m", "4o-mini", "hi", "-n")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "Error: No key found - add one using 'llm keys set openai'"
+        " or set the OPENAI_API_KEY environment variable"
+    )
+
+
+def test_bad_key(run: Run) -> None:
+    result = run("-m", "fake-chat", "hi", "--key", "sk-bad", "-n")
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: ")
+    assert "rejected the API key (401)" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "sk-bad" not in result.stderr
+
+
+def test_rate_limit_then_success_and_server_error(run: Run, fake: FakeOpenAI) -> None:
+    result = run("-m", "fake-429-once", "hi", "-n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Hello from fake: hi\n"
+    fake.reset()
+    result = run("-m", "fake-500", "hi", "-n")
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith(
+        "server error (500): The server had an error - gave up after 3 attempts"
+    )
+    assert len(fake.requests) == 3
+
+
+def test_stream_cut_off(run: Run) -> None:
+    result = run("-m", "fake-cutoff", "hi", "-n")
+    assert result.returncode == 1
+    assert result.stdout.startswith("The first half")
+    assert "cut off before it finished" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_tool_call_model_listed_with_features(run: Run) -> None:
+    result = run("models", "--options", "-m", "fake-reasoner")
+    assert result.returncode == 0, result.stderr
+    assert "OpenAI Chat: fake-reasoner" in result.stdout
+    assert "reasoning_effort" in result.stdout
+
+
+def test_openai_models_command(run: Run, fake: FakeOpenAI) -> None:
+    env = {"OPENAI_BASE_URL": fake.url}
+    result = run("openai", "models", "--json", "--key", "fake", env=env)
+    assert result.returncode == 0, result.stderr
+    assert [m["id"] for m in json.loads(result.stdout)] == ["fake-chat", "gpt-4o-mini"]
+    assert fake.requests == []  # a GET: the fake server only records POST bodies
+    result = run("openai", "models", env=env)
+    assert result.returncode == 1
+    assert "llm keys set openai" in result.stderr
