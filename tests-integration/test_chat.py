@@ -84,3 +84,12 @@ def test_chat_errors(run_llm) -> None:
     assert unknown.returncode == 1 and unknown.stderr.strip() == "Error: Unknown model: nope"
     bad_option = run_llm("chat", "-m", "markov", "-o", "length", "0", input="quit\n")
     assert bad_option.returncode == 1 and "length must be >= 2" in bad_option.stderr
+
+
+def test_a_failed_turn_does_not_end_the_chat(run_llm, user_dir: Path) -> None:
+    result = run_llm("chat", "-m", "echo-needs-key", input="first\nsecond\nquit\n")
+    assert result.returncode == 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 2 and "llm keys set echo-needs-key" in errors[0]
+    assert "Traceback" not in result.stderr
+    assert not (user_dir / "logs.db").exists() or _logged(user_dir) == []

@@ -435,8 +435,38 @@ def test_a_failing_execute_propagates_model_error() -> None:
             yield "partial"
             raise llm.ModelError("the service is down")
 
+    response = Broken().prompt("x")
     with pytest.raises(llm.ModelError, match="the service is down"):
-        Broken().prompt("x").text()
+        response.text()
+    # What arrived before the failure is kept, so it can be shown and logged.
+    assert isinstance(response.error, llm.ModelError)
+    assert response.text_or_raise() == "partial"
+    assert response.duration_ms() is not None
+
+
+def test_a_failing_async_execute_keeps_what_arrived() -> None:
+    class BrokenAsync(llm.AsyncModel):
+        model_id = "broken-async"
+
+        async def execute(self, prompt, stream, response, conversation=None):  # type: ignore[no-untyped-def,override]
+            yield "half "
+            raise llm.ModelError("connection dropped")
+
+    async def run() -> llm.AsyncResponse:
+        response = BrokenAsync().prompt("x")
+        with pytest.raises(llm.ModelError):
+            await response.text()
+        return response
+
+    response = asyncio.run(run())
+    assert response.text_or_raise() == "half "
+    assert str(response.error) == "connection dropped"
+
+
+def test_a_response_that_finished_has_no_error() -> None:
+    response = llm.get_model("test-words").prompt("fine")
+    response.text()
+    assert response.error is None
 
 
 # ------------------------------------------------------------------ keys
@@ -474,6 +504,16 @@ def test_key_model_key_order(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_model_without_needs_key_has_no_key() -> None:
     assert llm.get_model("test-words").get_key() is None
+
+
+def test_model_without_needs_key_still_takes_an_explicit_key() -> None:
+    """A keyless endpoint (say a local server) may still be given an optional key."""
+    from llm.config import set_key
+
+    model = llm.get_model("test-words")
+    assert model.get_key("sk-optional") == "sk-optional"
+    set_key("local", "stored-secret")
+    assert model.get_key("local") == "stored-secret"
 
 
 def test_async_key_model() -> None:

@@ -101,11 +101,16 @@ def test_rate_limit_then_success_and_server_error(run: Run, fake: FakeOpenAI) ->
 
 
 def test_stream_cut_off(run: Run) -> None:
-    result = run("-m", "fake-cutoff", "hi", "-n")
+    result = run("-m", "fake-cutoff", "hi")
     assert result.returncode == 1
     assert result.stdout.startswith("The first half")
     assert "cut off before it finished" in result.stderr
+    assert "the partial response was kept" in result.stderr
     assert "Traceback" not in result.stderr
+    # What arrived is in the log.
+    logged = json.loads(run("logs", "-n", "1", "--json").stdout)
+    assert logged[0]["response"].startswith("The first half")
+    assert logged[0]["model"] == "fake-cutoff"
 
 
 def test_tool_call_model_listed_with_features(run: Run) -> None:

@@ -112,10 +112,11 @@ def get_key(
 def key_for_model(model: Any, explicit_key: str | None = None) -> str | None:
     """The key a model (or embedding model) should use, or a NeedsKeyException saying how to
     set one. Order: an explicit key (or stored key name), ``model.key``, keys.json, env var."""
+    if explicit_key:
+        # Honoured even by models that need no key (e.g. an optional key for a local server).
+        return get_key(explicit_key)
     if model.needs_key is None:
         return None
-    if explicit_key:
-        return get_key(explicit_key)
     if model.key is not None:
         return model.key
     found = get_key(alias=model.needs_key, env=model.key_env_var)

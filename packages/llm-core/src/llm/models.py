@@ -293,6 +293,8 @@ class _BaseResponse:
         self._end: float | None = None
         self._start_utcnow: datetime.datetime | None = None
         self._log_conversation_id: str | None = None
+        #: The exception that stopped the model part-way, if one did (what arrived is kept).
+        self.error: Exception | None = None
 
     # -- what execute() calls
 
@@ -329,6 +331,11 @@ class _BaseResponse:
         self._done = True
         if self.conversation is not None and self not in self.conversation.responses:
             self.conversation.responses.append(self)
+
+    def _failed(self, error: Exception) -> None:
+        """The model raised part-way: keep what arrived, so it can be shown and logged."""
+        self.error = error
+        self.finish_early()
 
     def finish_early(self) -> None:
         """Treat a response that stopped mid-stream (Ctrl-C, a dropped connection) as done,
@@ -422,11 +429,15 @@ class Response(_BaseResponse):
         chunks = self.model.execute(
             self.prompt, stream=self.stream, response=self, **_execute_kwargs(self)
         )
-        for chunk in chunks:
-            if chunk is None:
-                continue
-            self._chunks.append(chunk)
-            yield chunk
+        try:
+            for chunk in chunks:
+                if chunk is None:
+                    continue
+                self._chunks.append(chunk)
+                yield chunk
+        except Exception as ex:
+            self._failed(ex)
+            raise
         self._finished()
         for callback in self.done_callbacks:
             callback(self)
@@ -488,11 +499,15 @@ class AsyncResponse(_BaseResponse):
         chunks = self.model.execute(
             self.prompt, stream=self.stream, response=self, **_execute_kwargs(self)
         )
-        async for chunk in chunks:
-            if chunk is None:
-                continue
-            self._chunks.append(chunk)
-            yield chunk
+        try:
+            async for chunk in chunks:
+                if chunk is None:
+                    continue
+                self._chunks.append(chunk)
+                yield chunk
+        except Exception as ex:
+            self._failed(ex)
+            raise
         self._finished()
         for callback in self.done_callbacks:
             result = callback(self)

@@ -135,23 +135,31 @@ def chat(
             return
         if not line.strip() and not fragments:
             continue
-        with friendly_errors():
-            response = conversation.prompt(
-                line,
-                fragments=fragments,
-                system=system if first else None,
-                stream=not no_stream,
-                key=key,
-                **validated,
-            )
-            try:
-                for chunk in response:
-                    sys.stdout.write(chunk)
-                    sys.stdout.flush()
-            except KeyboardInterrupt:
-                response.finish_early()
-                click.echo("\nInterrupted")
-            click.echo("")
+        response = None
+        try:
+            with friendly_errors():
+                response = conversation.prompt(
+                    line,
+                    fragments=fragments,
+                    system=system if first else None,
+                    stream=not no_stream,
+                    key=key,
+                    **validated,
+                )
+                try:
+                    for chunk in response:
+                        sys.stdout.write(chunk)
+                        sys.stdout.flush()
+                except KeyboardInterrupt:
+                    response.finish_early()
+                    click.echo("\nInterrupted")
+                click.echo("")
+        except click.ClickException as ex:
+            # One failed turn (a network error, say) does not end the session; what arrived
+            # before it is kept in the log.
+            click.echo(f"Error: {ex.message}", err=True)
+            if response is None or response.error is None or not response.text_or_raise():
+                continue
         if should_log:
             log_response(store, response)
         first = False

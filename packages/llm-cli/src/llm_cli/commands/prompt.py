@@ -181,6 +181,16 @@ def prompt(
                 log_response(store, response)
             click.echo("Interrupted: the partial response was kept", err=True)
             sys.exit(130)
+        except llm.ModelError as ex:
+            # A stream cut off part-way: what arrived was shown; keep it in the log too.
+            partial = response.text_or_raise() if response.error is not None else ""
+            if not partial:
+                raise
+            if streaming:
+                _write("\n")
+            if should_log:
+                log_response(store, response)
+            raise click.ClickException(f"{ex} (the partial response was kept)") from ex
         text = response.text_or_raise()
         if extracting:
             _write((extract_fenced_code_block(text, last=extract_last) or text) + "\n")
