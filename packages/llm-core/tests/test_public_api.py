@@ -28,6 +28,7 @@ EXPECTED_ALL = {
     "Options",
     "Prompt",
     "Response",
+    "Template",
     "Tool",
     "ToolCall",
     "ToolResult",

@@ -14,7 +14,8 @@ from typing import Any
 import httpx2
 import yaml
 
-RECORDINGS = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "openai-recordings"
+# Two real exchanges with the OpenAI API, recorded by the original project (vcrpy format).
+RECORDINGS = Path(__file__).resolve().parent / "recordings"
 
 # Headers that describe the recorded transfer, not the body we hand back.
 _DROP = {"content-length", "transfer-encoding", "connection", "set-cookie"}

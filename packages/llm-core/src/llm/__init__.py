@@ -51,6 +51,7 @@ from .registry import (
     set_default_model,
 )
 from .schemas import schema_dsl
+from .templates import Template
 from .tools import CancelToolCall, Tool, Toolbox, ToolCall, ToolResult
 
 __version__ = "1.0.0"
@@ -74,6 +75,7 @@ __all__ = [
     "Options",
     "Prompt",
     "Response",
+    "Template",
     "Tool",
     "ToolCall",
     "ToolResult",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 
@@ -12,8 +11,10 @@ import llm
 from .. import model_options
 from ..conversations import load_conversation
 from ..errors import friendly_errors
+from ..fragments import resolve_fragment
 from ..models_lookup import find_model_id, load_model, validate_options
 from ..store import log_response, logging_enabled, open_store
+from ..templates import apply_template, load_template
 
 EXIT_WORDS = {"exit", "quit"}
 
@@ -38,20 +39,6 @@ def _read_multi(end_marker: str) -> str | None:
         lines.append(line)
 
 
-def _resolve_fragment(store: Any, reference: str) -> llm.Fragment:
-    """A fragment by alias or hash from the log store, or the content of a file."""
-    from pathlib import Path
-
-    if store is not None:
-        found = store.get_fragment(reference)
-        if found is not None:
-            return llm.Fragment(found["content"], found.get("source") or "")
-    path = Path(reference)
-    if path.is_file():
-        return llm.Fragment(path.read_text(), str(path.resolve()))
-    raise click.ClickException(f"Fragment '{reference}' not found")
-
-
 @click.command(name="chat")
 @click.option("-s", "--system", help="System prompt to use")
 @click.option("model_id", "-m", "--model", help="Model to use")
@@ -63,6 +50,24 @@ def _resolve_fragment(store: Any, reference: str) -> llm.Fragment:
     "--cid",
     "--conversation",
     help="Continue the conversation with the given ID.",
+)
+@click.option(
+    "fragments",
+    "-f",
+    "--fragment",
+    multiple=True,
+    help="Fragment (alias, URL, hash or file path) to add to the prompt",
+)
+@click.option(
+    "system_fragments",
+    "--sf",
+    "--system-fragment",
+    multiple=True,
+    help="Fragment to add to system prompt",
+)
+@click.option("-t", "--template", help="Template to use")
+@click.option(
+    "params", "-p", "--param", type=(str, str), multiple=True, help="Parameters for template"
 )
 @click.option(
     "options",
@@ -80,6 +85,10 @@ def chat(
     model_id: str | None,
     _continue: bool,
     conversation_id: str | None,
+    fragments: tuple[str, ...],
+    system_fragments: tuple[str, ...],
+    template: str | None,
+    params: tuple[tuple[str, str], ...],
     options: tuple[tuple[str, str], ...],
     database: str | None,
     no_stream: bool,
@@ -88,12 +97,25 @@ def chat(
     """Hold an ongoing chat with a model."""
     should_log = logging_enabled()
     store = open_store(database) if (should_log or _continue or conversation_id) else None
+    loaded = load_template(template) if template else None
+    if loaded is not None:
+        if system:
+            raise click.ClickException("Cannot use -t/--template and --system together")
+        model_id = model_id or loaded.model
+        fragments = (*(loaded.fragments or []), *fragments)
+        system_fragments = (*(loaded.system_fragments or []), *system_fragments)
     if _continue or conversation_id:
         conversation, model = load_conversation(store, conversation_id, model_id)
     else:
         model = load_model(find_model_id(model_id))
         conversation = model.conversation()
-    validated = validate_options(model, options, model_options.defaults_for(model.model_id))
+    defaults = {**model_options.defaults_for(model.model_id), **((loaded and loaded.options) or {})}
+    validated = validate_options(model, options, defaults)
+    if fragments or system_fragments:
+        store = store or open_store(database)
+    # Fragments given on the command line open the chat: they go with the first message.
+    opening_fragments = [resolve_fragment(store, f) for f in fragments]
+    opening_system_fragments = [resolve_fragment(store, f) for f in system_fragments]
 
     _enable_line_editing()
     click.echo(f"Chatting with {model.model_id}")
@@ -110,7 +132,7 @@ def chat(
         except (EOFError, KeyboardInterrupt):
             click.echo("")
             return
-        fragments: list[llm.Fragment] = []
+        turn_fragments: list[llm.Fragment] = []
         stripped = line.strip()
         if stripped.startswith("!multi"):
             marker = stripped[len("!multi") :].strip()
@@ -126,22 +148,28 @@ def chat(
         elif stripped.startswith("!fragment"):
             references = stripped.split()[1:]
             try:
-                fragments = [_resolve_fragment(store, r) for r in references]
+                store = store or open_store(database)
+                turn_fragments = [resolve_fragment(store, r) for r in references]
             except click.ClickException as ex:
                 click.echo(f"Error: {ex.message}", err=True)
                 continue
             line = ""
         elif stripped in EXIT_WORDS:
             return
-        if not line.strip() and not fragments:
+        if not line.strip() and not turn_fragments:
             continue
         response = None
+        prompt_text: str | None = line
+        turn_system = system
+        if loaded is not None:
+            prompt_text, turn_system = apply_template(loaded, line, dict(params))
         try:
             with friendly_errors():
                 response = conversation.prompt(
-                    line,
-                    fragments=fragments,
-                    system=system if first else None,
+                    prompt_text,
+                    fragments=[*opening_fragments, *turn_fragments] if first else turn_fragments,
+                    system=turn_system if first else None,
+                    system_fragments=opening_system_fragments if first else [],
                     stream=not no_stream,
                     key=key,
                     **validated,

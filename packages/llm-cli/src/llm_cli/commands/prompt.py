@@ -13,8 +13,10 @@ from .. import model_options
 from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type
 from ..conversations import load_conversation
 from ..errors import friendly_errors
+from ..fragments import resolve_fragment
 from ..models_lookup import find_model_id, load_model, validate_options
 from ..store import log_response, logging_enabled, open_store
+from ..templates import apply_template, load_template
 
 
 def read_prompt(prompt: str | None, stdin_taken: bool) -> str | None:
@@ -72,6 +74,24 @@ def _write(text: str) -> None:
     help="Attachment with explicit mimetype, --at image.jpg image/jpeg",
 )
 @click.option(
+    "fragments",
+    "-f",
+    "--fragment",
+    multiple=True,
+    help="Fragment (alias, URL, hash or file path) to add to the prompt",
+)
+@click.option(
+    "system_fragments",
+    "--sf",
+    "--system-fragment",
+    multiple=True,
+    help="Fragment to add to system prompt",
+)
+@click.option("-t", "--template", help="Template to use")
+@click.option(
+    "params", "-p", "--param", type=(str, str), multiple=True, help="Parameters for template"
+)
+@click.option(
     "options",
     "-o",
     "--option",
@@ -106,6 +126,10 @@ def prompt(
     queries: tuple[str, ...],
     attachments: tuple[llm.Attachment, ...],
     attachment_types: tuple[tuple[str, str], ...],
+    fragments: tuple[str, ...],
+    system_fragments: tuple[str, ...],
+    template: str | None,
+    params: tuple[tuple[str, str], ...],
     options: tuple[tuple[str, str], ...],
     no_stream: bool,
     no_log: bool,
@@ -137,28 +161,59 @@ def prompt(
     stdin_taken = ctx.meta.get(STDIN_TAKEN, False) or any(v == "-" for v, _ in attachment_types)
     all_attachments = [*attachments] + [attachment_with_type(v, t) for v, t in attachment_types]
 
+    loaded = load_template(template) if template else None
+    if loaded is not None:
+        if system:
+            raise click.ClickException("Cannot use -t/--template and --system together")
+        if loaded.model and not (model_id or queries):
+            model_id = loaded.model
+        extract = extract or bool(loaded.extract)
+        extract_last = extract_last or bool(loaded.extract_last)
+        all_attachments += [
+            AttachmentType().convert(a, None, None) for a in loaded.attachments or []
+        ]
+        all_attachments += [
+            attachment_with_type(a["path"], a["type"]) for a in loaded.attachment_types or []
+        ]
+
+    continuing = _continue or conversation_id is not None
+    template_options = (loaded.options if loaded else None) or {}
+    # Bad input is refused before anything is written: the model, its options and the
+    # template are checked before the log store is opened (still before the model runs).
+    if not continuing:
+        model = load_model(find_model_id(model_id, queries), use_async=use_async)
+        defaults = {**model_options.defaults_for(model.model_id), **template_options}
+        validated = validate_options(model, options, defaults)
+    prompt_text = read_prompt(prompt, stdin_taken)
+    schema = None
+    if loaded is not None:
+        prompt_text, system = apply_template(loaded, prompt_text, dict(params))
+        fragments = (*(loaded.fragments or []), *fragments)
+        system_fragments = (*(loaded.system_fragments or []), *system_fragments)
+        schema = loaded.schema_object
+
     should_log = (logging_enabled() or log) and not no_log
-    store = None
-    if should_log or _continue or conversation_id:
-        # Opened before the model runs: a bad database fails without spending a request.
-        store = open_store(database)
+    needs_store = should_log or continuing or fragments or system_fragments
+    store = open_store(database) if needs_store else None
     conversation = None
-    if _continue or conversation_id:
+    if continuing:
         conversation, model = load_conversation(
             store, conversation_id, model_id, use_async=use_async
         )
-    else:
-        model = load_model(find_model_id(model_id, queries), use_async=use_async)
-    validated = validate_options(model, options, model_options.defaults_for(model.model_id))
-
-    prompt_text = read_prompt(prompt, stdin_taken)
-    if prompt_text is None and not all_attachments:
+        defaults = {**model_options.defaults_for(model.model_id), **template_options}
+        validated = validate_options(model, options, defaults)
+    resolved_fragments = [resolve_fragment(store, f) for f in fragments]
+    resolved_system_fragments = [resolve_fragment(store, f) for f in system_fragments]
+    if prompt_text is None and not all_attachments and not resolved_fragments:
         raise click.UsageError("No prompt given")
 
     with friendly_errors():
         response = (conversation or model).prompt(
             prompt_text,
             system=system,
+            fragments=resolved_fragments,
+            system_fragments=resolved_system_fragments,
+            schema=schema,
             attachments=all_attachments,
             stream=not no_stream,
             key=key,
