@@ -12,18 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from llm_storage.testing import PostgresUnavailable, temporary_schema_url
+from llm_storage.testing import schema_or_skip
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    try:
-        with temporary_schema_url() as url:
-            yield url
-    except PostgresUnavailable as ex:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(ex))
+    with schema_or_skip() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

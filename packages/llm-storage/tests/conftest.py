@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,15 +14,10 @@ if str(TESTS_DIR) not in sys.path:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A URL whose search_path is a fresh schema, dropped afterwards (parallel-safe)."""
-    from llm_storage.testing import PostgresUnavailable, temporary_schema_url
+    from llm_storage.testing import schema_or_skip
 
-    try:
-        with temporary_schema_url() as url:
-            yield url
-    except PostgresUnavailable as ex:
-        if os.environ.get("CI"):
-            raise  # CI provides PostgreSQL: a missing server is a failure there, not a skip
-        pytest.skip(str(ex))
+    with schema_or_skip() as url:
+        yield url
 
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

@@ -10,17 +10,26 @@ import click
 import llm
 
 
+def is_url(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
+
+
+def fetch_text(url: str, what: str) -> str:
+    """The text at ``url``; a one-line error naming ``what`` was being loaded if it fails."""
+    import httpx2
+
+    try:
+        fetched = httpx2.get(url, follow_redirects=True, timeout=30)
+        fetched.raise_for_status()
+    except httpx2.HTTPError as ex:
+        raise click.ClickException(f"Could not load {what} {url}: {ex}") from ex
+    return fetched.text
+
+
 def resolve_fragment(store: Any, reference: str) -> llm.Fragment:
     """The fragment ``reference`` names; one-line error if it names nothing."""
-    if reference.startswith(("http://", "https://")):
-        import httpx2
-
-        try:
-            fetched = httpx2.get(reference, follow_redirects=True)
-            fetched.raise_for_status()
-        except httpx2.HTTPError as ex:
-            raise click.ClickException(f"Could not load fragment {reference}: {ex}") from ex
-        return llm.Fragment(fetched.text, reference)
+    if is_url(reference):
+        return llm.Fragment(fetch_text(reference, "fragment"), reference)
     if store is not None:
         found = store.get_fragment(reference)
         if found is not None:

@@ -11,6 +11,8 @@ import click
 import llm
 from llm.plugins import load_plugins, pm
 
+from .fragments import fetch_text, is_url
+
 
 def templates_dir() -> Path:
     path = llm.user_dir() / "templates"
@@ -56,15 +58,8 @@ def _parse(text: str, name: str) -> llm.Template:
 
 def load_template(name: str) -> llm.Template:
     """Resolve ``-t NAME`` the way the original does, with one-line errors."""
-    if name.startswith(("http://", "https://")):
-        import httpx2
-
-        try:
-            fetched = httpx2.get(name, follow_redirects=True)
-            fetched.raise_for_status()
-        except httpx2.HTTPError as ex:
-            raise click.ClickException(f"Could not load template {name}: {ex}") from ex
-        return _parse(fetched.text, name)
+    if is_url(name):
+        return _parse(fetch_text(name, "template"), name)
     prefix, colon, rest = name.partition(":")
     if colon:
         loaders = template_loaders()

@@ -13,6 +13,13 @@ from ..conversations import load_conversation
 from ..errors import friendly_errors
 from ..fragments import resolve_fragment
 from ..models_lookup import find_model_id, load_model, validate_options
+from ..shared_options import (
+    continue_options,
+    database_option,
+    fragment_options,
+    model_option_pairs,
+    template_options,
+)
 from ..store import log_response, logging_enabled, open_store
 from ..templates import apply_template, load_template
 
@@ -42,42 +49,11 @@ def _read_multi(end_marker: str) -> str | None:
 @click.command(name="chat")
 @click.option("-s", "--system", help="System prompt to use")
 @click.option("model_id", "-m", "--model", help="Model to use")
-@click.option(
-    "_continue", "-c", "--continue", is_flag=True, help="Continue the most recent conversation."
-)
-@click.option(
-    "conversation_id",
-    "--cid",
-    "--conversation",
-    help="Continue the conversation with the given ID.",
-)
-@click.option(
-    "fragments",
-    "-f",
-    "--fragment",
-    multiple=True,
-    help="Fragment (alias, URL, hash or file path) to add to the prompt",
-)
-@click.option(
-    "system_fragments",
-    "--sf",
-    "--system-fragment",
-    multiple=True,
-    help="Fragment to add to system prompt",
-)
-@click.option("-t", "--template", help="Template to use")
-@click.option(
-    "params", "-p", "--param", type=(str, str), multiple=True, help="Parameters for template"
-)
-@click.option(
-    "options",
-    "-o",
-    "--option",
-    type=(str, str),
-    multiple=True,
-    help="key/value options for the model",
-)
-@click.option("-d", "--database", help="Path to log database (or a database URL)")
+@continue_options
+@fragment_options
+@template_options
+@model_option_pairs
+@database_option
 @click.option("--no-stream", is_flag=True, help="Do not stream output")
 @click.option("--key", help="API key to use")
 def chat(

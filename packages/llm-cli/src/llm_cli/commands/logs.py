@@ -8,6 +8,7 @@ import llm
 
 from .. import logs_format
 from ..default_group import DefaultGroup
+from ..shared_options import database_option
 from ..store import logging_enabled, logs_off_path, open_store
 
 
@@ -37,7 +38,7 @@ def logs_turn_off() -> None:
 
 
 @logs.command(name="status")
-@click.option("-d", "--database", help="Path to log database (or a database URL)")
+@database_option
 def logs_status(database: str | None) -> None:
     """Show current status of database logging"""
     click.echo(f"Logging is {'ON' if logging_enabled() else 'OFF'} for all prompts")
@@ -61,7 +62,7 @@ def _human_size(size: int) -> str:
 
 @logs.command(name="backup")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
-@click.option("-d", "--database", help="Path to log database (or a database URL)")
+@database_option
 def logs_backup(path: str, database: str | None) -> None:
     """Backup your logs database to this file"""
     import llm_storage
@@ -93,7 +94,7 @@ def _fragment_key(reference: str) -> str:
     default=None,
     help="Number of entries to show - defaults to 3, use 0 for all",
 )
-@click.option("-d", "--database", help="Path to log database (or a database URL)")
+@database_option
 @click.option("model_id", "-m", "--model", help="Filter by model or model alias")
 @click.option("-q", "--query", help="Search for logs matching this string")
 @click.option("-t", "--truncate", is_flag=True, help="Truncate long strings in output")

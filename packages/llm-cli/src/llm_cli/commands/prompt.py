@@ -15,6 +15,13 @@ from ..conversations import load_conversation
 from ..errors import friendly_errors
 from ..fragments import resolve_fragment
 from ..models_lookup import find_model_id, load_model, validate_options
+from ..shared_options import (
+    continue_options,
+    database_option,
+    fragment_options,
+    model_option_pairs,
+    template_options,
+)
 from ..store import log_response, logging_enabled, open_store
 from ..templates import apply_template, load_template
 
@@ -53,7 +60,7 @@ def _write(text: str) -> None:
 @click.argument("prompt", required=False)
 @click.option("-s", "--system", help="System prompt to use")
 @click.option("model_id", "-m", "--model", help="Model to use", envvar=None)
-@click.option("-d", "--database", help="Path to log database (or a database URL)")
+@database_option
 @click.option(
     "queries", "-q", "--query", multiple=True, help="Use first model matching these strings"
 )
@@ -73,44 +80,13 @@ def _write(text: str) -> None:
     multiple=True,
     help="Attachment with explicit mimetype, --at image.jpg image/jpeg",
 )
-@click.option(
-    "fragments",
-    "-f",
-    "--fragment",
-    multiple=True,
-    help="Fragment (alias, URL, hash or file path) to add to the prompt",
-)
-@click.option(
-    "system_fragments",
-    "--sf",
-    "--system-fragment",
-    multiple=True,
-    help="Fragment to add to system prompt",
-)
-@click.option("-t", "--template", help="Template to use")
-@click.option(
-    "params", "-p", "--param", type=(str, str), multiple=True, help="Parameters for template"
-)
-@click.option(
-    "options",
-    "-o",
-    "--option",
-    type=(str, str),
-    multiple=True,
-    help="key/value options for the model",
-)
+@fragment_options
+@template_options
+@model_option_pairs
 @click.option("--no-stream", is_flag=True, help="Do not stream output")
 @click.option("no_log", "-n", "--no-log", is_flag=True, help="Don't log to database")
 @click.option("--log", is_flag=True, help="Log prompt and response to the database")
-@click.option(
-    "_continue", "-c", "--continue", is_flag=True, help="Continue the most recent conversation."
-)
-@click.option(
-    "conversation_id",
-    "--cid",
-    "--conversation",
-    help="Continue the conversation with the given ID.",
-)
+@continue_options
 @click.option("--key", help="API key to use")
 @click.option("use_async", "--async", is_flag=True, help="Run prompt asynchronously")
 @click.option("-u", "--usage", is_flag=True, help="Show token usage")

@@ -1,0 +1,67 @@
+"""Options that ``prompt`` and ``chat`` share, declared once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+_Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def _stack(*decorators: _Decorator) -> _Decorator:
+    def apply(function: Callable[..., Any]) -> Callable[..., Any]:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+fragment_options = _stack(
+    click.option(
+        "fragments",
+        "-f",
+        "--fragment",
+        multiple=True,
+        help="Fragment (alias, URL, hash or file path) to add to the prompt",
+    ),
+    click.option(
+        "system_fragments",
+        "--sf",
+        "--system-fragment",
+        multiple=True,
+        help="Fragment to add to system prompt",
+    ),
+)
+
+template_options = _stack(
+    click.option("-t", "--template", help="Template to use"),
+    click.option(
+        "params", "-p", "--param", type=(str, str), multiple=True, help="Parameters for template"
+    ),
+)
+
+model_option_pairs = click.option(
+    "options",
+    "-o",
+    "--option",
+    type=(str, str),
+    multiple=True,
+    help="key/value options for the model",
+)
+
+continue_options = _stack(
+    click.option(
+        "_continue", "-c", "--continue", is_flag=True, help="Continue the most recent conversation."
+    ),
+    click.option(
+        "conversation_id",
+        "--cid",
+        "--conversation",
+        help="Continue the conversation with the given ID.",
+    ),
+)
+
+database_option = click.option("-d", "--database", help="Path to log database (or a database URL)")
