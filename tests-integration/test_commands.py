@@ -18,6 +18,9 @@ def test_models_lists_plugin_models_and_default(run_llm) -> None:
     assert "Echo: echo" in lines
     assert "Markov: markov" in lines
     assert lines[-1] == "Default: gpt-4o-mini"
+    # Built-in models head the list as in the original; the rest follow in a fixed order.
+    assert lines[0] == "OpenAI Chat: gpt-4o (aliases: 4o)"
+    assert lines.index("Markov: markov") < lines.index("Echo: echo")
 
 
 def test_models_default_can_be_changed(run_llm) -> None:

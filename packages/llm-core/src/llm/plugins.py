@@ -37,6 +37,20 @@ def _requested_plugins() -> set[str] | None:
     return {name.strip() for name in value.split(",") if name.strip()}
 
 
+def _distribution_name(entry_point: metadata.EntryPoint) -> str:
+    return entry_point.dist.name if entry_point.dist is not None else entry_point.name
+
+
+def _in_loading_order(entry_points: Any) -> list[metadata.EntryPoint]:
+    """Third-party plugins by name, then our built-in ones. pluggy calls the hooks of the
+    latest-registered plugin first, so built-in models (OpenAI) head ``llm models`` as they
+    do in the original, and the order never depends on how the environment was installed."""
+    return sorted(
+        entry_points,
+        key=lambda ep: (_distribution_name(ep) in BUILT_IN_DISTRIBUTIONS, _distribution_name(ep)),
+    )
+
+
 def load_plugins() -> None:
     """Load every plugin in the ``llm`` entry-point group, once per process.
 
@@ -51,7 +65,7 @@ def load_plugins() -> None:
             return
         _loaded = True
         requested = _requested_plugins()
-        for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        for entry_point in _in_loading_order(metadata.entry_points(group=ENTRY_POINT_GROUP)):
             dist = entry_point.dist
             dist_name = dist.name if dist is not None else entry_point.name
             # LLM_LOAD_PLUGINS selects third-party plugins; like the original's default
