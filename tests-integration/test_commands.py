@@ -48,3 +48,32 @@ def test_logs_path(run_llm, user_dir: Path) -> None:
     url = "postgresql+psycopg://team:hunter2@db.example/llm"
     shown = run_llm("logs", "path", env={"LLM_DATABASE_URL": url}).stdout.strip()
     assert shown == "postgresql+psycopg://team:***@db.example/llm"
+
+
+def test_models_list_filters(run_llm) -> None:
+    async_models = run_llm("models", "--async").stdout.splitlines()
+    assert "AsyncEcho: echo" in async_models
+    assert not any(line.startswith("Markov:") for line in async_models)  # no async version
+    schemas = run_llm("models", "--schemas").stdout.splitlines()
+    assert "Echo: echo" in schemas and "Markov: markov" not in schemas
+    tools = run_llm("models", "--tools").stdout.splitlines()
+    assert "Echo: echo" in tools and "Markov: markov" not in tools
+    only = run_llm("models", "-m", "markov", "-m", "4o").stdout.splitlines()
+    assert only == ["OpenAI Chat: gpt-4o (aliases: 4o)", "Markov: markov"]
+    queried = run_llm("models", "-q", "echo", "-q", "key").stdout.splitlines()
+    assert queried == ["EchoNeedsKey: echo-needs-key"]
+    options = run_llm("models", "--options", "-m", "echo").stdout
+    assert "example_bool: bool" in options and "  - tools" in options
+
+
+def test_plugins_all_and_hook(run_llm) -> None:
+    visible = {p["name"] for p in json.loads(run_llm("plugins").stdout)}
+    assert "llm-openai" not in visible  # built-in providers are listed with --all
+    everything = {p["name"]: p for p in json.loads(run_llm("plugins", "--all").stdout)}
+    assert {"llm-openai", "llm-echo", "llm-markov"} <= set(everything)
+    assert "register_commands" in everything["llm-openai"]["hooks"]
+    with_commands = {
+        p["name"]
+        for p in json.loads(run_llm("plugins", "--all", "--hook", "register_commands").stdout)
+    }
+    assert "llm-openai" in with_commands and "llm-echo" not in with_commands

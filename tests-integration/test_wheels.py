@@ -45,12 +45,11 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return sorted(out.glob("*.whl"))
 
 
-@pytest.fixture(scope="module")
-def venv(wheels: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A virtual environment made by uv (so without pip), holding only the built wheels and
-    their third-party dependencies, taken from uv's cache (no network)."""
-    path = tmp_path_factory.mktemp("venv") / "venv"
-    subprocess.run([UV, "venv", "-q", str(path)], check=True, capture_output=True)
+def _make_venv(wheels: list[Path], path: Path, *, with_pip: bool) -> Path:
+    """A virtual environment holding only the built wheels and their third-party
+    dependencies, taken from uv's cache (no network)."""
+    seed = ["--seed"] if with_pip else []
+    subprocess.run([UV, "venv", "-q", *seed, str(path)], check=True, capture_output=True)
     subprocess.run(
         [UV, "pip", "install", "-q", "--offline", "--python", str(path / "bin" / "python")]
         + [str(w) for w in wheels],
@@ -58,6 +57,18 @@ def venv(wheels: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
     )
     return path
+
+
+@pytest.fixture(scope="module")
+def venv(wheels: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Made by uv without pip, as `uv tool install llm` makes one."""
+    return _make_venv(wheels, tmp_path_factory.mktemp("venv") / "venv", with_pip=False)
+
+
+@pytest.fixture(scope="module")
+def venv_with_pip(wheels: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """With pip in it, as `pip install llm` or pipx make one."""
+    return _make_venv(wheels, tmp_path_factory.mktemp("venv-pip") / "venv", with_pip=True)
 
 
 def _run(venv: Path, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
@@ -127,8 +138,12 @@ def _plugin_wheel(directory: Path) -> Path:
     return wheel
 
 
-def test_install_and_uninstall_a_plugin_without_pip(venv: Path, tmp_path: Path) -> None:
-    assert not (venv / "bin" / "pip").exists()  # as with `uv tool install llm`
+@pytest.mark.parametrize("environment", ["venv", "venv_with_pip"])
+def test_install_and_uninstall_a_plugin(
+    environment: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    venv = request.getfixturevalue(environment)
+    assert (venv / "bin" / "pip").exists() == (environment == "venv_with_pip")
     wheel = _plugin_wheel(tmp_path)
     installed = _run(venv, "install", str(wheel), home=tmp_path)
     assert installed.returncode == 0, installed.stderr
