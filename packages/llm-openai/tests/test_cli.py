@@ -129,3 +129,28 @@ def test_openai_models_command(run: Run, fake: FakeOpenAI) -> None:
     result = run("openai", "models", env=env)
     assert result.returncode == 1
     assert "llm keys set openai" in result.stderr
+
+
+def test_continuing_a_logged_conversation_sends_the_earlier_turns(
+    run: Run, fake: FakeOpenAI
+) -> None:
+    first = run("-m", "fake-chat", "my name is Ada", "-s", "be brief")
+    assert first.returncode == 0, first.stderr
+    second = run("-c", "what is my name?")
+    assert second.returncode == 0, second.stderr
+    messages = fake.requests[-1]["body"]["messages"]
+    assert messages == [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": "my name is Ada"},
+        {"role": "assistant", "content": "Hello from fake: my name is Ada"},
+        {"role": "user", "content": "what is my name?"},
+    ]
+
+
+def test_debug_output_through_the_cli(run: Run) -> None:
+    result = run("-m", "fake-chat", "hi", "-n", env={"LLM_OPENAI_SHOW_RESPONSES": "1"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Hello from fake: hi\n"
+    assert "Request: POST" in result.stderr  # the request, then the streamed body
+    assert "data: [DONE]" in result.stderr
+    assert "sk-good" not in result.stderr

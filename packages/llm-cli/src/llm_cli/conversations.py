@@ -67,5 +67,13 @@ def load_conversation(
         response.id = record["id"]
         response.conversation = conversation
         response._tool_calls = [_tool_call(c) for c in record.get("tool_calls", [])]
+        response.prompt.tool_results = [
+            llm.ToolResult(
+                name=r.get("name") or "",
+                output=r.get("output") or "",
+                tool_call_id=r.get("tool_call_id"),
+            )
+            for r in record.get("tool_results", [])
+        ]
         conversation.responses.append(response)
     return conversation, model

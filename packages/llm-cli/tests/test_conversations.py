@@ -1,0 +1,58 @@
+"""Rebuilding a logged conversation for -c/--cid, tool calls and results included."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+
+import llm
+import llm_storage
+from llm_cli.conversations import load_conversation
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("LLM_USER_PATH", str(tmp_path))
+    monkeypatch.setenv("LLM_LOAD_PLUGINS", "llm-echo")
+    opened = llm_storage.open_store(tmp_path / "logs.db")
+    yield opened
+    opened.close()
+
+
+def test_turns_come_back_with_tool_calls_and_results(store) -> None:
+    model = llm.get_model("echo")
+    conversation = model.conversation()
+    asking = conversation.prompt(
+        json.dumps(
+            {"prompt": "use a tool", "tool_calls": [{"name": "lookup", "arguments": {"q": 1}}]}
+        ),
+        system="be brief",
+    )
+    asking.text()
+    store.log_response(asking)
+    answering = conversation.prompt(
+        "", tool_results=[llm.ToolResult(name="lookup", output="42", tool_call_id="call-1")]
+    )
+    answering.text()
+    store.log_response(answering)
+
+    restored, restored_model = load_conversation(store, None, None)
+    assert restored.id == conversation.id
+    assert restored_model.model_id == "echo"
+    first, second = restored.responses
+    assert first.prompt.system == "be brief"
+    assert first.text_or_raise() == asking.text()
+    assert first.tool_calls_or_raise() == [
+        llm.ToolCall(name="lookup", arguments={"q": 1}, tool_call_id=None)
+    ]
+    assert second.prompt.tool_results == [
+        llm.ToolResult(name="lookup", output="42", tool_call_id="call-1")
+    ]
+
+
+def test_unknown_conversation(store) -> None:
+    with pytest.raises(click.ClickException, match="No conversation found with id nope"):
+        load_conversation(store, "nope", None)
