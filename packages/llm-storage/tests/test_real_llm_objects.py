@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+import llm
 from llm_storage import open_store
 from llm_storage.write import schema_id_and_content
-
-llm = pytest.importorskip("llm")
 
 
 @pytest.fixture
 def echo():
-    try:
-        return llm.get_model("echo")
-    except Exception as exc:  # llm-core or the echo plugin not ready
-        pytest.skip(f"echo model unavailable: {exc}")
+    return llm.get_model("echo")
 
 
 def test_schema_id_matches_llm_core():
