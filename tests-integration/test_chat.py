@@ -143,3 +143,30 @@ def test_line_editing_and_history_in_a_terminal(llm_executable: str, user_dir: P
             process.kill()
         os.close(controller)
     assert [row[0] for row in _logged(user_dir)] == ["hello world", "hello world"]
+
+
+def test_chat_options_cid_database_key_and_no_stream(
+    run_llm, user_dir: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other.db"
+    run_llm("-m", "echo", "older conversation", "-d", str(other))
+    run_llm("-m", "echo", "newest conversation", "-d", str(other))
+    [older] = [
+        r
+        for r in json.loads(run_llm("logs", "-d", str(other), "--json").stdout)
+        if r["prompt"] == "older conversation"
+    ]
+    result = run_llm(
+        "chat", "--cid", older["conversation_id"], "-d", str(other), "--no-stream",
+        input="continue it\nquit\n",
+    )  # fmt: skip
+    [answer] = _answers(result.stdout)
+    assert answer["stream"] is False
+    assert [p["prompt"] for p in answer["previous"]] == ["older conversation"]
+    turns = json.loads(
+        run_llm("logs", "-d", str(other), "--cid", older["conversation_id"], "--json").stdout
+    )
+    assert [t["prompt"] for t in turns] == ["older conversation", "continue it"]
+    keyed = run_llm("chat", "-m", "echo-needs-key", "--key", "sk-chat", input="hi\nquit\n")
+    [with_key] = _answers(keyed.stdout)
+    assert with_key["key"] == "sk-chat"

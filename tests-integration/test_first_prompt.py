@@ -126,3 +126,8 @@ def test_usage_and_extract(run_llm) -> None:
     result = run_llm("-m", "echo", '{"raw": "text\\n```py\\nprint(1)\\n```\\n"}', "-x", "-u")
     assert result.stdout == "print(1)\n\n"
     assert "Token usage:" in result.stderr
+    two_blocks = '{"raw": "```\\nfirst\\n```\\n```\\nsecond\\n```"}'
+    assert run_llm("-m", "echo", two_blocks, "--xl").stdout == "second\n\n"
+    assert run_llm("-m", "echo", two_blocks, "--extract-last").stdout == "second\n\n"
+    no_block = run_llm("-m", "echo", '{"raw": "no code here"}', "-x")
+    assert no_block.stdout == "no code here\n"
