@@ -159,3 +159,18 @@ def test_database_written_by_the_original_tool_is_adopted(run_llm, user_dir: Pat
     finally:
         conn.close()
     assert "m001_initial" in ledger
+
+
+def test_status_and_backup_name_the_backend(run_llm, database: str, tmp_path: Path) -> None:
+    env = {"LLM_DATABASE_URL": database}
+    run_llm("-m", "echo", "hello", env=env)
+    status = run_llm("logs", "status", env=env).stdout
+    backend = "postgresql" if "://" in database else "sqlite"
+    assert f"Backend:                        {backend}" in status
+    assert "Number of responses logged:     1" in status
+    backup = run_llm("logs", "backup", str(tmp_path / "copy.db"), env=env)
+    if backend == "sqlite":
+        assert backup.returncode == 0, backup.stderr
+    else:
+        assert backup.returncode == 1
+        assert "pg_dump" in backup.stderr and len(backup.stderr.strip().splitlines()) == 1
