@@ -34,3 +34,21 @@ def test_cheap_commands_import_nothing_heavy(args, tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     imported = set(json.loads(result.stderr.strip().splitlines()[-1]))
     assert not imported & set(HEAVY), imported & set(HEAVY)
+
+
+def test_logging_to_an_existing_sqlite_database_skips_sqlalchemy(run_llm, user_dir) -> None:
+    """Logging is a few INSERTs: once logs.db exists at the current schema, a prompt pays
+    for neither SQLAlchemy nor Alembic (about a third of a second)."""
+    assert run_llm("-m", "echo", "creates the database").returncode == 0
+    probe = PROBE.replace("ARGS", repr(["-m", "echo", "logged cheaply"]))
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={"LLM_USER_PATH": str(user_dir), "PATH": ""},
+    )
+    assert result.returncode == 0, result.stderr
+    imported = set(json.loads(result.stderr.strip().splitlines()[-1]))
+    assert not imported & {"sqlalchemy", "alembic"}
+    prompts = [r["prompt"] for r in json.loads(run_llm("logs", "--json").stdout)]
+    assert prompts == ["creates the database", "logged cheaply"]

@@ -28,6 +28,23 @@ def open_store(database: str | None) -> Any:
         raise click.ClickException(str(ex)) from ex
 
 
+def open_for_logging(database: str | None) -> Any:
+    """Where responses get logged, opened the cheapest way the database allows (an
+    up-to-date SQLite file needs no SQLAlchemy); still before the model is called."""
+    import llm_storage
+
+    try:
+        return llm_storage.open_for_logging(database)
+    except llm_storage.StoreError as ex:
+        raise click.ClickException(str(ex)) from ex
+
+
+def log_to(store: Any, response: Any) -> None:
+    """Log ``response`` to ``store``; no store means logging is off."""
+    if store is not None:
+        log_response(store, response)
+
+
 def log_response(store: Any, response: Any) -> None:
     """Store a finished response; a storage failure is a clear error, never a traceback."""
     import llm_storage

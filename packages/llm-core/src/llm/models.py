@@ -381,7 +381,7 @@ class _BaseResponse:
             ) from ex
         if isinstance(self, Response):
             self._force()  # a response that was never read is run first, as the original does
-        store = llm_storage.open_store(db)
+        store = llm_storage.open_for_logging(db)
         try:
             store.log_response(self)
         finally:

@@ -11,10 +11,10 @@ from ._head import HEAD_REVISION
 from .errors import StoreError
 
 if TYPE_CHECKING:
-    from .opening import open_store
+    from .opening import open_for_logging, open_store
     from .store import LogStore
 
-__all__ = ["HEAD_REVISION", "LogStore", "StoreError", "open_store"]
+__all__ = ["HEAD_REVISION", "LogStore", "StoreError", "open_for_logging", "open_store"]
 
 
 def __getattr__(name: str) -> Any:
@@ -22,6 +22,10 @@ def __getattr__(name: str) -> Any:
         from .opening import open_store
 
         return open_store
+    if name == "open_for_logging":
+        from .opening import open_for_logging
+
+        return open_for_logging
     if name == "LogStore":
         from .store import LogStore
 

@@ -110,6 +110,24 @@ def default_location() -> str:
     return _mask(target) if isinstance(target, str) else str(target)
 
 
+def open_for_logging(target: Any = None, *, timeout: float = DEFAULT_TIMEOUT) -> Any:
+    """Something to ``log_response()`` to (and ``close()``), as cheaply as possible.
+
+    An existing SQLite file at the current schema gets a ``sqlite3`` writer that never
+    imports SQLAlchemy; anything else gets a full ``LogStore`` from ``open_store`` (which
+    creates or migrates the database).
+    """
+    if target is None:
+        target = default_target()
+    if isinstance(target, str | os.PathLike) and not (isinstance(target, str) and "://" in target):
+        from .sqlite_writer import open_current
+
+        writer = open_current(Path(target).expanduser(), timeout)
+        if writer is not None:
+            return writer
+    return open_store(target, timeout=timeout)
+
+
 def _mask(raw: str) -> str:
     """Hide a password in a URL (also one we could not even parse)."""
     scheme, _, rest = raw.partition("://")

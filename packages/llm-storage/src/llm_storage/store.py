@@ -15,6 +15,7 @@ from ._translate import translating
 from .backends import sqlite as sqlite_backend
 from .errors import StoreError
 from .schema import tables
+from .sql_writer import ConnectionWriter
 
 Record = dict[str, Any]
 
@@ -89,12 +90,12 @@ class LogStore:
     def log_response(self, response: Any) -> None:
         """Store an ``llm`` Response and its child rows, all in one transaction."""
         with self._write() as conn:
-            write.log_response(conn, response)
+            write.log_response(ConnectionWriter(conn), response)
 
     def store_fragment(self, content: str, source: str | None = "") -> str:
         """Store a fragment (deduplicated by content); return its sha256 hash."""
         with self._write() as conn:
-            write.store_fragment(conn, content, source)
+            write.store_fragment(ConnectionWriter(conn), content, source)
         return write.fragment_hash(content)
 
     def set_fragment_alias(self, alias: str, fragment_hash: str) -> None:

@@ -1,5 +1,10 @@
 """Writing a response and its child rows. Reads only the attributes listed in the
-llm-core contract (see README): nothing else on the Response object is touched."""
+llm-core contract (see README): nothing else on the Response object is touched.
+
+The rows are built here once and handed to a ``Writer``: SQLAlchemy Core for every backend
+(``sql_writer``), or plain ``sqlite3`` for an up-to-date SQLite file (``sqlite_writer``),
+which spares a logged prompt the SQLAlchemy import. Both run the same code below.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,7 @@ import datetime
 import hashlib
 import json
 import re
-from typing import Any
-
-from sqlalchemy import Connection, Table, insert, select
-
-from .schema import tables
+from typing import Any, Protocol
 
 CONVERSATION_NAME_LENGTH = 32
 
@@ -41,42 +42,34 @@ def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
 
 
-def insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> None:
-    """Insert unless a row with the same primary key / unique key already exists."""
-    dialect = conn.dialect.name
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+class Writer(Protocol):
+    """The four operations writing needs, by table and column name."""
 
-        conn.execute(sqlite_insert(table).values(**values).on_conflict_do_nothing())
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+    def insert_ignore(self, table: str, values: dict[str, Any]) -> None:
+        """Insert unless a row with the same primary or unique key exists."""
 
-        conn.execute(pg_insert(table).values(**values).on_conflict_do_nothing())
-    else:
-        keys = [c for c in table.primary_key.columns if c.name in values]
-        if not keys:
-            keys = [table.c.hash]
-        exists = conn.execute(
-            select(keys[0]).where(*[k == values[k.name] for k in keys]).limit(1)
-        ).first()
-        if exists is None:
-            conn.execute(insert(table).values(**values))
+    def insert(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Insert every row (all with the same columns)."""
+
+    def id_for(self, table: str, column: str, value: Any) -> int:
+        """The ``id`` of the row whose ``column`` equals ``value``."""
+
+    def insert_returning_id(self, table: str, values: dict[str, Any]) -> int:
+        """Insert one row; its new ``id``."""
 
 
-def store_fragment(conn: Connection, content: str, source: str | None) -> int:
+def store_fragment(writer: Writer, content: str, source: str | None) -> int:
     """Insert the fragment if new (deduplicated by hash); return its id."""
-    fragments = tables["fragments"]
     digest = fragment_hash(content)
-    insert_ignore(
-        conn,
-        fragments,
+    writer.insert_ignore(
+        "fragments",
         {"hash": digest, "content": str(content), "datetime_utc": utc_now(), "source": source},
     )
-    return int(conn.execute(select(fragments.c.id).where(fragments.c.hash == digest)).scalar_one())
+    return writer.id_for("fragments", "hash", digest)
 
 
-def log_response(conn: Connection, response: Any) -> None:
-    """Write one response and all its child rows on ``conn`` (caller owns the transaction)."""
+def log_response(writer: Writer, response: Any) -> None:
+    """Write one response and all its child rows (the caller owns the transaction)."""
     prompt = response.prompt
     model_id = response.model.model_id
     conversation = response.conversation
@@ -88,9 +81,8 @@ def log_response(conn: Connection, response: Any) -> None:
         conversation_id = response.conversation_id_for_log()
         conversation_model = model_id
         name = None
-    insert_ignore(
-        conn,
-        tables["conversations"],
+    writer.insert_ignore(
+        "conversations",
         {
             "id": conversation_id,
             "name": name or conversation_name(prompt.prompt_text),
@@ -101,36 +93,39 @@ def log_response(conn: Connection, response: Any) -> None:
     schema_id = None
     if prompt.schema:
         schema_id, content = schema_id_and_content(prompt.schema)
-        insert_ignore(conn, tables["schemas"], {"id": schema_id, "content": content})
+        writer.insert_ignore("schemas", {"id": schema_id, "content": content})
 
     token_details = response.token_details
-    conn.execute(
-        insert(tables["responses"]).values(
-            id=response.id,
-            model=model_id,
-            prompt=prompt.prompt_text,
-            system=prompt.system_text,
-            prompt_json=_json(response.prompt_json),
-            options_json=json.dumps(prompt.options_json() or {}),
-            response=response.text_or_raise(),
-            response_json=_json(response.response_json),
-            conversation_id=conversation_id,
-            duration_ms=response.duration_ms(),
-            datetime_utc=response.datetime_utc(),
-            input_tokens=response.input_tokens,
-            output_tokens=response.output_tokens,
-            token_details=json.dumps(token_details) if token_details else None,
-            schema_id=schema_id,
-        )
+    writer.insert(
+        "responses",
+        [
+            {
+                "id": response.id,
+                "model": model_id,
+                "prompt": prompt.prompt_text,
+                "system": prompt.system_text,
+                "prompt_json": _json(response.prompt_json),
+                "options_json": json.dumps(prompt.options_json() or {}),
+                "response": response.text_or_raise(),
+                "response_json": _json(response.response_json),
+                "conversation_id": conversation_id,
+                "duration_ms": response.duration_ms(),
+                "datetime_utc": response.datetime_utc(),
+                "input_tokens": response.input_tokens,
+                "output_tokens": response.output_tokens,
+                "token_details": json.dumps(token_details) if token_details else None,
+                "schema_id": schema_id,
+            }
+        ],
     )
-    _log_fragments(conn, response.id, prompt)
-    _log_attachments(conn, response.id, prompt.attachments or [])
-    tool_ids = _log_tools(conn, response.id, prompt.tools or [])
-    _log_tool_calls(conn, response.id, response.tool_calls_or_raise() or [], tool_ids)
-    _log_tool_results(conn, response.id, prompt.tool_results or [], tool_ids)
+    _log_fragments(writer, response.id, prompt)
+    _log_attachments(writer, response.id, prompt.attachments or [])
+    tool_ids = _log_tools(writer, response.id, prompt.tools or [])
+    _log_tool_calls(writer, response.id, response.tool_calls_or_raise() or [], tool_ids)
+    _log_tool_results(writer, response.id, prompt.tool_results or [], tool_ids)
 
 
-def _log_fragments(conn: Connection, response_id: str, prompt: Any) -> None:
+def _log_fragments(writer: Writer, response_id: str, prompt: Any) -> None:
     for table_name, fragments in (
         ("prompt_fragments", prompt.fragments or []),
         ("system_fragments", prompt.system_fragments or []),
@@ -138,22 +133,21 @@ def _log_fragments(conn: Connection, response_id: str, prompt: Any) -> None:
         rows = [
             {
                 "response_id": response_id,
-                "fragment_id": store_fragment(conn, str(f), getattr(f, "source", "") or ""),
+                "fragment_id": store_fragment(writer, str(f), getattr(f, "source", "") or ""),
                 "order": order,
             }
             for order, f in enumerate(fragments)
         ]
         if rows:
-            conn.execute(insert(tables[table_name]), rows)
+            writer.insert(table_name, rows)
 
 
-def _log_attachments(conn: Connection, response_id: str, attachments: list[Any]) -> None:
+def _log_attachments(writer: Writer, response_id: str, attachments: list[Any]) -> None:
     for order, attachment in enumerate(attachments):
         attachment_id = attachment.id()
         content = attachment.content if isinstance(attachment.content, bytes) else None
-        insert_ignore(
-            conn,
-            tables["attachments"],
+        writer.insert_ignore(
+            "attachments",
             {
                 "id": attachment_id,
                 "type": attachment.resolve_type(),
@@ -162,21 +156,18 @@ def _log_attachments(conn: Connection, response_id: str, attachments: list[Any])
                 "content": content,
             },
         )
-        insert_ignore(
-            conn,
-            tables["prompt_attachments"],
+        writer.insert_ignore(
+            "prompt_attachments",
             {"response_id": response_id, "attachment_id": attachment_id, "order": order},
         )
 
 
-def _log_tools(conn: Connection, response_id: str, tools: list[Any]) -> dict[str, int]:
-    table = tables["tools"]
+def _log_tools(writer: Writer, response_id: str, tools: list[Any]) -> dict[str, int]:
     ids: dict[str, int] = {}
     for tool in tools:
         digest = tool.hash()
-        insert_ignore(
-            conn,
-            table,
+        writer.insert_ignore(
+            "tools",
             {
                 "hash": digest,
                 "name": tool.name,
@@ -185,16 +176,14 @@ def _log_tools(conn: Connection, response_id: str, tools: list[Any]) -> dict[str
                 "plugin": tool.plugin,
             },
         )
-        tool_id = int(conn.execute(select(table.c.id).where(table.c.hash == digest)).scalar_one())
+        tool_id = writer.id_for("tools", "hash", digest)
         ids[tool.name] = tool_id
-        insert_ignore(
-            conn, tables["tool_responses"], {"tool_id": tool_id, "response_id": response_id}
-        )
+        writer.insert_ignore("tool_responses", {"tool_id": tool_id, "response_id": response_id})
     return ids
 
 
 def _log_tool_calls(
-    conn: Connection, response_id: str, calls: list[Any], tool_ids: dict[str, int]
+    writer: Writer, response_id: str, calls: list[Any], tool_ids: dict[str, int]
 ) -> None:
     rows = [
         {
@@ -207,32 +196,34 @@ def _log_tool_calls(
         for call in calls
     ]
     if rows:
-        conn.execute(insert(tables["tool_calls"]), rows)
+        writer.insert("tool_calls", rows)
 
 
 def _log_tool_results(
-    conn: Connection, response_id: str, results: list[Any], tool_ids: dict[str, int]
+    writer: Writer, response_id: str, results: list[Any], tool_ids: dict[str, int]
 ) -> None:
     for result in results:
         instance_id = None
         instance = result.instance
         if instance is not None:
-            instance_id = conn.execute(
-                insert(tables["tool_instances"])
-                .values(
-                    plugin=getattr(instance, "plugin", None),
-                    name=type(instance).__name__,
-                    arguments=json.dumps(getattr(instance, "_config", {}), default=repr),
-                )
-                .returning(tables["tool_instances"].c.id)
-            ).scalar_one()
-        conn.execute(
-            insert(tables["tool_results"]).values(
-                response_id=response_id,
-                tool_id=tool_ids.get(result.name),
-                name=result.name,
-                output=result.output,
-                tool_call_id=result.tool_call_id,
-                instance_id=instance_id,
+            instance_id = writer.insert_returning_id(
+                "tool_instances",
+                {
+                    "plugin": getattr(instance, "plugin", None),
+                    "name": type(instance).__name__,
+                    "arguments": json.dumps(getattr(instance, "_config", {}), default=repr),
+                },
             )
+        writer.insert(
+            "tool_results",
+            [
+                {
+                    "response_id": response_id,
+                    "tool_id": tool_ids.get(result.name),
+                    "name": result.name,
+                    "output": result.output,
+                    "tool_call_id": result.tool_call_id,
+                    "instance_id": instance_id,
+                }
+            ],
         )

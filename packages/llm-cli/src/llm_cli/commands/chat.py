@@ -20,7 +20,7 @@ from ..shared_options import (
     model_option_pairs,
     template_options,
 )
-from ..store import log_response, logging_enabled, open_store
+from ..store import log_to, logging_enabled, open_for_logging, open_store
 from ..templates import apply_template, load_template
 
 EXIT_WORDS = {"exit", "quit"}
@@ -72,7 +72,8 @@ def chat(
 ) -> None:
     """Hold an ongoing chat with a model."""
     should_log = logging_enabled()
-    store = open_store(database) if (should_log or _continue or conversation_id) else None
+    store = open_store(database) if (_continue or conversation_id) else None
+    log_store = (store or open_for_logging(database)) if should_log else None
     loaded = load_template(template) if template else None
     if loaded is not None:
         if system:
@@ -164,6 +165,5 @@ def chat(
             click.echo(f"Error: {ex.message}", err=True)
             if response is None or response.error is None or not response.text_or_raise():
                 continue
-        if should_log:
-            log_response(store, response)
+        log_to(log_store, response)
         first = False

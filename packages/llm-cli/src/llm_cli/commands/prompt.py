@@ -22,7 +22,7 @@ from ..shared_options import (
     model_option_pairs,
     template_options,
 )
-from ..store import log_response, logging_enabled, open_store
+from ..store import log_to, logging_enabled, open_for_logging, open_store
 from ..templates import apply_template, load_template
 
 
@@ -169,8 +169,8 @@ def prompt(
         schema = loaded.schema_object
 
     should_log = (logging_enabled() or log) and not no_log
-    needs_store = should_log or continuing or fragments or system_fragments
-    store = open_store(database) if needs_store else None
+    store = open_store(database) if (continuing or fragments or system_fragments) else None
+    log_store = (store or open_for_logging(database)) if should_log else None
     conversation = None
     if continuing:
         conversation, model = load_conversation(
@@ -208,8 +208,7 @@ def prompt(
             # Stop cleanly: keep and log what arrived, then exit as interrupted.
             response.finish_early()
             _write("\n")
-            if should_log:
-                log_response(store, response)
+            log_to(log_store, response)
             click.echo("Interrupted: the partial response was kept", err=True)
             sys.exit(130)
         except llm.ModelError as ex:
@@ -219,8 +218,7 @@ def prompt(
                 raise
             if streaming:
                 _write("\n")
-            if should_log:
-                log_response(store, response)
+            log_to(log_store, response)
             raise click.ClickException(f"{ex} (the partial response was kept)") from ex
         text = response.text_or_raise()
         if extracting:
@@ -228,8 +226,7 @@ def prompt(
         elif not streaming:
             _write(text + "\n")
 
-    if should_log:
-        log_response(store, response)
+    log_to(log_store, response)
     if usage:
         found = llm.Usage(response.input_tokens, response.output_tokens, response.token_details)
         click.echo(

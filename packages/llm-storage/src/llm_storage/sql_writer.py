@@ -1,0 +1,50 @@
+"""The ``Writer`` for any SQLAlchemy connection (SQLite, PostgreSQL, other backends)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from .schema import tables
+
+
+class ConnectionWriter:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def insert_ignore(self, table: str, values: dict[str, Any]) -> None:
+        target = tables[table]
+        dialect = self.conn.dialect.name
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            self.conn.execute(sqlite_insert(target).values(**values).on_conflict_do_nothing())
+        elif dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            self.conn.execute(pg_insert(target).values(**values).on_conflict_do_nothing())
+        else:
+            keys = [c for c in target.primary_key.columns if c.name in values]
+            if not keys:
+                keys = [target.c.hash]
+            exists = self.conn.execute(
+                select(keys[0]).where(*[k == values[k.name] for k in keys]).limit(1)
+            ).first()
+            if exists is None:
+                self.conn.execute(insert(target).values(**values))
+
+    def insert(self, table: str, rows: list[dict[str, Any]]) -> None:
+        self.conn.execute(insert(tables[table]), rows)
+
+    def id_for(self, table: str, column: str, value: Any) -> int:
+        target = tables[table]
+        return int(
+            self.conn.execute(select(target.c.id).where(target.c[column] == value)).scalar_one()
+        )
+
+    def insert_returning_id(self, table: str, values: dict[str, Any]) -> int:
+        target = tables[table]
+        return int(
+            self.conn.execute(insert(target).values(**values).returning(target.c.id)).scalar_one()
+        )

@@ -1,0 +1,128 @@
+"""Logging to an up-to-date SQLite file with the standard library alone.
+
+Importing SQLAlchemy costs every logged prompt about a third of a second. When the file
+already has the current schema, logging needs nothing more than a few INSERTs, so this
+writer does them with ``sqlite3`` — the same rows, built by the same ``write`` module, in the
+same single ``BEGIN IMMEDIATE`` transaction, with the same connection settings. Anything
+else (a new file, a schema to migrate, another backend) goes through ``LogStore``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from . import write
+from ._head import HEAD_REVISION
+from ._translate import describe
+from .errors import StoreError
+
+DEFAULT_TIMEOUT = 10.0
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class SqliteWriter:
+    """The ``Writer`` operations as SQL text for one ``sqlite3`` connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    @staticmethod
+    def _insert_sql(table: str, columns: list[str], suffix: str = "") -> str:
+        names = ", ".join(_quote(c) for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        return f"INSERT INTO {_quote(table)} ({names}) VALUES ({marks}){suffix}"
+
+    def insert_ignore(self, table: str, values: dict[str, Any]) -> None:
+        columns = list(values)
+        sql = self._insert_sql(table, columns, " ON CONFLICT DO NOTHING")
+        self.conn.execute(sql, [values[c] for c in columns])
+
+    def insert(self, table: str, rows: list[dict[str, Any]]) -> None:
+        columns = list(rows[0])
+        self.conn.executemany(
+            self._insert_sql(table, columns), [[row[c] for c in columns] for row in rows]
+        )
+
+    def id_for(self, table: str, column: str, value: Any) -> int:
+        sql = f"SELECT id FROM {_quote(table)} WHERE {_quote(column)} = ?"
+        row = self.conn.execute(sql, [value]).fetchone()
+        return int(row[0])
+
+    def insert_returning_id(self, table: str, values: dict[str, Any]) -> int:
+        columns = list(values)
+        cursor = self.conn.execute(self._insert_sql(table, columns), [values[c] for c in columns])
+        return int(cursor.lastrowid or 0)
+
+
+class SqliteLogWriter:
+    """Logs responses to one SQLite file whose schema is current."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, timeout: float) -> None:
+        self.path = path
+        self.timeout = timeout
+        self._conn = conn
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    def log_response(self, response: Any) -> None:
+        """Store an ``llm`` Response and its child rows, all in one transaction."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                write.log_response(SqliteWriter(conn), response)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error as ex:
+            raise StoreError(describe(ex, self.location, self.timeout)) from ex
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> SqliteLogWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _connect(path: Path, timeout: float) -> sqlite3.Connection:
+    """A connection configured as the SQLAlchemy engine configures its own."""
+    conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = OFF")
+    return conn
+
+
+def open_current(path: Path, timeout: float = DEFAULT_TIMEOUT) -> SqliteLogWriter | None:
+    """A writer for ``path`` if it is a SQLite file already at the current schema, else None
+    (the caller then opens a full ``LogStore``, which creates or migrates it)."""
+    if not path.is_file() or not os.access(path, os.R_OK | os.W_OK):
+        return None
+    try:
+        conn = _connect(path, timeout)
+    except sqlite3.Error:
+        return None
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        mode = conn.execute("PRAGMA journal_mode").fetchone()
+    except sqlite3.Error:
+        conn.close()
+        return None
+    if row is None or row[0] != HEAD_REVISION or (mode and str(mode[0]).lower() != "wal"):
+        conn.close()
+        return None
+    return SqliteLogWriter(path, conn, timeout)
