@@ -143,3 +143,7 @@ class AsyncEchoNeedsKey(_NeedsKeyBase, llm.AsyncKeyModel):
         _set_usage(prompt, response, output)
         for chunk in _chunks(output):
             yield chunk
+
+
+# The PyPI plugin's name for the async model; its test suites register ``llm_echo.EchoAsync()``.
+EchoAsync = AsyncEcho
