@@ -4,10 +4,13 @@ Plugins written for the original import the CLI group from here; this module han
 real one, or says which package to install.
 """
 
-try:
-    from llm_cli.app import cli
-    from llm_cli.compat import logs_db_path, logs_on
-except ImportError as ex:  # pragma: no cover - depends on the installation
-    raise ImportError("llm.cli needs the llm-cli package: pip install llm-cli") from ex
+from ._compat import import_sibling
+
+_app = import_sibling("llm_cli.app", "llm-cli", "llm.cli")
+_helpers = import_sibling("llm_cli.compat", "llm-cli", "llm.cli")
+
+cli = _app.cli
+logs_db_path = _helpers.logs_db_path
+logs_on = _helpers.logs_on
 
 __all__ = ["cli", "logs_db_path", "logs_on"]
