@@ -293,3 +293,44 @@ def test_toolbox_config_is_that_of_the_class_instantiated() -> None:
     assert _Derived("data")._config == {"name": "data"}
     assert _Inherits("x")._config == {"name": "x"}
     assert _Inherits("x").root == "/x"
+
+
+def test_logging_client_prints_the_exchange_without_the_key(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = b'{"ok": true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with utils.logging_client() as client:
+            response = client.post(
+                f"http://127.0.0.1:{server.server_port}/v1/chat",
+                json={"prompt": "hi"},
+                headers={"Authorization": "Bearer sk-secret"},
+            )
+            assert response.json() == {"ok": True}
+    finally:
+        server.shutdown()
+        server.server_close()
+    err = capfd.readouterr().err
+    assert f"Request: POST http://127.0.0.1:{server.server_port}/v1/chat" in err
+    assert '{"prompt":"hi"}' in err.replace(" ", "")
+    assert "status_code=200" in err
+    assert '{"ok": true}' in err
+    assert "sk-secret" not in err

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from ._compat import import_sibling
 from ._ulid import ulid as monotonic_ulid
 from .attachments import detect_type
 from .fragments import Fragment
@@ -29,6 +30,7 @@ __all__ = [
     "find_unused_key",
     "has_plugin_prefix",
     "instantiate_from_spec",
+    "logging_client",
     "make_schema_id",
     "maybe_fenced_code",
     "mimetype_from_path",
@@ -255,6 +257,16 @@ def mimetype_from_path(path: str | Path) -> str | None:
     """The content type the file at ``path`` looks like, or None."""
     with open(path, "rb") as file:
         return detect_type(file.read(2048))
+
+
+def logging_client() -> Any:
+    """An HTTP client (httpx2) that prints each request and response to stderr, with the
+    Authorization header hidden: what ``LLM_OPENAI_SHOW_RESPONSES`` shows. That printing
+    transport belongs to llm-openai, so it is borrowed from there."""
+    import httpx2
+
+    debug = import_sibling("llm_openai.debug", "llm-openai", "llm.utils.logging_client")
+    return httpx2.Client(transport=debug.LoggingTransport(httpx2.HTTPTransport()))
 
 
 def ensure_fragment(db: Any, content: str) -> int:
