@@ -164,3 +164,28 @@ def test_none_in_sys_modules_counts_as_missing(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setitem(sys.modules, "llm_cli", None)
     with pytest.raises(ImportError, match=r"needs the llm-cli package: pip install llm-cli$"):
         _fresh_import(monkeypatch, "llm.cli", "llm_cli.app")
+
+
+def test_reloading_llm_cli_registers_plugin_commands_again() -> None:
+    import click
+    from click.testing import CliRunner
+
+    import llm.cli
+
+    class HelloPlugin:
+        @llm.hookimpl
+        def register_commands(self, cli: click.Group) -> None:
+            @cli.command(name="hello-from-plugin")
+            def hello() -> None:
+                click.echo("Hello!")
+
+    assert "hello-from-plugin" not in llm.cli.cli.commands
+    llm.plugins.pm.register(HelloPlugin(), name="hello-plugin-test")
+    try:
+        importlib.reload(llm.cli)
+        result = CliRunner().invoke(llm.cli.cli, ["hello-from-plugin"])
+        assert (result.exit_code, result.output) == (0, "Hello!\n")
+    finally:
+        llm.plugins.pm.unregister(name="hello-plugin-test")
+        importlib.reload(llm.cli)
+    assert "hello-from-plugin" not in llm.cli.cli.commands
