@@ -203,3 +203,18 @@ def test_llm_load_plugins_names_a_missing_plugin(site: Path, user_path: Path) ->
     report = json.loads(result.stdout)
     assert _names(report["plugins"]) == ["llm-good-test"]
     assert result.stderr == "Plugin llm-no-such-plugin could not be found\n"
+
+
+def test_get_plugins_names_an_in_code_plugin_by_its_dunder_name(register_plugin: Any) -> None:
+    # The original's test suite registers "undo-EchoModelPlugin" and expects "EchoModelPlugin".
+    class Named:
+        __name__ = "NamedTestPlugin"
+
+        @llm.hookimpl
+        def register_models(self, register: Any) -> None:
+            pass
+
+    register_plugin(Named(), name="undo-NamedTestPlugin")
+    names = [plugin["name"] for plugin in llm.get_plugins()]
+    assert "NamedTestPlugin" in names
+    assert "undo-NamedTestPlugin" not in names

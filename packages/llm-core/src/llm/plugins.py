@@ -123,7 +123,10 @@ def get_plugins(all: bool = False) -> list[dict[str, Any]]:
     plugins = []
     for plugin in pm.get_plugins():
         name = pm.get_name(plugin) or repr(plugin)
-        dist_name = _plugin_distributions.get(name, name)
+        # Like the original: a plugin from a distribution is named after it; one registered
+        # in code by its __name__ (a module's name, or one a plugin class sets), else the
+        # name it was registered under.
+        dist_name = _plugin_distributions.get(name) or getattr(plugin, "__name__", None) or name
         if not all and dist_name in BUILT_IN_DISTRIBUTIONS:
             continue
         info: dict[str, Any] = {
