@@ -75,11 +75,13 @@ def site(tmp_path: Path) -> Path:
     return site
 
 
-def _run(site: Path, user_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    site: Path, user_path: Path, prelude: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if k != "LLM_LOAD_PLUGINS"}
     environ.update(PYTHONPATH=str(site), LLM_USER_PATH=str(user_path), **env)
     return subprocess.run(
-        [sys.executable, "-c", REPORT],
+        [sys.executable, "-c", prelude + REPORT],
         capture_output=True,
         text=True,
         env=environ,
@@ -174,3 +176,45 @@ def test_hookimpl_marks_plugin_functions() -> None:
         "register_fragment_loaders",
     ):
         assert hasattr(hookspecs, hook)
+
+
+CALLED_FROM_TEST = "import sys\nsys._called_from_test = True\n"
+
+
+def test_called_from_test_loads_only_built_in_plugins(site: Path, user_path: Path) -> None:
+    # The original's test convention: suites register their own mock models through pm.
+    result = _run(site, user_path, prelude=CALLED_FROM_TEST)
+    report = json.loads(result.stdout)
+    assert report["plugins"] == []
+    assert not {"good-model", "other-model", "echo", "markov"} & set(report["models"])
+    assert "gpt-4o-mini" in report["models"]  # the built-in OpenAI provider still loads
+    assert result.stderr == ""  # the broken plugin was not imported
+
+
+def test_called_from_test_still_honours_llm_load_plugins(site: Path, user_path: Path) -> None:
+    result = _run(site, user_path, prelude=CALLED_FROM_TEST, LLM_LOAD_PLUGINS="llm-good-test")
+    report = json.loads(result.stdout)
+    assert _names(report["plugins"]) == ["llm-good-test"]
+    assert "good-model" in report["models"]
+
+
+def test_llm_load_plugins_names_a_missing_plugin(site: Path, user_path: Path) -> None:
+    result = _run(site, user_path, LLM_LOAD_PLUGINS="llm-good-test,llm-no-such-plugin")
+    report = json.loads(result.stdout)
+    assert _names(report["plugins"]) == ["llm-good-test"]
+    assert result.stderr == "Plugin llm-no-such-plugin could not be found\n"
+
+
+def test_get_plugins_names_an_in_code_plugin_by_its_dunder_name(register_plugin: Any) -> None:
+    # The original's test suite registers "undo-EchoModelPlugin" and expects "EchoModelPlugin".
+    class Named:
+        __name__ = "NamedTestPlugin"
+
+        @llm.hookimpl
+        def register_models(self, register: Any) -> None:
+            pass
+
+    register_plugin(Named(), name="undo-NamedTestPlugin")
+    names = [plugin["name"] for plugin in llm.get_plugins()]
+    assert "NamedTestPlugin" in names
+    assert "undo-NamedTestPlugin" not in names

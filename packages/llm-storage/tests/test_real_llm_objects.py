@@ -18,7 +18,7 @@ def test_schema_id_matches_llm_core():
     schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
     import llm.utils
 
-    assert schema_id_and_content(schema)[0] == llm.utils.make_schema_id(schema)
+    assert schema_id_and_content(schema) == llm.utils.make_schema_id(schema)
 
 
 def test_log_real_conversation(tmp_path, echo):

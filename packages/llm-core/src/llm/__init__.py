@@ -6,12 +6,12 @@ dependencies are imported by the functions that need them.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
+from ._compat import import_sibling
 from ._ulid import ulid
 from .attachments import Attachment
-from .config import get_key, load_keys, user_dir
+from .config import DEFAULT_MODEL, get_key, load_keys, user_dir
 from .embeddings import EmbeddingModel
 from .errors import ModelError, NeedsKeyException, UnknownModelError
 from .fragments import Fragment
@@ -28,7 +28,7 @@ from .models import (
     Usage,
 )
 from .options import Options
-from .plugins import get_plugins, load_plugins
+from .plugins import get_plugins, load_plugins, pm
 from .prompts import Prompt
 from .registry import (
     EmbeddingModelWithAliases,
@@ -53,10 +53,12 @@ from .registry import (
 from .schemas import schema_dsl
 from .templates import Template
 from .tools import CancelToolCall, Tool, Toolbox, ToolCall, ToolResult
+from .vectors import cosine_similarity, decode, encode
 
 __version__ = "1.0.0"
 
 __all__ = [
+    "DEFAULT_MODEL",
     "AsyncConversation",
     "AsyncKeyModel",
     "AsyncModel",
@@ -82,6 +84,9 @@ __all__ = [
     "Toolbox",
     "UnknownModelError",
     "Usage",
+    "cosine_similarity",
+    "decode",
+    "encode",
     "get_async_model",
     "get_async_models",
     "get_default_embedding_model",
@@ -99,6 +104,7 @@ __all__ = [
     "hookimpl",
     "load_keys",
     "load_plugins",
+    "pm",
     "remove_alias",
     "schema_dsl",
     "set_alias",
@@ -118,12 +124,7 @@ _SIBLINGS = {
 def __getattr__(name: str) -> Any:
     if name in _SIBLINGS:
         module_name, attribute, distribution = _SIBLINGS[name]
-        try:
-            module = import_module(module_name)
-        except ImportError as ex:
-            raise ImportError(
-                f"llm.{name} needs the {distribution} package: pip install {distribution}"
-            ) from ex
+        module = import_sibling(module_name, distribution, f"llm.{name}")
         try:
             return getattr(module, attribute)
         except AttributeError:

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._compat import import_sibling
+
 
 def migrate(db: Any) -> None:
     """Create or upgrade the log tables in ``db`` (a sqlite-utils Database, a path or URL)."""
-    try:
-        import llm_storage
-    except ImportError as ex:  # pragma: no cover - depends on the installation
-        raise ImportError(
-            "llm.migrations needs the llm-storage package: pip install llm-storage"
-        ) from ex
+    llm_storage = import_sibling("llm_storage", "llm-storage", "llm.migrations")
     llm_storage.open_store(db).close()

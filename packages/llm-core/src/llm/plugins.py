@@ -65,9 +65,15 @@ def load_plugins() -> None:
             return
         _loaded = True
         requested = _requested_plugins()
+        if requested is None and _called_from_test():
+            # A test suite registers its own plugins through ``pm``; installed ones would
+            # change what it sees. Built-in distributions still load, as in the original.
+            requested = set()
+        found: set[str] = set()
         for entry_point in _in_loading_order(metadata.entry_points(group=ENTRY_POINT_GROUP)):
             dist = entry_point.dist
             dist_name = dist.name if dist is not None else entry_point.name
+            found.add(dist_name)
             # LLM_LOAD_PLUGINS selects third-party plugins; like the original's default
             # plugins, our own provider and tools distributions always load.
             if (
@@ -89,6 +95,22 @@ def load_plugins() -> None:
             _plugin_distributions[entry_point.name] = dist_name
             if dist is not None:
                 _plugin_versions[entry_point.name] = dist.version
+        for name in sorted((requested or set()) - found):
+            if not _is_installed(name):
+                print(f"Plugin {name} could not be found", file=sys.stderr)
+
+
+def _called_from_test() -> bool:
+    """The original's convention: a test suite sets ``sys._called_from_test``."""
+    return hasattr(sys, "_called_from_test")
+
+
+def _is_installed(distribution: str) -> bool:
+    try:
+        metadata.distribution(distribution)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 def get_plugins(all: bool = False) -> list[dict[str, Any]]:
@@ -101,7 +123,10 @@ def get_plugins(all: bool = False) -> list[dict[str, Any]]:
     plugins = []
     for plugin in pm.get_plugins():
         name = pm.get_name(plugin) or repr(plugin)
-        dist_name = _plugin_distributions.get(name, name)
+        # Like the original: a plugin from a distribution is named after it; one registered
+        # in code by its __name__ (a module's name, or one a plugin class sets), else the
+        # name it was registered under.
+        dist_name = _plugin_distributions.get(name) or getattr(plugin, "__name__", None) or name
         if not all and dist_name in BUILT_IN_DISTRIBUTIONS:
             continue
         info: dict[str, Any] = {

@@ -134,9 +134,19 @@ class Toolbox:
         original_init = cls.__init__
 
         def __init__(self: Toolbox, *args: Any, **init_kwargs: Any) -> None:
-            bound = inspect.signature(original_init).bind(self, *args, **init_kwargs)
-            bound.apply_defaults()
-            self._config = {k: v for k, v in bound.arguments.items() if k != "self"}
+            # The most derived __init__ records the configuration; a parent's __init__
+            # reached through super() must not overwrite it with its own arguments.
+            if type(self).__init__ is __init__:
+                signature = inspect.signature(original_init)
+                bound = signature.bind(self, *args, **init_kwargs)
+                bound.apply_defaults()
+                # Named parameters only: *args/**kwargs are not configuration to restore.
+                variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+                self._config = {
+                    name: value
+                    for i, (name, value) in enumerate(bound.arguments.items())
+                    if i > 0 and signature.parameters[name].kind not in variadic
+                }
             original_init(self, *args, **init_kwargs)
 
         cls.__init__ = __init__  # type: ignore[method-assign]

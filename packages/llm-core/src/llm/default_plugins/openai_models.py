@@ -2,24 +2,21 @@
 plugins subclass. They live in llm-openai; this module hands them over, or says what to install.
 """
 
-try:
-    from llm_openai.compat import (
-        AsyncChat,
-        AsyncCompletion,
-        Chat,
-        Completion,
-        OpenAIEmbeddingModel,
-        _attachment,
-        combine_chunks,
-        not_nulls,
-        remove_dict_none_values,
-    )
-except ModuleNotFoundError as ex:
-    if (ex.name or "").partition(".")[0] != "llm_openai":
-        raise
-    raise ImportError(
-        "llm.default_plugins.openai_models needs the llm-openai package: pip install llm-openai"
-    ) from ex
+from typing import Any
+
+from .._compat import import_sibling
+
+_openai = import_sibling("llm_openai.compat", "llm-openai", "llm.default_plugins.openai_models")
+
+AsyncChat = _openai.AsyncChat
+AsyncCompletion = _openai.AsyncCompletion
+Chat = _openai.Chat
+Completion = _openai.Completion
+OpenAIEmbeddingModel = _openai.OpenAIEmbeddingModel
+_attachment = _openai._attachment
+combine_chunks = _openai.combine_chunks
+not_nulls = _openai.not_nulls
+remove_dict_none_values = _openai.remove_dict_none_values
 
 __all__ = [
     "AsyncChat",
@@ -32,3 +29,11 @@ __all__ = [
     "not_nulls",
     "remove_dict_none_values",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Anything else llm-openai offers for compatibility, without listing it twice.
+    try:
+        return getattr(_openai, name)
+    except AttributeError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
