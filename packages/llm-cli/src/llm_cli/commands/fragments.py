@@ -13,7 +13,7 @@ import click
 import llm
 
 from ..default_group import DefaultGroup
-from ..fragments import is_url, resolve_fragment
+from ..fragments import resolve_fragment
 from ..store import open_store
 from .templates import describe_loaders
 
@@ -39,28 +39,6 @@ def _storage_errors() -> Any:
     import llm_storage
 
     return llm_storage.StoreError
-
-
-def _load(store: Any, reference: str) -> llm.Fragment:
-    """The one fragment ``reference`` names: ``-`` (stdin), ``prefix:argument`` (a plugin's
-    loader), a stored alias or hash, a file or a URL."""
-    if reference == "-":
-        return llm.Fragment(sys.stdin.read(), "-")
-    prefix, colon, argument = reference.partition(":")
-    if colon and _ALIAS.match(prefix) and not is_url(reference):
-        loaders = llm.get_fragment_loaders()
-        if prefix in loaders:
-            try:
-                loaded = loaders[prefix](argument)
-            except Exception as ex:
-                raise click.ClickException(f"Could not load fragment {reference}: {ex}") from ex
-            items = loaded if isinstance(loaded, list) else [loaded]
-            if len(items) != 1 or not isinstance(items[0], llm.Fragment):
-                raise click.ClickException(
-                    f"Fragment loader {prefix} must return exactly one fragment here"
-                )
-            return items[0]
-    return resolve_fragment(store, reference)
 
 
 def _yaml_block(record: dict[str, Any]) -> str:
@@ -135,7 +113,7 @@ def fragments_set(alias: str, fragment: str) -> None:
     """
     store = open_store(None)
     try:
-        loaded = _load(store, fragment)
+        loaded = resolve_fragment(store, fragment)
         fragment_hash = store.store_fragment(str(loaded), loaded.source)
         store.set_fragment_alias(alias, fragment_hash)
     except _storage_errors() as ex:
@@ -155,7 +133,7 @@ def fragments_show(alias_or_hash: str) -> None:
     """
     store = open_store(None)
     try:
-        loaded = _load(store, alias_or_hash)
+        loaded = resolve_fragment(store, alias_or_hash)
     except _storage_errors() as ex:
         raise click.ClickException(str(ex)) from ex
     finally:
