@@ -68,7 +68,7 @@ def test_attachments_from_loaders_only_when_allowed() -> None:
 def test_loader_failures_and_unknown_prefixes() -> None:
     with pytest.raises(click.ClickException, match="Could not load fragment broken:x: service"):
         resolve_fragment(None, "broken:x")
-    with pytest.raises(click.ClickException, match="^Fragment 'nope:x' not found$"):
+    with pytest.raises(click.ClickException, match=r"^Fragment 'nope:x' not found$"):
         resolve_fragment(None, "nope:x")
     with pytest.raises(click.ClickException, match="three:x gives 3 fragments"):
         resolve_fragment(None, "three:x")
