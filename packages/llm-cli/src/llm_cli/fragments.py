@@ -19,16 +19,33 @@ def is_url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
 
 
-def fetch_text(url: str, what: str) -> str:
-    """The text at ``url``; a one-line error naming ``what`` was being loaded if it fails."""
+# Fragments and templates are text for a prompt; past this a URL is almost surely a mistake
+# (a binary, a dump) and would only exhaust memory or the model's context.
+MAX_FETCH_BYTES = 10 * 1024 * 1024
+FETCH_TIMEOUT = 30.0
+
+
+def fetch_text(url: str, what: str, *, limit: int = MAX_FETCH_BYTES) -> str:
+    """The text at ``url``; a one-line error naming ``what`` was being loaded if it fails,
+    takes longer than ``FETCH_TIMEOUT`` between bytes, or is larger than ``limit`` bytes."""
     import httpx2
 
     try:
-        fetched = httpx2.get(url, follow_redirects=True, timeout=30)
-        fetched.raise_for_status()
+        with httpx2.stream("GET", url, follow_redirects=True, timeout=FETCH_TIMEOUT) as fetched:
+            fetched.raise_for_status()
+            body = bytearray()
+            for chunk in fetched.iter_bytes():
+                body += chunk
+                if len(body) > limit:
+                    raise click.ClickException(
+                        f"Could not load {what} {url}: larger than {limit // (1024 * 1024)} MB"
+                        if limit >= 1024 * 1024
+                        else f"Could not load {what} {url}: larger than {limit} bytes"
+                    )
+            encoding = fetched.encoding or "utf-8"
     except httpx2.HTTPError as ex:
         raise click.ClickException(f"Could not load {what} {url}: {ex}") from ex
-    return fetched.text
+    return bytes(body).decode(encoding, errors="replace")
 
 
 def _from_loader(reference: str, allow_attachments: bool) -> list[Any] | None:
