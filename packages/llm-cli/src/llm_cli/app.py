@@ -7,7 +7,19 @@ import click
 from llm import __version__
 from llm.plugins import load_plugins, pm
 
-from .commands import aliases, chat, install, keys, logs, models, plugins, prompt
+from .commands import (
+    aliases,
+    chat,
+    fragments,
+    install,
+    keys,
+    logs,
+    models,
+    plugins,
+    prompt,
+    schemas,
+    templates,
+)
 from .default_group import DefaultGroup
 
 
@@ -43,6 +55,9 @@ cli.add_command(keys.keys)
 cli.add_command(aliases.aliases)
 cli.add_command(install.install)
 cli.add_command(install.uninstall)
+cli.add_command(templates.templates)
+cli.add_command(fragments.fragments)
+cli.add_command(schemas.schemas)
 
 load_plugins()
 pm.hook.register_commands(cli=cli)

@@ -3,36 +3,46 @@ in the templates directory."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import click
 
 import llm
-from llm.plugins import load_plugins, pm
 
 from .fragments import fetch_text, is_url
+
+# A loader prefix looks like a plugin name; "C:\..." style paths never reach here as files
+# are checked first.
+_PREFIX = re.compile(r"^[A-Za-z0-9_-]+$")
+DEFAULT_TEMPLATE = "prompt: "
 
 
 def templates_dir() -> Path:
     path = llm.user_dir() / "templates"
-    path.mkdir(exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def template_loaders() -> dict[str, Any]:
     """Loader functions that plugins registered, by prefix."""
-    load_plugins()
-    loaders: dict[str, Any] = {}
-
-    def register(prefix: str, loader: Any) -> None:
-        loaders.setdefault(prefix, loader)
-
-    pm.hook.register_template_loaders(register=register)
-    return loaders
+    return llm.get_template_loaders()
 
 
-def _parse(text: str, name: str) -> llm.Template:
+def stored_template_path(name: str) -> Path:
+    """Where template ``name`` lives in the templates directory; a name that would reach
+    outside it (``../x``, ``a/b``, an absolute path) is an error."""
+    directory = templates_dir()
+    if not name or "/" in name or "\\" in name or name.startswith(".") or "\0" in name:
+        raise click.ClickException(f"Invalid template name: {name}")
+    path = directory / f"{name}.yaml"
+    if path.resolve().parent != directory.resolve():
+        raise click.ClickException(f"Invalid template name: {name}")
+    return path
+
+
+def parse_template(text: str, name: str) -> llm.Template:
     """A Template from YAML text; a plain string is taken as the prompt."""
     import pydantic
     import yaml
@@ -42,11 +52,13 @@ def _parse(text: str, name: str) -> llm.Template:
     except yaml.YAMLError as ex:
         problem = str(ex).splitlines()[0]
         raise click.ClickException(f"Template '{name}' is not valid YAML: {problem}") from ex
+    if data is None:
+        data = {}
     if isinstance(data, str):
         data = {"prompt": data}
     if not isinstance(data, dict):
         raise click.ClickException(f"Template '{name}' must be a YAML mapping")
-    data.setdefault("name", name)
+    data["name"] = name
     try:
         return llm.Template(**data)
     except pydantic.ValidationError as ex:
@@ -59,34 +71,47 @@ def _parse(text: str, name: str) -> llm.Template:
 def load_template(name: str) -> llm.Template:
     """Resolve ``-t NAME`` the way the original does, with one-line errors."""
     if is_url(name):
-        return _parse(fetch_text(name, "template"), name)
-    prefix, colon, rest = name.partition(":")
-    if colon:
-        loaders = template_loaders()
-        if prefix in loaders:
-            try:
-                template = loaders[prefix](rest)
-            except ValueError as ex:
-                raise click.ClickException(str(ex)) from ex
-            if not isinstance(template, llm.Template):
-                raise click.ClickException(f"Template loader '{prefix}' returned no template")
-            return template
+        return parse_template(fetch_text(name, "template"), name)
     path = Path(name)
-    if name.endswith((".yaml", ".yml")) or path.is_file():
+    # Only YAML files load from a path: "-t ../../etc/passwd" must not become a prompt.
+    is_yaml_file = name.endswith((".yaml", ".yml"))
+    prefix, colon, rest = name.partition(":")
+    if colon and _PREFIX.match(prefix) and not (is_yaml_file and path.is_file()):
+        loaders = template_loaders()
+        if prefix not in loaders:
+            raise click.ClickException(f"Unknown template prefix: {prefix}")
+        try:
+            template = loaders[prefix](rest)
+        except Exception as ex:
+            raise click.ClickException(f"Could not load template {name}: {ex}") from ex
+        if not isinstance(template, llm.Template):
+            raise click.ClickException(f"Template loader '{prefix}' returned no template")
+        return template
+    if is_yaml_file and ("/" in name or "\\" in name or path.is_file()):
         if not path.is_file():
             raise click.ClickException(f"Template file {name} does not exist")
-        return _parse(path.read_text(), path.stem)
-    stored = templates_dir() / f"{name}.yaml"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as ex:
+            raise click.ClickException(f"Could not read template {name}: {ex}") from ex
+        return parse_template(text, path.stem)
+    if "/" in name or "\\" in name or name.startswith("."):
+        raise click.ClickException(f"Invalid template: {name}")
+    stored = stored_template_path(name)
     if not stored.is_file():
         raise click.ClickException(f"Invalid template: {name}")
-    return _parse(stored.read_text(), name)
+    return parse_template(stored.read_text(encoding="utf-8"), name)
 
 
 def apply_template(
     template: llm.Template, input: str | None, params: dict[str, str]
 ) -> tuple[str | None, str | None]:
-    """The prompt and system prompt a template gives for this input."""
+    """The prompt and system prompt a template gives for this input: what the user typed
+    follows, on a new line, a template prompt that does not use ``$input``."""
     try:
-        return template.evaluate(input, params)
+        prompt, system = template.evaluate(input, params)
     except llm.Template.MissingVariables as ex:
         raise click.ClickException(str(ex)) from ex
+    if template.prompt and input and "input" not in template.vars() and prompt is not None:
+        prompt = f"{prompt}\n{input}" if prompt else input
+    return prompt, system

@@ -16,6 +16,7 @@ from .embeddings import EmbeddingModel
 from .errors import ModelError, NeedsKeyException, UnknownModelError
 from .fragments import Fragment
 from .hookspecs import hookimpl
+from .loaders import get_fragment_loaders, get_template_loaders
 from .models import (
     AsyncConversation,
     AsyncKeyModel,
@@ -95,12 +96,14 @@ __all__ = [
     "get_embedding_model_aliases",
     "get_embedding_models",
     "get_embedding_models_with_aliases",
+    "get_fragment_loaders",
     "get_key",
     "get_model",
     "get_model_aliases",
     "get_models",
     "get_models_with_aliases",
     "get_plugins",
+    "get_template_loaders",
     "hookimpl",
     "load_keys",
     "load_plugins",

@@ -14,11 +14,11 @@ def schema_dsl(schema_dsl: str, multi: bool = False) -> dict[str, Any]:
 
     Fields are separated by commas, or by newlines when there is more than one line. Each is
     ``name [type][: description]`` with type one of int, float, bool, str (the default).
+    An unknown type, a repeated field or a field without a name is a ``ValueError``.
     """
     text = schema_dsl.strip()
     parts = text.splitlines() if "\n" in text else text.split(",")
     properties: dict[str, Any] = {}
-    required: list[str] = []
     for raw in parts:
         part = raw.strip()
         if not part:
@@ -27,16 +27,30 @@ def schema_dsl(schema_dsl: str, multi: bool = False) -> dict[str, Any]:
         if ":" in part:
             part, description = (piece.strip() for piece in part.split(":", 1))
         words = part.split()
+        if not words:
+            raise ValueError(f"Schema field '{raw.strip()}' has no name")
+        if len(words) > 2:
+            raise ValueError(
+                f"Schema field '{part}' should be 'name [type]': use ':' before a description"
+            )
         name = words[0]
         type_name = words[1] if len(words) > 1 else "str"
         if type_name not in _DSL_TYPES:
-            raise ValueError(f"Unknown type '{type_name}' for field '{name}' in schema")
+            raise ValueError(
+                f"Unknown type '{type_name}' for field '{name}' in schema; "
+                "use int, float, bool or str"
+            )
+        if name in properties:
+            raise ValueError(f"Field '{name}' appears more than once in schema")
         prop: dict[str, Any] = {"type": _DSL_TYPES[type_name]}
         if description:
             prop["description"] = description
         properties[name] = prop
-        required.append(name)
-    schema: dict[str, Any] = {"type": "object", "properties": properties, "required": required}
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+    }
     if multi:
         return {
             "type": "object",
@@ -44,6 +58,27 @@ def schema_dsl(schema_dsl: str, multi: bool = False) -> dict[str, Any]:
             "required": ["items"],
         }
     return schema
+
+
+def schema_summary(schema: Any) -> str:
+    """The shape of a schema in one line: ``{name, pets: [{name, age}]}``."""
+    if not isinstance(schema, dict):
+        return ""
+    kind = schema.get("type")
+    if kind == "array":
+        return schema_summary(schema.get("items", {}))
+    if kind != "object":
+        return ""
+    parts = []
+    for name, prop in (schema.get("properties") or {}).items():
+        prop_type = prop.get("type") if isinstance(prop, dict) else None
+        if prop_type == "array":
+            parts.append(f"{name}: [{schema_summary(prop.get('items', {}))}]")
+        elif prop_type == "object":
+            parts.append(f"{name}: {schema_summary(prop)}")
+        else:
+            parts.append(name)
+    return "{" + ", ".join(parts) + "}"
 
 
 def resolve_schema(schema: Any) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 
 class Template(BaseModel):
@@ -20,6 +20,7 @@ class Template(BaseModel):
     prompt: str | None = None
     system: str | None = None
     attachments: list[str] | None = None
+    # Each {"type": content type, "value": path or URL}, as the original writes them.
     attachment_types: list[dict[str, str]] | None = None
     model: str | None = None
     defaults: dict[str, Any] | None = None
@@ -32,6 +33,14 @@ class Template(BaseModel):
     tools: list[str] | None = None
     functions: str | None = None
 
+    @field_validator("attachment_types")
+    @classmethod
+    def _type_and_value(cls, value: list[dict[str, str]] | None) -> list[dict[str, str]] | None:
+        for item in value or []:
+            if set(item) != {"type", "value"}:
+                raise ValueError("each attachment type needs exactly 'type' and 'value'")
+        return value
+
     class MissingVariables(Exception):
         """A ``$variable`` the template uses was given no value."""
 
@@ -40,17 +49,15 @@ class Template(BaseModel):
     ) -> tuple[str | None, str | None]:
         """The (prompt, system) this template produces for ``input`` and ``params``.
 
-        A template with only a system prompt uses the input as the prompt; a prompt that
-        does not mention ``$input`` gets the input appended on a new line.
+        ``params`` win over the template's ``defaults``; ``$input`` is ``input``. A template
+        without a prompt uses the input as the prompt. Combining a prompt that does not use
+        ``$input`` with what the user typed is the caller's business (the CLI appends it).
         """
         values = {**(self.defaults or {}), **(params or {}), "input": input or ""}
-        system = self.interpolate(self.system, values)
         if not self.prompt:
-            return input, system
+            return input, self.interpolate(self.system, values)
         prompt = self.interpolate(self.prompt, values)
-        if input and "input" not in self.variables(self.prompt) and prompt is not None:
-            prompt = f"{prompt}\n{input}" if prompt.strip() else input
-        return prompt, system
+        return prompt, self.interpolate(self.system, values)
 
     def vars(self) -> set[str]:
         """Every variable the prompt and system prompt use."""
@@ -58,19 +65,25 @@ class Template(BaseModel):
 
     @staticmethod
     def variables(text: str | None) -> set[str]:
-        if not text:
-            return set()
-        return {
-            match.group("named") or match.group("braced")
-            for match in string.Template.pattern.finditer(text)
-            if match.group("named") or match.group("braced")
-        }
+        return set(_ordered_variables(text))
 
     @classmethod
     def interpolate(cls, text: str | None, params: dict[str, Any]) -> str | None:
         if not text:
             return text
-        missing = sorted(cls.variables(text) - set(params))
+        missing = [name for name in _ordered_variables(text) if name not in params]
         if missing:
             raise cls.MissingVariables(f"Missing variables: {', '.join(missing)}")
         return string.Template(text).substitute({k: str(v) for k, v in params.items()})
+
+
+def _ordered_variables(text: str | None) -> list[str]:
+    """The variables ``text`` uses, each once, in order of first use."""
+    if not text:
+        return []
+    found: dict[str, None] = {}
+    for match in string.Template.pattern.finditer(text):
+        name = match.group("named") or match.group("braced")
+        if name:
+            found.setdefault(name)
+    return list(found)

@@ -1,0 +1,40 @@
+"""Template and fragment loaders that plugins register (``-t prefix:name``,
+``-f prefix:argument``), callable from Python too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .plugins import load_plugins, pm
+from .templates import Template
+
+TemplateLoader = Callable[[str], Template]
+# Returns an llm.Fragment, an llm.Attachment, or a list of them.
+FragmentLoader = Callable[[str], Any]
+
+
+def _collect(hook: Any) -> dict[str, Any]:
+    """Run a ``register_*_loaders`` hook; a prefix registered twice gets ``_1``, ``_2``..."""
+    load_plugins()
+    loaders: dict[str, Any] = {}
+
+    def register(prefix: str, loader: Any) -> None:
+        candidate, suffix = prefix, 0
+        while candidate in loaders:
+            suffix += 1
+            candidate = f"{prefix}_{suffix}"
+        loaders[candidate] = loader
+
+    hook(register=register)
+    return loaders
+
+
+def get_template_loaders() -> dict[str, TemplateLoader]:
+    """Template loaders registered by plugins, by prefix."""
+    return _collect(pm.hook.register_template_loaders)
+
+
+def get_fragment_loaders() -> dict[str, FragmentLoader]:
+    """Fragment loaders registered by plugins, by prefix."""
+    return _collect(pm.hook.register_fragment_loaders)
