@@ -38,9 +38,25 @@ def test_streamed_response_text_usage_and_json(fake: FakeOpenAI) -> None:
     assert response.usage() == llm.Usage(
         input=10, output=5, details={"prompt_tokens_details": {"cached_tokens": 2}}
     )
-    assert response.json()["content"] == "Hello from fake: hi there"
-    assert response.json()["finish_reason"] == "stop"
     sent = body(fake)
+    # The original's summary of a stream, in its key order, None values removed.
+    assert list(response.json().items()) == [
+        ("content", "Hello from fake: hi there"),
+        ("finish_reason", "stop"),
+        (
+            "usage",
+            {
+                "completion_tokens": 5,
+                "prompt_tokens": 10,
+                "total_tokens": 15,
+                "prompt_tokens_details": {"audio_tokens": 0, "cached_tokens": 2},
+            },
+        ),
+        ("id", "chatcmpl-fake"),
+        ("object", "chat.completion.chunk"),
+        ("model", sent["model"]),
+        ("created", 1700000000),
+    ]
     assert sent["stream"] is True
     assert sent["stream_options"] == {"include_usage": True}
     assert sent["messages"] == [

@@ -30,6 +30,8 @@ def option_kwargs(options: llm.Options, spec: ModelSpec) -> dict[str, Any]:
     """Request parameters for the options that were set."""
     kwargs = dict(options.set_values())
     kwargs.pop("json_object", None)
+    if spec.default_max_tokens is not None and "max_tokens" not in kwargs:
+        kwargs["max_tokens"] = spec.default_max_tokens
     if spec.reasoning and "max_tokens" in kwargs:
         # Reasoning models count hidden reasoning tokens too and take a different name.
         kwargs["max_completion_tokens"] = kwargs.pop("max_tokens")
