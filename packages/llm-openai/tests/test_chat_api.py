@@ -131,10 +131,14 @@ def test_attachments_from_path_url_and_bytes(fake: FakeOpenAI, tmp_path: Path) -
     assert parts[1]["image_url"]["url"] == "https://example.com/cat.jpg"
     assert parts[2]["input_audio"] == {"data": base64.b64encode(wav).decode(), "format": "wav"}
     assert parts[3]["file"]["file_data"].startswith("data:application/pdf;base64,")
-    # The logged prompt JSON leaves the file content out.
+    # As the original: named by the attachment's hash, not its local file name.
+    assert parts[3]["file"]["filename"] == f"{attachments[3].id()}.pdf"
+    # The logged prompt JSON leaves the file content out, in the original's form.
     logged = response.prompt_json["messages"][0]["content"]
-    assert logged[0]["image_url"]["url"] == "data:image/png;base64,..."
+    assert logged[0]["image_url"]["url"] == "data:..."
+    assert logged[1]["image_url"]["url"] == "https://example.com/cat.jpg"
     assert logged[2]["input_audio"]["data"] == "..."
+    assert logged[3]["file"] == {"filename": f"{attachments[3].id()}.pdf", "file_data": "data:..."}
 
 
 def test_unsupported_attachment_type_rejected_before_request(fake: FakeOpenAI) -> None:
