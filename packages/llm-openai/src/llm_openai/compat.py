@@ -24,8 +24,7 @@ from .messages import attachment_part, build_messages, redact_data
 from .models import chat as _chat
 from .models import completion as _completion
 from .models.embeddings import OpenAIEmbeddingModel as _OpenAIEmbeddingModel
-from .models.shared import record_usage
-from .models.summary import StreamSummary
+from .models.summary import StreamSummary, record_usage
 from .options import ReasoningOptions
 
 __all__ = [

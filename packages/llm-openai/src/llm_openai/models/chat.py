@@ -12,7 +12,7 @@ from ..client import where
 from ..messages import build_messages, redact_data, tools_param
 from ..options import ChatOptions, ReasoningOptions
 from .driver import arun, run
-from .shared import option_kwargs
+from .request import option_kwargs
 
 
 class _SharedChat:

@@ -11,7 +11,7 @@ from ..catalog import ModelSpec
 from ..client import where
 from ..options import CompletionOptions
 from .driver import arun, run
-from .shared import option_kwargs
+from .request import option_kwargs
 
 
 def completion_lines(prompt: llm.Prompt, conversation: Any) -> list[str]:

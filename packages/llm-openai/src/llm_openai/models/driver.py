@@ -13,10 +13,9 @@ from typing import Any, Protocol
 import llm
 
 from ..catalog import ModelSpec
-from ..client import async_client, sync_client
-from ..errors import amodel_errors, model_errors
+from ..client import async_client, sync_client, where
+from ..errors import StreamCutOff, amodel_errors, model_errors
 from ..retry import acall_with_retries, call_with_retries
-from .shared import cut_off_error
 from .summary import StreamSummary, record_result
 
 
@@ -41,6 +40,13 @@ class Endpoint(Protocol):
     def create(self, client: Any, kwargs: dict[str, Any]) -> Any:
         """Send the request with a sync or async client (for async, return the awaitable)."""
         ...
+
+
+def cut_off_error(spec: ModelSpec) -> StreamCutOff:
+    return StreamCutOff(
+        f"The response from {where(spec.api_base)} was cut off before it finished;"
+        " the partial response was kept"
+    )
 
 
 def run(

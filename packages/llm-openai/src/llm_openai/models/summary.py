@@ -9,13 +9,37 @@ chat delta, ``usage``, per-token log probabilities of completion chunks, and ``i
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import llm
-
-from .shared import clean, parse_arguments, record_usage
+from llm.utils import remove_dict_none_values, simplify_usage_dict
 
 _FIRST_CHUNK_KEYS = ("id", "object", "model", "created", "index")
+
+
+def record_usage(response: Any, usage: dict[str, Any] | None) -> None:
+    """``response.set_usage`` from an OpenAI ``usage`` object (as a dict)."""
+    if not usage:
+        return
+    details = dict(usage)
+    input_tokens = details.pop("prompt_tokens", None)
+    output_tokens = details.pop("completion_tokens", None)
+    details.pop("total_tokens", None)
+    response.set_usage(
+        input=input_tokens, output=output_tokens, details=simplify_usage_dict(details) or None
+    )
+
+
+def parse_arguments(raw: str) -> dict[str, Any]:
+    """Tool call arguments: JSON from the model, kept as text if it is not valid JSON."""
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        return {"_raw_arguments": raw}
+    return value if isinstance(value, dict) else {"value": value}
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -110,7 +134,7 @@ class StreamSummary:
                 )
             )
         record_usage(response, self.usage)
-        response.response_json = clean(self.combined())
+        response.response_json = remove_dict_none_values(self.combined())
 
 
 def record_result(result: Any, response: Any) -> str | None:
@@ -133,5 +157,5 @@ def record_result(result: Any, response: Any) -> str | None:
                 )
             )
     record_usage(response, data.get("usage"))
-    response.response_json = clean(data)
+    response.response_json = remove_dict_none_values(data)
     return text
