@@ -176,6 +176,10 @@ def test_extra_models_yaml(environment: Path, capsys: pytest.CaptureFixture[str]
 - model_id: instruct-local
   api_base: "http://localhost:8080"
   completion: true
+- model_id: instruct-written-for-the-original
+  api_base: "http://localhost:8080"
+  completion: 1
+  vision: "false"
 - model_id: broken
   vision: "yes please"
 - just a string
@@ -193,6 +197,8 @@ def test_extra_models_yaml(environment: Path, capsys: pytest.CaptureFixture[str]
     assert (claude.needs_key, claude.key_env_var) == ("openrouter", None)
     assert claude.headers == {"HTTP-Referer": "https://llm.datasette.io/", "X-Title": "LLM"}
     assert str(llm.get_model("instruct-local")) == "OpenAI Completion: instruct-local"
+    written_for_the_original = llm.get_model("instruct-written-for-the-original")
+    assert str(written_for_the_original).startswith("OpenAI Completion:")
     err = capsys.readouterr().err
     assert "broken: 'vision' must be true or false" in err
     assert "each entry must be a mapping" in err

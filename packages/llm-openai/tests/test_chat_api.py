@@ -38,9 +38,25 @@ def test_streamed_response_text_usage_and_json(fake: FakeOpenAI) -> None:
     assert response.usage() == llm.Usage(
         input=10, output=5, details={"prompt_tokens_details": {"cached_tokens": 2}}
     )
-    assert response.json()["content"] == "Hello from fake: hi there"
-    assert response.json()["finish_reason"] == "stop"
     sent = body(fake)
+    # The original's summary of a stream, in its key order, None values removed.
+    assert list(response.json().items()) == [
+        ("content", "Hello from fake: hi there"),
+        ("finish_reason", "stop"),
+        (
+            "usage",
+            {
+                "completion_tokens": 5,
+                "prompt_tokens": 10,
+                "total_tokens": 15,
+                "prompt_tokens_details": {"audio_tokens": 0, "cached_tokens": 2},
+            },
+        ),
+        ("id", "chatcmpl-fake"),
+        ("object", "chat.completion.chunk"),
+        ("model", sent["model"]),
+        ("created", 1700000000),
+    ]
     assert sent["stream"] is True
     assert sent["stream_options"] == {"include_usage": True}
     assert sent["messages"] == [
@@ -115,10 +131,14 @@ def test_attachments_from_path_url_and_bytes(fake: FakeOpenAI, tmp_path: Path) -
     assert parts[1]["image_url"]["url"] == "https://example.com/cat.jpg"
     assert parts[2]["input_audio"] == {"data": base64.b64encode(wav).decode(), "format": "wav"}
     assert parts[3]["file"]["file_data"].startswith("data:application/pdf;base64,")
-    # The logged prompt JSON leaves the file content out.
+    # As the original: named by the attachment's hash, not its local file name.
+    assert parts[3]["file"]["filename"] == f"{attachments[3].id()}.pdf"
+    # The logged prompt JSON leaves the file content out, in the original's form.
     logged = response.prompt_json["messages"][0]["content"]
-    assert logged[0]["image_url"]["url"] == "data:image/png;base64,..."
+    assert logged[0]["image_url"]["url"] == "data:..."
+    assert logged[1]["image_url"]["url"] == "https://example.com/cat.jpg"
     assert logged[2]["input_audio"]["data"] == "..."
+    assert logged[3]["file"] == {"filename": f"{attachments[3].id()}.pdf", "file_data": "data:..."}
 
 
 def test_unsupported_attachment_type_rejected_before_request(fake: FakeOpenAI) -> None:

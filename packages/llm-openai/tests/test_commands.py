@@ -3,6 +3,8 @@ exercised in test_cli.py)."""
 
 from __future__ import annotations
 
+import json
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -13,10 +15,11 @@ from llm_openai.commands import openai_group, table
 
 def test_table() -> None:
     rows = [{"id": "a-long-name", "owned_by": "x"}, {"id": "b", "owned_by": "system"}]
-    assert table(["id", "owned_by"], rows).splitlines() == [
-        "id           owned_by",
-        "a-long-name  x",
-        "b            system",
+    # As the original: every cell padded, four spaces between columns.
+    assert table(["id", "owned_by"], rows).split("\n") == [
+        "id             owned_by",
+        "a-long-name    x       ",
+        "b              system  ",
     ]
 
 
@@ -31,6 +34,21 @@ def test_models_table(fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None
     result = CliRunner().invoke(openai_group, ["models", "--key", "sk-nope"])
     assert result.exit_code == 1
     assert "rejected the API key (401)" in result.output
+
+
+def test_models_json_is_the_servers_data(fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", fake.url)
+    result = CliRunner().invoke(openai_group, ["models", "--json", "--key", "sk-good"])
+    assert result.exit_code == 0, result.output
+    models = json.loads(result.output)
+    assert [list(model) for model in models] == [["id", "object", "created", "owned_by"]] * 2
+    assert models[0] == {
+        "id": "fake-chat",
+        "object": "model",
+        "created": 1700000000,
+        "owned_by": "me",
+    }
+    assert result.output.startswith('[\n    {\n        "id": "fake-chat",')
 
 
 def test_registered_through_the_hook() -> None:

@@ -31,17 +31,75 @@ def test_completion_with_logprobs(fake: FakeOpenAI, stream: bool) -> None:
     assert sent["body"]["prompt"] == "Hello"
     assert sent["body"]["model"] == "instruct-model"
     assert sent["body"]["logprobs"] == 2
-    assert response.json()["logprobs"] == [
-        {"text": " there", "top_logprobs": {" there": -0.1, " world": -2.5}}
-    ]
+    usage = {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}
+    top = [{" there": -0.1, " world": -2.5}]
+    if stream:
+        # The original's summary of a stream: no finish reason for completion chunks, the
+        # top log probabilities per chunk as the API sent them.
+        assert response.json() == {
+            "content": " there",
+            "usage": usage,
+            "logprobs": [{"text": " there", "top_logprobs": top}],
+            "id": "cmpl-1",
+            "object": "text_completion",
+            "model": "instruct-model",
+            "created": 1700000000,
+        }
+    else:
+        # Not streamed: the API's answer as it came, None values removed.
+        assert response.json() == {
+            "id": "cmpl-1",
+            "choices": [
+                {
+                    "finish_reason": "stop",
+                    "index": 0,
+                    "logprobs": {
+                        "text_offset": [0],
+                        "token_logprobs": [-0.1],
+                        "tokens": [" there"],
+                        "top_logprobs": top,
+                    },
+                    "text": " there",
+                }
+            ],
+            "created": 1700000000,
+            "model": "instruct-model",
+            "object": "text_completion",
+            "usage": usage,
+        }
     assert response.usage().input == 3
 
 
 def test_completion_conversation_and_async(fake: FakeOpenAI) -> None:
     conversation = llm.get_model("fake-instruct").conversation()
     conversation.prompt("One").text()
-    conversation.prompt("Two").text()
+    response = conversation.prompt("Two")
+    response.text()
     assert fake.requests[-1]["body"]["prompt"] == "One\n there\nTwo"
+    # Logged as the original did: one entry per line sent.
+    assert response.prompt_json == {"messages": ["One", " there", "Two"]}
+
+
+def test_instruct_default_max_tokens_and_no_system_prompt(
+    fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", fake.url)
+    model = llm.get_model("gpt-3.5-turbo-instruct")
+    model.prompt("Hi", key="sk-good", stream=False).text()
+    assert fake.requests[-1]["body"] == {
+        "model": "gpt-3.5-turbo-instruct",
+        "prompt": "Hi",
+        "stream": False,
+        "max_tokens": 256,
+    }
+    model.prompt("Hi", key="sk-good", max_tokens=5).text()
+    assert fake.requests[-1]["body"]["max_tokens"] == 5
+    sent = len(fake.requests)
+    with pytest.raises(
+        llm.ModelError, match=r"^System prompts are not supported for OpenAI completion models$"
+    ):
+        model.prompt("Hi", system="be brief", key="sk-good").text()
+    assert len(fake.requests) == sent
 
     async def run() -> str:
         return await llm.get_async_model("fake-instruct").prompt("Hi").text()

@@ -31,6 +31,8 @@ class ModelSpec:
     api_base: str | None = None
     api_key_name: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    #: ``max_tokens`` sent when the prompt does not set it.
+    default_max_tokens: int | None = None
 
     @property
     def api_model_name(self) -> str:
@@ -122,7 +124,12 @@ CHAT_MODELS: tuple[ModelSpec, ...] = (
 
 
 COMPLETION_MODELS: tuple[ModelSpec, ...] = (
-    ModelSpec("gpt-3.5-turbo-instruct", ("3.5-instruct", "chatgpt-instruct"), completion=True),
+    ModelSpec(
+        "gpt-3.5-turbo-instruct",
+        ("3.5-instruct", "chatgpt-instruct"),
+        completion=True,
+        default_max_tokens=256,
+    ),
 )
 
 

@@ -17,11 +17,12 @@ def openai_group() -> None:
 
 
 def table(columns: list[str], rows: list[dict[str, Any]]) -> str:
-    """Left-aligned columns separated by two spaces, with a header row."""
+    """Left-aligned columns, each padded to its widest cell, four spaces apart (as the
+    original printed them, trailing spaces included)."""
     cells = [columns] + [[str(row.get(column, "")) for column in columns] for row in rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
     return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        "    ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
         for line in cells
     )
 
@@ -44,8 +45,9 @@ def models_command(json_: bool, key: str | None) -> None:
     client = sync_client(api_key)
     try:
         with model_errors(where(None), "openai"):
-            page = call_with_retries(lambda: client.models.list())
-            models = [model.model_dump() for model in page.data]
+            # The server's JSON as it came (the SDK's models reorder and add keys).
+            raw = call_with_retries(lambda: client.models.with_raw_response.list())
+            models = raw.http_response.json().get("data") or []
     except llm.ModelError as ex:
         raise click.ClickException(str(ex)) from ex
     finally:

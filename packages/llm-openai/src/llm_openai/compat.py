@@ -24,7 +24,7 @@ from .messages import attachment_part, build_messages, redact_data
 from .models import chat as _chat
 from .models import completion as _completion
 from .models.embeddings import OpenAIEmbeddingModel as _OpenAIEmbeddingModel
-from .models.shared import record_usage
+from .models.summary import StreamSummary, record_usage
 from .options import ReasoningOptions
 
 __all__ = [
@@ -182,7 +182,7 @@ class _CompatChat(_OriginalAPI, _chat._SharedChat):
         self, prompt: llm.Prompt, stream: bool, conversation: Any, response: Any
     ) -> dict[str, Any]:
         if prompt.system and not self.allows_system_prompt:
-            raise llm.ModelError(f"{self.model_id} does not support system prompts")
+            raise llm.ModelError("Model does not support system prompts")
         kwargs = super().request(prompt, stream, conversation, response)
         if _overridden(self, "build_messages", _CompatChat):
             kwargs["messages"] = self.build_messages(prompt, conversation)
@@ -288,46 +288,8 @@ def _attachment(attachment: llm.Attachment) -> dict[str, Any]:
 
 def combine_chunks(chunks: list[Any]) -> dict[str, Any]:
     """One dict from streamed SDK chunks (chat or completion), as the original stored in
-    ``response_json``: the joined text, the last role and finish reason, usage, log
-    probabilities, and ``id``/``object``/``model``/``created``/``index`` of the first chunk."""
-    content = ""
-    role = None
-    finish_reason = None
-    logprobs: list[dict[str, Any]] = []
-    usage: dict[str, Any] = {}
+    ``response_json`` (before ``None`` values are removed)."""
+    summary = StreamSummary()
     for chunk in chunks:
-        chunk_usage = getattr(chunk, "usage", None)
-        if chunk_usage:
-            usage = chunk_usage.model_dump()
-        for choice in chunk.choices:
-            choice_logprobs = getattr(choice, "logprobs", None)
-            if choice_logprobs and hasattr(choice_logprobs, "top_logprobs"):
-                logprobs.append(
-                    {
-                        "text": getattr(choice, "text", None),
-                        "top_logprobs": choice_logprobs.top_logprobs,
-                    }
-                )
-            if not hasattr(choice, "delta"):
-                # A completion chunk: the original kept only its text.
-                content += choice.text
-                continue
-            role = choice.delta.role
-            if choice.delta.content is not None:
-                content += choice.delta.content
-            if choice.finish_reason is not None:
-                finish_reason = choice.finish_reason
-    combined: dict[str, Any] = {
-        "content": content,
-        "role": role,
-        "finish_reason": finish_reason,
-        "usage": usage,
-    }
-    if logprobs:
-        combined["logprobs"] = logprobs
-    if chunks:
-        for name in ("id", "object", "model", "created", "index"):
-            value = getattr(chunks[0], name, None)
-            if value is not None:
-                combined[name] = value
-    return combined
+        summary.feed(chunk)
+    return summary.combined()

@@ -30,13 +30,22 @@ def config_path() -> Path:
     return llm.user_dir() / FILENAME
 
 
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0", "")
+
+
 def _as_bool(entry: dict[str, Any], key: str, default: bool) -> bool:
+    """YAML booleans, and the 1/0 (or "true"/"false") that files written for the original use."""
     value = entry.get(key, default)
     if value is None:
         return default
-    if not isinstance(value, bool):
-        raise ConfigError(f"'{key}' must be true or false, not {value!r}")
-    return value
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ConfigError(f"'{key}' must be true or false, not {value!r}")
 
 
 def _optional_str(entry: dict[str, Any], key: str) -> str | None:

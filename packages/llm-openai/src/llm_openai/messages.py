@@ -26,11 +26,11 @@ def attachment_part(attachment: llm.Attachment) -> dict[str, Any]:
             },
         }
     if content_type == "application/pdf":
-        name = (attachment.path or attachment.url or "document.pdf").rsplit("/", 1)[-1]
+        # Named by content hash, as the original did: no local file names leave the machine.
         return {
             "type": "file",
             "file": {
-                "filename": name or "document.pdf",
+                "filename": f"{attachment.id()}.pdf",
                 "file_data": f"data:{content_type};base64,{attachment.base64_content()}",
             },
         }
@@ -122,18 +122,21 @@ def tools_param(tools: list[llm.Tool]) -> list[dict[str, Any]]:
 
 
 _DATA_PREFIX = "data:"
+#: What the logs keep of a data URL, as the original stored it.
+_REDACTED_URL = "data:..."
 
 
 def redact_data(value: Any) -> Any:
-    """A copy of a request for the logs, with base64 file content shortened to ``...``."""
+    """A copy of a request for the logs, with inline file content left out: data URLs
+    become ``data:...`` and audio data ``...``."""
     value = copy.deepcopy(value)
 
     def walk(item: Any) -> Any:
         if isinstance(item, dict):
             for key, child in item.items():
                 if key in ("url", "file_data") and isinstance(child, str):
-                    if child.startswith(_DATA_PREFIX) and ";base64," in child:
-                        item[key] = child.split(";base64,", 1)[0] + ";base64,..."
+                    if child.startswith(_DATA_PREFIX):
+                        item[key] = _REDACTED_URL
                 elif key == "input_audio" and isinstance(child, dict) and "data" in child:
                     child["data"] = "..."
                 else:

@@ -8,97 +8,16 @@ from typing import Any
 import llm
 
 from ..catalog import ModelSpec, attachment_types
-from ..client import async_client, sync_client, where
-from ..errors import amodel_errors, model_errors
+from ..client import where
 from ..messages import build_messages, redact_data, tools_param
 from ..options import ChatOptions, ReasoningOptions
-from ..retry import acall_with_retries, call_with_retries
-from .shared import clean, cut_off_error, option_kwargs, parse_arguments, record_usage
-
-
-class ChatStream:
-    """Collects a streamed chat completion: text, tool calls, usage and a summary JSON."""
-
-    def __init__(self) -> None:
-        self.content: list[str] = []
-        self.tool_calls: dict[int, dict[str, str]] = {}
-        self.usage: dict[str, Any] | None = None
-        self.finish_reason: str | None = None
-        self.meta: dict[str, Any] = {}
-
-    def feed(self, chunk: Any) -> str | None:
-        """Take one chunk (an SDK object); return the text it adds, if any."""
-        data = chunk.model_dump() if hasattr(chunk, "model_dump") else dict(chunk)
-        for name in ("id", "object", "model", "created"):
-            if data.get(name) is not None:
-                self.meta.setdefault(name, data[name])
-        if data.get("usage"):
-            self.usage = data["usage"]
-        text = None
-        for choice in data.get("choices") or []:
-            if choice.get("finish_reason"):
-                self.finish_reason = choice["finish_reason"]
-            delta = choice.get("delta") or {}
-            for call in delta.get("tool_calls") or []:
-                entry = self.tool_calls.setdefault(
-                    call.get("index", 0), {"id": "", "name": "", "arguments": ""}
-                )
-                function = call.get("function") or {}
-                entry["id"] = call.get("id") or entry["id"]
-                entry["name"] = function.get("name") or entry["name"]
-                entry["arguments"] += function.get("arguments") or ""
-            if delta.get("content"):
-                text = delta["content"]
-                self.content.append(text)
-        return text
-
-    @property
-    def complete(self) -> bool:
-        """Whether the server said it was done (a finish reason, or the final usage chunk)."""
-        return self.finish_reason is not None or self.usage is not None
-
-    def finish(self, response: Any) -> None:
-        for _, call in sorted(self.tool_calls.items()):
-            response.add_tool_call(
-                llm.ToolCall(
-                    name=call["name"],
-                    arguments=parse_arguments(call["arguments"]),
-                    tool_call_id=call["id"] or None,
-                )
-            )
-        record_usage(response, self.usage)
-        response.response_json = clean(
-            {
-                "content": "".join(self.content),
-                **self.meta,
-                "finish_reason": self.finish_reason,
-                "usage": self.usage,
-                "tool_calls": [self.tool_calls[i] for i in sorted(self.tool_calls)] or None,
-            }
-        )
-
-
-def handle_completion(completion: Any, response: Any) -> str | None:
-    """Record a non-streamed chat completion on ``response``; return its text."""
-    data = completion.model_dump()
-    choices = data.get("choices") or []
-    message = (choices[0].get("message") if choices else None) or {}
-    for call in message.get("tool_calls") or []:
-        function = call.get("function") or {}
-        response.add_tool_call(
-            llm.ToolCall(
-                name=function.get("name", ""),
-                arguments=parse_arguments(function.get("arguments") or ""),
-                tool_call_id=call.get("id"),
-            )
-        )
-    record_usage(response, data.get("usage"))
-    response.response_json = clean(data)
-    return message.get("content")
+from .driver import arun, run
+from .request import option_kwargs
 
 
 class _SharedChat:
-    """Everything but the I/O loop, shared by the sync and async chat models."""
+    """The ``/chat/completions`` request, shared by the sync and async chat models (the
+    loop that sends it is :mod:`.driver`)."""
 
     spec: ModelSpec
     attachment_types: Collection[str]
@@ -141,6 +60,9 @@ class _SharedChat:
             kwargs["stream_options"] = {"include_usage": True}
         return kwargs
 
+    def create(self, client: Any, kwargs: dict[str, Any]) -> Any:
+        return client.chat.completions.create(**kwargs)
+
     @property
     def where(self) -> str:
         return where(self.api_base)
@@ -157,33 +79,7 @@ class Chat(_SharedChat, llm.KeyModel):
         conversation: llm.Conversation | None = None,
         key: str | None = None,
     ) -> Iterator[str]:
-        import openai
-
-        stream = stream and self.can_stream
-        kwargs = self.request(prompt, stream, conversation, response)
-        client = sync_client(key, self.api_base, self.headers)
-        try:
-            with model_errors(self.where, self.needs_key):
-                result = call_with_retries(lambda: client.chat.completions.create(**kwargs))
-                if not stream:
-                    text = handle_completion(result, response)
-                    if text:
-                        yield text
-                    return
-                state = ChatStream()
-                try:
-                    for chunk in result:
-                        text = state.feed(chunk)
-                        if text:
-                            yield text
-                except openai.APIConnectionError as ex:
-                    state.finish(response)
-                    raise cut_off_error(self.spec) from ex
-                state.finish(response)
-                if not state.complete:
-                    raise cut_off_error(self.spec)
-        finally:
-            client.close()
+        yield from run(self, prompt, stream, response, conversation, key)
 
 
 class AsyncChat(_SharedChat, llm.AsyncKeyModel):
@@ -197,33 +93,8 @@ class AsyncChat(_SharedChat, llm.AsyncKeyModel):
         conversation: llm.AsyncConversation | None = None,
         key: str | None = None,
     ) -> AsyncGenerator[str, None]:
-        import openai
-
-        stream = stream and self.can_stream
-        kwargs = self.request(prompt, stream, conversation, response)
-        client = async_client(key, self.api_base, self.headers)
-        try:
-            async with amodel_errors(self.where, self.needs_key):
-                result = await acall_with_retries(lambda: client.chat.completions.create(**kwargs))
-                if not stream:
-                    text = handle_completion(result, response)
-                    if text:
-                        yield text
-                    return
-                state = ChatStream()
-                try:
-                    async for chunk in result:
-                        text = state.feed(chunk)
-                        if text:
-                            yield text
-                except openai.APIConnectionError as ex:
-                    state.finish(response)
-                    raise cut_off_error(self.spec) from ex
-                state.finish(response)
-                if not state.complete:
-                    raise cut_off_error(self.spec)
-        finally:
-            await client.close()
+        async for text in arun(self, prompt, stream, response, conversation, key):
+            yield text
 
 
 class ReasoningChat(Chat):
