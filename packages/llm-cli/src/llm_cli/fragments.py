@@ -1,35 +1,103 @@
-"""Resolving fragment references: a stored alias or hash, a file, or a URL."""
+"""Resolving fragment references: ``prefix:argument`` for a plugin's loader, a URL, ``-``
+for standard input, a stored alias or hash, or a file."""
 
 from __future__ import annotations
 
+import re
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 import llm
+from llm.plugins import load_plugins, pm
+
+from .fetch import fetch_text, is_url
+
+# A loader prefix: letters, digits, "_" or "-", then a colon (as in the original).
+_PREFIX = re.compile(r"^([a-zA-Z0-9_-]+):(.*)$", re.DOTALL)
 
 
-def is_url(value: str) -> bool:
-    return value.startswith(("http://", "https://"))
+def collect_loaders(hook: Any) -> dict[str, Any]:
+    """The loaders a ``register_*_loaders`` hook registers, by prefix. A prefix registered
+    twice keeps both: the later one as ``prefix_1``, then ``prefix_2``... as the original."""
+    load_plugins()
+    loaders: dict[str, Any] = {}
+
+    def register(prefix: str, loader: Any) -> None:
+        candidate, suffix = prefix, 0
+        while candidate in loaders:
+            suffix += 1
+            candidate = f"{prefix}_{suffix}"
+        loaders[candidate] = loader
+
+    hook(register=register)
+    return loaders
 
 
-def fetch_text(url: str, what: str) -> str:
-    """The text at ``url``; a one-line error naming ``what`` was being loaded if it fails."""
-    import httpx2
+def fragment_loaders() -> dict[str, Any]:
+    return collect_loaders(pm.hook.register_fragment_loaders)
 
+
+def _from_loader(loader: Any, prefix: str, argument: str, reference: str) -> list[Any]:
     try:
-        fetched = httpx2.get(url, follow_redirects=True, timeout=30)
-        fetched.raise_for_status()
-    except httpx2.HTTPError as ex:
-        raise click.ClickException(f"Could not load {what} {url}: {ex}") from ex
-    return fetched.text
+        result = loader(argument)
+    except Exception as ex:  # a plugin's failure: one line naming the fragment
+        raise click.ClickException(f"Could not load fragment {reference}: {ex}") from ex
+    items = result if isinstance(result, list) else [result]
+    for item in items:
+        if not isinstance(item, (llm.Fragment, llm.Attachment)):
+            raise click.ClickException(
+                f"Fragment loader {prefix} returned {type(item).__name__},"
+                " not a Fragment or Attachment"
+            )
+    return items
+
+
+def resolve_fragments(
+    store: Any, references: tuple[str, ...] | list[str], *, allow_attachments: bool = False
+) -> list[llm.Fragment | llm.Attachment]:
+    """What the ``-f``/``--sf`` references name, in order. A plugin's loader may give several
+    fragments and (where ``allow_attachments``: ``-f``, not ``--sf``) attachments."""
+    resolved: list[llm.Fragment | llm.Attachment] = []
+    loaders: dict[str, Any] | None = None
+    for reference in references:
+        match = _PREFIX.match(reference)
+        if match and not is_url(reference):
+            loaders = fragment_loaders() if loaders is None else loaders
+            prefix, argument = match.groups()
+            if prefix in loaders:
+                items = _from_loader(loaders[prefix], prefix, argument, reference)
+                if not allow_attachments and any(isinstance(i, llm.Attachment) for i in items):
+                    raise click.ClickException(
+                        f"Fragment loader {prefix} returned a disallowed attachment"
+                    )
+                resolved.extend(items)
+                continue
+            # Not a loader's prefix: it may still be a stored alias or a file name.
+            found = _stored_or_file(store, reference)
+            if found is None:
+                raise click.ClickException(f"Unknown fragment prefix: {prefix}")
+            resolved.append(found)
+            continue
+        resolved.append(resolve_fragment(store, reference))
+    return resolved
 
 
 def resolve_fragment(store: Any, reference: str) -> llm.Fragment:
-    """The fragment ``reference`` names; one-line error if it names nothing."""
+    """The one fragment ``reference`` names (a URL, ``-``, an alias, hash or file)."""
     if is_url(reference):
         return llm.Fragment(fetch_text(reference, "fragment"), reference)
+    if reference == "-":
+        return llm.Fragment(sys.stdin.read(), "-")
+    found = _stored_or_file(store, reference)
+    if found is None:
+        raise click.ClickException(f"Fragment '{reference}' not found")
+    return found
+
+
+def _stored_or_file(store: Any, reference: str) -> llm.Fragment | None:
     if store is not None:
         found = store.get_fragment(reference)
         if found is not None:
@@ -40,4 +108,4 @@ def resolve_fragment(store: Any, reference: str) -> llm.Fragment:
             return llm.Fragment(path.read_text(), str(path.resolve()))
         except (OSError, UnicodeDecodeError) as ex:
             raise click.ClickException(f"Could not read fragment {reference}: {ex}") from ex
-    raise click.ClickException(f"Fragment '{reference}' not found")
+    return None

@@ -9,9 +9,10 @@ from typing import Any
 import click
 
 import llm
-from llm.plugins import load_plugins, pm
+from llm.plugins import pm
 
-from .fragments import fetch_text, is_url
+from .fetch import fetch_text, is_url
+from .fragments import collect_loaders
 
 
 def templates_dir() -> Path:
@@ -22,14 +23,7 @@ def templates_dir() -> Path:
 
 def template_loaders() -> dict[str, Any]:
     """Loader functions that plugins registered, by prefix."""
-    load_plugins()
-    loaders: dict[str, Any] = {}
-
-    def register(prefix: str, loader: Any) -> None:
-        loaders.setdefault(prefix, loader)
-
-    pm.hook.register_template_loaders(register=register)
-    return loaders
+    return collect_loaders(pm.hook.register_template_loaders)
 
 
 def _parse(text: str, name: str) -> llm.Template:
