@@ -193,3 +193,20 @@ def test_help_examples_use_models_pip_install_llm_provides(invoke) -> None:
         text = invoke(*args).stdout
         assert "-m echo" not in text
     assert "llm -m gpt-4o" in invoke("--help").stdout
+
+
+def test_chat_edit_closed_without_saving(invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    import click
+
+    monkeypatch.setattr(click, "edit", lambda *args, **kwargs: None)
+    result = invoke("chat", "-m", "echo", input="!edit\nquit\n")
+    assert result.exit_code == 0
+    assert result.stderr == "Editor closed without saving.\n"
+    assert '"prompt"' not in result.stdout
+
+
+def test_log_and_no_log_together(invoke, user_path: Path) -> None:
+    result = invoke("-m", "echo", "hi", "--log", "--no-log")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: --log and --no-log are mutually exclusive\n"
+    assert not (user_path / "logs.db").exists()

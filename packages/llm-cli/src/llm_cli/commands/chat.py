@@ -124,7 +124,8 @@ def chat(
             line = text
         elif stripped == "!edit":
             edited = click.edit()
-            if not edited:
+            if edited is None:
+                click.echo("Editor closed without saving.", err=True)
                 continue
             line = edited.strip()
         elif stripped.startswith("!fragment"):

@@ -131,7 +131,7 @@ def prompt(
     block, if one is present. If none are present it returns the full response.
     """
     if no_log and log:
-        raise click.UsageError("--log and --no-log are mutually exclusive")
+        raise click.ClickException("--log and --no-log are mutually exclusive")
     ctx = click.get_current_context()
     stdin_taken = ctx.meta.get(STDIN_TAKEN, False) or any(v == "-" for v, _ in attachment_types)
     request = PromptRequest(
