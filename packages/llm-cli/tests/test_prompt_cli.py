@@ -210,3 +210,22 @@ def test_log_and_no_log_together(invoke, user_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr == "Error: --log and --no-log are mutually exclusive\n"
     assert not (user_path / "logs.db").exists()
+
+
+def test_chat_fragment_lines_inside_a_multi_line_message(
+    invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("notes.txt").write_text("the notes")
+    result = invoke(
+        "chat", "-m", "echo", input="!multi\nRead this\n!fragment notes.txt\n!end\nquit\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert '"prompt": "the notes\\nRead this"' in result.stdout
+
+
+def test_chat_bad_fragment_is_reported_and_the_chat_goes_on(invoke) -> None:
+    result = invoke("chat", "-m", "echo", input="!fragment nope.txt\nHi\nquit\n")
+    assert result.exit_code == 0
+    assert result.stderr == "Error: Fragment 'nope.txt' not found\n"
+    assert '"prompt": "Hi"' in result.stdout

@@ -39,6 +39,19 @@ def _read_line(suffix: str) -> str | None:
         return None
 
 
+def _take_fragment_lines(text: str) -> tuple[str, list[str]]:
+    """``text`` without its ``!fragment ref ...`` lines, and the references those named."""
+    kept: list[str] = []
+    references: list[str] = []
+    for line in text.splitlines():
+        words = line.split()
+        if words and words[0] == "!fragment":
+            references.extend(words[1:])
+        else:
+            kept.append(line)
+    return "\n".join(kept), references
+
+
 def _read_multi(end_marker: str) -> str | None:
     lines: list[str] = []
     while True:
@@ -113,8 +126,6 @@ def chat(
             click.echo("")
             return
         line = read
-        turn_fragments: list[llm.Fragment] = []
-        turn_attachments: list[llm.Attachment] = []
         stripped = line.strip()
         if stripped.startswith("!multi"):
             marker = stripped[len("!multi") :].strip()
@@ -128,18 +139,17 @@ def chat(
                 click.echo("Editor closed without saving.", err=True)
                 continue
             line = edited.strip()
-        elif stripped.startswith("!fragment"):
-            references = stripped.split()[1:]
-            try:
-                found = prepared.resolve_fragments(references)
-            except click.ClickException as ex:
-                click.echo(f"Error: {ex.message}", err=True)
-                continue
-            turn_fragments = [f for f in found if isinstance(f, llm.Fragment)]
-            turn_attachments = [a for a in found if isinstance(a, llm.Attachment)]
-            line = ""
         elif stripped in EXIT_WORDS:
             return
+        # "!fragment" lines, typed or in a !multi block or the editor, add fragments.
+        line, references = _take_fragment_lines(line)
+        try:
+            found = prepared.resolve_fragments(references) if references else []
+        except click.ClickException as ex:
+            click.echo(f"Error: {ex.message}", err=True)
+            continue
+        turn_fragments = [f for f in found if isinstance(f, llm.Fragment)]
+        turn_attachments = [a for a in found if isinstance(a, llm.Attachment)]
         if not line.strip() and not turn_fragments and not turn_attachments:
             continue
         response = None
