@@ -52,7 +52,7 @@ def test_logs_path(run_llm, user_dir: Path) -> None:
 
 def test_models_list_filters(run_llm) -> None:
     async_models = run_llm("models", "--async").stdout.splitlines()
-    assert "AsyncEcho: echo" in async_models
+    assert "AsyncEcho (async): echo" in async_models
     assert not any(line.startswith("Markov:") for line in async_models)  # no async version
     schemas = run_llm("models", "--schemas").stdout.splitlines()
     assert "Echo: echo" in schemas and "Markov: markov" not in schemas
@@ -63,7 +63,7 @@ def test_models_list_filters(run_llm) -> None:
     queried = run_llm("models", "-q", "echo", "-q", "key").stdout.splitlines()
     assert queried == ["EchoNeedsKey: echo-needs-key"]
     options = run_llm("models", "--options", "-m", "echo").stdout
-    assert "example_bool: bool" in options and "  - tools" in options
+    assert "example_bool: boolean" in options and "  - tools" in options
 
 
 def test_plugins_all_and_hook(run_llm) -> None:

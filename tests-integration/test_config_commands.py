@@ -37,11 +37,10 @@ def test_aliases(run_llm, user_dir: Path) -> None:
     assert run_llm("aliases", "set", "e", "echo").returncode == 0
     assert run_llm("aliases", "set", "mk", "-q", "mark").returncode == 0
     assert run_llm("aliases", "set", "e2", "e").returncode == 0  # an alias of an alias
-    assert json.loads(run_llm("aliases", "list", "--json").stdout) == {
-        "e": "echo",
-        "mk": "markov",
-        "e2": "echo",
-    }
+    # --json lists every alias, the ones plugins register for their models too
+    listed_json = json.loads(run_llm("aliases", "list", "--json").stdout)
+    expected = {"e": "echo", "mk": "markov", "e2": "echo", "4o": "gpt-4o"}
+    assert listed_json.items() >= expected.items()
     listed = run_llm("aliases").stdout.splitlines()
     assert "mk : markov" in [" ".join(line.split()) for line in listed]
     assert json.loads(run_llm("-m", "e2", "hi", "-n").stdout)["prompt"] == "hi"
@@ -54,14 +53,15 @@ def test_aliases(run_llm, user_dir: Path) -> None:
 
 def test_default_model_options_apply_and_can_be_overridden(run_llm) -> None:
     assert run_llm("models", "options", "set", "echo", "example_bool", "true").returncode == 0
-    assert run_llm("models", "options", "show", "echo").stdout.strip() == "example_bool: True"
+    # stored as given (a string, as the original stores it), validated when set and when used
+    assert run_llm("models", "options", "show", "echo").stdout.strip() == "example_bool: true"
     assert json.loads(run_llm("-m", "echo", "hi", "-n").stdout)["options"] == {"example_bool": True}
     overridden = run_llm("-m", "echo", "hi", "-n", "-o", "example_bool", "false")
     assert json.loads(overridden.stdout)["options"] == {"example_bool": False}
     bad = run_llm("models", "options", "set", "markov", "length", "1")
     assert bad.returncode == 1 and "length must be >= 2" in bad.stderr
     unknown = run_llm("models", "options", "set", "markov", "colour", "red")
-    assert unknown.returncode == 1 and "unknown option 'colour'" in unknown.stderr
+    assert unknown.returncode == 1 and "colour\n  Extra inputs are not permitted" in unknown.stderr
     assert run_llm("models", "options", "clear", "echo", "example_bool").returncode == 0
     assert "options" not in json.loads(run_llm("-m", "echo", "hi", "-n").stdout)
-    assert run_llm("models", "options").stdout.strip() == "No default options set"
+    assert run_llm("models", "options").stderr.strip() == "No default options set for any models."

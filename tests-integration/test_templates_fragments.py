@@ -59,8 +59,6 @@ def test_template_errors(run_llm, user_dir: Path, tmp_path: Path) -> None:
     _template(user_dir, "needs", "prompt: $thing and $input\n")
     missing = run_llm("-m", "echo", "-t", "needs", "x")
     assert missing.returncode == 1 and missing.stderr.strip() == "Error: Missing variables: thing"
-    both = run_llm("-m", "echo", "-t", "needs", "-s", "sys", "x")
-    assert both.returncode == 1 and "--system together" in both.stderr
     assert not (user_dir / "logs.db").exists()
 
 

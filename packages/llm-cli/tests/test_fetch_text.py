@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import click
 import pytest
 
-from llm_cli.fragments import fetch_text
+from llm_cli.fetch import fetch_text
 
 PAGES = {"/ok": (200, "héllo".encode()), "/big": (200, b"x" * 5000), "/gone": (404, b"no")}
 

@@ -59,7 +59,7 @@ def test_loaders_give_fragments_in_order() -> None:
 
 
 def test_attachments_from_loaders_only_when_allowed() -> None:
-    with pytest.raises(click.ClickException, match="returned an attachment"):
+    with pytest.raises(click.ClickException, match="returned a disallowed attachment"):
         resolve_fragments(None, ["mixed:x"])
     fragment, attachment = resolve_fragments(None, ["mixed:x"], allow_attachments=True)
     assert fragment == "text" and isinstance(attachment, llm.Attachment)
@@ -68,7 +68,7 @@ def test_attachments_from_loaders_only_when_allowed() -> None:
 def test_loader_failures_and_unknown_prefixes() -> None:
     with pytest.raises(click.ClickException, match="Could not load fragment broken:x: service"):
         resolve_fragment(None, "broken:x")
-    with pytest.raises(click.ClickException, match=r"^Fragment 'nope:x' not found$"):
+    with pytest.raises(click.ClickException, match=r"^Unknown fragment prefix: nope$"):
         resolve_fragment(None, "nope:x")
     with pytest.raises(click.ClickException, match="three:x gives 3 fragments"):
         resolve_fragment(None, "three:x")

@@ -28,20 +28,29 @@ from .default_group import DefaultGroup
     default="prompt",
     help="""Access Large Language Models from the command-line
 
+    Documentation: https://llm.datasette.io/
+
+    To use OpenAI's models, store your API key once:
+
+        llm keys set openai
+
     Run a prompt against the default model:
 
         llm 'Five outrageous names for a pet pelican'
 
-    Run it against a specific model, for example the offline echo model:
+    Run it against a specific model (see them all with "llm models"):
 
-        llm -m echo 'hello'
+        llm -m gpt-4o 'Five outrageous names for a pet pelican'
 
+    Models from other providers come from plugins ("llm install PLUGIN").
     For every prompting option run:
 
         llm prompt --help
     """,
 )
-@click.version_option(__version__, "--version", package_name="llm", prog_name="llm")
+# No prog_name: click takes the name the command was invoked as ("llm" from the console
+# script), as the original does.
+@click.version_option(__version__, "--version", package_name="llm")
 def cli() -> None:
     pass
 

@@ -10,12 +10,10 @@ import click
 
 import llm
 
+from .fetch import content_type_at, is_url
+
 #: Set in the click context when an attachment consumed standard input.
 STDIN_TAKEN = "llm.stdin_taken"
-
-
-def _is_url(value: str) -> bool:
-    return value.startswith(("http://", "https://"))
 
 
 def _read_stdin_bytes() -> bytes:
@@ -34,8 +32,13 @@ class AttachmentType(click.ParamType):
             if ctx is not None:
                 ctx.meta[STDIN_TAKEN] = True
             attachment = llm.Attachment(content=_read_stdin_bytes())
-        elif _is_url(value):
-            attachment = llm.Attachment(url=value)
+        elif is_url(value):
+            # Checked now, so a page that is not there is reported as such, not as an
+            # attachment of an unsupported type (the server's HTML error page).
+            try:
+                attachment = llm.Attachment(url=value, type=content_type_at(value))
+            except ValueError as ex:
+                self.fail(str(ex), param, ctx)
         else:
             path = Path(value)
             if not path.exists():
@@ -48,7 +51,7 @@ class AttachmentType(click.ParamType):
             except OSError as ex:
                 self.fail(f"Cannot read {value}: {ex.strerror}", param, ctx)
             attachment = llm.Attachment(path=str(path))
-        if not _is_url(value):
+        if not is_url(value):
             try:
                 attachment.resolve_type()
             except ValueError:
@@ -64,7 +67,7 @@ def attachment_with_type(value: str, mimetype: str) -> llm.Attachment:
     """An attachment for ``--at VALUE TYPE``: the type is taken as given."""
     if value == "-":
         return llm.Attachment(content=_read_stdin_bytes(), type=mimetype)
-    if _is_url(value):
+    if is_url(value):
         return llm.Attachment(url=value, type=mimetype)
     path = Path(value)
     if not path.is_file():

@@ -11,16 +11,14 @@ import click
 import llm
 
 
-def describe_validation_error(error: Any, model_id: str) -> str:
-    """One line for a pydantic ValidationError raised by a model's Options."""
-    messages = []
+def describe_validation_error(error: Any) -> str:
+    """A pydantic ValidationError raised by a model's Options, as the original prints it:
+    the option's name, then the problem indented below it."""
+    lines = []
     for problem in error.errors():
-        name = ".".join(str(part) for part in problem.get("loc", ())) or "options"
-        if problem.get("type") == "extra_forbidden":
-            messages.append(f"unknown option '{name}' for model {model_id}")
-        else:
-            messages.append(f"option '{name}': {problem.get('msg')}")
-    return "; ".join(messages)
+        lines.append(", ".join(str(part) for part in problem.get("loc", ())) or "options")
+        lines.append("  " + str(problem.get("msg")))
+    return "\n".join(lines)
 
 
 @contextlib.contextmanager

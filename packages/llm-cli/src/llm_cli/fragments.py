@@ -12,40 +12,9 @@ import click
 
 import llm
 
+from .fetch import fetch_text, is_url
+
 _PREFIX = re.compile(r"^[A-Za-z0-9_-]+:")
-
-
-def is_url(value: str) -> bool:
-    return value.startswith(("http://", "https://"))
-
-
-# Fragments and templates are text for a prompt; past this a URL is almost surely a mistake
-# (a binary, a dump) and would only exhaust memory or the model's context.
-MAX_FETCH_BYTES = 10 * 1024 * 1024
-FETCH_TIMEOUT = 30.0
-
-
-def fetch_text(url: str, what: str, *, limit: int = MAX_FETCH_BYTES) -> str:
-    """The text at ``url``; a one-line error naming ``what`` was being loaded if it fails,
-    takes longer than ``FETCH_TIMEOUT`` between bytes, or is larger than ``limit`` bytes."""
-    import httpx2
-
-    try:
-        with httpx2.stream("GET", url, follow_redirects=True, timeout=FETCH_TIMEOUT) as fetched:
-            fetched.raise_for_status()
-            body = bytearray()
-            for chunk in fetched.iter_bytes():
-                body += chunk
-                if len(body) > limit:
-                    raise click.ClickException(
-                        f"Could not load {what} {url}: larger than {limit // (1024 * 1024)} MB"
-                        if limit >= 1024 * 1024
-                        else f"Could not load {what} {url}: larger than {limit} bytes"
-                    )
-            encoding = fetched.encoding or "utf-8"
-    except httpx2.HTTPError as ex:
-        raise click.ClickException(f"Could not load {what} {url}: {ex}") from ex
-    return bytes(body).decode(encoding, errors="replace")
 
 
 def _from_loader(reference: str, allow_attachments: bool) -> list[Any] | None:
@@ -61,12 +30,16 @@ def _from_loader(reference: str, allow_attachments: bool) -> list[Any] | None:
         raise click.ClickException(f"Could not load fragment {reference}: {ex}") from ex
     items = loaded if isinstance(loaded, list) else [loaded]
     for item in items:
-        if isinstance(item, llm.Attachment) and allow_attachments:
-            continue
-        if not isinstance(item, llm.Fragment):
-            kind = "an attachment" if isinstance(item, llm.Attachment) else type(item).__name__
+        if isinstance(item, llm.Attachment):
+            if not allow_attachments:  # --sf, chat's !fragment: text only (the original's text)
+                raise click.ClickException(
+                    f"Could not load fragment {reference}: "
+                    f"Fragment loader {prefix} returned a disallowed attachment"
+                )
+        elif not isinstance(item, llm.Fragment):
             raise click.ClickException(
-                f"Fragment loader {prefix} returned {kind}, which cannot be used here"
+                f"Fragment loader {prefix} returned {type(item).__name__},"
+                " not a Fragment or Attachment"
             )
     return items
 
@@ -101,14 +74,23 @@ def _resolve(store: Any, reference: str, allow_attachments: bool) -> list[Any]:
         loaded = _from_loader(reference, allow_attachments)
         if loaded is not None:
             return loaded
+    found_stored = _stored_or_file(store, reference)
+    if found_stored is not None:
+        return [found_stored]
+    if _PREFIX.match(reference):
+        raise click.ClickException(f"Unknown fragment prefix: {reference.partition(':')[0]}")
+    raise click.ClickException(f"Fragment '{reference}' not found")
+
+
+def _stored_or_file(store: Any, reference: str) -> llm.Fragment | None:
     if store is not None:
         found = store.get_fragment(reference)
         if found is not None:
-            return [llm.Fragment(found["content"], found.get("source") or "")]
+            return llm.Fragment(found["content"], found.get("source") or "")
     path = Path(reference)
     if path.is_file():
         try:
-            return [llm.Fragment(path.read_text(), str(path.resolve()))]
+            return llm.Fragment(path.read_text(), str(path.resolve()))
         except (OSError, UnicodeDecodeError) as ex:
             raise click.ClickException(f"Could not read fragment {reference}: {ex}") from ex
-    raise click.ClickException(f"Fragment '{reference}' not found")
+    return None

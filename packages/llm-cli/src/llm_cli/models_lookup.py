@@ -10,15 +10,28 @@ import click
 import llm
 
 
+def models_matching(queries: tuple[str, ...]) -> list[llm.ModelWithAliases]:
+    """The registered models whose ID or an alias contains every one of ``queries``."""
+    return [
+        entry
+        for entry in llm.get_models_with_aliases()
+        if all(entry.matches(query) for query in queries)
+    ]
+
+
+def model_id_of(entry: llm.ModelWithAliases) -> str:
+    return entry.either.model_id
+
+
 def find_model_id(model_id: str | None, queries: tuple[str, ...] = ()) -> str:
-    """The model ID or alias to use; ``-q`` picks the first model matching every query."""
+    """The model ID or alias to use; ``-q`` picks the shortest model ID matching every query."""
     if model_id:
         return model_id
     if queries:
-        for entry in llm.get_models_with_aliases():
-            if all(entry.matches(query) for query in queries):
-                return (entry.model or entry.async_model).model_id
-        raise click.ClickException(f"No model found matching queries {', '.join(queries)}")
+        matches = [model_id_of(entry) for entry in models_matching(queries)]
+        if not matches:
+            raise click.ClickException(f"No model found matching queries {', '.join(queries)}")
+        return min(matches, key=len)
     return os.environ.get("LLM_MODEL") or llm.get_default_model()
 
 
@@ -40,4 +53,4 @@ def validate_options(
     try:
         return model.Options(**{**(defaults or {}), **dict(options)}).set_values()
     except pydantic.ValidationError as ex:
-        raise click.ClickException(describe_validation_error(ex, model.model_id)) from ex
+        raise click.ClickException(describe_validation_error(ex)) from ex

@@ -11,7 +11,7 @@ import click
 
 import llm
 
-from .fragments import fetch_text, is_url
+from .fetch import fetch_text, is_url
 
 # A loader prefix looks like a plugin name; "C:\..." style paths never reach here as files
 # are checked first.

@@ -168,6 +168,10 @@ class KeyModel(_SyncModel):
 
 
 class _AsyncModel(_BaseModel):
+    def __str__(self) -> str:
+        # "(async)" tells the two apart in ``llm models --async``, as in the original.
+        return f"{type(self).__name__} (async): {self.model_id}"
+
     def conversation(self, tools: list[Any] | None = None) -> AsyncConversation:
         return AsyncConversation(model=self, tools=tools)
 

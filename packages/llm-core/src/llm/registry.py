@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import os
+import importlib.util
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from . import config
 from .embeddings import EmbeddingModel
@@ -16,11 +17,23 @@ from .plugins import load_plugins, pm
 DEFAULT_EMBEDDING_MODEL: str | None = None
 
 
+SyncModel = Model | KeyModel
+AnyAsyncModel = AsyncModel | AsyncKeyModel
+
+
 @dataclass
 class ModelWithAliases:
-    model: Any
-    async_model: Any
+    model: SyncModel | None
+    async_model: AnyAsyncModel | None
     aliases: list[str] = field(default_factory=list)
+
+    @property
+    def either(self) -> SyncModel | AnyAsyncModel:
+        """The sync model, or the async one for an async-only model (never neither:
+        ``register()`` refuses that)."""
+        model = self.model or self.async_model
+        assert model is not None
+        return model
 
     def matches(self, query: str) -> bool:
         """Case-insensitive substring match on the model ID or any alias (``llm -q``)."""
@@ -82,12 +95,12 @@ def get_embedding_models_with_aliases() -> list[EmbeddingModelWithAliases]:
     return found
 
 
-def get_models() -> list[Any]:
+def get_models() -> list[SyncModel]:
     """All sync models."""
     return [entry.model for entry in get_models_with_aliases() if entry.model is not None]
 
 
-def get_async_models() -> list[Any]:
+def get_async_models() -> list[AnyAsyncModel]:
     return [e.async_model for e in get_models_with_aliases() if e.async_model is not None]
 
 
@@ -97,35 +110,50 @@ def get_embedding_models() -> list[EmbeddingModel]:
 
 def _lookup(entries: list[ModelWithAliases], name: str) -> ModelWithAliases | None:
     for entry in entries:
-        model = entry.model or entry.async_model
+        model = entry.either
         if model.model_id == name or name in entry.aliases:
             return entry
     # Case-insensitive second chance, as model IDs are often typed by hand.
     lowered = name.lower()
     for entry in entries:
-        model = entry.model or entry.async_model
+        model = entry.either
         if model.model_id.lower() == lowered or lowered in (a.lower() for a in entry.aliases):
             return entry
     return None
 
 
-def get_model(name: str | None = None, _skip_async: bool = False) -> Any:
+# Names of OpenAI's models (and the original's aliases for them), which need llm-openai.
+_OPENAI_NAMES = re.compile(
+    r"^(gpt-|gpt4|chatgpt-|o\d|text-embedding-|text-davinci-|davinci|babbage|ada$|4o|3\.5|4$|4-)"
+)
+
+
+def _unknown_model(name: str) -> UnknownModelError:
+    """``Unknown model: NAME``, with the package to install when it names an OpenAI model
+    and our OpenAI provider is not installed (``llm-core`` alone has no models)."""
+    message = f"Unknown model: {name}"
+    if _OPENAI_NAMES.match(name) and importlib.util.find_spec("llm_openai") is None:
+        message += " (OpenAI models need the llm-openai package: pip install llm-openai)"
+    return UnknownModelError(message)
+
+
+def get_model(name: str | None = None) -> SyncModel:
     """The sync model with this ID or alias (the default model when ``name`` is None)."""
     name = name or get_default_model()
     entry = _lookup(get_models_with_aliases(), name)
     if entry is None:
-        raise UnknownModelError(f"Unknown model: {name}")
+        raise _unknown_model(name)
     if entry.model is None:
         raise UnknownModelError(f"Unknown model (async model exists): {name}")
     return entry.model
 
 
-def get_async_model(name: str | None = None) -> Any:
+def get_async_model(name: str | None = None) -> AnyAsyncModel:
     """The async model with this ID or alias (the default model when ``name`` is None)."""
     name = name or get_default_model()
     entry = _lookup(get_models_with_aliases(), name)
     if entry is None:
-        raise UnknownModelError(f"Unknown model: {name}")
+        raise _unknown_model(name)
     if entry.async_model is None:
         raise UnknownModelError(f"Unknown async model (sync model exists): {name}")
     return entry.async_model
@@ -138,14 +166,14 @@ def get_embedding_model(name: str | None = None) -> EmbeddingModel:
     for entry in get_embedding_models_with_aliases():
         if entry.model.model_id == name or name in entry.aliases:
             return entry.model
-    raise UnknownModelError(f"Unknown model: {name}")
+    raise _unknown_model(name)
 
 
-def get_model_aliases() -> dict[str, Any]:
+def get_model_aliases() -> dict[str, SyncModel | AnyAsyncModel]:
     """Every alias and model ID mapped to its sync (or async-only) model."""
-    mapping: dict[str, Any] = {}
+    mapping: dict[str, SyncModel | AnyAsyncModel] = {}
     for entry in get_models_with_aliases():
-        model = entry.model or entry.async_model
+        model = entry.either
         for alias in entry.aliases:
             mapping[alias] = model
         mapping[model.model_id] = model
@@ -184,13 +212,18 @@ def remove_alias(alias: str) -> None:
     config._write_aliases(aliases)
 
 
-_UNSET: Any = object()
+@overload
+def get_default_model(filename: str = ..., default: str = ...) -> str: ...
+@overload
+def get_default_model(filename: str = ..., *, default: None) -> str | None: ...
+@overload
+def get_default_model(filename: str, default: None) -> str | None: ...
 
 
-def get_default_model(filename: str = "default_model.txt", default: Any = _UNSET) -> Any:
+def get_default_model(
+    filename: str = "default_model.txt", default: str | None = config.DEFAULT_MODEL
+) -> str | None:
     """The configured default model ID, or ``default`` (``gpt-4o-mini`` unless given)."""
-    if default is _UNSET:
-        default = config.DEFAULT_MODEL
     return config._read_text_setting(filename) or default
 
 
@@ -205,8 +238,3 @@ def get_default_embedding_model() -> str | None:
 
 def set_default_embedding_model(model: str | None) -> None:
     config._write_text_setting("default_embedding_model.txt", model)
-
-
-def model_from_environment() -> str | None:
-    """The model named by ``LLM_MODEL`` for this session, if set."""
-    return os.environ.get("LLM_MODEL") or None

@@ -10,7 +10,7 @@ import llm
 from llm import config
 
 from ..default_group import DefaultGroup
-from ..models_lookup import find_model_id
+from ..models_lookup import model_id_of, models_matching
 
 
 @click.group(cls=DefaultGroup, default="list")
@@ -22,18 +22,20 @@ def aliases() -> None:
 @click.option("as_json", "--json", is_flag=True, help="Output as JSON")
 def aliases_list(as_json: bool) -> None:
     """List current aliases"""
-    if as_json:
-        click.echo(json.dumps(config.load_aliases(), indent=4))
-        return
     rows: list[tuple[str, str]] = []
-    for entry in llm.get_models_with_aliases():
-        model = entry.model or entry.async_model
-        rows.extend((alias, model.model_id) for alias in entry.aliases)
-    for embedding in llm.get_embedding_models_with_aliases():
-        rows.extend((a, f"{embedding.model.model_id} (embedding)") for a in embedding.aliases)
+    for alias, model in llm.get_model_aliases().items():
+        if alias != model.model_id:
+            rows.append((alias, model.model_id))
+    for alias, embedding in llm.get_embedding_model_aliases().items():
+        if alias != embedding.model_id:
+            rows.append((alias, f"{embedding.model_id} (embedding)"))
     # Aliases whose model is not installed are still the user's: show them too.
     shown = {alias for alias, _ in rows}
     rows.extend((a, target) for a, target in config.load_aliases().items() if a not in shown)
+    if as_json:
+        plain = {alias: target.removesuffix(" (embedding)") for alias, target in rows}
+        click.echo(json.dumps(plain, indent=4))
+        return
     if not rows:
         return
     width = max(len(alias) for alias, _ in rows)
@@ -61,11 +63,17 @@ def aliases_set(alias: str, model_id: str | None, queries: tuple[str, ...]) -> N
     \b
         llm aliases set mini -q 4o -q mini
     """
-    if not model_id and not queries:
-        raise click.UsageError("Provide a model ID or at least one -q option")
-    if model_id and queries:
-        raise click.UsageError("Provide a model ID or -q options, not both")
-    llm.set_alias(alias, find_model_id(model_id, queries))
+    if model_id:
+        llm.set_alias(alias, model_id)
+        return
+    if not queries:
+        raise click.ClickException("You must provide a model_id or at least one -q option")
+    matches = models_matching(queries)
+    if not matches:
+        raise click.ClickException("No model found matching query: " + ", ".join(queries))
+    model_id = model_id_of(matches[0])
+    llm.set_alias(alias, model_id)
+    click.echo(f"Alias '{alias}' set to model '{model_id}'", err=True)
 
 
 @aliases.command(name="remove")

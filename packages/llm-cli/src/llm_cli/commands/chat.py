@@ -8,11 +8,8 @@ import click
 
 import llm
 
-from .. import model_options
-from ..conversations import load_conversation
 from ..errors import friendly_errors
-from ..fragments import resolve_fragment
-from ..models_lookup import find_model_id, load_model, validate_options
+from ..prepare import PromptRequest, prepare
 from ..shared_options import (
     continue_options,
     database_option,
@@ -20,8 +17,7 @@ from ..shared_options import (
     model_option_pairs,
     template_options,
 )
-from ..store import log_to, logging_enabled, open_for_logging, open_store
-from ..templates import apply_template, load_template
+from ..store import log_to, logging_enabled
 
 EXIT_WORDS = {"exit", "quit"}
 
@@ -34,12 +30,33 @@ def _enable_line_editing() -> None:
         pass
 
 
+def _read_line(suffix: str) -> str | None:
+    """One line of input after ``suffix``; None at end of input. click.prompt, as the
+    original: a blank line asks again, and a test runner sees the input echoed."""
+    try:
+        return str(click.prompt("", prompt_suffix=suffix))
+    except click.exceptions.Abort:  # end of input or Ctrl-C
+        return None
+
+
+def _take_fragment_lines(text: str) -> tuple[str, list[str]]:
+    """``text`` without its ``!fragment ref ...`` lines, and the references those named."""
+    kept: list[str] = []
+    references: list[str] = []
+    for line in text.splitlines():
+        words = line.split()
+        if words and words[0] == "!fragment":
+            references.extend(words[1:])
+        else:
+            kept.append(line)
+    return "\n".join(kept), references
+
+
 def _read_multi(end_marker: str) -> str | None:
     lines: list[str] = []
     while True:
-        try:
-            line = input("")
-        except EOFError:
+        line = _read_line("")
+        if line is None:
             return None
         if line.strip() == end_marker:
             return "\n".join(lines)
@@ -71,28 +88,28 @@ def chat(
     key: str | None,
 ) -> None:
     """Hold an ongoing chat with a model."""
-    should_log = logging_enabled()
-    store = open_store(database) if (_continue or conversation_id) else None
-    log_store = (store or open_for_logging(database)) if should_log else None
-    loaded = load_template(template) if template else None
-    if loaded is not None:
-        if system:
-            raise click.ClickException("Cannot use -t/--template and --system together")
-        model_id = model_id or loaded.model
-        fragments = (*(loaded.fragments or []), *fragments)
-        system_fragments = (*(loaded.system_fragments or []), *system_fragments)
-    if _continue or conversation_id:
-        conversation, model = load_conversation(store, conversation_id, model_id)
-    else:
-        model = load_model(find_model_id(model_id))
-        conversation = model.conversation()
-    defaults = {**model_options.defaults_for(model.model_id), **((loaded and loaded.options) or {})}
-    validated = validate_options(model, options, defaults)
-    if fragments or system_fragments:
-        store = store or open_store(database)
-    # Fragments given on the command line open the chat: they go with the first message.
-    opening_fragments = [resolve_fragment(store, f) for f in fragments]
-    opening_system_fragments = [resolve_fragment(store, f) for f in system_fragments]
+    request = PromptRequest(
+        model_id=model_id,
+        system=system,
+        template=template,
+        params=dict(params),
+        options=options,
+        fragments=fragments,
+        system_fragments=system_fragments,
+        continue_latest=_continue,
+        conversation_id=conversation_id,
+        database=database,
+        key=key,
+        log=logging_enabled(),
+    )
+    prepared = prepare(request)
+    model = prepared.model
+    conversation = prepared.conversation or model.conversation()
+    log_store = prepared.log_store
+    # Fragments and attachments given on the command line open the chat: they go with the
+    # first message.
+    opening_fragments = prepared.fragments
+    opening_attachments = prepared.attachments
 
     _enable_line_editing()
     click.echo(f"Chatting with {model.model_id}")
@@ -104,12 +121,11 @@ def chat(
     )
     first = True
     while True:
-        try:
-            line = input("> ")
-        except (EOFError, KeyboardInterrupt):
+        read = _read_line("> ")
+        if read is None:
             click.echo("")
             return
-        turn_fragments: list[llm.Fragment] = []
+        line = read
         stripped = line.strip()
         if stripped.startswith("!multi"):
             marker = stripped[len("!multi") :].strip()
@@ -119,37 +135,38 @@ def chat(
             line = text
         elif stripped == "!edit":
             edited = click.edit()
-            if not edited:
+            if edited is None:
+                click.echo("Editor closed without saving.", err=True)
                 continue
             line = edited.strip()
-        elif stripped.startswith("!fragment"):
-            references = stripped.split()[1:]
-            try:
-                store = store or open_store(database)
-                turn_fragments = [resolve_fragment(store, r) for r in references]
-            except click.ClickException as ex:
-                click.echo(f"Error: {ex.message}", err=True)
-                continue
-            line = ""
         elif stripped in EXIT_WORDS:
             return
-        if not line.strip() and not turn_fragments:
+        # "!fragment" lines, typed or in a !multi block or the editor, add fragments.
+        line, references = _take_fragment_lines(line)
+        try:
+            found = prepared.resolve_fragments(references) if references else []
+        except click.ClickException as ex:
+            click.echo(f"Error: {ex.message}", err=True)
+            continue
+        turn_fragments = [f for f in found if isinstance(f, llm.Fragment)]
+        turn_attachments = [a for a in found if isinstance(a, llm.Attachment)]
+        if not line.strip() and not turn_fragments and not turn_attachments:
             continue
         response = None
-        prompt_text: str | None = line
-        turn_system = system
-        if loaded is not None:
-            prompt_text, turn_system = apply_template(loaded, line, dict(params))
+        prompt_text, turn_system = prepared.render(line)
         try:
             with friendly_errors():
                 response = conversation.prompt(
                     prompt_text,
                     fragments=[*opening_fragments, *turn_fragments] if first else turn_fragments,
+                    attachments=(
+                        [*opening_attachments, *turn_attachments] if first else turn_attachments
+                    ),
                     system=turn_system if first else None,
-                    system_fragments=opening_system_fragments if first else [],
+                    system_fragments=prepared.system_fragments if first else [],
                     stream=not no_stream,
-                    key=key,
-                    **validated,
+                    key=prepared.key,
+                    **prepared.options,
                 )
                 try:
                     for chunk in response:

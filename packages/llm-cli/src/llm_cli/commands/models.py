@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from typing import Any
 
@@ -11,7 +12,7 @@ import llm
 
 from .. import model_options
 from ..default_group import DefaultGroup
-from ..models_lookup import load_model, validate_options
+from ..models_lookup import validate_options
 
 
 @click.group(cls=DefaultGroup, default="list")
@@ -19,36 +20,55 @@ def models() -> None:
     """Manage available models"""
 
 
-def _type_name(annotation: Any) -> str:
-    """A readable type for an option, e.g. ``float`` for ``Optional[float]``."""
-    args = [a for a in getattr(annotation, "__args__", ()) if a is not type(None)]
-    if args:
-        return ", ".join(_type_name(a) for a in args)
-    return getattr(annotation, "__name__", str(annotation))
+# JSON schema type names as the original prints them ("boolean" is kept as it is).
+_TYPE_NAMES = {"number": "float", "integer": "int", "string": "str", "object": "dict"}
 
 
-def describe_model(entry: llm.ModelWithAliases, use_async: bool, show_options: bool) -> str:
+def _option_types(schema: dict[str, Any]) -> str:
+    """An option's types from its JSON schema, e.g. ``dict, str`` for a union."""
+    variants = schema.get("anyOf") or [{"type": schema.get("type", "str")}]
+    names = [v.get("type", "str") for v in variants if v.get("type") != "null"]
+    return ", ".join(_TYPE_NAMES.get(name, name) for name in names)
+
+
+def describe_model(
+    entry: llm.ModelWithAliases,
+    use_async: bool,
+    show_options: bool,
+    described_classes: set[type] | None = None,
+) -> str:
+    """One model for ``llm models list``; with ``show_options``, its options, attachment
+    types, features and key. An option's description is shown once per model class
+    (``described_classes`` remembers which were), as providers share one Options class."""
     model = entry.async_model if use_async else entry.model
+    assert model is not None  # the caller lists only the kind of model that exists
     line = str(model)
     if entry.aliases:
         line += f" (aliases: {', '.join(entry.aliases)})"
     if not show_options:
         return line
     lines = [line]
-    fields = model.Options.model_fields
-    if fields:
+    described = described_classes if described_classes is not None else set()
+    properties = model.Options.model_json_schema().get("properties", {})
+    if properties:
         lines.append("  Options:")
-        for name, info in fields.items():
-            lines.append(f"    {name}: {_type_name(info.annotation)}")
-            if info.description:
-                lines.extend(
-                    textwrap.wrap(
-                        info.description, 72, initial_indent="      ", subsequent_indent="      "
-                    )
-                )
+        for name, schema in properties.items():
+            lines.append(f"    {name}: {_option_types(schema)}")
+            description = schema.get("description", "")
+            if description and type(model) not in described:
+                lines.extend("      " + part for part in textwrap.wrap(description, 70))
+        described.add(type(model))
     if model.attachment_types:
+        width = min(max(shutil.get_terminal_size().columns, 30), 70)
         lines.append("  Attachment types:")
-        lines.append("    " + ", ".join(sorted(model.attachment_types)))
+        lines.append(
+            textwrap.fill(
+                ", ".join(sorted(model.attachment_types)),
+                width=width,
+                initial_indent="    ",
+                subsequent_indent="    ",
+            )
+        )
     features = [
         name
         for name, present in (
@@ -62,10 +82,10 @@ def describe_model(entry: llm.ModelWithAliases, use_async: bool, show_options: b
     if features:
         lines.append("  Features:")
         lines.extend(f"  - {feature}" for feature in features)
-    if model.needs_key:
+    if getattr(model, "needs_key", None):
         lines.append("  Keys:")
         lines.append(f"    key: {model.needs_key}")
-        if model.key_env_var:
+        if getattr(model, "key_env_var", None):
             lines.append(f"    env_var: {model.key_env_var}")
     return "\n".join(lines)
 
@@ -90,24 +110,21 @@ def models_list(
     model_ids: tuple[str, ...],
 ) -> None:
     """List available models"""
+    described: set[type] = set()
     for entry in llm.get_models_with_aliases():
         model = entry.async_model if use_async else entry.model
         if model is None:
             continue
         if queries and not all(entry.matches(q) for q in queries):
             continue
-        if (
-            model_ids
-            and model.model_id not in model_ids
-            and not set(model_ids) & set(entry.aliases)
-        ):
+        if model_ids and not {model.model_id, *entry.aliases} & set(model_ids):
             continue
         if schemas and not model.supports_schema:
             continue
         if tools and not model.supports_tools:
             continue
-        click.echo(describe_model(entry, use_async, show_options))
-    if not (queries or model_ids or schemas or tools):
+        click.echo(describe_model(entry, use_async, show_options, described))
+    if not (queries or show_options or schemas or model_ids):
         click.echo(f"Default: {llm.get_default_model()}")
 
 
@@ -123,6 +140,15 @@ def models_default(model: str | None) -> None:
     except llm.UnknownModelError as ex:
         raise click.ClickException(str(ex)) from ex
     llm.set_default_model(found.model_id)
+
+
+def _model_id_or_name(model: str) -> str:
+    """The model ID for a model ID or alias; an unknown name is taken as given, so options
+    stored for a model that is not installed can still be shown and cleared."""
+    try:
+        return str(llm.get_model(model).model_id)
+    except llm.UnknownModelError:
+        return model
 
 
 @models.group(name="options", cls=DefaultGroup, default="list")
@@ -141,7 +167,7 @@ def options_list() -> None:
     """
     stored = model_options.load()
     if not stored:
-        click.echo("No default options set")
+        click.echo("No default options set for any models.", err=True)
         return
     for model_id, values in stored.items():
         click.echo(f"{model_id}:")
@@ -159,10 +185,10 @@ def options_show(model: str) -> None:
     \b
         llm models options show gpt-4o
     """
-    model_id = load_model(model).model_id
+    model_id = _model_id_or_name(model)
     values = model_options.defaults_for(model_id)
     if not values:
-        click.echo(f"No default options set for model '{model_id}'")
+        click.echo(f"No default options set for model '{model_id}'.", err=True)
         return
     for name, value in values.items():
         click.echo(f"{name}: {value}")
@@ -180,12 +206,18 @@ def options_set(model: str, key: str, value: str) -> None:
     \b
         llm models options set gpt-4o temperature 0.5
     """
-    found = load_model(model)
-    validated = validate_options(found, ((key, value),))
+    try:
+        found = llm.get_model(model)
+    except llm.UnknownModelError:
+        model_id = model  # a model that is not installed (yet): kept as given, as the original
+    else:
+        model_id = found.model_id
+        validate_options(found, ((key, value),))
+    # Stored as typed, like the original; it is validated again each time it is used.
     stored = model_options.load()
-    stored.setdefault(found.model_id, {})[key] = validated.get(key, value)
+    stored.setdefault(model_id, {})[key] = value
     model_options.save(stored)
-    click.echo(f"Set default option {key}={validated.get(key, value)} for model {found.model_id}")
+    click.echo(f"Set default option {key}={value} for model {model_id}", err=True)
 
 
 @models_options.command(name="clear")
@@ -201,12 +233,15 @@ def options_clear(model: str, key: str | None) -> None:
         # Or for a single option
         llm models options clear gpt-4o temperature
     """
-    model_id = load_model(model).model_id
+    model_id = _model_id_or_name(model)
     stored = model_options.load()
-    if key is None:
-        stored.pop(model_id, None)
-    else:
-        if key not in stored.get(model_id, {}):
-            raise click.ClickException(f"No default option '{key}' set for model '{model_id}'")
-        del stored[model_id][key]
+    current = stored.get(model_id, {})
+    # Clearing an option that is not set is not an error, as in the original.
+    cleared = list(current) if key is None else [key]
+    for name in cleared:
+        current.pop(name, None)
     model_options.save(stored)
+    if len(cleared) == 1:
+        click.echo(f"Cleared option '{cleared[0]}' for model {model_id}")
+    elif cleared:
+        click.echo(f"Cleared {', '.join(cleared)} options for model {model_id}")

@@ -9,12 +9,9 @@ import click
 import llm
 from llm.utils import extract_fenced_code_block
 
-from .. import model_options
 from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type
-from ..conversations import load_conversation
 from ..errors import friendly_errors
-from ..fragments import resolve_fragment
-from ..models_lookup import find_model_id, load_model, validate_options
+from ..prepare import PromptRequest, prepare
 from ..shared_options import (
     continue_options,
     database_option,
@@ -22,18 +19,19 @@ from ..shared_options import (
     model_option_pairs,
     template_options,
 )
-from ..store import log_to, logging_enabled, open_for_logging, open_store
-from ..templates import apply_template, load_template
+from ..store import log_to, logging_enabled
 
 
-def read_prompt(prompt: str | None, stdin_taken: bool) -> str | None:
-    """Join piped standard input and the argument, as ``stdin + " " + argument``."""
+def read_prompt(prompt: str | None, stdin_taken: bool, wait_for_input: bool = True) -> str | None:
+    """Join piped standard input and the argument, as ``stdin + " " + argument``. With no
+    argument at a terminal, read what the user types until EOF (``wait_for_input``: not when
+    attachments or fragments make up the prompt)."""
     if stdin_taken:
         return prompt
     stdin = sys.stdin
     if stdin.isatty():
-        if prompt is None:
-            return stdin.read()  # no argument: read what the user types until EOF
+        if prompt is None and wait_for_input:
+            return stdin.read()
         return prompt
     piped = stdin.read()
     if piped:
@@ -42,13 +40,14 @@ def read_prompt(prompt: str | None, stdin_taken: bool) -> str | None:
 
 
 def format_usage(usage: llm.Usage) -> str:
-    parts = [f"{usage.input or 0} input", f"{usage.output or 0} output"]
-    text = ", ".join(parts)
+    """``1,000 input, 2,000 output`` and any provider details, as the original prints it."""
+    counts = ((usage.input, "input"), (usage.output, "output"))
+    parts = [f"{count:,} {name}" for count, name in counts if count is not None]
     if usage.details:
         import json
 
-        text += ", " + json.dumps(usage.details)
-    return text
+        parts.append(json.dumps(usage.details))
+    return ", ".join(parts)
 
 
 def _write(text: str) -> None:
@@ -123,7 +122,7 @@ def prompt(
     \b
     Examples:
         llm 'Capital of France?'
-        llm 'Capital of France?' -m echo
+        llm 'Capital of France?' -m gpt-4o
         llm 'Capital of France?' -s 'answer in Spanish'
         cat notes.txt | llm 'summarise'
         llm 'describe this' -a image.png
@@ -132,68 +131,44 @@ def prompt(
     block, if one is present. If none are present it returns the full response.
     """
     if no_log and log:
-        raise click.UsageError("--log and --no-log are mutually exclusive")
+        raise click.ClickException("--log and --no-log are mutually exclusive")
     ctx = click.get_current_context()
     stdin_taken = ctx.meta.get(STDIN_TAKEN, False) or any(v == "-" for v, _ in attachment_types)
-    all_attachments = [*attachments] + [attachment_with_type(v, t) for v, t in attachment_types]
-
-    loaded = load_template(template) if template else None
-    if loaded is not None:
-        if system:
-            raise click.ClickException("Cannot use -t/--template and --system together")
-        if loaded.model and not (model_id or queries):
-            model_id = loaded.model
-        extract = extract or bool(loaded.extract)
-        extract_last = extract_last or bool(loaded.extract_last)
-        all_attachments += [
-            AttachmentType().convert(a, None, None) for a in loaded.attachments or []
-        ]
-        all_attachments += [
-            attachment_with_type(a["path"], a["type"]) for a in loaded.attachment_types or []
-        ]
-
-    continuing = _continue or conversation_id is not None
-    template_options = (loaded.options if loaded else None) or {}
-    # Bad input is refused before anything is written: the model, its options and the
-    # template are checked before the log store is opened (still before the model runs).
-    if not continuing:
-        model = load_model(find_model_id(model_id, queries), use_async=use_async)
-        defaults = {**model_options.defaults_for(model.model_id), **template_options}
-        validated = validate_options(model, options, defaults)
-    prompt_text = read_prompt(prompt, stdin_taken)
-    schema = None
-    if loaded is not None:
-        prompt_text, system = apply_template(loaded, prompt_text, dict(params))
-        fragments = (*(loaded.fragments or []), *fragments)
-        system_fragments = (*(loaded.system_fragments or []), *system_fragments)
-        schema = loaded.schema_object
-
-    should_log = (logging_enabled() or log) and not no_log
-    store = open_store(database) if (continuing or fragments or system_fragments) else None
-    log_store = (store or open_for_logging(database)) if should_log else None
-    conversation = None
-    if continuing:
-        conversation, model = load_conversation(
-            store, conversation_id, model_id, use_async=use_async
-        )
-        defaults = {**model_options.defaults_for(model.model_id), **template_options}
-        validated = validate_options(model, options, defaults)
-    resolved_fragments = [resolve_fragment(store, f) for f in fragments]
-    resolved_system_fragments = [resolve_fragment(store, f) for f in system_fragments]
-    if prompt_text is None and not all_attachments and not resolved_fragments:
-        raise click.UsageError("No prompt given")
+    request = PromptRequest(
+        model_id=model_id,
+        queries=queries,
+        system=system,
+        template=template,
+        params=dict(params),
+        options=options,
+        fragments=fragments,
+        system_fragments=system_fragments,
+        attachments=[*attachments, *(attachment_with_type(v, t) for v, t in attachment_types)],
+        continue_latest=_continue,
+        conversation_id=conversation_id,
+        database=database,
+        key=key,
+        use_async=use_async,
+        log=(logging_enabled() or log) and not no_log,
+        extract=extract,
+        extract_last=extract_last,
+    )
+    wait = not (request.attachments or fragments)
+    prepared = prepare(request, read_input=lambda: read_prompt(prompt, stdin_taken, wait))
+    log_store = prepared.log_store
+    extract, extract_last = prepared.extract, prepared.extract_last
 
     with friendly_errors():
-        response = (conversation or model).prompt(
-            prompt_text,
-            system=system,
-            fragments=resolved_fragments,
-            system_fragments=resolved_system_fragments,
-            schema=schema,
-            attachments=all_attachments,
+        response = (prepared.conversation or prepared.model).prompt(
+            prepared.prompt,
+            system=prepared.system,
+            fragments=prepared.fragments,
+            system_fragments=prepared.system_fragments,
+            schema=prepared.schema,
+            attachments=prepared.attachments,
             stream=not no_stream,
-            key=key,
-            **validated,
+            key=prepared.key,
+            **prepared.options,
         )
         extracting = extract or extract_last
         streaming = not no_stream and not extracting

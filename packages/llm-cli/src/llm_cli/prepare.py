@@ -1,0 +1,170 @@
+"""Preparing a prompt: the one step ``llm prompt`` and ``llm chat`` share.
+
+From what the user typed (a model, options, a template, fragments, attachments, a conversation
+to continue) to what the model is called with. Bad input is refused here, before the log store
+is opened for writing and before any model runs. Schemas, tools and ``--save`` plug in here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import llm
+
+from . import model_options
+from .attachments import AttachmentType, attachment_with_type
+from .conversations import load_conversation
+from .fragments import resolve_fragments
+from .models_lookup import find_model_id, load_model, validate_options
+from .store import open_for_logging, open_store
+from .templates import apply_template, load_template
+
+
+@dataclass
+class PromptRequest:
+    """The options ``prompt`` and ``chat`` share, as given on the command line."""
+
+    model_id: str | None = None
+    queries: tuple[str, ...] = ()
+    system: str | None = None
+    template: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    options: tuple[tuple[str, str], ...] = ()
+    fragments: tuple[str, ...] = ()
+    system_fragments: tuple[str, ...] = ()
+    attachments: list[llm.Attachment] = field(default_factory=list)
+    continue_latest: bool = False
+    conversation_id: str | None = None
+    database: str | None = None
+    key: str | None = None
+    use_async: bool = False
+    #: Whether the response is logged (``logs on/off``, ``--log``, ``--no-log``).
+    log: bool = True
+    extract: bool = False
+    extract_last: bool = False
+
+    @property
+    def continuing(self) -> bool:
+        return self.continue_latest or self.conversation_id is not None
+
+
+@dataclass
+class PreparedPrompt:
+    """What the model is called with. ``conversation`` is None for a one-off prompt."""
+
+    model: Any  # llm.Model / llm.KeyModel, or their async versions with ``use_async``
+    conversation: Any
+    options: dict[str, Any]
+    template: llm.Template | None
+    #: The prompt text and system prompt after the template (if any) was applied.
+    prompt: str | None
+    system: str | None
+    fragments: list[llm.Fragment]
+    system_fragments: list[llm.Fragment]
+    attachments: list[llm.Attachment]
+    schema: Any
+    key: str | None
+    extract: bool
+    extract_last: bool
+    params: dict[str, str]
+    database: str | None
+    #: Where the response is logged; None when logging is off.
+    log_store: Any
+    _store: Any = None
+
+    def store(self) -> Any:
+        """The log store for reading (fragments, conversations), opened on first use."""
+        if self._store is None:
+            self._store = open_store(self.database)
+        return self._store
+
+    def render(self, text: str | None) -> tuple[str | None, str | None]:
+        """The prompt and system prompt for ``text``: the template applied when there is one."""
+        if self.template is None:
+            return text, self.system
+        return apply_template(self.template, text, self.params)
+
+    def resolve_fragments(self, references: list[str]) -> list[llm.Fragment | llm.Attachment]:
+        """Fragments (and loaders' attachments) named later, e.g. by ``!fragment`` in a chat."""
+        return resolve_fragments(self.store(), references, allow_attachments=True)
+
+
+def prepare(
+    request: PromptRequest, read_input: Callable[[], str | None] | None = None
+) -> PreparedPrompt:
+    """Check and resolve ``request``. ``read_input`` gives the prompt text (``llm prompt``
+    reads its argument and standard input); without it the text comes later (``llm chat``)."""
+    template = load_template(request.template) if request.template else None
+    model_id = request.model_id
+    attachments = list(request.attachments)
+    fragments, system_fragments = request.fragments, request.system_fragments
+    extract, extract_last = request.extract, request.extract_last
+    template_options: dict[str, Any] = {}
+    if template is not None:
+        if template.model and not (model_id or request.queries):
+            model_id = template.model
+        extract = extract or bool(template.extract)
+        extract_last = extract_last or bool(template.extract_last)
+        # The template's attachments come first, then the command line's (as the original).
+        attachments = [
+            *(AttachmentType().convert(a, None, None) for a in template.attachments or []),
+            *(attachment_with_type(a["value"], a["type"]) for a in template.attachment_types or []),
+            *attachments,
+        ]
+        fragments = (*(template.fragments or []), *fragments)
+        system_fragments = (*(template.system_fragments or []), *system_fragments)
+        template_options = template.options or {}
+
+    # The model, its options and the template are checked before the log store is opened;
+    # a continued conversation names its model in the store, so that check comes after.
+    model = None
+    options: dict[str, Any] = {}
+    if not request.continuing:
+        model = load_model(find_model_id(model_id, request.queries), use_async=request.use_async)
+        options = _options_for(model, request.options, template_options)
+    text = read_input() if read_input is not None else None
+    prompt_text, system = text, request.system
+    if template is not None and read_input is not None:
+        prompt_text, template_system = apply_template(template, text, request.params)
+        system = request.system or template_system  # -s wins over the template's system
+
+    needs_store = request.continuing or bool(fragments or system_fragments)
+    store = open_store(request.database) if needs_store else None
+    log_store = (store or open_for_logging(request.database)) if request.log else None
+    conversation = None
+    if request.continuing:
+        conversation, model = load_conversation(
+            store, request.conversation_id, model_id, use_async=request.use_async
+        )
+        options = _options_for(model, request.options, template_options)
+    resolved = resolve_fragments(store, fragments, allow_attachments=True)
+    resolved_system = resolve_fragments(store, system_fragments)
+    return PreparedPrompt(
+        model=model,
+        conversation=conversation,
+        options=options,
+        template=template,
+        prompt=prompt_text,
+        system=system,
+        fragments=[f for f in resolved if isinstance(f, llm.Fragment)],
+        system_fragments=[f for f in resolved_system if isinstance(f, llm.Fragment)],
+        attachments=attachments + [a for a in resolved if isinstance(a, llm.Attachment)],
+        schema=template.schema_object if template is not None else None,
+        key=request.key,
+        extract=extract,
+        extract_last=extract_last,
+        params=request.params,
+        database=request.database,
+        log_store=log_store,
+        _store=store,
+    )
+
+
+def _options_for(
+    model: Any, given: tuple[tuple[str, str], ...], template_options: dict[str, Any]
+) -> dict[str, Any]:
+    """``-o`` options over the template's, over the defaults set with ``llm models options``."""
+    defaults = {**model_options.defaults_for(model.model_id), **template_options}
+    return validate_options(model, given, defaults)

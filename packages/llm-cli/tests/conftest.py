@@ -1,0 +1,48 @@
+"""Each CLI test gets its own empty user directory; plugins registered for one test only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from llm.plugins import pm
+
+_ENV_VARS = ("LLM_LOAD_PLUGINS", "LLM_MODEL", "OPENAI_API_KEY", "LLM_ECHO_NEEDS_KEY_KEY")
+
+
+@pytest.fixture(autouse=True)
+def user_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "llm-user-dir"
+    monkeypatch.setenv("LLM_USER_PATH", str(path))
+    for name in _ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    return path
+
+
+@pytest.fixture
+def register_plugin() -> Iterator[Callable[[Any, str], Any]]:
+    names: list[str] = []
+
+    def register(plugin: Any, name: str) -> Any:
+        pm.register(plugin, name=name)
+        names.append(name)
+        return plugin
+
+    yield register
+    for name in names:
+        pm.unregister(name=name)
+
+
+@pytest.fixture
+def invoke() -> Callable[..., Result]:
+    """Run the ``llm`` click app in-process; stdout and stderr kept apart."""
+    from llm_cli.app import cli
+
+    def run(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+    return run
