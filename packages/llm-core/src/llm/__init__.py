@@ -10,6 +10,7 @@ from importlib import import_module
 from typing import Any
 
 from ._ulid import ulid
+from ._version import __version__ as __version__
 from .attachments import Attachment
 from .config import get_key, load_keys, user_dir
 from .embeddings import EmbeddingModel
@@ -53,8 +54,6 @@ from .registry import (
 from .schemas import schema_dsl
 from .templates import Template
 from .tools import CancelToolCall, Tool, Toolbox, ToolCall, ToolResult
-
-__version__ = "1.0.0"
 
 __all__ = [
     "AsyncConversation",
