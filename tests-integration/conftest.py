@@ -56,7 +56,7 @@ def run_llm(user_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
             capture_output=True,
             text=True,
             env=_llm_env(user_dir, env),
-            timeout=60,
+            timeout=600,  # catches a hang; a loaded machine can be slow
         )
 
     return run
