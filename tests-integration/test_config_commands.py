@@ -1,4 +1,4 @@
-"""keys, aliases and default model options through the real executable."""
+"""keys, aliases and default model options, end to end (in process: see invoke_llm)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``llm logs``: every filter and output mode through the real executable."""
+"""``llm logs``: every filter and output mode, end to end (in process: see invoke_llm)."""
 
 from __future__ import annotations
 
