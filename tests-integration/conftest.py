@@ -71,7 +71,18 @@ def invoke_llm(user_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]
     (``LLM_LOAD_PLUGINS``, ``PYTHONPATH``) needs ``run_llm``."""
     from click.testing import CliRunner
 
+    from llm import plugins
     from llm_cli.__main__ import main
+
+    # A fresh `llm` loads every installed plugin. If a test elsewhere in this process loaded
+    # them under a narrower LLM_LOAD_PLUGINS, load the rest now (loading skips those present).
+    requested = os.environ.pop("LLM_LOAD_PLUGINS", None)
+    try:
+        plugins._loaded = False
+        plugins.load_plugins()
+    finally:
+        if requested is not None:
+            os.environ["LLM_LOAD_PLUGINS"] = requested
 
     def invoke(
         *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None
