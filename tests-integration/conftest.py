@@ -1,4 +1,10 @@
-"""Fixtures for end-to-end tests: the real ``llm`` executable in a subprocess."""
+"""Fixtures for end-to-end tests.
+
+``run_llm`` runs the real ``llm`` executable in a subprocess: for what only a process shows
+(start-up imports, signals, concurrent writers, plugins found or skipped at start-up, wheels).
+``invoke_llm`` runs the same entry point in this process, with click's CliRunner, and returns
+the same kind of result; it is many times faster, so behaviour of commands is tested with it.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +33,15 @@ def user_dir(tmp_path: Path) -> Path:
     return path
 
 
+def _llm_env(user_dir: Path, env: dict[str, str] | None) -> dict[str, str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("LLM_")}
+    # Let the child cache bytecode, or every run recompiles every import from source.
+    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
+    full_env["LLM_USER_PATH"] = str(user_dir)
+    full_env.update(env or {})
+    return full_env
+
+
 @pytest.fixture
 def run_llm(user_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run ``llm`` with its own user directory; returns the completed process."""
@@ -35,18 +50,58 @@ def run_llm(user_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     def run(
         *args: str, input: str | None = None, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("LLM_")}
-        # Let the child cache bytecode, or every run recompiles every import from source.
-        full_env.pop("PYTHONDONTWRITEBYTECODE", None)
-        full_env["LLM_USER_PATH"] = str(user_dir)
-        full_env.update(env or {})
         return subprocess.run(
             [LLM, *args],
             input=input if input is not None else "",
             capture_output=True,
             text=True,
-            env=full_env,
-            timeout=60,
+            env=_llm_env(user_dir, env),
+            timeout=600,  # catches a hang; a loaded machine can be slow
         )
 
     return run
+
+
+@pytest.fixture
+def invoke_llm(user_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run ``llm``'s console-script entry point in this process, as the executable would:
+    same arguments, stdin, environment and exit status, stdout and stderr kept apart.
+
+    Plugins are those this process loaded once, so a test that changes which plugins load
+    (``LLM_LOAD_PLUGINS``, ``PYTHONPATH``) needs ``run_llm``."""
+    from click.testing import CliRunner
+
+    from llm import plugins
+    from llm_cli.__main__ import main
+
+    # A fresh `llm` loads every installed plugin. If a test elsewhere in this process loaded
+    # them under a narrower LLM_LOAD_PLUGINS, load the rest now (loading skips those present).
+    requested = os.environ.pop("LLM_LOAD_PLUGINS", None)
+    try:
+        plugins._loaded = False
+        plugins.load_plugins()
+    finally:
+        if requested is not None:
+            os.environ["LLM_LOAD_PLUGINS"] = requested
+
+    def invoke(
+        *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        # Unset the LLM_* variables of this process, as run_llm does for the child.
+        unset: dict[str, str | None] = {k: None for k in os.environ if k.startswith("LLM_")}
+        changes = {**unset, "LLM_USER_PATH": str(user_dir), **(env or {})}
+        with CliRunner().isolation(input=input or "", env=changes) as (stdout, stderr, _):
+            argv, sys.argv = sys.argv, ["llm", *args]
+            try:
+                main()
+                code = 0
+            except SystemExit as exit:
+                code = exit.code if isinstance(exit.code, int) else int(exit.code is not None)
+            finally:
+                sys.argv = argv
+                sys.stdout.flush()  # print() to the swapped streams is buffered
+                sys.stderr.flush()
+            out, err = stdout.getvalue().decode(), stderr.getvalue().decode()
+        return subprocess.CompletedProcess(["llm", *args], code, out, err)
+
+    return invoke

@@ -22,8 +22,8 @@ import pytest
         (["--cid", "no-such-id", "hi"], "No conversation found with id no-such-id"),
     ],
 )
-def test_bad_input_is_one_clear_line(run_llm, user_dir: Path, args, message) -> None:
-    result = run_llm(*args)
+def test_bad_input_is_one_clear_line(invoke_llm, user_dir: Path, args, message) -> None:
+    result = invoke_llm(*args)
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -42,19 +42,19 @@ def _count(db: Path) -> int:
         conn.close()
 
 
-def test_corrupt_database_is_a_clear_error_and_left_alone(run_llm, user_dir: Path) -> None:
+def test_corrupt_database_is_a_clear_error_and_left_alone(invoke_llm, user_dir: Path) -> None:
     db = user_dir / "logs.db"
     db.write_bytes(b"this is not a database" * 100)
     before = db.read_bytes()
-    result = run_llm("-m", "echo", "hi")
+    result = invoke_llm("-m", "echo", "hi")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("Error:")
     assert db.read_bytes() == before
 
 
-def test_unwritable_database_path(run_llm, tmp_path: Path) -> None:
-    result = run_llm("-m", "echo", "hi", "-d", str(tmp_path / "no" / "such" / "dir" / "x.db"))
+def test_unwritable_database_path(invoke_llm, tmp_path: Path) -> None:
+    result = invoke_llm("-m", "echo", "hi", "-d", str(tmp_path / "no" / "such" / "dir" / "x.db"))
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("Error:")

@@ -16,8 +16,8 @@ def _rows(db: Path, sql: str) -> list[sqlite3.Row]:
         conn.close()
 
 
-def test_prompt_is_answered_and_logged(run_llm, user_dir: Path) -> None:
-    result = run_llm("Hello there", "-m", "echo", "-s", "Be brief")
+def test_prompt_is_answered_and_logged(invoke_llm, user_dir: Path) -> None:
+    result = invoke_llm("Hello there", "-m", "echo", "-s", "Be brief")
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["prompt"] == "Hello there"
@@ -37,97 +37,97 @@ def test_prompt_is_answered_and_logged(run_llm, user_dir: Path) -> None:
     conversations = _rows(db, "select * from conversations")
     assert [(c["id"], c["model"]) for c in conversations] == [(row["conversation_id"], "echo")]
 
-    logged = run_llm("logs", "-n", "1", "--json")
+    logged = invoke_llm("logs", "-n", "1", "--json")
     assert logged.returncode == 0, logged.stderr
     [entry] = json.loads(logged.stdout)
     assert entry["id"] == row["id"]
     assert entry["prompt"] == "Hello there"
 
-    markdown = run_llm("logs")
+    markdown = invoke_llm("logs")
     assert "## Prompt\n\nHello there" in markdown.stdout
     assert "Model: **echo**" in markdown.stdout
 
 
-def test_stdin_is_joined_with_the_argument(run_llm) -> None:
-    result = run_llm("-m", "echo", "summarise", input="some text")
+def test_stdin_is_joined_with_the_argument(invoke_llm) -> None:
+    result = invoke_llm("-m", "echo", "summarise", input="some text")
     assert json.loads(result.stdout)["prompt"] == "some text summarise"
-    only_stdin = run_llm("-m", "echo", input="just stdin")
+    only_stdin = invoke_llm("-m", "echo", input="just stdin")
     assert json.loads(only_stdin.stdout)["prompt"] == "just stdin"
 
 
-def test_options_and_no_stream(run_llm) -> None:
-    result = run_llm("-m", "echo", "hi", "-o", "example_bool", "true", "--no-stream")
+def test_options_and_no_stream(invoke_llm) -> None:
+    result = invoke_llm("-m", "echo", "hi", "-o", "example_bool", "true", "--no-stream")
     answer = json.loads(result.stdout)
     assert answer["options"] == {"example_bool": True}
     assert answer["stream"] is False
 
 
-def test_markov_model_streams_the_requested_length(run_llm) -> None:
+def test_markov_model_streams_the_requested_length(invoke_llm) -> None:
     text = "the cat sat on the mat and the dog sat on the log"
-    result = run_llm("-m", "markov", text, "-o", "length", "7")
+    result = invoke_llm("-m", "markov", text, "-o", "length", "7")
     assert result.returncode == 0, result.stderr
     words = result.stdout.split()
     assert len(words) == 7
     assert set(words) <= set(text.split())
 
 
-def test_no_log_and_logs_off(run_llm, user_dir: Path) -> None:
-    assert run_llm("-m", "echo", "first", "-n").returncode == 0
+def test_no_log_and_logs_off(invoke_llm, user_dir: Path) -> None:
+    assert invoke_llm("-m", "echo", "first", "-n").returncode == 0
     assert not (user_dir / "logs.db").exists()
-    assert run_llm("logs", "off").returncode == 0
-    assert run_llm("-m", "echo", "second").returncode == 0
+    assert invoke_llm("logs", "off").returncode == 0
+    assert invoke_llm("-m", "echo", "second").returncode == 0
     assert not (user_dir / "logs.db").exists()
-    assert run_llm("-m", "echo", "third", "--log").returncode == 0
+    assert invoke_llm("-m", "echo", "third", "--log").returncode == 0
     prompts = [r["prompt"] for r in _rows(user_dir / "logs.db", "select prompt from responses")]
     assert prompts == ["third"]
-    assert run_llm("logs", "on").returncode == 0
-    assert run_llm("-m", "echo", "fourth").returncode == 0
+    assert invoke_llm("logs", "on").returncode == 0
+    assert invoke_llm("-m", "echo", "fourth").returncode == 0
     assert len(_rows(user_dir / "logs.db", "select id from responses")) == 2
 
 
-def test_custom_database_path(run_llm, tmp_path: Path) -> None:
+def test_custom_database_path(invoke_llm, tmp_path: Path) -> None:
     db = tmp_path / "elsewhere.db"
-    assert run_llm("-m", "echo", "hi", "-d", str(db)).returncode == 0
+    assert invoke_llm("-m", "echo", "hi", "-d", str(db)).returncode == 0
     assert len(_rows(db, "select id from responses")) == 1
-    listed = run_llm("logs", "-d", str(db), "--json")
+    listed = invoke_llm("logs", "-d", str(db), "--json")
     assert json.loads(listed.stdout)[0]["prompt"] == "hi"
 
 
-def test_key_option_and_stored_keys(run_llm, user_dir: Path) -> None:
-    missing = run_llm("-m", "echo-needs-key", "hi")
+def test_key_option_and_stored_keys(invoke_llm, user_dir: Path) -> None:
+    missing = invoke_llm("-m", "echo-needs-key", "hi")
     assert missing.returncode != 0
     assert "llm keys set echo-needs-key" in missing.stderr
     assert "Traceback" not in missing.stderr
-    given = run_llm("-m", "echo-needs-key", "hi", "--key", "sk-123")
+    given = invoke_llm("-m", "echo-needs-key", "hi", "--key", "sk-123")
     assert json.loads(given.stdout)["key"] == "sk-123"
     (user_dir / "keys.json").write_text(json.dumps({"mine": "stored-value"}))
-    by_name = run_llm("-m", "echo-needs-key", "hi", "--key", "mine")
+    by_name = invoke_llm("-m", "echo-needs-key", "hi", "--key", "mine")
     assert json.loads(by_name.stdout)["key"] == "stored-value"
-    from_env = run_llm("-m", "echo-needs-key", "hi", env={"LLM_ECHO_NEEDS_KEY_KEY": "env-key"})
+    from_env = invoke_llm("-m", "echo-needs-key", "hi", env={"LLM_ECHO_NEEDS_KEY_KEY": "env-key"})
     assert json.loads(from_env.stdout)["key"] == "env-key"
 
 
-def test_query_selects_a_model_and_llm_model_env(run_llm) -> None:
-    result = run_llm("-q", "mark", "a b c d", "-o", "length", "3", "-n")
+def test_query_selects_a_model_and_llm_model_env(invoke_llm) -> None:
+    result = invoke_llm("-q", "mark", "a b c d", "-o", "length", "3", "-n")
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.split()) == 3
-    from_env = run_llm("hi", "-n", env={"LLM_MODEL": "echo"})
+    from_env = invoke_llm("hi", "-n", env={"LLM_MODEL": "echo"})
     assert json.loads(from_env.stdout)["prompt"] == "hi"
 
 
-def test_async_prompt(run_llm, user_dir: Path) -> None:
-    result = run_llm("-m", "echo", "async hi", "--async")
+def test_async_prompt(invoke_llm, user_dir: Path) -> None:
+    result = invoke_llm("-m", "echo", "async hi", "--async")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["prompt"] == "async hi"
     assert _rows(user_dir / "logs.db", "select prompt from responses")[0]["prompt"] == "async hi"
 
 
-def test_usage_and_extract(run_llm) -> None:
-    result = run_llm("-m", "echo", '{"raw": "text\\n```py\\nprint(1)\\n```\\n"}', "-x", "-u")
+def test_usage_and_extract(invoke_llm) -> None:
+    result = invoke_llm("-m", "echo", '{"raw": "text\\n```py\\nprint(1)\\n```\\n"}', "-x", "-u")
     assert result.stdout == "print(1)\n\n"
     assert "Token usage:" in result.stderr
     two_blocks = '{"raw": "```\\nfirst\\n```\\n```\\nsecond\\n```"}'
-    assert run_llm("-m", "echo", two_blocks, "--xl").stdout == "second\n\n"
-    assert run_llm("-m", "echo", two_blocks, "--extract-last").stdout == "second\n\n"
-    no_block = run_llm("-m", "echo", '{"raw": "no code here"}', "-x")
+    assert invoke_llm("-m", "echo", two_blocks, "--xl").stdout == "second\n\n"
+    assert invoke_llm("-m", "echo", two_blocks, "--extract-last").stdout == "second\n\n"
+    no_block = invoke_llm("-m", "echo", '{"raw": "no code here"}', "-x")
     assert no_block.stdout == "no code here\n"

@@ -1,4 +1,4 @@
-"""``llm logs``: every filter and output mode through the real executable."""
+"""``llm logs``: every filter and output mode, end to end (in process: see invoke_llm)."""
 
 from __future__ import annotations
 
@@ -11,18 +11,18 @@ import llm
 
 
 @pytest.fixture
-def logged(run_llm, user_dir: Path) -> list[dict]:
+def logged(invoke_llm, user_dir: Path) -> list[dict]:
     """Five logged exchanges across two conversations and two models."""
-    run_llm("-m", "echo", "pelicans are large birds", "-s", "be brief")
-    run_llm("-c", "tell me more about pelicans")
-    run_llm("-m", "markov", "walruses walruses walruses swim", "-o", "length", "3")
-    run_llm("-m", "echo", '{"raw": "code:\\n```python\\nfirst()\\n```\\n```sh\\nlast\\n```"}')
-    run_llm("-m", "echo", "the walrus said hello", "-o", "example_bool", "1")
-    return json.loads(run_llm("logs", "-n", "0", "--json").stdout)
+    invoke_llm("-m", "echo", "pelicans are large birds", "-s", "be brief")
+    invoke_llm("-c", "tell me more about pelicans")
+    invoke_llm("-m", "markov", "walruses walruses walruses swim", "-o", "length", "3")
+    invoke_llm("-m", "echo", '{"raw": "code:\\n```python\\nfirst()\\n```\\n```sh\\nlast\\n```"}')
+    invoke_llm("-m", "echo", "the walrus said hello", "-o", "example_bool", "1")
+    return json.loads(invoke_llm("logs", "-n", "0", "--json").stdout)
 
 
-def test_default_shows_the_latest_three_as_markdown(run_llm, logged: list[dict]) -> None:
-    output = run_llm("logs").stdout
+def test_default_shows_the_latest_three_as_markdown(invoke_llm, logged: list[dict]) -> None:
+    output = invoke_llm("logs").stdout
     assert output.count("## Prompt") == 3
     assert "the walrus said hello" in output
     assert "pelicans are large birds" not in output
@@ -30,66 +30,66 @@ def test_default_shows_the_latest_three_as_markdown(run_llm, logged: list[dict])
     assert [r["id"] for r in logged] == sorted(r["id"] for r in logged)
 
 
-def test_count_zero_is_everything(run_llm, logged: list[dict]) -> None:
-    assert run_llm("logs", "-n", "0").stdout.count("## Prompt") == 5
-    assert len(json.loads(run_llm("logs", "-n", "2", "--json").stdout)) == 2
+def test_count_zero_is_everything(invoke_llm, logged: list[dict]) -> None:
+    assert invoke_llm("logs", "-n", "0").stdout.count("## Prompt") == 5
+    assert len(json.loads(invoke_llm("logs", "-n", "2", "--json").stdout)) == 2
 
 
-def test_model_filter_accepts_aliases(run_llm, logged: list[dict]) -> None:
-    run_llm("aliases", "set", "mk", "markov")
-    [only] = json.loads(run_llm("logs", "-m", "mk", "--json").stdout)
+def test_model_filter_accepts_aliases(invoke_llm, logged: list[dict]) -> None:
+    invoke_llm("aliases", "set", "mk", "markov")
+    [only] = json.loads(invoke_llm("logs", "-m", "mk", "--json").stdout)
     assert only["model"] == "markov"
 
 
-def test_full_text_search_is_ranked(run_llm, logged: list[dict]) -> None:
-    found = json.loads(run_llm("logs", "-q", "walrus", "--json").stdout)
+def test_full_text_search_is_ranked(invoke_llm, logged: list[dict]) -> None:
+    found = json.loads(invoke_llm("logs", "-q", "walrus", "--json").stdout)
     assert [r["prompt"] for r in found] == ["the walrus said hello"]
-    pelicans = json.loads(run_llm("logs", "-q", "pelicans", "--json").stdout)
+    pelicans = json.loads(invoke_llm("logs", "-q", "pelicans", "--json").stdout)
     assert {r["prompt"] for r in pelicans} == {
         "pelicans are large birds",
         "tell me more about pelicans",
     }
 
 
-def test_conversation_filters(run_llm, logged: list[dict]) -> None:
+def test_conversation_filters(invoke_llm, logged: list[dict]) -> None:
     first_conversation = logged[0]["conversation_id"]
-    by_id = json.loads(run_llm("logs", "--cid", first_conversation, "--json").stdout)
+    by_id = json.loads(invoke_llm("logs", "--cid", first_conversation, "--json").stdout)
     assert [r["prompt"] for r in by_id] == [
         "pelicans are large birds",
         "tell me more about pelicans",
     ]
-    current = json.loads(run_llm("logs", "-c", "--json").stdout)
+    current = json.loads(invoke_llm("logs", "-c", "--json").stdout)
     assert [r["prompt"] for r in current] == ["the walrus said hello"]
 
 
-def test_id_filters(run_llm, logged: list[dict]) -> None:
+def test_id_filters(invoke_llm, logged: list[dict]) -> None:
     middle = logged[2]["id"]
-    after = json.loads(run_llm("logs", "-n", "0", "--id-gt", middle, "--json").stdout)
+    after = json.loads(invoke_llm("logs", "-n", "0", "--id-gt", middle, "--json").stdout)
     assert [r["id"] for r in after] == [r["id"] for r in logged[3:]]
-    from_middle = json.loads(run_llm("logs", "-n", "0", "--id-gte", middle, "--json").stdout)
+    from_middle = json.loads(invoke_llm("logs", "-n", "0", "--id-gte", middle, "--json").stdout)
     assert [r["id"] for r in from_middle] == [r["id"] for r in logged[2:]]
 
 
-def test_response_and_extract(run_llm, logged: list[dict]) -> None:
-    assert run_llm("logs", "-r").stdout == logged[-1]["response"] + "\n"
-    code = run_llm("logs", "-x", "-m", "echo", "-q", "python")
+def test_response_and_extract(invoke_llm, logged: list[dict]) -> None:
+    assert invoke_llm("logs", "-r").stdout == logged[-1]["response"] + "\n"
+    code = invoke_llm("logs", "-x", "-m", "echo", "-q", "python")
     assert code.stdout == "first()\n\n"
-    last = run_llm("logs", "--xl", "-m", "echo", "-q", "python")
+    last = invoke_llm("logs", "--xl", "-m", "echo", "-q", "python")
     assert last.stdout == "last\n\n"
 
 
-def test_truncate_short_and_usage(run_llm, logged: list[dict]) -> None:
-    truncated = json.loads(run_llm("logs", "-n", "1", "-t", "--json").stdout)[0]
+def test_truncate_short_and_usage(invoke_llm, logged: list[dict]) -> None:
+    truncated = json.loads(invoke_llm("logs", "-n", "1", "-t", "--json").stdout)[0]
     assert len(truncated["response"]) <= 100 and truncated["response"].endswith("...")
-    short = run_llm("logs", "-s", "-u", "-n", "1").stdout
+    short = invoke_llm("logs", "-s", "-u", "-n", "1").stdout
     assert short.startswith("- model: echo\n")
     assert '  prompt: "the walrus said hello"' in short
     assert "  usage:\n    input: 4\n" in short
-    usage = run_llm("logs", "-u", "-n", "1").stdout
+    usage = invoke_llm("logs", "-u", "-n", "1").stdout
     assert "## Token usage\n\n4 input," in usage
 
 
-def test_json_fields(run_llm, logged: list[dict]) -> None:
+def test_json_fields(invoke_llm, logged: list[dict]) -> None:
     latest = logged[-1]
     assert latest["options_json"] == {"example_bool": True}
     assert latest["conversation_model"] == "echo"
@@ -97,43 +97,43 @@ def test_json_fields(run_llm, logged: list[dict]) -> None:
     assert latest["datetime_utc"].endswith("+00:00")
 
 
-def test_fragments_filter_and_expand(run_llm, user_dir: Path, tmp_path: Path) -> None:
+def test_fragments_filter_and_expand(invoke_llm, user_dir: Path, tmp_path: Path) -> None:
     model = llm.get_model("echo")
     response = model.prompt("with fragments", fragments=[llm.Fragment("shared text", "notes.txt")])
     response.text()
     response.log_to_db(user_dir / "logs.db")
-    run_llm("-m", "echo", "no fragments here")
+    invoke_llm("-m", "echo", "no fragments here")
     fragment_hash = llm.Fragment("shared text").id()
-    [hit] = json.loads(run_llm("logs", "-f", fragment_hash, "--json").stdout)
+    [hit] = json.loads(invoke_llm("logs", "-f", fragment_hash, "--json").stdout)
     assert hit["prompt"] == "with fragments"
     assert hit["fragments"] == [fragment_hash]
-    expanded = json.loads(run_llm("logs", "-f", fragment_hash, "-e", "--json").stdout)[0]
+    expanded = json.loads(invoke_llm("logs", "-f", fragment_hash, "-e", "--json").stdout)[0]
     assert expanded["fragments"] == ["shared text"]
     notes = tmp_path / "notes.txt"
     notes.write_text("shared text")
-    assert len(json.loads(run_llm("logs", "-f", str(notes), "--json").stdout)) == 1
-    markdown = run_llm("logs", "-f", fragment_hash, "-e").stdout
+    assert len(json.loads(invoke_llm("logs", "-f", str(notes), "--json").stdout)) == 1
+    markdown = invoke_llm("logs", "-f", fragment_hash, "-e").stdout
     assert "### Prompt fragments" in markdown and "shared text" in markdown
 
 
-def test_other_database(run_llm, logged: list[dict], tmp_path: Path) -> None:
+def test_other_database(invoke_llm, logged: list[dict], tmp_path: Path) -> None:
     other = tmp_path / "other.db"
-    run_llm("-m", "echo", "somewhere else", "-d", str(other))
-    [only] = json.loads(run_llm("logs", "-d", str(other), "--json").stdout)
+    invoke_llm("-m", "echo", "somewhere else", "-d", str(other))
+    [only] = json.loads(invoke_llm("logs", "-d", str(other), "--json").stdout)
     assert only["prompt"] == "somewhere else"
-    missing = run_llm("logs", "-d", str(tmp_path / "nope" / "x.db"))
+    missing = invoke_llm("logs", "-d", str(tmp_path / "nope" / "x.db"))
     assert missing.returncode == 1 and missing.stderr.startswith("Error:")
 
 
-def test_status_backup_on_off(run_llm, logged: list[dict], tmp_path: Path) -> None:
-    status = run_llm("logs", "status").stdout
+def test_status_backup_on_off(invoke_llm, logged: list[dict], tmp_path: Path) -> None:
+    status = invoke_llm("logs", "status").stdout
     assert "Logging is ON for all prompts" in status
     assert "Number of responses logged:     5" in status
     assert "Number of conversations logged: 4" in status
     backup = tmp_path / "backup.db"
-    assert run_llm("logs", "backup", str(backup)).returncode == 0
-    assert len(json.loads(run_llm("logs", "-d", str(backup), "-n", "0", "--json").stdout)) == 5
-    again = run_llm("logs", "backup", str(backup))
+    assert invoke_llm("logs", "backup", str(backup)).returncode == 0
+    assert len(json.loads(invoke_llm("logs", "-d", str(backup), "-n", "0", "--json").stdout)) == 5
+    again = invoke_llm("logs", "backup", str(backup))
     assert again.returncode == 1 and "already exists" in again.stderr
-    run_llm("logs", "off")
-    assert "Logging is OFF" in run_llm("logs", "status").stdout
+    invoke_llm("logs", "off")
+    assert "Logging is OFF" in invoke_llm("logs", "status").stdout

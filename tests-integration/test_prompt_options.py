@@ -56,24 +56,19 @@ def image_server() -> Iterator[str]:
 
 
 def test_attachments_from_path_stdin_url_and_explicit_type(
-    run_llm, llm_executable: str, user_dir: Path, tmp_path: Path, image_server: str
+    invoke_llm, user_dir: Path, tmp_path: Path, image_server: str
 ) -> None:
     image = tmp_path / "pixel.png"
     image.write_bytes(PNG)
-    from_path = json.loads(run_llm("-m", "echo", "describe", "-a", str(image)).stdout)
+    from_path = json.loads(invoke_llm("-m", "echo", "describe", "-a", str(image)).stdout)
     assert from_path["attachments"][0]["type"] == "image/png"
     assert from_path["attachments"][0]["path"] == str(image)
 
-    piped = subprocess.run(
-        [llm_executable, "-m", "echo", "describe", "-a", "-"],
-        input=PNG,
-        capture_output=True,
-        env={**os.environ, "LLM_USER_PATH": str(user_dir)},
-    )
+    piped = invoke_llm("-m", "echo", "describe", "-a", "-", input=PNG)
     assert json.loads(piped.stdout)["attachments"][0]["type"] == "image/png"
 
     url = f"{image_server}/pelican.png"
-    from_url = json.loads(run_llm("-m", "echo", "describe", "-a", url).stdout)
+    from_url = json.loads(invoke_llm("-m", "echo", "describe", "-a", url).stdout)
     assert from_url["attachments"][0] == {
         "type": "image/png",
         "path": None,
@@ -83,7 +78,7 @@ def test_attachments_from_path_stdin_url_and_explicit_type(
 
     typed = tmp_path / "no-extension"
     typed.write_bytes(b"not really an image")
-    explicit = json.loads(run_llm("-m", "echo", "x", "--at", str(typed), "image/jpeg").stdout)
+    explicit = json.loads(invoke_llm("-m", "echo", "x", "--at", str(typed), "image/jpeg").stdout)
     assert explicit["attachments"][0]["type"] == "image/jpeg"
 
     stored = _db_rows(
@@ -96,83 +91,87 @@ def test_attachments_from_path_stdin_url_and_explicit_type(
     assert len(_db_rows(user_dir / "logs.db", "select * from prompt_attachments")) == 4
 
 
-def test_attachment_errors(run_llm, tmp_path: Path) -> None:
+def test_attachment_errors(invoke_llm, tmp_path: Path) -> None:
     unknown = tmp_path / "mystery.bin"
     unknown.write_bytes(b"\x00\x01\x02 no magic here")
-    result = run_llm("-m", "echo", "x", "-a", str(unknown))
+    result = invoke_llm("-m", "echo", "x", "-a", str(unknown))
     assert result.returncode != 0
     assert "Could not determine the type" in result.stderr
     unsupported = tmp_path / "doc.pdf"
     unsupported.write_bytes(b"%PDF-1.4\n%...\n")
-    refused = run_llm("-m", "echo", "x", "-a", str(unsupported))
+    refused = invoke_llm("-m", "echo", "x", "-a", str(unsupported))
     assert refused.returncode == 1
     assert "does not support attachments of type 'application/pdf'" in refused.stderr
     unreadable = tmp_path / "secret.png"
     unreadable.write_bytes(PNG)
     unreadable.chmod(0)
     if os.geteuid() != 0:  # root reads anything
-        denied = run_llm("-m", "echo", "x", "-a", str(unreadable))
+        denied = invoke_llm("-m", "echo", "x", "-a", str(unreadable))
         assert denied.returncode != 0 and "Cannot read" in denied.stderr
 
 
-def test_continue_latest_and_by_id(run_llm, user_dir: Path) -> None:
-    run_llm("-m", "echo", "first")
-    run_llm("-c", "second")
-    other = run_llm("-m", "markov", "a b c d e", "-o", "length", "2")
+def test_continue_latest_and_by_id(invoke_llm, user_dir: Path) -> None:
+    invoke_llm("-m", "echo", "first")
+    invoke_llm("-c", "second")
+    other = invoke_llm("-m", "markov", "a b c d e", "-o", "length", "2")
     assert other.returncode == 0
     ids = _db_rows(user_dir / "logs.db", "select conversation_id from responses order by id")
     first_conversation = ids[0][0]
     assert ids[1][0] == first_conversation
-    by_id = run_llm("--cid", first_conversation, "third")
+    by_id = invoke_llm("--cid", first_conversation, "third")
     # --cid continues with the conversation's own model (echo), not the latest one
     answer = json.loads(by_id.stdout)
     assert [p["prompt"] for p in answer["previous"]] == ["first", "second"]
-    unknown = run_llm("--cid", "no-such-conversation", "hi")
+    unknown = invoke_llm("--cid", "no-such-conversation", "hi")
     assert unknown.returncode == 1
     assert unknown.stderr.strip() == "Error: No conversation found with id no-such-conversation"
 
 
-def test_continue_with_nothing_logged(run_llm) -> None:
-    result = run_llm("-c", "hi")
+def test_continue_with_nothing_logged(invoke_llm) -> None:
+    result = invoke_llm("-c", "hi")
     assert result.returncode == 1
     assert result.stderr.strip() == "Error: No conversation found to continue"
+
+
+MARKOV_SLOW = ("-o", "length", "2000", "-o", "delay", "0.2")
 
 
 def test_ctrl_c_stops_cleanly_and_logs_what_arrived(llm_executable: str, user_dir: Path) -> None:
     env = {**os.environ, "LLM_USER_PATH": str(user_dir)}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    # 2000 words 0.2s apart: the stream cannot end on its own before the signal, however slowly
+    # this test process gets scheduled (a 10-second stream once did, on a loaded machine).
     process = subprocess.Popen(
-        [
-            llm_executable,
-            "-m",
-            "markov",
-            "one two three four",
-            "-o",
-            "length",
-            "200",
-            "-o",
-            "delay",
-            "0.05",
-        ],
+        [llm_executable, "-m", "markov", "one two three four", *MARKOV_SLOW],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         env=env,
     )
     assert process.stdout is not None
-    received = process.stdout.read(20)  # wait until words are streaming
-    assert received
-    process.send_signal(signal.SIGINT)
-    _stdout, stderr = process.communicate(timeout=30)
-    assert process.returncode == 130
+    try:
+        streamed = b""
+        while len(streamed.split()) < 3:  # the stream has started, and is mid-way
+            chunk = os.read(process.stdout.fileno(), 4096)
+            assert chunk, "llm exited before streaming three words"
+            streamed += chunk
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, stderr
     assert b"Traceback" not in stderr
     assert b"partial response was kept" in stderr
     [(response,)] = _db_rows(user_dir / "logs.db", "select response from responses")
-    words = response.split()
-    assert 3 <= len(words) < 200
+    # What was logged is exactly what was shown: nothing lost, nothing made up.
+    assert response.split() == (streamed + stdout).decode().split()
+    assert 3 <= len(response.split()) < 2000
 
 
 def test_broken_plugin_warns_and_the_rest_work(run_llm, tmp_path: Path) -> None:
+    # A subprocess: plugins are found at start-up, from this PYTHONPATH.
     site = tmp_path / "site"
     dist_info = site / "llm_broken-0.1.dist-info"
     dist_info.mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""The log store through the real executable, on SQLite and on PostgreSQL."""
+"""The log store on SQLite and on PostgreSQL: in process, and with real concurrent processes."""
 
 from __future__ import annotations
 
@@ -29,23 +29,23 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def test_database_url_from_environment_option_and_settings_file(
-    run_llm, user_dir: Path, database: str
+    invoke_llm, user_dir: Path, database: str
 ) -> None:
     env = {"LLM_DATABASE_URL": database}
-    assert run_llm("-m", "echo", "via the environment", env=env).returncode == 0
-    assert run_llm("-m", "echo", "via -d", "-d", database).returncode == 0
+    assert invoke_llm("-m", "echo", "via the environment", env=env).returncode == 0
+    assert invoke_llm("-m", "echo", "via -d", "-d", database).returncode == 0
     (user_dir / "database-url.txt").write_text(database + "\n")
-    assert run_llm("-m", "echo", "via the settings file").returncode == 0
-    logged = json.loads(run_llm("logs", "-n", "0", "--json").stdout)
+    assert invoke_llm("-m", "echo", "via the settings file").returncode == 0
+    logged = json.loads(invoke_llm("logs", "-n", "0", "--json").stdout)
     assert [r["prompt"] for r in logged] == [
         "via the environment",
         "via -d",
         "via the settings file",
     ]
     assert not (user_dir / "logs.db").exists()
-    searched = json.loads(run_llm("logs", "-q", "settings", "--json").stdout)
+    searched = json.loads(invoke_llm("logs", "-q", "settings", "--json").stdout)
     assert [r["prompt"] for r in searched] == ["via the settings file"]
-    status = run_llm("logs", "status").stdout
+    status = invoke_llm("logs", "status").stdout
     assert "Number of responses logged:     3" in status
 
 
@@ -75,7 +75,7 @@ def test_twenty_processes_logging_at_once_all_succeed(
     ]
     failures = []
     for process in processes:
-        _, stderr = process.communicate(timeout=120)
+        _, stderr = process.communicate(timeout=600)  # a hang, not a slow machine
         if process.returncode:
             failures.append(stderr.decode())
     assert failures == []
@@ -136,7 +136,7 @@ def test_reading_a_current_database_does_not_import_alembic(run_llm, user_dir: P
     assert result.stderr.strip().splitlines()[-1] == "False"
 
 
-def test_database_written_by_the_original_tool_is_adopted(run_llm, user_dir: Path) -> None:
+def test_database_written_by_the_original_tool_is_adopted(invoke_llm, user_dir: Path) -> None:
     """A logs.db in the 0.26 layout (made here from the documented schema) keeps its rows."""
     db = user_dir / "logs.db"
     conn = sqlite3.connect(db)
@@ -157,11 +157,13 @@ def test_database_written_by_the_original_tool_is_adopted(run_llm, user_dir: Pat
     )
     conn.commit()
     conn.close()
-    assert run_llm("-m", "echo", "a new prompt").returncode == 0
-    logged = json.loads(run_llm("logs", "-n", "0", "--json").stdout)
+    assert invoke_llm("-m", "echo", "a new prompt").returncode == 0
+    logged = json.loads(invoke_llm("logs", "-n", "0", "--json").stdout)
     assert [r["prompt"] for r in logged] == ["an old prompt", "a new prompt"]
     assert logged[0]["response"] == "an old answer"
-    assert json.loads(run_llm("logs", "-q", "old", "--json").stdout)[0]["prompt"] == "an old prompt"
+    assert (
+        json.loads(invoke_llm("logs", "-q", "old", "--json").stdout)[0]["prompt"] == "an old prompt"
+    )
     conn = sqlite3.connect(db)
     try:
         ledger = {row[0] for row in conn.execute("select name from _llm_migrations")}
@@ -170,14 +172,14 @@ def test_database_written_by_the_original_tool_is_adopted(run_llm, user_dir: Pat
     assert "m001_initial" in ledger
 
 
-def test_status_and_backup_name_the_backend(run_llm, database: str, tmp_path: Path) -> None:
+def test_status_and_backup_name_the_backend(invoke_llm, database: str, tmp_path: Path) -> None:
     env = {"LLM_DATABASE_URL": database}
-    run_llm("-m", "echo", "hello", env=env)
-    status = run_llm("logs", "status", env=env).stdout
+    invoke_llm("-m", "echo", "hello", env=env)
+    status = invoke_llm("logs", "status", env=env).stdout
     backend = "postgresql" if "://" in database else "sqlite"
     assert f"Backend:                        {backend}" in status
     assert "Number of responses logged:     1" in status
-    backup = run_llm("logs", "backup", str(tmp_path / "copy.db"), env=env)
+    backup = invoke_llm("logs", "backup", str(tmp_path / "copy.db"), env=env)
     if backend == "sqlite":
         assert backup.returncode == 0, backup.stderr
     else:

@@ -1,11 +1,16 @@
 """The published shape: every distribution builds a wheel, and those wheels installed by path
 into a clean virtual environment (no workspace) give a working ``llm`` — which can then
-install and uninstall plugins into its own environment."""
+install and uninstall plugins into its own environment.
+
+Nothing here uses the network, even on a machine whose uv cache was filled only by
+``uv run`` from ``uv.lock``: third-party packages are installed by the locked URLs that are
+already in the cache, and our own wheels with ``--no-deps`` on top."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -29,46 +34,62 @@ DISTRIBUTIONS = {
 }
 SIBLINGS = ("llm-core", "llm-storage", "llm-embeddings", "llm-tools", "llm-openai", "llm-cli")
 UV = shutil.which("uv")
+VERSION = importlib.metadata.version("llm")  # the workspace's, from the same single source
 
 pytestmark = pytest.mark.skipif(UV is None, reason="uv is needed to build wheels")
+
+
+def _uv(*args: str | Path, cwd: Path | None = None) -> None:
+    assert UV is not None
+    done = subprocess.run([UV, *map(str, args)], cwd=cwd, capture_output=True, text=True)
+    assert done.returncode == 0, f"uv {' '.join(map(str, args))}\n{done.stderr}"
 
 
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     out = tmp_path_factory.mktemp("wheels")
-    subprocess.run(
-        [UV, "build", "--all-packages", "--wheel", "--no-sources", "-o", str(out)],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
+    # Offline: the build backend is in the cache since `uv run` built the editable installs.
+    _uv("build", "--offline", "--all-packages", "--wheel", "--no-sources", "-o", out, cwd=ROOT)
     return sorted(out.glob("*.whl"))
 
 
-def _make_venv(wheels: list[Path], path: Path, *, with_pip: bool) -> Path:
+@pytest.fixture(scope="module")
+def locked_third_party(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The third-party packages our wheels need, pinned by URL exactly as uv.lock has them."""
+    path = tmp_path_factory.mktemp("lock") / "pylock.toml"
+    _uv("export", "--frozen", "--format", "pylock.toml", "--no-emit-workspace", "--no-dev",
+        "-q", "-o", path, cwd=ROOT)  # fmt: skip
+    return path
+
+
+def _make_venv(wheels: list[Path], locked: Path, path: Path, *, with_pip: bool) -> Path:
     """A virtual environment holding only the built wheels and their third-party
     dependencies, taken from uv's cache (no network)."""
     seed = ["--seed"] if with_pip else []
-    subprocess.run([UV, "venv", "-q", *seed, str(path)], check=True, capture_output=True)
-    subprocess.run(
-        [UV, "pip", "install", "-q", "--offline", "--python", str(path / "bin" / "python")]
-        + [str(w) for w in wheels],
-        check=True,
-        capture_output=True,
-    )
+    python = path / "bin" / "python"
+    _uv("venv", "-q", *seed, path)
+    _uv("pip", "install", "-q", "--offline", "--python", python, "-r", locked)
+    _uv("pip", "install", "-q", "--offline", "--no-deps", "--python", python, *wheels)
+    _uv("pip", "check", "--python", python)  # every requirement of our wheels is met
     return path
 
 
 @pytest.fixture(scope="module")
-def venv(wheels: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def venv(
+    wheels: list[Path], locked_third_party: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """Made by uv without pip, as `uv tool install llm` makes one."""
-    return _make_venv(wheels, tmp_path_factory.mktemp("venv") / "venv", with_pip=False)
+    path = tmp_path_factory.mktemp("venv") / "venv"
+    return _make_venv(wheels, locked_third_party, path, with_pip=False)
 
 
 @pytest.fixture(scope="module")
-def venv_with_pip(wheels: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def venv_with_pip(
+    wheels: list[Path], locked_third_party: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """With pip in it, as `pip install llm` or pipx make one."""
-    return _make_venv(wheels, tmp_path_factory.mktemp("venv-pip") / "venv", with_pip=True)
+    path = tmp_path_factory.mktemp("venv-pip") / "venv"
+    return _make_venv(wheels, locked_third_party, path, with_pip=True)
 
 
 def _run(venv: Path, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
@@ -90,18 +111,23 @@ def _metadata(wheel: Path) -> str:
 
 def test_one_wheel_per_distribution_with_pinned_siblings(wheels: list[Path]) -> None:
     assert {wheel.name.split("-")[0] for wheel in wheels} == DISTRIBUTIONS
-    meta_wheel = next(w for w in wheels if w.name.startswith("llm-1"))
+    assert {wheel.name.split("-")[1] for wheel in wheels} == {VERSION}
+    meta_wheel = next(w for w in wheels if w.name.startswith(f"llm-{VERSION}-"))
     metadata = _metadata(meta_wheel)
     for sibling in SIBLINGS:
-        assert f"Requires-Dist: {sibling}==1.0.0" in metadata
+        assert f"Requires-Dist: {sibling}=={VERSION}" in metadata
     with zipfile.ZipFile(meta_wheel) as archive:
         # The meta-package ships no code: only its metadata.
         assert all(".dist-info/" in n for n in archive.namelist())
-    cli_metadata = _metadata(next(w for w in wheels if w.name.startswith("llm_cli")))
-    assert "Requires-Dist: llm-core==1.0.0" in cli_metadata
+    for wheel in wheels:
+        if not wheel.name.startswith(f"llm-{VERSION}-"):
+            assert f"Version: {VERSION}\n" in _metadata(wheel)
+        if not wheel.name.startswith("llm_core-"):  # every other one is built on llm-core
+            assert f"Requires-Dist: llm-core=={VERSION}\n" in _metadata(wheel)
 
 
 def test_wheels_work_outside_the_workspace(venv: Path, tmp_path: Path) -> None:
+    assert _run(venv, "--version", home=tmp_path).stdout == f"llm, version {VERSION}\n"
     answer = _run(venv, "-m", "echo", "hi", home=tmp_path)
     assert answer.returncode == 0, answer.stderr
     assert json.loads(answer.stdout)["prompt"] == "hi"

@@ -10,6 +10,7 @@ from typing import Any
 
 from ._compat import import_sibling
 from ._ulid import ulid
+from ._version import __version__ as __version__
 from .attachments import Attachment
 from .config import DEFAULT_MODEL, get_key, load_keys, user_dir
 from .embeddings import EmbeddingModel
@@ -55,8 +56,6 @@ from .schemas import schema_dsl
 from .templates import Template
 from .tools import CancelToolCall, Tool, Toolbox, ToolCall, ToolResult
 from .vectors import cosine_similarity, decode, encode
-
-__version__ = "1.0.0"
 
 __all__ = [
     "DEFAULT_MODEL",

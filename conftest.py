@@ -1,0 +1,130 @@
+"""Suite-wide test rules, for every package, plugin and tests-integration.
+
+No real network: a socket connection to anything but loopback (or a Unix socket), and a name
+lookup of anything but ``localhost``, fails the test loudly, even when the code under test
+swallows the error. Servers on 127.0.0.1 are the way to test HTTP. A test that really needs the
+network says so with ``@pytest.mark.network``.
+
+This guards the test process itself; ``llm`` run in a subprocess is not covered.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+
+class NetworkBlockedError(RuntimeError):
+    """Not an OSError on purpose: HTTP clients must not turn it into a routine connection error."""
+
+
+def _is_local_host(host: object, *, any_address: bool = False) -> bool:
+    """Loopback; with ``any_address``, also any IP literal (there is nothing to look up)."""
+    if host is None:
+        return True
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    if not isinstance(host, str):
+        return False
+    host = host.split("%", 1)[0]  # IPv6 scope id
+    if host in ("", "localhost") or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any_address or address.is_loopback or address.is_unspecified
+
+
+class NetworkGuard:
+    """Patches the socket module for the whole session; each test is checked on its own."""
+
+    def __init__(self) -> None:
+        self.allowed = False
+        self.attempts: list[str] = []
+        self._connect = socket.socket.connect
+        self._connect_ex = socket.socket.connect_ex
+        self._getaddrinfo = socket.getaddrinfo
+
+    def _check(self, what: str, host: object, *, any_address: bool = False) -> None:
+        if self.allowed or _is_local_host(host, any_address=any_address):
+            return
+        self.attempts.append(what)
+        raise NetworkBlockedError(
+            f"network access blocked in tests: {what}; serve it on 127.0.0.1,"
+            " or mark the test @pytest.mark.network"
+        )
+
+    def install(self) -> None:
+        guard = self
+
+        def connect(sock: socket.socket, address: Any) -> None:
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                guard._check(f"connect to {address!r}", address[0])
+            return guard._connect(sock, address)
+
+        def connect_ex(sock: socket.socket, address: Any) -> int:
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                guard._check(f"connect to {address!r}", address[0])
+            return guard._connect_ex(sock, address)
+
+        def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+            guard._check(f"name lookup of {host!r}", host, any_address=True)
+            return guard._getaddrinfo(host, *args, **kwargs)
+
+        socket.socket.connect = connect  # type: ignore[method-assign,assignment]
+        socket.socket.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
+        socket.getaddrinfo = getaddrinfo
+
+    def uninstall(self) -> None:
+        socket.socket.connect = self._connect  # type: ignore[method-assign]
+        socket.socket.connect_ex = self._connect_ex  # type: ignore[method-assign]
+        socket.getaddrinfo = self._getaddrinfo
+
+    @contextmanager
+    def expect_blocked(self) -> Iterator[None]:
+        """For testing the guard itself: a blocked attempt inside is expected, not a failure."""
+        with pytest.raises(NetworkBlockedError):
+            yield
+        self.attempts.clear()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+        self.allowed = item.get_closest_marker("network") is not None
+        self.attempts.clear()
+        try:
+            return (yield)
+        finally:
+            self.allowed = False
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
+        try:
+            return (yield)
+        finally:
+            if self.attempts:
+                attempts, self.attempts = self.attempts, []
+                pytest.fail(
+                    "network access blocked in tests (serve it on 127.0.0.1, or mark the test"
+                    " @pytest.mark.network): " + "; ".join(attempts),
+                    pytrace=False,
+                )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    guard = NetworkGuard()
+    guard.install()
+    config.pluginmanager.register(guard, "network_guard")
+    config.add_cleanup(guard.uninstall)
+
+
+@pytest.fixture
+def network_guard(pytestconfig: pytest.Config) -> NetworkGuard:
+    guard = pytestconfig.pluginmanager.get_plugin("network_guard")
+    assert isinstance(guard, NetworkGuard)
+    return guard
