@@ -7,7 +7,7 @@ import click
 from llm import __version__
 from llm.plugins import load_plugins, pm
 
-from .commands import aliases, chat, install, keys, logs, models, plugins, prompt
+from .commands import aliases, chat, install, keys, logs, models, plugins, prompt, tools
 from .default_group import DefaultGroup
 
 
@@ -43,6 +43,7 @@ cli.add_command(keys.keys)
 cli.add_command(aliases.aliases)
 cli.add_command(install.install)
 cli.add_command(install.uninstall)
+cli.add_command(tools.tools)
 
 load_plugins()
 pm.hook.register_commands(cli=cli)
