@@ -179,6 +179,7 @@ class Toolbox:
             return
         original_init = cls.__init__
 
+        @functools.wraps(original_init)  # keeps the real signature visible to spec parsing
         def __init__(self: Toolbox, *args: Any, **init_kwargs: Any) -> None:
             # The most derived __init__ records the configuration; a parent's __init__
             # reached through super() must not overwrite it with its own arguments.
