@@ -239,3 +239,11 @@ def test_tools_list_bad_input(
     assert result.exit_code == 1
     assert result.output.startswith(message), result.output
     assert result.output.count("\n") == 1  # one line, no traceback
+
+
+def test_missing_llm_tools_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "llm_tools", None)
+    with pytest.raises(ImportError, match=r"needs the llm-tools package: pip install llm-tools"):
+        from llm.tools import llm_version  # noqa: F401

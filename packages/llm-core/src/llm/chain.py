@@ -307,8 +307,8 @@ class ChainResponse(_BaseChainResponse):
         count = 0
         while current is not None:
             count += 1
+            self._responses.append(current)  # recorded first: a caller may stop reading here
             yield current
-            self._responses.append(current)
             if current.tool_calls():
                 _check_limit(self.chain_limit, count)  # before running tools nobody will read
             tool_results = current.execute_tool_calls(
@@ -380,8 +380,8 @@ class AsyncChainResponse(_BaseChainResponse):
         count = 0
         while current is not None:
             count += 1
-            yield current
             self._responses.append(current)
+            yield current
             if await current.tool_calls():
                 _check_limit(self.chain_limit, count)
             tool_results = await current.execute_tool_calls(
