@@ -494,3 +494,30 @@ def test_async_chain_logs(tmp_path: Path) -> None:
     db = sqlite3.connect(tmp_path / "logs.db")
     assert db.execute("select count(*) from responses").fetchone() == (2,)
     assert db.execute("select name, output from tool_results").fetchall() == [("upper", "A")]
+
+
+def test_async_tools_in_a_sync_chain_run_concurrently() -> None:
+    order: list[str] = []
+
+    async def slow(name: str) -> str:
+        order.append("start " + name)
+        await asyncio.sleep(0.2)
+        return name
+
+    def before_call(tool: llm.Tool, call: llm.ToolCall) -> None:
+        order.append("approve " + call.arguments.get("name", call.arguments.get("text", "")))
+
+    began = time.monotonic()
+    chain = llm.get_model("echo").chain(
+        calls(
+            {"name": "slow", "arguments": {"name": "a"}},
+            {"name": "upper", "arguments": {"text": "b"}},
+            {"name": "slow", "arguments": {"name": "c"}},
+        ),
+        tools=[slow, upper],
+        before_call=before_call,
+    )
+    results = accounts(chain.text())[1]["tool_results"]
+    assert time.monotonic() - began < 0.39
+    assert [r["output"] for r in results] == ["a", "B", "c"]  # in the order asked for
+    assert order == ["approve a", "approve b", "approve c", "start a", "start c"]

@@ -125,25 +125,38 @@ def execute_tool_calls(
     before_call: BeforeCall | None = None,
     after_call: AfterCall | None = None,
 ) -> list[ToolResult]:
-    """Run the tool calls a (sync) response asked for, in order, and return their results.
+    """Run the tool calls a (sync) response asked for and return their results, in order.
 
     An unknown tool, a tool that raises and a call cancelled by ``before_call`` raising
     ``CancelToolCall`` each become a result the model is told about; nothing stops the chain.
+    Sync tools run as they come; ``async def`` tools are approved (``before_call``) in turn,
+    then run concurrently on one event loop.
     """
     tools_by_name = {tool.name: tool for tool in response.prompt.tools}
-    results: list[ToolResult] = []
-    for call in response.tool_calls():
+    results: dict[int, ToolResult] = {}
+    deferred: list[tuple[int, Tool, ToolCall]] = []
+
+    def finish(index: int, tool: Tool, call: ToolCall, value: Any, error: Exception | None) -> None:
+        result = _result(tool, call, value, error)
+        if after_call is not None:
+            _sync_callback(after_call(tool, call, result), "after_call")
+        results[index] = result
+
+    for index, call in enumerate(response.tool_calls()):
         tool = tools_by_name.get(call.name)
         if tool is None:
-            results.append(_missing_tool(call))
+            results[index] = _missing_tool(call)
             continue
         implementation = _implementation(tool)
         if before_call is not None:
             try:
                 _sync_callback(before_call(tool, call), "before_call")
             except CancelToolCall as ex:
-                results.append(_cancelled(call, ex))
+                results[index] = _cancelled(call, ex)
                 continue
+        if inspect.iscoroutinefunction(implementation):
+            deferred.append((index, tool, call))
+            continue
         value: Any = None
         error: Exception | None = None
         try:
@@ -152,11 +165,24 @@ def execute_tool_calls(
                 value = _run_coroutine(value)
         except Exception as ex:
             error = ex
-        result = _result(tool, call, value, error)
-        if after_call is not None:
-            _sync_callback(after_call(tool, call, result), "after_call")
-        results.append(result)
-    return results
+        finish(index, tool, call, value, error)
+
+    if deferred:
+
+        async def run_one(tool: Tool, call: ToolCall) -> tuple[Any, Exception | None]:
+            try:
+                return await _implementation(tool)(**call.arguments), None
+            except Exception as ex:
+                return None, ex
+
+        async def run_all() -> list[tuple[Any, Exception | None]]:
+            return list(await asyncio.gather(*(run_one(tool, call) for _, tool, call in deferred)))
+
+        for (index, tool, call), (value, error) in zip(
+            deferred, _run_coroutine(run_all()), strict=True
+        ):
+            finish(index, tool, call, value, error)
+    return [results[index] for index in sorted(results)]
 
 
 async def _maybe_await(value: Any) -> None:
