@@ -182,3 +182,13 @@ def test_install_and_uninstall_a_plugin(
     missing = _run(venv, "install", str(tmp_path / "no-such.whl"), home=tmp_path)
     assert missing.returncode != 0
     assert "Traceback" not in missing.stderr
+
+
+def test_built_in_tools_register_through_the_entry_point(venv: Path, tmp_path: Path) -> None:
+    listed = _run(venv, "tools", "list", "--json", home=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    tools = {tool["name"]: tool["plugin"] for tool in json.loads(listed.stdout)["tools"]}
+    assert tools == {
+        "llm_time": "llm.default_plugins.default_tools",
+        "llm_version": "llm.default_plugins.default_tools",
+    }

@@ -19,6 +19,7 @@ from .commands import (
     prompt,
     schemas,
     templates,
+    tools,
 )
 from .default_group import DefaultGroup
 
@@ -67,6 +68,7 @@ cli.add_command(install.uninstall)
 cli.add_command(templates.templates)
 cli.add_command(fragments.fragments)
 cli.add_command(schemas.schemas)
+cli.add_command(tools.tools)
 
 load_plugins()
 pm.hook.register_commands(cli=cli)

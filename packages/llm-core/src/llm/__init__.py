@@ -54,7 +54,8 @@ from .registry import (
 )
 from .schemas import schema_dsl
 from .templates import Template
-from .tools import CancelToolCall, Tool, Toolbox, ToolCall, ToolResult
+from .tool_registry import get_tools
+from .tools import CancelToolCall, Tool, Toolbox, ToolCall, ToolOutput, ToolResult
 from .vectors import cosine_similarity, decode, encode
 
 __all__ = [
@@ -80,6 +81,7 @@ __all__ = [
     "Template",
     "Tool",
     "ToolCall",
+    "ToolOutput",
     "ToolResult",
     "Toolbox",
     "UnknownModelError",
@@ -103,6 +105,7 @@ __all__ = [
     "get_models_with_aliases",
     "get_plugins",
     "get_template_loaders",
+    "get_tools",
     "hookimpl",
     "load_keys",
     "load_plugins",

@@ -12,7 +12,7 @@ import inspect
 import time
 from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._ulid import ulid
 from .attachments import Attachment
@@ -20,6 +20,9 @@ from .fragments import Fragment
 from .options import Options
 from .prompts import Prompt
 from .tools import CancelToolCall, Tool, Toolbox, ToolCall, ToolResult
+
+if TYPE_CHECKING:
+    from .chain import AsyncChainResponse, ChainResponse
 
 __all__ = [
     "AsyncConversation",
@@ -139,6 +142,44 @@ class _SyncModel(_BaseModel):
         )
         return Response(built, self, stream, key=key)
 
+    def chain(
+        self,
+        prompt: str | None = None,
+        *,
+        fragments: list[str] | None = None,
+        attachments: list[Attachment] | None = None,
+        system: str | None = None,
+        system_fragments: list[str] | None = None,
+        stream: bool = True,
+        schema: Any = None,
+        tools: list[Any] | None = None,
+        tool_results: list[ToolResult] | None = None,
+        chain_limit: int | None = None,
+        before_call: Callable[..., Any] | None = None,
+        after_call: Callable[..., Any] | None = None,
+        key: str | None = None,
+        options: dict[str, Any] | None = None,
+        **more_options: Any,
+    ) -> ChainResponse:
+        """Prompt the model, run the tools it calls and prompt it again with their results,
+        until it calls none (see ``llm.chain``); a new conversation holds the responses."""
+        return self.conversation().chain(
+            prompt,
+            fragments=fragments,
+            attachments=attachments,
+            system=system,
+            system_fragments=system_fragments,
+            stream=stream,
+            schema=schema,
+            tools=tools,
+            tool_results=tool_results,
+            chain_limit=chain_limit,
+            before_call=before_call,
+            after_call=after_call,
+            key=key,
+            options={**(options or {}), **more_options},
+        )
+
 
 class Model(_SyncModel):
     """A model that needs no API key."""
@@ -202,6 +243,44 @@ class _AsyncModel(_BaseModel):
             options=options,
         )
         return AsyncResponse(built, self, stream, key=key)
+
+    def chain(
+        self,
+        prompt: str | None = None,
+        *,
+        fragments: list[str] | None = None,
+        attachments: list[Attachment] | None = None,
+        system: str | None = None,
+        system_fragments: list[str] | None = None,
+        stream: bool = True,
+        schema: Any = None,
+        tools: list[Any] | None = None,
+        tool_results: list[ToolResult] | None = None,
+        chain_limit: int | None = None,
+        before_call: Callable[..., Any] | None = None,
+        after_call: Callable[..., Any] | None = None,
+        key: str | None = None,
+        options: dict[str, Any] | None = None,
+        **more_options: Any,
+    ) -> AsyncChainResponse:
+        """Prompt the model, run the tools it calls and prompt it again with their results,
+        until it calls none (see ``llm.chain``); a new conversation holds the responses."""
+        return self.conversation().chain(
+            prompt,
+            fragments=fragments,
+            attachments=attachments,
+            system=system,
+            system_fragments=system_fragments,
+            stream=stream,
+            schema=schema,
+            tools=tools,
+            tool_results=tool_results,
+            chain_limit=chain_limit,
+            before_call=before_call,
+            after_call=after_call,
+            key=key,
+            options={**(options or {}), **more_options},
+        )
 
 
 class AsyncModel(_AsyncModel):
@@ -471,6 +550,17 @@ class Response(_BaseResponse):
         self._force()
         return self._tool_calls
 
+    def execute_tool_calls(
+        self,
+        *,
+        before_call: Callable[..., Any] | None = None,
+        after_call: Callable[..., Any] | None = None,
+    ) -> list[ToolResult]:
+        """Run the tool calls this response asked for and return their results."""
+        from .chain import execute_tool_calls
+
+        return execute_tool_calls(self, before_call=before_call, after_call=after_call)
+
     def duration_ms(self) -> int | None:
         """How long the model took; runs the prompt first if needed, like the original."""
         self._force()
@@ -547,6 +637,17 @@ class AsyncResponse(_BaseResponse):
         await self._force()
         return self._tool_calls
 
+    async def execute_tool_calls(
+        self,
+        *,
+        before_call: Callable[..., Any] | None = None,
+        after_call: Callable[..., Any] | None = None,
+    ) -> list[ToolResult]:
+        """Run the tool calls this response asked for (async tools concurrently)."""
+        from .chain import execute_tool_calls_async
+
+        return await execute_tool_calls_async(self, before_call=before_call, after_call=after_call)
+
     async def on_done(self, callback: Callable[[AsyncResponse], Any]) -> None:
         if self._done:
             result = callback(self)
@@ -607,6 +708,48 @@ class Conversation(_BaseConversation):
         response.conversation = self
         return response
 
+    def chain(
+        self,
+        prompt: str | None = None,
+        *,
+        fragments: list[str] | None = None,
+        attachments: list[Attachment] | None = None,
+        system: str | None = None,
+        system_fragments: list[str] | None = None,
+        stream: bool = True,
+        schema: Any = None,
+        tools: list[Any] | None = None,
+        tool_results: list[ToolResult] | None = None,
+        chain_limit: int | None = None,
+        before_call: Callable[..., Any] | None = None,
+        after_call: Callable[..., Any] | None = None,
+        key: str | None = None,
+        options: dict[str, Any] | None = None,
+        **more_options: Any,
+    ) -> ChainResponse:
+        """Like ``prompt()``, but tool calls are run and answered until the model stops
+        calling tools. ``chain_limit`` caps the number of responses (None or 0: no cap)."""
+        from .chain import start_chain
+
+        return start_chain(
+            self,
+            prompt,
+            asynchronous=False,
+            fragments=fragments,
+            attachments=attachments,
+            system=system,
+            system_fragments=system_fragments,
+            stream=stream,
+            schema=schema,
+            tools=tools,
+            tool_results=tool_results,
+            chain_limit=chain_limit,
+            before_call=before_call,
+            after_call=after_call,
+            key=key,
+            options={**(options or {}), **more_options},
+        )
+
 
 @dataclass
 class AsyncConversation(_BaseConversation):
@@ -616,3 +759,45 @@ class AsyncConversation(_BaseConversation):
         response = self.model.prompt(prompt, **kwargs)
         response.conversation = self
         return response
+
+    def chain(
+        self,
+        prompt: str | None = None,
+        *,
+        fragments: list[str] | None = None,
+        attachments: list[Attachment] | None = None,
+        system: str | None = None,
+        system_fragments: list[str] | None = None,
+        stream: bool = True,
+        schema: Any = None,
+        tools: list[Any] | None = None,
+        tool_results: list[ToolResult] | None = None,
+        chain_limit: int | None = None,
+        before_call: Callable[..., Any] | None = None,
+        after_call: Callable[..., Any] | None = None,
+        key: str | None = None,
+        options: dict[str, Any] | None = None,
+        **more_options: Any,
+    ) -> AsyncChainResponse:
+        """Like ``prompt()``, but tool calls are run and answered until the model stops
+        calling tools. ``chain_limit`` caps the number of responses (None or 0: no cap)."""
+        from .chain import start_chain
+
+        return start_chain(
+            self,
+            prompt,
+            asynchronous=True,
+            fragments=fragments,
+            attachments=attachments,
+            system=system,
+            system_fragments=system_fragments,
+            stream=stream,
+            schema=schema,
+            tools=tools,
+            tool_results=tool_results,
+            chain_limit=chain_limit,
+            before_call=before_call,
+            after_call=after_call,
+            key=key,
+            options={**(options or {}), **more_options},
+        )

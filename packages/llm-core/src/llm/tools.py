@@ -1,14 +1,18 @@
 """The tool types that models and plugins exchange.
 
 A ``Tool`` describes a function the model may call; a ``ToolCall`` is the model asking for one;
-a ``ToolResult`` carries the output back. Running chains of calls lives in llm-tools and the CLI.
+a ``ToolResult`` carries the output back. Running tool calls and chains of responses lives in
+``llm.chain``; the built-in tools (``llm_version``, ``llm_time``) live in llm-tools and are
+re-exported here lazily, because the original's plugins and tests import them from this module.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,15 +30,26 @@ def _schema_for_function(function: Callable[..., Any]) -> dict[str, Any]:
     from pydantic import create_model
 
     fields: dict[str, Any] = {}
+    hints = _type_hints(function)
     for name, parameter in inspect.signature(function).parameters.items():
         if name == "self" or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             continue
-        annotation = parameter.annotation
+        annotation = hints.get(name, parameter.annotation)
         if annotation is inspect.Parameter.empty:
             annotation = str
         default = ... if parameter.default is inspect.Parameter.empty else parameter.default
         fields[name] = (annotation, default)
-    return _schema_without_titles(create_model(f"{function.__name__}_arguments", **fields))
+    model_name = getattr(function, "__name__", "tool")
+    return _schema_without_titles(create_model(f"{model_name}_arguments", **fields))
+
+
+def _type_hints(function: Callable[..., Any]) -> dict[str, Any]:
+    """Resolved annotations, so ``from __future__ import annotations`` code gets real types."""
+    target = function.func if isinstance(function, functools.partial) else function
+    try:
+        return typing.get_type_hints(target)
+    except Exception:  # an unresolvable forward reference: fall back to what is written
+        return {}
 
 
 def _remove_titles(value: Any) -> None:
@@ -63,6 +78,8 @@ class Tool:
     input_schema: dict[str, Any] = field(default_factory=dict)
     implementation: Callable[..., Any] | None = None
     plugin: str | None = None  # the plugin that registered it, if any
+    #: The toolbox instance this tool belongs to (its results are logged against it).
+    toolbox: Toolbox | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.input_schema, type) and hasattr(self.input_schema, "model_json_schema"):
@@ -115,17 +132,46 @@ class ToolResult:
     exception: Exception | None = None
 
 
+@dataclass
+class ToolOutput:
+    """What a tool may return instead of a plain value: output plus attachments (e.g. an
+    image it made) that go back to the model with the result."""
+
+    output: Any = None
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+#: Toolbox members that are part of the Toolbox API, never tools (the original's names too).
+_TOOLBOX_API = frozenset(
+    {
+        "tools",
+        "toolbox_name",
+        "method_names",
+        "method_tools",
+        "introspect_methods",
+        "methods",
+        "add_tool",
+        "prepare",
+        "prepare_async",
+    }
+)
+
+
 class Toolbox:
     """A class whose public methods are tools, sharing configuration and state.
 
     Tools are named ``ClassName_method``. Arguments given to ``__init__`` are remembered in
-    ``_config`` so a logged tool result can say how its toolbox was configured.
+    ``_config`` so a logged tool result can say how its toolbox was configured. ``prepare()``
+    runs once before the toolbox's tools are first listed (it may ``add_tool()`` more);
+    async chains also await ``prepare_async()`` once.
     """
 
     name: str | None = None
     instructions: str | None = None
     plugin: str | None = None
     _config: dict[str, Any]
+    _prepared: bool = False
+    _prepared_async: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -133,6 +179,7 @@ class Toolbox:
             return
         original_init = cls.__init__
 
+        @functools.wraps(original_init)  # keeps the real signature visible to spec parsing
         def __init__(self: Toolbox, *args: Any, **init_kwargs: Any) -> None:
             # The most derived __init__ records the configuration; a parent's __init__
             # reached through super() must not overwrite it with its own arguments.
@@ -163,18 +210,74 @@ class Toolbox:
         return [
             name
             for name, member in inspect.getmembers(cls, inspect.isfunction)
-            if not name.startswith("_") and name not in {"tools", "toolbox_name", "method_names"}
+            if not name.startswith("_") and name not in _TOOLBOX_API
         ]
 
+    @classmethod
+    def methods(cls) -> list[Callable[..., Any]]:
+        """The (unbound) methods that are tools, sorted by name."""
+        return [getattr(cls, name) for name in cls.method_names()]
+
+    @classmethod
+    def introspect_methods(cls) -> list[dict[str, Any]]:
+        """Name, description, argument schema and function of each tool method (for listing a
+        toolbox class without configuring an instance)."""
+        return [
+            {
+                "name": method.__name__,
+                "description": method.__doc__.strip() if method.__doc__ is not None else None,
+                "arguments": _schema_for_function(method),
+                "implementation": method,
+            }
+            for method in cls.methods()
+        ]
+
+    def prepare(self) -> None:
+        """Override for set-up (e.g. ``add_tool()`` calls) before the tools are first used."""
+
+    async def prepare_async(self) -> None:
+        """Override for asynchronous set-up; async chains await it once before first use."""
+
+    def add_tool(self, tool_or_function: Any, pass_self: bool = False) -> None:
+        """Add a tool to this instance beyond its methods; ``pass_self`` gives a function this
+        toolbox as its first argument."""
+        if isinstance(tool_or_function, Tool):
+            tool = tool_or_function
+        elif callable(tool_or_function):
+            function = tool_or_function
+            implementation = functools.partial(function, self) if pass_self else function
+            tool = Tool(
+                name=function.__name__,
+                description=function.__doc__ or None,
+                input_schema=_schema_for_function(implementation),
+                implementation=implementation,
+            )
+        else:
+            raise TypeError(f"Not a tool: {tool_or_function!r}")
+        self.__dict__.setdefault("_extra_tools", []).append(tool)
+
+    def _ensure_prepared(self) -> None:
+        if not self._prepared:
+            self._prepared = True
+            self.prepare()
+
     def tools(self) -> list[Tool]:
-        """One Tool per public method, bound to this instance."""
+        """One Tool per public method, bound to this instance, then any added tools."""
+        self._ensure_prepared()
         result = []
         for method_name in self.method_names():
             method = getattr(self, method_name)
-            tool = Tool.function(method, name=f"{self.toolbox_name()}_{method_name}")
-            tool.plugin = self.plugin
-            result.append(tool)
+            result.append(Tool.function(method, name=f"{self.toolbox_name()}_{method_name}"))
+        result.extend(self.__dict__.get("_extra_tools", []))
+        for tool in result:
+            if tool.plugin is None:
+                tool.plugin = self.plugin
+            tool.toolbox = self
         return result
+
+    def method_tools(self) -> list[Tool]:
+        """The original's name for ``tools()``."""
+        return self.tools()
 
 
 def as_tools(items: list[Any] | None) -> list[Tool]:
@@ -192,3 +295,15 @@ def as_tools(items: list[Any] | None) -> list[Tool]:
         else:
             raise TypeError(f"Not a tool: {item!r}")
     return tools
+
+
+# The built-in tools live in llm-tools; ``from llm.tools import llm_version`` keeps working.
+_BUILT_IN_TOOLS = ("llm_version", "llm_time")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _BUILT_IN_TOOLS:
+        from ._compat import import_sibling
+
+        return getattr(import_sibling("llm_tools", "llm-tools", f"llm.tools.{name}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,124 @@
+"""``llm tools``: the tools plugins provide, plus any defined with ``--functions``."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import Any
+
+import click
+
+import llm
+
+from ..default_group import DefaultGroup
+from ..tool_specs import resolve_tool_spec, signature_text, tools_from_code
+
+
+@click.group(cls=DefaultGroup, default="list")
+def tools() -> None:
+    """Manage tools that can be made available to LLMs"""
+
+
+def _tool_json(name: str, tool: llm.Tool) -> dict[str, Any]:
+    return {
+        "name": name,
+        "description": tool.description,
+        "arguments": tool.input_schema,
+        "plugin": tool.plugin,
+    }
+
+
+def _methods_of_instance(toolbox: llm.Toolbox) -> list[dict[str, Any]]:
+    """A configured toolbox's tools, named as in ``introspect_methods()`` (no ``Name_``)."""
+    prefix = f"{toolbox.toolbox_name()}_"
+    return [
+        {
+            "name": tool.name[len(prefix) :] if tool.name.startswith(prefix) else tool.name,
+            "description": tool.description.strip() if tool.description else None,
+            "arguments": tool.input_schema,
+            "implementation": tool.implementation,
+        }
+        for tool in toolbox.tools()
+    ]
+
+
+def _echo_tool(tool: llm.Tool) -> None:
+    signature = signature_text(tool.implementation) if tool.implementation else "()"
+    plugin = f" (plugin: {tool.plugin})" if tool.plugin else ""
+    click.echo(f"{tool.name}{signature}{plugin}\n")
+    if tool.description:
+        click.echo(textwrap.indent(tool.description.strip(), "  ") + "\n")
+
+
+def _echo_toolbox(name: str, methods: list[dict[str, Any]]) -> None:
+    click.echo(f"{name}:\n")
+    for method in methods:
+        click.echo(
+            f"  {method['name']}{signature_text(method['implementation'], drop_self=True)}\n"
+        )
+        if method["description"]:
+            click.echo(textwrap.indent(method["description"].strip(), "    ") + "\n")
+
+
+@tools.command(name="list")
+@click.argument("tool_specs", nargs=-1)
+@click.option("as_json", "--json", is_flag=True, help="Output as JSON")
+@click.option(
+    "python_tools",
+    "--functions",
+    multiple=True,
+    help="Python code block or file path defining functions to register as tools"
+    " (the code runs on this machine)",
+)
+def tools_list(as_json: bool, python_tools: tuple[str, ...], tool_specs: tuple[str, ...]) -> None:
+    """List available tools that have been provided by plugins
+
+    Name tools or configured toolboxes to list just those, for example:
+
+    \b
+        llm tools list llm_time 'Filesystem("/tmp")'
+    """
+    registered = llm.get_tools()
+    entries: dict[str, llm.Tool | type[llm.Toolbox] | llm.Toolbox]
+    if tool_specs:
+        entries = {}
+        for spec in tool_specs:
+            resolved = resolve_tool_spec(spec, registered)
+            name = resolved.name if isinstance(resolved, llm.Tool) else resolved.toolbox_name()
+            entries[name] = resolved
+    else:
+        entries = dict(registered)
+    for code in python_tools:
+        for tool in tools_from_code(code):
+            entries[tool.name] = tool
+
+    plain: list[tuple[str, llm.Tool]] = []
+    boxes: list[tuple[str, list[dict[str, Any]]]] = []
+    for name, entry in sorted(entries.items()):
+        if isinstance(entry, llm.Tool):
+            plain.append((name, entry))
+        elif isinstance(entry, llm.Toolbox):
+            boxes.append((name, _methods_of_instance(entry)))
+        else:
+            boxes.append((name, entry.introspect_methods()))
+
+    if as_json:
+        output = {
+            "tools": [_tool_json(name, tool) for name, tool in plain],
+            "toolboxes": [
+                {
+                    "name": name,
+                    "tools": [
+                        {key: method[key] for key in ("name", "description", "arguments")}
+                        for method in methods
+                    ],
+                }
+                for name, methods in boxes
+            ],
+        }
+        click.echo(json.dumps(output, indent=2))
+        return
+    for _, tool in plain:
+        _echo_tool(tool)
+    for name, methods in boxes:
+        _echo_toolbox(name, methods)

@@ -1,0 +1,69 @@
+"""The tools plugins offer: ``llm.get_tools()`` gathers them from the ``register_tools`` hook.
+
+Each plugin's hook is called on its own, so every tool and toolbox class records the plugin
+that registered it (``Tool.plugin``, ``Toolbox.plugin``): the logs store it, and a tool's
+hash includes it, exactly as in the original.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from .plugins import load_plugins, pm
+from .tools import Tool, Toolbox
+
+#: What ``get_tools()`` maps names to: a Tool, or a Toolbox class to be configured by the user.
+ToolOrToolbox = Tool | type[Toolbox]
+
+
+def _register_into(tools: dict[str, ToolOrToolbox], plugin_name: str | None) -> Callable[..., None]:
+    def register(tool_or_function: Any, name: str | None = None) -> None:
+        entry: ToolOrToolbox
+        if inspect.isclass(tool_or_function) and issubclass(tool_or_function, Toolbox):
+            entry = tool_or_function
+            if plugin_name:
+                entry.plugin = plugin_name
+            entry.name = name or entry.__name__
+            wanted = entry.name
+        elif isinstance(tool_or_function, Tool):
+            entry = tool_or_function
+            if name:
+                entry.name = name
+            if plugin_name:
+                entry.plugin = plugin_name
+            wanted = entry.name
+        elif callable(tool_or_function):
+            entry = Tool.function(tool_or_function, name=name)
+            if plugin_name:
+                entry.plugin = plugin_name
+            wanted = entry.name
+        else:
+            raise TypeError(
+                f"register_tools: not a tool, function or Toolbox class: {tool_or_function!r}"
+            )
+        # Two plugins may offer the same name: neither is lost, the later one gets a suffix.
+        candidate, suffix = wanted, 0
+        while candidate in tools:
+            suffix += 1
+            candidate = f"{wanted}_{suffix}"
+        tools[candidate] = entry
+
+    return register
+
+
+def get_tools() -> dict[str, ToolOrToolbox]:
+    """Every tool and toolbox class registered by plugins, by name."""
+    load_plugins()
+    tools: dict[str, ToolOrToolbox] = {}
+    for plugin in pm.get_plugins():
+        implementations = [
+            impl for impl in pm.hook.register_tools.get_hookimpls() if impl.plugin is plugin
+        ]
+        if not implementations:
+            continue
+        register = _register_into(tools, pm.get_name(plugin))
+        for impl in implementations:
+            impl.function(register=register)
+    return tools
