@@ -7,7 +7,20 @@ import click
 from llm import __version__
 from llm.plugins import load_plugins, pm
 
-from .commands import aliases, chat, install, keys, logs, models, plugins, prompt
+from .commands import (
+    aliases,
+    chat,
+    collections,
+    embed,
+    embed_models,
+    install,
+    keys,
+    logs,
+    models,
+    plugins,
+    prompt,
+    similar,
+)
 from .default_group import DefaultGroup
 
 
@@ -43,6 +56,11 @@ cli.add_command(keys.keys)
 cli.add_command(aliases.aliases)
 cli.add_command(install.install)
 cli.add_command(install.uninstall)
+cli.add_command(embed.embed)
+cli.add_command(embed.embed_multi)
+cli.add_command(similar.similar)
+cli.add_command(embed_models.embed_models)
+cli.add_command(collections.collections)
 
 load_plugins()
 pm.hook.register_commands(cli=cli)
