@@ -20,12 +20,17 @@ from typing import Any
 
 from llm.embeddings import Embeddable, EmbeddingModel
 
+from .database import connect
 from .schema import connection_of, ensure_schema
 from .vectors import encode
 
 # Ids looked up per query when checking which entries are unchanged (well under SQLite's
 # bound-parameter limit).
 _LOOKUP_CHUNK = 500
+
+# How much embedded-but-unwritten work is held before a write (see embed_multi_with_metadata).
+_FLUSH_ROWS = 5000
+_FLUSH_SECONDS = 0.25
 
 _UPSERT = (
     "INSERT OR REPLACE INTO embeddings "
@@ -59,7 +64,7 @@ def _open(db: Any) -> tuple[Any, sqlite3.Connection]:
         database = sqlite_utils.Database(memory=True)
         return database, database.conn
     if isinstance(db, (str, os.PathLike)):
-        return None, sqlite3.connect(str(db), timeout=10.0)
+        return None, connect(os.fspath(db))
     return db, connection_of(db)
 
 
@@ -167,37 +172,54 @@ class Collection:
         """Embed many ``(id, value, metadata)`` triples, ``batch_size`` at a time.
 
         An entry whose id already holds the same content (by ``content_hash``) is not sent to
-        the model again. Each batch is written in its own transaction.
+        the model again. Rows are written in short transactions, each after the model calls
+        (no write lock is held while a model works): at least every quarter second or
+        ``_FLUSH_ROWS`` rows, and always before returning or raising.
         """
         model = self.model()
         batch_size = min(batch_size, model.batch_size or batch_size)
         iterator = iter(entries)
-        while batch := list(islice(iterator, batch_size)):
-            hashed = [
-                (str(id), value, metadata, self.content_hash(value))
-                for id, value, metadata in batch
-            ]
-            stored = self._stored_hashes([item[0] for item in hashed])
-            todo = [item for item in hashed if stored.get(item[0]) != item[3]]
-            if not todo:
-                continue
-            vectors = list(model.embed_multi([item[1] for item in todo], batch_size=len(todo)))
-            now = int(time.time())
-            rows = [
-                (
-                    self.id,
-                    id,
-                    encode(vector),
-                    value if store and isinstance(value, str) else None,
-                    value if store and isinstance(value, bytes) else None,
-                    content_hash,
-                    json.dumps(metadata) if metadata else None,
-                    now,
+        pending: list[tuple[Any, ...]] = []
+        last_flush = time.monotonic()
+        try:
+            while batch := list(islice(iterator, batch_size)):
+                hashed = [
+                    (str(id), value, metadata, self.content_hash(value))
+                    for id, value, metadata in batch
+                ]
+                stored = self._stored_hashes([item[0] for item in hashed])
+                todo = [item for item in hashed if stored.get(item[0]) != item[3]]
+                if not todo:
+                    continue
+                vectors = model.embed_multi([item[1] for item in todo], batch_size=len(todo))
+                now = int(time.time())
+                pending.extend(
+                    (
+                        self.id,
+                        id,
+                        encode(vector),
+                        value if store and isinstance(value, str) else None,
+                        value if store and isinstance(value, bytes) else None,
+                        content_hash,
+                        json.dumps(metadata) if metadata else None,
+                        now,
+                    )
+                    for vector, (id, value, metadata, content_hash) in zip(
+                        vectors, todo, strict=True
+                    )
                 )
-                for vector, (id, value, metadata, content_hash) in zip(vectors, todo, strict=True)
-            ]
+                if len(pending) >= _FLUSH_ROWS or time.monotonic() - last_flush >= _FLUSH_SECONDS:
+                    self._write(pending)
+                    last_flush = time.monotonic()
+        finally:
+            # Whatever was embedded before a failure is kept: those rows are complete.
+            self._write(pending)
+
+    def _write(self, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
             with self._transaction():
                 self.conn.executemany(_UPSERT, rows)
+            rows.clear()
 
     def _stored_hashes(self, ids: list[str]) -> dict[str, bytes]:
         found: dict[str, bytes] = {}
@@ -290,6 +312,9 @@ class Collection:
         with self._transaction():
             self.conn.execute("DELETE FROM embeddings WHERE collection_id = ?", [self.id])
             self.conn.execute("DELETE FROM collections WHERE id = ?", [self.id])
+        from . import cache
+
+        cache.discard(self.conn, self.id)
 
     @staticmethod
     def content_hash(input: Embeddable) -> bytes:

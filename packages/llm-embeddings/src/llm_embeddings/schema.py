@@ -23,6 +23,27 @@ from typing import Any
 MIGRATION_SET = "llm.embeddings"
 LEDGER = "_sqlite_migrations"
 
+# Our own addition, outside the original's schema: a change counter per collection, kept by
+# triggers (so every writer - the original tool, sqlite-utils, a plugin - bumps it), that the
+# search's on-disk vector cache is checked against. The nonce tells databases apart.
+VERSIONS_TABLE = "_llm_embeddings_versions"
+CREATE_VERSIONS = """CREATE TABLE IF NOT EXISTS [_llm_embeddings_versions] (
+   [collection_id] INTEGER PRIMARY KEY,
+   [version] INTEGER NOT NULL,
+   [nonce] BLOB NOT NULL
+)"""
+_BUMP = """INSERT INTO [_llm_embeddings_versions] (collection_id, version, nonce)
+    VALUES ({row}.collection_id, 1, randomblob(8))
+    ON CONFLICT (collection_id) DO UPDATE SET version = version + 1;"""
+_OLD, _NEW = _BUMP.format(row="OLD"), _BUMP.format(row="NEW")
+TRIGGERS = {
+    "_llm_embeddings_after_insert": f"AFTER INSERT ON [embeddings] BEGIN\n  {_NEW}\nEND",
+    "_llm_embeddings_after_update": (
+        f"AFTER UPDATE ON [embeddings] BEGIN\n  {_OLD}\n  {_NEW}\nEND"
+    ),
+    "_llm_embeddings_after_delete": f"AFTER DELETE ON [embeddings] BEGIN\n  {_OLD}\nEND",
+}
+
 CREATE_LEDGER = """CREATE TABLE IF NOT EXISTS [_sqlite_migrations] (
    [migration_set] TEXT,
    [name] TEXT,
@@ -176,7 +197,34 @@ def applied(conn: sqlite3.Connection) -> set[str]:
 
 
 def is_current(conn: sqlite3.Connection) -> bool:
-    return applied(conn).issuperset(STEP_NAMES)
+    """All five steps applied and the change-counting triggers in place (two cheap queries)."""
+    if not applied(conn).issuperset(STEP_NAMES):
+        return False
+    names = list(TRIGGERS)
+    (found,) = conn.execute(
+        f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
+        f"({','.join('?' * len(names))})",
+        names,
+    ).fetchone()
+    return bool(found == len(names))
+
+
+def _ensure_triggers(conn: sqlite3.Connection) -> None:
+    conn.execute(CREATE_VERSIONS)
+    existing = {
+        row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    }
+    if existing.issuperset(TRIGGERS):
+        return
+    for name, body in TRIGGERS.items():
+        conn.execute(f"DROP TRIGGER IF EXISTS [{name}]")
+        conn.execute(f"CREATE TRIGGER [{name}] {body}")
+    # Changes may have gone uncounted while a trigger was missing: void every cache.
+    conn.execute("UPDATE [_llm_embeddings_versions] SET nonce = randomblob(8)")
+    conn.execute(
+        "INSERT OR IGNORE INTO [_llm_embeddings_versions] (collection_id, version, nonce) "
+        "SELECT id, 1, randomblob(8) FROM collections"
+    )
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:
@@ -216,6 +264,8 @@ def ensure_schema(conn: sqlite3.Connection, *, stop_before: str | None = None) -
             pending = []
         for name, _ in pending:
             _record(conn, name)
+        if stop_before is None:
+            _ensure_triggers(conn)
         if own_transaction:
             conn.execute("COMMIT")
     except BaseException:

@@ -1,19 +1,30 @@
 """Top-N cosine similarity over a collection, vectorised with numpy.
 
-The stored vectors are copied once, straight from their blobs, into one contiguous float32
-matrix (no per-row decoding into Python floats); ranking uses float32, and the few
-candidates that can reach the top N are then scored again in float64 so the reported scores
-match a plain double-precision cosine similarity.
+Vectors are scored in blocks of contiguous float32 rows copied straight from their blobs (no
+decoding into Python floats), keeping only the candidates that can reach the top N, so memory
+stays at one block however big the collection is. The candidates are then scored again in
+float64, so the reported scores match a plain double-precision cosine similarity.
+
+For a file database, the first search of a big collection also writes its vectors to a cache
+file next to the database (see ``cache``); later searches read that file instead of the blobs.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+from . import cache
+
+# Rows scored at a time (8192 x 384 dimensions x 4 bytes = 12 MB).
+BLOCK_ROWS = 8192
 # Candidates re-scored in float64 beyond the N asked for (covers float32 rounding near ties).
 _SPARE = 32
+# Collections smaller than this are not worth a cache file.
+CACHE_MIN_ROWS = 1000
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def _where(collection_id: int, skip_id: str | None, prefix: str | None) -> tuple[str, list[Any]]:
@@ -29,30 +40,119 @@ def _where(collection_id: int, skip_id: str | None, prefix: str | None) -> tuple
     return " AND ".join(bits), args
 
 
-def load_matrix(
-    conn: sqlite3.Connection, where: str, args: list[Any], dimensions: int
-) -> tuple[list[str], Any, list[tuple[str, bytes]]]:
-    """(ids, float32 matrix of the vectors with ``dimensions`` values, other rows)."""
+class _TopCandidates:
+    """Streams blocks of vectors; keeps the best ``keep`` rows (by float32 score) of each."""
+
+    def __init__(self, query: Any, keep: int) -> None:
+        import numpy as np
+
+        self.np = np
+        self.query64 = np.asarray(query, dtype=np.float64)
+        self.query32 = self.query64.astype(np.float32)
+        self.query_norm = float(np.linalg.norm(self.query64))
+        self.keep = keep  # < 0: keep everything
+        self.indexes: list[Any] = []
+        self.vectors: list[Any] = []
+        self.scores: list[Any] = []
+
+    def add(self, start: int, block: Any, mask: Any = None) -> None:
+        np = self.np
+        if not len(block):
+            return
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            # einsum, not BLAS: a matrix-vector product is memory-bound, and a threaded BLAS
+            # only adds start-up and contention.
+            dots = np.einsum("ij,j->i", block, self.query32)
+            norms = np.sqrt(np.einsum("ij,ij->i", block, block))
+            scale = np.float32(self.query_norm or 1.0)
+            scores = np.where(norms > 0, dots / (norms * scale), np.float32(0))
+        if self.query_norm == 0:
+            scores[:] = 0
+        if mask is not None:
+            scores = np.where(mask, scores, -np.inf)
+            chosen = np.flatnonzero(mask)
+        else:
+            chosen = np.arange(len(block))
+        if 0 <= self.keep < len(chosen):
+            part = np.argpartition(-scores, self.keep - 1)[: self.keep] if self.keep else []
+            chosen = np.asarray(part, dtype=np.int64)
+        if not len(chosen):
+            return
+        self.indexes.append(chosen + start)
+        self.vectors.append(np.array(block[chosen], dtype=np.float64))
+        self.scores.append(scores[chosen])
+
+    def exact(self) -> list[tuple[float, int]]:
+        """(float64 score, row index) of the kept candidates."""
+        np = self.np
+        if not self.indexes:
+            return []
+        indexes = np.concatenate(self.indexes)
+        vectors = np.concatenate(self.vectors)
+        norms = np.linalg.norm(vectors, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            exact = np.where(
+                (norms > 0) & (self.query_norm > 0),
+                (vectors @ self.query64) / (norms * (self.query_norm or 1.0)),
+                0.0,
+            )
+        return [(float(s), int(i)) for s, i in zip(exact, indexes, strict=True)]
+
+
+def _blocks_from_rows(
+    conn: sqlite3.Connection,
+    where: str,
+    args: list[Any],
+    dimensions: int,
+    ids: list[str],
+    odd: list[tuple[int, str, bytes]],
+    writer: cache.Writer | None,
+) -> Iterator[tuple[int, Any]]:
+    """Blocks of rows whose vector has ``dimensions`` values; other rows go to ``odd``."""
     import numpy as np
 
-    (count,) = conn.execute(f"SELECT count(*) FROM embeddings WHERE {where}", args).fetchone()
     width = dimensions * 4
-    buffer = bytearray(count * width)
+    buffer = bytearray(BLOCK_ROWS * width)
     view = memoryview(buffer)
-    ids: list[str] = []
-    odd: list[tuple[str, bytes]] = []
-    offset = 0
-    append = ids.append
-    for row_id, blob in conn.execute(f"SELECT id, embedding FROM embeddings WHERE {where}", args):
-        if blob is not None and len(blob) == width and offset < len(buffer):
-            view[offset : offset + width] = blob
-            offset += width
-            append(row_id)
+    filled = 0
+    start = 0
+    rows = conn.execute(f"SELECT id, embedding FROM embeddings WHERE {where}", args)
+    for position, (row_id, blob) in enumerate(rows):
+        if blob is not None and len(blob) == width:
+            view[filled * width : (filled + 1) * width] = blob
+            filled += 1
+            ids.append(row_id)
+            if filled == BLOCK_ROWS:
+                block = np.frombuffer(buffer, dtype="<f4").reshape(filled, dimensions)
+                if writer is not None:
+                    writer.write(block)
+                yield start, block
+                start += filled
+                filled = 0
         else:
-            odd.append((row_id, blob or b""))
-    view.release()
-    matrix = np.frombuffer(buffer, dtype="<f4", count=len(ids) * dimensions)
-    return ids, matrix.reshape(len(ids), dimensions), odd
+            odd.append((position, row_id, blob or b""))
+    if filled:
+        block = np.frombuffer(buffer, dtype="<f4", count=filled * dimensions)
+        block = block.reshape(filled, dimensions)
+        if writer is not None:
+            writer.write(block)
+        yield start, block
+
+
+def _prefix_mask(ids: list[str], prefix: str | None, skip_id: str | None) -> Any:
+    import numpy as np
+
+    if not prefix and skip_id is None:
+        return None
+    lowered = prefix.translate(_ASCII_LOWER) if prefix else ""
+    return np.fromiter(
+        (
+            (not prefix or row_id.translate(_ASCII_LOWER).startswith(lowered)) and row_id != skip_id
+            for row_id in ids
+        ),
+        dtype=bool,
+        count=len(ids),
+    )
 
 
 def top_matches(
@@ -65,47 +165,65 @@ def top_matches(
     prefix: str | None = None,
 ) -> list[tuple[str, float]]:
     """The ``number`` most similar (id, score) pairs, best first; ties keep storage order."""
-    import numpy as np
-
     from .vectors import cosine_similarity, decode
 
-    where, args = _where(collection_id, skip_id, prefix)
-    query64 = np.asarray(vector, dtype=np.float64)
-    dimensions = len(query64)
-    ids, matrix, odd = load_matrix(conn, where, args, dimensions)
-    query_norm = float(np.linalg.norm(query64))
+    dimensions = len(vector)
+    keep = -1 if number < 0 else number + _SPARE
+    top = _TopCandidates(vector, keep)
+    ids: list[str] = []
+    odd: list[tuple[int, str, bytes]] = []
 
-    results: list[tuple[float, int, str]] = []
-    if ids:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            query32 = query64.astype(np.float32)
-            dots = matrix @ query32
-            norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
-            scores = np.where(norms > 0, dots / (norms * np.float32(query_norm or 1.0)), 0)
-        if query_norm == 0:
-            scores = np.zeros(len(ids), dtype=np.float32)
-        keep = len(ids) if number < 0 else min(len(ids), number + _SPARE)
-        if keep < len(ids):
-            candidates = np.argpartition(-scores, keep - 1)[:keep]
+    own_transaction = not conn.in_transaction
+    if own_transaction:
+        conn.execute("BEGIN")  # one snapshot for the version check and the rows
+    try:
+        state = cache.state(conn, collection_id)
+        # The cache holds whole collections; LIKE patterns beyond a plain ASCII prefix use SQL.
+        simple_prefix = not prefix or (prefix.isascii() and not set(prefix) & {"%", "_"})
+        cached = cache.open_for(conn, collection_id, state, dimensions) if simple_prefix else None
+        if cached is not None:
+            with cached:
+                ids = cached.ids
+                mask = _prefix_mask(ids, prefix, skip_id)
+                for start, block in cached.blocks(BLOCK_ROWS):
+                    top.add(
+                        start, block, None if mask is None else mask[start : start + len(block)]
+                    )
         else:
-            candidates = np.arange(len(ids))
-        chosen = matrix[candidates].astype(np.float64)
-        chosen_norms = np.linalg.norm(chosen, axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            exact = np.where(
-                (chosen_norms > 0) & (query_norm > 0),
-                (chosen @ query64) / (chosen_norms * (query_norm or 1.0)),
-                0.0,
-            )
-        results = [
-            (float(score), int(index), ids[int(index)])
-            for score, index in zip(exact, candidates, strict=True)
-        ]
-    # Rows whose vector has another length: the original compared them pairwise too.
-    base = len(ids)
-    for position, (row_id, blob) in enumerate(odd):
+            where, args = _where(collection_id, skip_id, prefix)
+            whole = not prefix and skip_id is None
+            writer = None
+            if whole and state is not None:
+                (count,) = conn.execute(
+                    "SELECT count(*) FROM embeddings WHERE collection_id = ?", [collection_id]
+                ).fetchone()
+                if count >= CACHE_MIN_ROWS:
+                    writer = cache.Writer.create(conn, collection_id, state, dimensions)
+            try:
+                for start, block in _blocks_from_rows(
+                    conn, where, args, dimensions, ids, odd, writer
+                ):
+                    top.add(start, block)
+                if writer is not None:
+                    if odd:
+                        writer.abandon()  # mixed vector lengths: not cacheable
+                    else:
+                        writer.finish(ids)
+            except BaseException:
+                if writer is not None:
+                    writer.abandon()
+                raise
+    finally:
+        if own_transaction:
+            conn.execute("COMMIT")
+
+    # Ranking order: score, then storage order (odd rows are placed by their position).
+    results: list[tuple[float, float, str]] = [
+        (score, float(index), ids[index]) for score, index in top.exact()
+    ]
+    for position, row_id, blob in odd:
         score = cosine_similarity(decode(blob), vector) if blob else 0.0
-        results.append((score, base + position, row_id))
+        results.append((score, position - 0.5, row_id))
     results.sort(key=lambda item: (-item[0], item[1]))
     if number >= 0:
         results = results[:number]

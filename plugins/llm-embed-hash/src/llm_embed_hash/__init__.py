@@ -41,13 +41,15 @@ class HashEmbedding(llm.EmbeddingModel):
         return (item[i : i + 4] for i in range(max(len(item) - 3, 1)))
 
     def vector(self, item: Embeddable) -> list[float]:
-        vector = [0.0] * self.dimensions
+        counts: dict[int, float] = {}
         for token in self.tokens(item):
             index, sign = self._slot(token)
-            vector[index] += sign
-        norm = math.sqrt(sum(x * x for x in vector))
-        if norm:
-            vector = [x / norm for x in vector]
+            counts[index] = counts.get(index, 0.0) + sign
+        # Only the touched dimensions matter: O(tokens), not O(dimensions).
+        norm = math.sqrt(sum(x * x for x in counts.values()))
+        vector = [0.0] * self.dimensions
+        for index, value in counts.items():
+            vector[index] = value / norm if norm else 0.0
         return vector
 
     def embed_batch(self, items: Iterable[Embeddable]) -> Iterator[list[float]]:

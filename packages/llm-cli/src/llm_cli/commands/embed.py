@@ -45,10 +45,12 @@ def database_path(database: str | None) -> Path:
 
 def connect(database: str | None) -> sqlite3.Connection:
     """A connection to the embeddings database, with a clear error when it cannot be opened."""
+    from llm_embeddings.database import connect as connect_file
+
     path = database_path(database)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return sqlite3.connect(str(path), timeout=10.0)
+        return connect_file(path)
     except (OSError, sqlite3.Error) as ex:
         raise click.ClickException(f"Cannot open {path}: {ex}") from ex
 
