@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import click
 
@@ -27,6 +26,8 @@ def collections_path() -> None:
 @click.option("json_", "--json", is_flag=True, help="Output as JSON")
 def collections_list(database: str | None, json_: bool) -> None:
     """View a list of collections"""
+    import sqlite3
+
     from llm_embeddings.collection import iter_collections
 
     path = database_path(database)

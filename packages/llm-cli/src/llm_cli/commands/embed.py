@@ -6,21 +6,22 @@ stays light.
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import pathlib
-import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 import llm
 
+if TYPE_CHECKING:
+    import sqlite3
+
+# sqlite3, base64 and io are imported where used: ``llm --help`` needs none of them.
 NO_MODEL = "You need to specify an embedding model (no default model is set)"
 
 database_option = click.option(
@@ -45,6 +46,8 @@ def database_path(database: str | None) -> Path:
 
 def connect(database: str | None) -> sqlite3.Connection:
     """A connection to the embeddings database, with a clear error when it cannot be opened."""
+    import sqlite3
+
     from llm_embeddings.database import connect as connect_file
 
     path = database_path(database)
@@ -85,6 +88,8 @@ def _validate_metadata(ctx: click.Context, param: click.Parameter, value: str | 
 
 
 def _format_vector(vector: list[float], format_: str | None) -> str:
+    import base64
+
     from llm_embeddings import encode
 
     if format_ in (None, "json"):
@@ -354,6 +359,8 @@ def embed_multi(
         except LookupError:
             raise click.UsageError(f"Unknown encoding: {encoding}") from None
 
+    import sqlite3
+
     conn = connect(database)
     for alias, attach_path in attach:
         try:
@@ -404,6 +411,8 @@ def embed_multi(
 def _rows_from_input(
     input_path: str, format: str | None
 ) -> tuple[Iterable[tuple[Any, str]], Callable[[], int | None]]:
+    import io
+
     from sqlite_utils.utils import Format, RowError, rows_from_file
 
     chosen = Format[format.upper()] if format else None

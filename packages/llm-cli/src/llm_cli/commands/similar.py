@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import textwrap
 from dataclasses import asdict
 
@@ -57,6 +56,8 @@ def similar(
         raise click.ClickException("Must provide content or an ID for the comparison")
     if not database_path(database).exists():
         raise click.ClickException("No embeddings table found in database")
+    import sqlite3
+
     conn = connect(database)
     try:
         has_table = conn.execute(
