@@ -36,3 +36,68 @@ def test_bad_input_is_one_clean_line(run_llm) -> None:
     result = run_llm("embed-multi", "x", "-", "--format", "json", "-m", "hash", input="[{")
     assert result.returncode == 1
     assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_progress_bar_on_a_terminal_only(llm_executable, user_dir: Path, tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+
+    source = tmp_path / "rows.csv"
+    source.write_text("id,text\n" + "".join(f"{i},row number {i}\n" for i in range(50)))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LLM_")}
+    env["LLM_USER_PATH"] = str(user_dir)
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.run(
+            [llm_executable, "embed-multi", "rows", str(source), "-m", "hash"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            env=env,
+            timeout=60,
+        )
+        os.close(terminal)
+        terminal = -1
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        if terminal >= 0:
+            os.close(terminal)
+        os.close(controller)
+    assert process.returncode == 0
+    assert process.stdout == b""
+    text = drawn.decode()
+    assert "Embedding" in text and "50/50" in text and "rows/s" in text
+
+
+def test_concurrent_writers_all_succeed(llm_executable, user_dir: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LLM_")}
+    env["LLM_USER_PATH"] = str(user_dir)
+    processes = []
+    for n in range(3):
+        source = tmp_path / f"rows{n}.csv"
+        source.write_text("id,text\n" + "".join(f"{n}-{i},text {i} of {n}\n" for i in range(3000)))
+        processes.append(
+            subprocess.Popen(
+                [llm_executable, "embed-multi", f"c{n % 2}", str(source), "-m", "hash-64"],
+                env=env,
+                stderr=subprocess.PIPE,
+            )
+        )
+    for process in processes:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    conn = sqlite3.connect(user_dir / "embeddings.db")
+    assert conn.execute("select count(*) from embeddings").fetchone() == (9000,)
+    assert conn.execute("select count(*) from collections").fetchone() == (2,)

@@ -106,13 +106,18 @@ class Collection:
             model = llm.get_embedding_model(model_id)  # resolves aliases
             self._model = model
         assert model is not None
-        self.model_id = model.model_id
         with self._transaction():
-            cursor = self.conn.execute(
-                "INSERT INTO collections (name, model) VALUES (?, ?)", [name, self.model_id]
+            # OR IGNORE: another process may create the same collection at the same moment;
+            # then both use the row that won (the unique index on name decides).
+            self.conn.execute(
+                "INSERT OR IGNORE INTO collections (name, model) VALUES (?, ?)",
+                [name, model.model_id],
             )
-        assert cursor.lastrowid is not None
-        self.id = cursor.lastrowid
+        self.id, self.model_id = self.conn.execute(
+            "SELECT id, model FROM collections WHERE name = ?", [name]
+        ).fetchone()
+        if self.model_id != model.model_id:
+            self._model = None
 
     @property
     def db(self) -> Any:
