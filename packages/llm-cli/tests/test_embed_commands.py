@@ -164,6 +164,24 @@ def test_embed_multi_from_stdin_and_bad_json(tmp_path: Path) -> None:
     assert ok.exit_code == 0 and [r["id"] for r in rows(Path(db))] == ["7"]
     bad = run("embed-multi", "c", "-", "-d", db, "--format", "json", input="[{")
     assert bad.exit_code == 1 and "Error:" in bad.output and "Traceback" not in bad.output
+    scalars = run("embed-multi", "c", "-", "-d", db, "--format", "json", input="[1, 2]")
+    assert scalars.exit_code == 1
+    assert "each record must be a JSON object" in scalars.output
+
+
+def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_text("not sqlite at all")
+    for args in (
+        ["embed", "c", "1", "-c", "x", "-m", "len"],
+        ["similar", "c", "-c", "x"],
+        ["collections", "list"],
+        ["embed-multi", "c", "--sql", "select 1, 'a'", "-m", "len"],
+    ):
+        result = run(*args, "-d", str(path))
+        assert result.exit_code == 1, args
+        assert "file is not a database" in result.output and "Traceback" not in result.output
+    assert path.read_text() == "not sqlite at all"
 
 
 def test_embed_multi_sql_with_attach_and_batch_size(tmp_path: Path, model: Lengths) -> None:

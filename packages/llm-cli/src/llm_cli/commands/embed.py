@@ -116,15 +116,20 @@ def open_collection(
     name: str, conn: sqlite3.Connection, model: str | None, create: bool = True
 ) -> Any:
     """The named collection; creating it needs ``model`` or a default embedding model."""
+    import sqlite3
+
     from llm_embeddings import Collection
 
-    if Collection.exists(conn, name) or not create:
-        try:
-            return Collection(name, conn, create=False)
-        except Collection.DoesNotExist:
-            raise click.ClickException("Collection does not exist") from None
-    model_obj = _embedding_model(model)
-    return Collection(name, conn, model=model_obj)
+    try:
+        if Collection.exists(conn, name) or not create:
+            try:
+                return Collection(name, conn, create=False)
+            except Collection.DoesNotExist:
+                raise click.ClickException("Collection does not exist") from None
+        model_obj = _embedding_model(model)
+        return Collection(name, conn, model=model_obj)
+    except sqlite3.Error as ex:
+        raise click.ClickException(f"Cannot use the embeddings database: {ex}") from ex
 
 
 @click.command()
@@ -172,6 +177,8 @@ def embed(
         model_obj = collection_obj.model()
     else:
         model_obj = _embedding_model(model)
+    import sqlite3
+
     value = read_content(content, input, binary)
     try:
         if collection_obj is not None:
@@ -182,7 +189,7 @@ def embed(
             vector = _stored_vector(collection_obj, id)
         else:
             vector = list(model_obj.embed(value))
-    except (ValueError, llm.ModelError) as ex:
+    except (ValueError, llm.ModelError, sqlite3.Error) as ex:
         raise click.ClickException(str(ex)) from ex
     click.echo(_format_vector(vector, format_))
 
@@ -428,6 +435,10 @@ def _rows_from_input(
         )
         try:
             for row in load(fp):
+                if not isinstance(row, dict):
+                    raise click.ClickException(
+                        f"Cannot read {input_path}: each record must be a JSON object"
+                    )
                 values = list(row.values())
                 if not values:
                     continue
