@@ -126,7 +126,7 @@ def _brute_force(vectors, query, skip=None, prefix=None):
 
 
 @pytest.mark.parametrize("rows", [50, 2500])  # below and above the cache threshold
-def test_similar_matches_brute_force(model, tmp_path, rows) -> None:
+def test_similar_matches_brute_force(model, tmp_path, rows, monkeypatch) -> None:
     rng = random.Random(rows)
     vectors = {f"{'AB'[i % 2]}{i}": [rng.uniform(-1, 1) for _ in range(16)] for i in range(rows)}
     path = tmp_path / "e.db"

@@ -11,7 +11,7 @@ is used only when both match, read inside the same read transaction as the check
 its row count still matches. Files are replaced atomically, so readers never see a half file.
 
 Layout: ``MAGIC`` (8 bytes), header offset (uint64 LE), the matrix (row-major float32 LE),
-the ids (JSON list), the header (JSON).
+each row's norm (float32 LE, so a search reads the matrix once), the ids, the header (JSON).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-MAGIC = b"LLMVEC01"
+MAGIC = b"LLMVEC02"
 _PREFIX = len(MAGIC) + 8
 
 State = tuple[int, bytes]
@@ -62,9 +62,10 @@ def state(conn: sqlite3.Connection, collection_id: int) -> State | None:
 class Cached:
     """An open, validated cache file."""
 
-    def __init__(self, file: Any, ids: list[str], count: int, dimensions: int) -> None:
+    def __init__(self, file: Any, ids: list[str], count: int, dimensions: int, norms: Any) -> None:
         self.file = file
         self.ids = ids
+        self.norms = norms
         self.count = count
         self.dimensions = dimensions
 
@@ -132,7 +133,7 @@ def open_for(
             or bytes.fromhex(header["nonce"]) != current[1]
             or header["collection_id"] != collection_id
             or dims != dimensions
-            or header_offset != _PREFIX + count * dims * 4 + header["ids_length"]
+            or header_offset != _PREFIX + count * (dims + 1) * 4 + header["ids_length"]
         ):
             raise ValueError("stale")
         (rows,) = conn.execute(
@@ -140,7 +141,10 @@ def open_for(
         ).fetchone()
         if rows != count:
             raise ValueError("stale")
+        import numpy as np
+
         file.seek(_PREFIX + count * dims * 4)
+        norms = np.frombuffer(file.read(count * 4), dtype="<f4")
         raw = file.read(header["ids_length"])
         ids = _decode_ids(raw, header.get("ids_format", "json"))
         if len(ids) != count:
@@ -148,7 +152,7 @@ def open_for(
     except (OSError, ValueError, KeyError, TypeError, struct.error):
         file.close()
         return None
-    return Cached(file, ids, count, dims)
+    return Cached(file, ids, count, dims, norms)
 
 
 class Writer:
@@ -163,6 +167,7 @@ class Writer:
         self.current = current
         self.dimensions = dimensions
         self.rows = 0
+        self.norms: list[Any] = []
 
     @classmethod
     def create(
@@ -182,9 +187,10 @@ class Writer:
             return None
         return cls(path, file, collection_id, current, dimensions)
 
-    def write(self, block: Any) -> None:
+    def write(self, block: Any, norms: Any) -> None:
         try:
             self.file.write(memoryview(block).cast("B"))
+            self.norms.append(norms.astype("<f4"))
             self.rows += len(block)
         except OSError:
             self.abandon()
@@ -193,7 +199,11 @@ class Writer:
         if self.file.closed:
             return
         try:
+            import numpy as np
+
             ids_format, ids_json = _encode_ids(ids)
+            if self.norms:
+                self.file.write(np.concatenate(self.norms).tobytes())
             header = {
                 "collection_id": self.collection_id,
                 "version": self.current[0],

@@ -55,15 +55,22 @@ class _TopCandidates:
         self.vectors: list[Any] = []
         self.scores: list[Any] = []
 
-    def add(self, start: int, block: Any, mask: Any = None) -> None:
+    @staticmethod
+    def norms(block: Any) -> Any:
+        import numpy as np
+
+        return np.sqrt(np.einsum("ij,ij->i", block, block))
+
+    def add(self, start: int, block: Any, mask: Any = None, norms: Any = None) -> None:
         np = self.np
         if not len(block):
             return
+        if norms is None:
+            norms = self.norms(block)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             # einsum, not BLAS: a matrix-vector product is memory-bound, and a threaded BLAS
             # only adds start-up and contention.
             dots = np.einsum("ij,j->i", block, self.query32)
-            norms = np.sqrt(np.einsum("ij,ij->i", block, block))
             scale = np.float32(self.query_norm or 1.0)
             scores = np.where(norms > 0, dots / (norms * scale), np.float32(0))
         if self.query_norm == 0:
@@ -107,7 +114,7 @@ def _blocks_from_rows(
     ids: list[str],
     odd: list[tuple[int, str, bytes]],
     writer: cache.Writer | None,
-) -> Iterator[tuple[int, Any]]:
+) -> Iterator[tuple[int, Any, Any]]:
     """Blocks of rows whose vector has ``dimensions`` values; other rows go to ``odd``."""
     import numpy as np
 
@@ -124,9 +131,10 @@ def _blocks_from_rows(
             ids.append(row_id)
             if filled == BLOCK_ROWS:
                 block = np.frombuffer(buffer, dtype="<f4").reshape(filled, dimensions)
+                norms = _TopCandidates.norms(block)
                 if writer is not None:
-                    writer.write(block)
-                yield start, block
+                    writer.write(block, norms)
+                yield start, block, norms
                 start += filled
                 filled = 0
         else:
@@ -134,22 +142,21 @@ def _blocks_from_rows(
     if filled:
         block = np.frombuffer(buffer, dtype="<f4", count=filled * dimensions)
         block = block.reshape(filled, dimensions)
+        norms = _TopCandidates.norms(block)
         if writer is not None:
-            writer.write(block)
-        yield start, block
+            writer.write(block, norms)
+        yield start, block, norms
 
 
-def _prefix_mask(ids: list[str], prefix: str | None, skip_id: str | None) -> Any:
+def _prefix_mask(ids: list[str], prefix: str | None) -> Any:
+    """Which cached rows the SQL filter ``id LIKE prefix || '%'`` keeps (None: all)."""
     import numpy as np
 
-    if not prefix and skip_id is None:
+    if not prefix:
         return None
-    lowered = prefix.translate(_ASCII_LOWER) if prefix else ""
+    lowered = prefix.translate(_ASCII_LOWER)
     return np.fromiter(
-        (
-            (not prefix or row_id.translate(_ASCII_LOWER).startswith(lowered)) and row_id != skip_id
-            for row_id in ids
-        ),
+        (row_id.translate(_ASCII_LOWER).startswith(lowered) for row_id in ids),
         dtype=bool,
         count=len(ids),
     )
@@ -168,7 +175,9 @@ def top_matches(
     from .vectors import cosine_similarity, decode
 
     dimensions = len(vector)
-    keep = -1 if number < 0 else number + _SPARE
+    # One more than needed: the skipped id (similar_by_id) is dropped at the end, so that the
+    # same whole-collection read (and cache file) serves every search.
+    keep = -1 if number < 0 else number + _SPARE + 1
     top = _TopCandidates(vector, keep)
     ids: list[str] = []
     odd: list[tuple[int, str, bytes]] = []
@@ -184,14 +193,18 @@ def top_matches(
         if cached is not None:
             with cached:
                 ids = cached.ids
-                mask = _prefix_mask(ids, prefix, skip_id)
+                mask = _prefix_mask(ids, prefix)
                 for start, block in cached.blocks(BLOCK_ROWS):
+                    end = start + len(block)
                     top.add(
-                        start, block, None if mask is None else mask[start : start + len(block)]
+                        start,
+                        block,
+                        None if mask is None else mask[start:end],
+                        cached.norms[start:end],
                     )
         else:
-            where, args = _where(collection_id, skip_id, prefix)
-            whole = not prefix and skip_id is None
+            where, args = _where(collection_id, None, prefix)
+            whole = not prefix
             writer = None
             if whole and state is not None:
                 (count,) = conn.execute(
@@ -200,10 +213,10 @@ def top_matches(
                 if count >= CACHE_MIN_ROWS:
                     writer = cache.Writer.create(conn, collection_id, state, dimensions)
             try:
-                for start, block in _blocks_from_rows(
+                for start, block, norms in _blocks_from_rows(
                     conn, where, args, dimensions, ids, odd, writer
                 ):
-                    top.add(start, block)
+                    top.add(start, block, norms=norms)
                 if writer is not None:
                     if odd:
                         writer.abandon()  # mixed vector lengths: not cacheable
@@ -224,6 +237,8 @@ def top_matches(
     for position, row_id, blob in odd:
         score = cosine_similarity(decode(blob), vector) if blob else 0.0
         results.append((score, position - 0.5, row_id))
+    if skip_id is not None:
+        results = [item for item in results if item[2] != skip_id]
     results.sort(key=lambda item: (-item[0], item[1]))
     if number >= 0:
         results = results[:number]
