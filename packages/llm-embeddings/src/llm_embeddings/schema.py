@@ -32,9 +32,12 @@ CREATE_VERSIONS = """CREATE TABLE IF NOT EXISTS [_llm_embeddings_versions] (
    [version] INTEGER NOT NULL,
    [nonce] BLOB NOT NULL
 )"""
-_BUMP = """INSERT INTO [_llm_embeddings_versions] (collection_id, version, nonce)
-    VALUES ({row}.collection_id, 1, randomblob(8))
-    ON CONFLICT (collection_id) DO UPDATE SET version = version + 1;"""
+# Plain INSERT OR IGNORE + UPDATE rather than an UPSERT: any SQLite that can read the
+# original's database must still parse this schema (UPSERT needs SQLite 3.24).
+_BUMP = """INSERT OR IGNORE INTO [_llm_embeddings_versions] (collection_id, version, nonce)
+    VALUES ({row}.collection_id, 0, randomblob(8));
+  UPDATE [_llm_embeddings_versions] SET version = version + 1
+    WHERE collection_id = {row}.collection_id;"""
 _OLD, _NEW = _BUMP.format(row="OLD"), _BUMP.format(row="NEW")
 TRIGGERS = {
     "_llm_embeddings_after_insert": f"AFTER INSERT ON [embeddings] BEGIN\n  {_NEW}\nEND",
