@@ -169,6 +169,29 @@ def test_embed_multi_from_stdin_and_bad_json(tmp_path: Path) -> None:
     assert "each record must be a JSON object" in scalars.output
 
 
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ('{"id": "solo", "t": "one object"}', [("solo", "one object")]),
+        ("\ufeffid,t\n1,with a BOM\n", [("1", "with a BOM")]),
+        ('id,t\n1,"quoted, with comma"\n', [("1", "quoted, with comma")]),
+        ("id\tt\n1\ttab separated\n", [("1", "tab separated")]),
+    ],
+)
+def test_embed_multi_detects_formats(tmp_path: Path, data: str, expected: list) -> None:
+    db = tmp_path / "e.db"
+    result = run("embed-multi", "c", "-", "-d", str(db), "-m", "len", "--store", input=data)
+    assert result.exit_code == 0, result.output
+    assert [(r["id"], r["content"]) for r in rows(db)] == expected
+
+
+def test_embed_multi_csv_row_with_extra_fields(tmp_path: Path) -> None:
+    db = tmp_path / "e.db"
+    result = run("embed-multi", "c", "-", "-d", str(db), "-m", "len", input="id,t\n1,a,b\n")
+    assert result.exit_code == 1
+    assert "line 2 has more fields than the header" in result.output
+
+
 def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     path = tmp_path / "junk.db"
     path.write_text("not sqlite at all")

@@ -59,10 +59,7 @@ def default_database_path() -> Path:
 def _open(db: Any) -> tuple[Any, sqlite3.Connection]:
     """(what ``collection.db`` shows, the sqlite3 connection) for whatever the caller gave."""
     if db is None:
-        import sqlite_utils
-
-        database = sqlite_utils.Database(memory=True)
-        return database, database.conn
+        return None, sqlite3.connect(":memory:")
     if isinstance(db, (str, os.PathLike)):
         return None, connect(os.fspath(db))
     return db, connection_of(db)
@@ -123,8 +120,13 @@ class Collection:
     def db(self) -> Any:
         """The database as a sqlite-utils ``Database`` (what the original offered)."""
         if self._db is None:
-            import sqlite_utils
-
+            try:
+                import sqlite_utils
+            except ImportError as ex:
+                raise ImportError(
+                    "Collection.db needs the sqlite-utils package: pip install sqlite-utils "
+                    "(or use collection.conn, the sqlite3 connection)"
+                ) from ex
             self._db = sqlite_utils.Database(self.conn)
         return self._db
 

@@ -1,6 +1,6 @@
 """``llm embed`` and ``llm embed-multi``: embed content, optionally storing it in a collection.
 
-llm-embeddings (and numpy, sqlite-utils) are imported inside the commands, so ``llm --help``
+llm-embeddings (and numpy) are imported inside the commands, so ``llm --help``
 stays light.
 """
 
@@ -420,12 +420,8 @@ def _rows_from_input(
 ) -> tuple[Iterable[tuple[Any, str]], Callable[[], int | None]]:
     import io
 
-    from sqlite_utils.utils import Format, RowError, rows_from_file
-
-    chosen = Format[format.upper()] if format else None
-
-    def load(fp: Any) -> Iterable[dict[str, Any]]:
-        return rows_from_file(fp, chosen)[0]
+    def load(fp: Any) -> Iterable[Any]:
+        return read_records(fp, format)
 
     def pairs() -> Iterator[tuple[Any, str]]:
         fp: Any = (
@@ -445,7 +441,7 @@ def _rows_from_input(
                 yield values[0], " ".join(_text(v) for v in values[1:])
         except json.JSONDecodeError as ex:
             raise click.ClickException(str(ex)) from ex
-        except (RowError, UnicodeDecodeError, ValueError) as ex:
+        except (UnicodeDecodeError, ValueError) as ex:
             raise click.ClickException(f"Cannot read {input_path}: {ex}") from ex
         finally:
             if input_path != "-":
@@ -458,3 +454,34 @@ def _rows_from_input(
             return sum(1 for _ in load(fp))
 
     return pairs(), count
+
+
+def read_records(fp: Any, format: str | None) -> Iterator[Any]:
+    """Records from a binary stream: ``json`` (a list of objects, or one object), ``nl`` (one
+    JSON object per line), ``csv`` or ``tsv`` (a header row, then rows as dicts). With no
+    format: JSON if the data starts with ``[`` or ``{``, else TSV if the first line has a tab,
+    else CSV - the original's auto-detection (which cannot tell newline-delimited JSON)."""
+    import csv
+    import io
+
+    if format is None:
+        head = fp.peek(4096)[:4096].lstrip()
+        if head[:1] in (b"[", b"{"):
+            format = "json"
+        else:
+            format = "tsv" if b"\t" in head.split(b"\n", 1)[0] else "csv"
+    if format == "json":
+        data = json.load(fp)
+        yield from [data] if isinstance(data, dict) else data
+        return
+    if format == "nl":
+        for line in fp:
+            if line.strip():
+                yield json.loads(line)
+        return
+    text = io.TextIOWrapper(fp, encoding="utf-8-sig", newline="")
+    reader = csv.DictReader(text, delimiter="\t" if format == "tsv" else ",")
+    for record in reader:
+        if None in record:
+            raise ValueError(f"line {reader.line_num} has more fields than the header")
+        yield record
