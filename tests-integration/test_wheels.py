@@ -30,6 +30,7 @@ DISTRIBUTIONS = {
     "llm_openai",
     "llm_cli",
     "llm_echo",
+    "llm_embed_hash",
     "llm_markov",
 }
 SIBLINGS = ("llm-core", "llm-storage", "llm-embeddings", "llm-tools", "llm-openai", "llm-cli")

@@ -10,6 +10,9 @@ from llm.plugins import load_plugins, pm
 from .commands import (
     aliases,
     chat,
+    collections,
+    embed,
+    embed_models,
     fragments,
     install,
     keys,
@@ -18,6 +21,7 @@ from .commands import (
     plugins,
     prompt,
     schemas,
+    similar,
     templates,
     tools,
 )
@@ -69,6 +73,11 @@ cli.add_command(templates.templates)
 cli.add_command(fragments.fragments)
 cli.add_command(schemas.schemas)
 cli.add_command(tools.tools)
+cli.add_command(embed.embed)
+cli.add_command(embed.embed_multi)
+cli.add_command(similar.similar)
+cli.add_command(embed_models.embed_models)
+cli.add_command(collections.collections)
 
 load_plugins()
 pm.hook.register_commands(cli=cli)

@@ -54,3 +54,20 @@ class EmbeddingModel:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} '{self.model_id}'>"
+
+
+# ``from llm.embeddings import Entry`` (and ``Collection``), as in the original: they live in
+# llm-embeddings and are resolved on first access so this module stays light.
+_FROM_EMBEDDINGS = {"Entry", "Collection"}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _FROM_EMBEDDINGS:
+        raise AttributeError(f"module 'llm.embeddings' has no attribute {name!r}")
+    try:
+        import llm_embeddings
+    except ImportError as ex:  # pragma: no cover - depends on the installation
+        raise ImportError(
+            f"llm.embeddings.{name} needs the llm-embeddings package: pip install llm-embeddings"
+        ) from ex
+    return getattr(llm_embeddings, name)
