@@ -6,12 +6,12 @@ a ``ToolResult`` carries the output back. Running chains of calls lives in llm-t
 
 from __future__ import annotations
 
-import hashlib
 import inspect
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from .identity import tool_hash
 
 if TYPE_CHECKING:
     from .attachments import Attachment
@@ -76,14 +76,7 @@ class Tool:
         Computed exactly as the original computes it (key order kept, ``plugin`` only when
         set), so tools already recorded in an existing log database are recognised.
         """
-        definition: dict[str, Any] = {
-            "name": self.name,
-            "description": self.description,
-            "input_schema": self.input_schema,
-        }
-        if self.plugin:
-            definition["plugin"] = self.plugin
-        return hashlib.sha256(json.dumps(definition).encode("utf-8")).hexdigest()
+        return tool_hash(self.name, self.description, self.input_schema, self.plugin)
 
     @classmethod
     def function(cls, function: Callable[..., Any], name: str | None = None) -> Tool:

@@ -9,10 +9,22 @@ which spares a logged prompt the SQLAlchemy import. Both run the same code below
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import re
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+from llm.identity import fragment_hash, schema_id, schema_json
+
+if TYPE_CHECKING:
+    from .contracts import (
+        LoggableResponse,
+        LoggedAttachment,
+        LoggedPrompt,
+        LoggedTool,
+        LoggedToolCall,
+        LoggedToolResult,
+    )
 
 CONVERSATION_NAME_LENGTH = 32
 
@@ -23,15 +35,6 @@ def conversation_name(prompt: str | None) -> str:
     if len(collapsed) <= CONVERSATION_NAME_LENGTH:
         return collapsed
     return collapsed[: CONVERSATION_NAME_LENGTH - 1] + "…"
-
-
-def fragment_hash(content: str) -> str:
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
-
-
-def schema_id_and_content(schema: dict[str, Any]) -> tuple[str, str]:
-    content = json.dumps(schema, separators=(",", ":"))
-    return hashlib.blake2b(content.encode("utf-8"), digest_size=16).hexdigest(), content
 
 
 def utc_now() -> str:
@@ -68,7 +71,7 @@ def store_fragment(writer: Writer, content: str, source: str | None) -> int:
     return writer.id_for("fragments", "hash", digest)
 
 
-def log_response(writer: Writer, response: Any) -> None:
+def log_response(writer: Writer, response: LoggableResponse) -> None:
     """Write one response and all its child rows (the caller owns the transaction)."""
     prompt = response.prompt
     model_id = response.model.model_id
@@ -90,10 +93,10 @@ def log_response(writer: Writer, response: Any) -> None:
         },
     )
 
-    schema_id = None
+    schema_key = None
     if prompt.schema:
-        schema_id, content = schema_id_and_content(prompt.schema)
-        writer.insert_ignore("schemas", {"id": schema_id, "content": content})
+        schema_key = schema_id(prompt.schema)
+        writer.insert_ignore("schemas", {"id": schema_key, "content": schema_json(prompt.schema)})
 
     token_details = response.token_details
     writer.insert(
@@ -114,7 +117,7 @@ def log_response(writer: Writer, response: Any) -> None:
                 "input_tokens": response.input_tokens,
                 "output_tokens": response.output_tokens,
                 "token_details": json.dumps(token_details) if token_details else None,
-                "schema_id": schema_id,
+                "schema_id": schema_key,
             }
         ],
     )
@@ -125,7 +128,7 @@ def log_response(writer: Writer, response: Any) -> None:
     _log_tool_results(writer, response.id, prompt.tool_results or [], tool_ids)
 
 
-def _log_fragments(writer: Writer, response_id: str, prompt: Any) -> None:
+def _log_fragments(writer: Writer, response_id: str, prompt: LoggedPrompt) -> None:
     for table_name, fragments in (
         ("prompt_fragments", prompt.fragments or []),
         ("system_fragments", prompt.system_fragments or []),
@@ -142,7 +145,9 @@ def _log_fragments(writer: Writer, response_id: str, prompt: Any) -> None:
             writer.insert(table_name, rows)
 
 
-def _log_attachments(writer: Writer, response_id: str, attachments: list[Any]) -> None:
+def _log_attachments(
+    writer: Writer, response_id: str, attachments: Sequence[LoggedAttachment]
+) -> None:
     for order, attachment in enumerate(attachments):
         attachment_id = attachment.id()
         content = attachment.content if isinstance(attachment.content, bytes) else None
@@ -162,7 +167,7 @@ def _log_attachments(writer: Writer, response_id: str, attachments: list[Any]) -
         )
 
 
-def _log_tools(writer: Writer, response_id: str, tools: list[Any]) -> dict[str, int]:
+def _log_tools(writer: Writer, response_id: str, tools: Sequence[LoggedTool]) -> dict[str, int]:
     ids: dict[str, int] = {}
     for tool in tools:
         digest = tool.hash()
@@ -183,7 +188,7 @@ def _log_tools(writer: Writer, response_id: str, tools: list[Any]) -> dict[str, 
 
 
 def _log_tool_calls(
-    writer: Writer, response_id: str, calls: list[Any], tool_ids: dict[str, int]
+    writer: Writer, response_id: str, calls: Sequence[LoggedToolCall], tool_ids: dict[str, int]
 ) -> None:
     rows = [
         {
@@ -200,7 +205,10 @@ def _log_tool_calls(
 
 
 def _log_tool_results(
-    writer: Writer, response_id: str, results: list[Any], tool_ids: dict[str, int]
+    writer: Writer,
+    response_id: str,
+    results: Sequence[LoggedToolResult],
+    tool_ids: dict[str, int],
 ) -> None:
     for result in results:
         instance_id = None
