@@ -18,6 +18,17 @@ class LoggedModel(Protocol):
     def model_id(self) -> str: ...
 
 
+class LoggedEarlierResponse(Protocol):
+    """An earlier turn of the conversation: its text and fragments are referenced, not
+    repeated, in the JSON columns (see ``condense``)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def prompt(self) -> LoggedPrompt: ...
+    def text_or_raise(self) -> str: ...
+
+
 class LoggedConversation(Protocol):
     @property
     def id(self) -> str: ...
@@ -25,6 +36,10 @@ class LoggedConversation(Protocol):
     def name(self) -> str | None: ...
     @property
     def model(self) -> LoggedModel: ...
+    @property
+    def responses(self) -> Sequence[LoggedEarlierResponse]:
+        """Its responses so far, the one being logged last."""
+        ...
 
 
 class LoggedAttachment(Protocol):

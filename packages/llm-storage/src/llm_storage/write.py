@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from llm.identity import fragment_hash, schema_id, schema_json
 
+from .condense import condense
+
 if TYPE_CHECKING:
     from .contracts import (
         LoggableResponse,
         LoggedAttachment,
-        LoggedPrompt,
         LoggedTool,
         LoggedToolCall,
         LoggedToolResult,
@@ -98,6 +99,12 @@ def log_response(writer: Writer, response: LoggableResponse) -> None:
         schema_key = schema_id(prompt.schema)
         writer.insert_ignore("schemas", {"id": schema_key, "content": schema_json(prompt.schema)})
 
+    fragments: dict[str, Sequence[str]] = {
+        "prompt_fragments": prompt.fragments or [],
+        "system_fragments": prompt.system_fragments or [],
+    }
+    fragment_ids, replacements = _store_fragments_and_replacements(writer, response, fragments)
+
     token_details = response.token_details
     writer.insert(
         "responses",
@@ -107,10 +114,10 @@ def log_response(writer: Writer, response: LoggableResponse) -> None:
                 "model": model_id,
                 "prompt": prompt.prompt_text,
                 "system": prompt.system_text,
-                "prompt_json": _json(response.prompt_json),
+                "prompt_json": _json(condense(response.prompt_json, replacements)),
                 "options_json": json.dumps(prompt.options_json() or {}),
                 "response": response.text_or_raise(),
-                "response_json": _json(response.response_json),
+                "response_json": _json(condense(response.response_json, replacements)),
                 "conversation_id": conversation_id,
                 "duration_ms": response.duration_ms(),
                 "datetime_utc": response.datetime_utc(),
@@ -121,25 +128,45 @@ def log_response(writer: Writer, response: LoggableResponse) -> None:
             }
         ],
     )
-    _log_fragments(writer, response.id, prompt)
+    _link_fragments(writer, response.id, fragment_ids)
     _log_attachments(writer, response.id, prompt.attachments or [])
     tool_ids = _log_tools(writer, response.id, prompt.tools or [])
     _log_tool_calls(writer, response.id, response.tool_calls_or_raise() or [], tool_ids)
     _log_tool_results(writer, response.id, prompt.tool_results or [], tool_ids)
 
 
-def _log_fragments(writer: Writer, response_id: str, prompt: LoggedPrompt) -> None:
-    for table_name, fragments in (
-        ("prompt_fragments", prompt.fragments or []),
-        ("system_fragments", prompt.system_fragments or []),
-    ):
+def _store_fragments(writer: Writer, fragments: Sequence[str]) -> list[int]:
+    return [store_fragment(writer, str(f), getattr(f, "source", "") or "") for f in fragments]
+
+
+def _store_fragments_and_replacements(
+    writer: Writer, response: LoggableResponse, fragments: dict[str, Sequence[str]]
+) -> tuple[dict[str, list[int]], dict[str, str]]:
+    """Store the fragments (those of earlier turns first, as the original does, so the new
+    ``fragments.id`` values come out the same); return this response's fragment ids per link
+    table, and the texts ``condense`` references in the JSON columns, keyed as the original
+    keys them: earlier turns (with their fragments), this response's fragments, its text."""
+    replacements: dict[str, str] = {}
+    conversation = response.conversation
+    for previous in list(conversation.responses)[:-1] if conversation is not None else []:
+        earlier = [*previous.prompt.fragments, *previous.prompt.system_fragments]
+        for fragment, fragment_id in zip(earlier, _store_fragments(writer, earlier), strict=True):
+            replacements[f"f:{fragment_id}"] = str(fragment)
+            # (only for a turn that had fragments: as the original does)
+            replacements[f"r:{previous.id}"] = previous.text_or_raise()
+    fragment_ids = {name: _store_fragments(writer, items) for name, items in fragments.items()}
+    for name, items in fragments.items():
+        for fragment, fragment_id in zip(items, fragment_ids[name], strict=True):
+            replacements[f"f{fragment_id}"] = str(fragment)
+    replacements[f"r:{response.id}"] = response.text_or_raise()
+    return fragment_ids, replacements
+
+
+def _link_fragments(writer: Writer, response_id: str, fragment_ids: dict[str, list[int]]) -> None:
+    for table_name, ids in fragment_ids.items():
         rows = [
-            {
-                "response_id": response_id,
-                "fragment_id": store_fragment(writer, str(f), getattr(f, "source", "") or ""),
-                "order": order,
-            }
-            for order, f in enumerate(fragments)
+            {"response_id": response_id, "fragment_id": fragment_id, "order": order}
+            for order, fragment_id in enumerate(ids)
         ]
         if rows:
             writer.insert(table_name, rows)
