@@ -9,8 +9,13 @@ mypy checks llm-core against them where ``Response.log_to_db`` hands itself to t
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
+
+if TYPE_CHECKING:
+    from .store import LogStore
 
 
 class LoggedModel(Protocol):
@@ -155,3 +160,18 @@ class LogTarget(Protocol):
 
     def log_response(self, response: LoggableResponse) -> None: ...
     def close(self) -> None: ...
+
+
+class HasSqliteConnection(Protocol):
+    """A ``sqlite_utils.Database``, or anything else whose ``conn`` is a sqlite3 connection."""
+
+    @property
+    def conn(self) -> sqlite3.Connection: ...
+
+
+#: What ``open_store()`` / ``open_for_logging()`` / ``Response.log_to_db()`` accept: None (the
+#: default database), a path, a SQLAlchemy URL (a str with ``://``), a LogStore, a sqlite3
+#: connection or a sqlite-utils Database.
+StoreTarget: TypeAlias = (
+    "str | os.PathLike[str] | LogStore | sqlite3.Connection | HasSqliteConnection | None"
+)

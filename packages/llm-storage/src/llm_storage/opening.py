@@ -12,7 +12,7 @@ import llm
 from .errors import StoreError
 
 if TYPE_CHECKING:
-    from .contracts import LogTarget
+    from .contracts import LogTarget, StoreTarget
     from .store import LogStore
 
 DATABASE_URL_ENV = "LLM_DATABASE_URL"
@@ -36,7 +36,7 @@ def default_target() -> str | Path:
 
 
 def open_store(
-    target: Any = None, *, timeout: float = DEFAULT_TIMEOUT, migrate: bool = True
+    target: StoreTarget = None, *, timeout: float = DEFAULT_TIMEOUT, migrate: bool = True
 ) -> LogStore:
     """Open (creating and migrating as needed) a log store.
 
@@ -102,7 +102,7 @@ def default_location() -> str:
     return _mask(target) if isinstance(target, str) else str(target)
 
 
-def open_for_logging(target: Any = None, *, timeout: float = DEFAULT_TIMEOUT) -> LogTarget:
+def open_for_logging(target: StoreTarget = None, *, timeout: float = DEFAULT_TIMEOUT) -> LogTarget:
     """Something to ``log_response()`` to (and ``close()``), as cheaply as possible.
 
     An existing SQLite file at the current schema gets a ``sqlite3`` writer that never
