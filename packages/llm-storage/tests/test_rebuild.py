@@ -101,3 +101,19 @@ def test_bad_tool_call_arguments_do_not_break_reading() -> None:
 def test_no_records() -> None:
     with pytest.raises(ValueError, match="at least one logged response"):
         rebuild.conversation([], llm.get_model("echo"))
+
+
+def test_fragments_come_back_so_the_model_sees_what_it_saw(store) -> None:
+    model = llm.get_model("echo")
+    conversation = model.conversation()
+    first = conversation.prompt(
+        "question",
+        fragments=[llm.Fragment("FRAGMENT TEXT", "notes.txt")],
+        system_fragments=["SYSTEM FRAGMENT"],
+    )
+    first.text()
+    store.log_response(first)
+    [again] = rebuild.conversation(store.conversation_responses(conversation.id), model).responses
+    assert again.prompt.prompt == first.prompt.prompt == "FRAGMENT TEXT\nquestion"
+    assert again.prompt.system == "SYSTEM FRAGMENT"
+    assert [f.source for f in again.prompt.fragments] == ["notes.txt"]

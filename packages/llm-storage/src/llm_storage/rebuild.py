@@ -23,6 +23,10 @@ def attachment(record: Record) -> llm.Attachment:
     return llm.Attachment.from_row(record)
 
 
+def _fragment(record: Record) -> llm.Fragment:
+    return llm.Fragment(record.get("content") or "", record.get("source") or "")
+
+
 def _json_or_none(text: Any) -> Any:
     if not isinstance(text, str):
         return text
@@ -52,12 +56,15 @@ def response(
     record: Record, model: Any, *, conversation: Any = None, use_async: bool = False
 ) -> llm.Response | llm.AsyncResponse:
     """A finished ``Response`` (``AsyncResponse`` with ``use_async``) for one logged record,
-    for ``model``: its prompt, system prompt, attachments and tool results; its text, tool
-    calls, JSON and usage."""
+    for ``model``: its prompt and system prompt with their fragments (so a continued
+    conversation shows the model what it saw, as the original does), attachments and tool
+    results; its text, tool calls, JSON and usage."""
     prompt = llm.Prompt(
         record.get("prompt") or "",
         model,
+        fragments=[_fragment(f) for f in record.get("prompt_fragments", [])],
         system=record.get("system"),
+        system_fragments=[_fragment(f) for f in record.get("system_fragments", [])],
         attachments=[attachment(a) for a in record.get("attachments", [])],
         tool_results=[tool_result(r) for r in record.get("tool_results", [])],
     )
