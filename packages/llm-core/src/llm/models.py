@@ -12,7 +12,7 @@ import inspect
 import time
 from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from ._ulid import ulid
 from .attachments import Attachment
@@ -442,7 +442,7 @@ class _BaseResponse:
         duration_ms: int | None = None,
         error: Exception | None = None,
         stream: bool = False,
-    ) -> Any:
+    ) -> Self:
         """A finished response rebuilt from what was recorded of it (a log row, or another
         response): nothing is run. Continuing a logged conversation starts from these."""
         restored = cls(prompt, model, stream, conversation=conversation)
