@@ -41,11 +41,11 @@ def test_list_yaml_summary_and_full(database: Path) -> None:
     result = run("schemas", "-d", str(database))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == f"- id: {make_schema_id(PERSON)}"
+    assert lines[0] == f"- id: {make_schema_id(PERSON)[0]}"
     assert lines[1:3] == ["  summary: |", "    {name}"]
     assert lines[3] == "  usage: |"
     assert lines[4].startswith("    1 time, most recently 20")
-    assert lines[5] == f"- id: {make_schema_id(PETS)}"
+    assert lines[5] == f"- id: {make_schema_id(PETS)[0]}"
     assert lines[6:8] == ["  summary: |", "    {items: [{name, age}]}"]
     assert lines[9].startswith("    2 times, most recently ")
     full = run("schemas", "list", "--full", "-d", str(database)).output
@@ -65,7 +65,7 @@ def test_list_json_nl_and_query(database: Path) -> None:
 
 
 def test_show(database: Path) -> None:
-    result = run("schemas", "show", make_schema_id(PETS), "-d", str(database))
+    result = run("schemas", "show", make_schema_id(PETS)[0], "-d", str(database))
     assert result.exit_code == 0
     assert json.loads(result.output) == PETS
     assert result.output.startswith('{\n  "type": "object",')

@@ -643,17 +643,16 @@ def test_async_conversation() -> None:
 
 
 def test_async_to_sync_response() -> None:
-    async def go() -> llm.AsyncResponse:
-        response = llm.get_async_model("test-words").prompt("a")
-        await response
-        return response
-
-    response = run(go())
-    sync = response.to_sync_response()
+    # Awaitable, as in the original: it awaits the response first.
+    response = llm.get_async_model("test-words").prompt("a")
+    sync = run(response.to_sync_response())
     assert isinstance(sync, llm.Response)
     assert sync.text() == "a "
     assert sync.id == response.id
     assert sync.usage() == llm.Usage(1, 1, None)
+    assert sync.duration_ms() == response.duration_ms()
+    assert sync.datetime_utc() == response.datetime_utc()
+    assert sync.conversation_id_for_log() == response.conversation_id_for_log()
 
 
 def test_async_fake() -> None:

@@ -86,7 +86,7 @@ def test_make_schema_id() -> None:
     expected = hashlib.blake2b(
         json.dumps(schema, separators=(",", ":")).encode(), digest_size=16
     ).hexdigest()
-    # The original's llm.utils.make_schema_id returns the ID and the JSON it hashed.
+    # As the original: the ID and the compact JSON stored with it.
     assert utils.make_schema_id(schema) == (expected, json.dumps(schema, separators=(",", ":")))
     assert len(expected) == 32
 

@@ -114,6 +114,7 @@ class FakeConversation:
     id: str
     model: FakeModel
     name: str | None = None
+    responses: list[Any] = field(default_factory=list)
 
 
 @dataclass

@@ -1,41 +1,135 @@
-"""The condensed JSON format: the shapes the original writes, and the round trip back."""
+"""The JSON columns store repeated text as references, exactly as the original tool does.
+Expected values below were produced by llm 0.26 (and its condense-json 0.1.3)."""
 
 from __future__ import annotations
 
-from llm_storage.condense import condense, expand
+import json
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
 
-RESPONSE = {
-    "choices": [{"message": {"content": "Bob, Alice, Eve"}}],
-    "note": "the answer was: Bob, Alice, Eve.",
-    "count": 3,
-    "empty": "",
-}
+import pytest
 
-
-def test_whole_strings_become_references_and_partial_ones_segments() -> None:
-    condensed = condense(RESPONSE, {"r:abc": "Bob, Alice, Eve"})
-    assert condensed == {
-        "choices": [{"message": {"content": {"$": "r:abc"}}}],
-        "note": {"$r": ["the answer was: ", {"$": "r:abc"}, "."]},
-        "count": 3,
-        "empty": "",
-    }
-    assert expand(condensed, {"r:abc": "Bob, Alice, Eve"}) == RESPONSE
+import llm
+from llm_storage.condense import condense
 
 
-def test_several_texts_and_repeats() -> None:
-    replacements = {"f1": "fragment one", "r:x": "reply"}
-    value = ["fragment one then reply, reply", None, {"k": "nothing here"}]
-    condensed = condense(value, replacements)
-    assert condensed == [
-        {"$r": [{"$": "f1"}, " then ", {"$": "r:x"}, ", ", {"$": "r:x"}]},
-        None,
-        {"k": "nothing here"},
+@pytest.mark.parametrize(
+    ("value", "replacements", "expected"),
+    [
+        (
+            {
+                "a": "This is a string with foxes in it",
+                "b": ["Here", "another with foxes in it too"],
+                "n": 3,
+            },
+            {"1": "with foxes in it"},
+            {
+                "a": {"$r": ["This is a string ", {"$": "1"}]},
+                "b": ["Here", {"$r": ["another ", {"$": "1"}, " too"]}],
+                "n": 3,
+            },
+        ),
+        ({"x": "abcabc"}, {"k1": "abc", "k2": ""}, {"x": {"$r": [{"$": "k1"}, {"$": "k1"}]}}),
+        (
+            {"x": "hello world", "y": "world"},
+            {"f1": "hello", "r:2": "world", "r:3": "hello world"},
+            {"x": {"$r": [{"$": "f1"}, " ", {"$": "r:2"}]}, "y": {"$": "r:2"}},
+        ),
+        ({"x": "same"}, {"a": "same", "b": "same"}, {"x": {"$": "b"}}),
+        (None, {"a": "b"}, None),
+        (["ab", {"k": "b"}], {}, ["ab", {"k": "b"}]),
+    ],
+)
+def test_condense_as_the_original(value: Any, replacements: dict[str, str], expected: Any) -> None:
+    assert condense(value, replacements) == expected
+
+
+class Parrot(llm.Model):
+    """Puts the prompt and its own answer into its request and response JSON."""
+
+    model_id = "parrot"
+
+    def execute(self, prompt, stream, response, conversation=None) -> Iterator[str]:  # type: ignore[no-untyped-def]
+        text = f"said {prompt.prompt}"
+        response.prompt_json = {"messages": [{"content": prompt.prompt}], "system": prompt.system}
+        response.response_json = {"content": text, "echo": prompt.prompt}
+        yield text
+
+
+def test_logged_json_references_fragments_and_the_response_text() -> None:
+    conversation = Parrot().conversation()
+    first = conversation.prompt(
+        "question one", fragments=["FRAG ALPHA"], system_fragments=["SYS BETA"]
+    )
+    first.text()
+    second = conversation.prompt("question two", fragments=["FRAG GAMMA"])
+    second.text()
+    conn = sqlite3.connect(":memory:")
+    first.log_to_db(conn)
+    second.log_to_db(conn)
+    rows = conn.execute("select id, prompt_json, response_json from responses order by id")
+    stored = [(rid, json.loads(p), json.loads(r)) for rid, p, r in rows]
+    assert stored == [
+        (
+            first.id,
+            {
+                "messages": [{"content": {"$r": [{"$": "f1"}, "\nquestion one"]}}],
+                "system": {"$": "f2"},
+            },
+            {"content": {"$": f"r:{first.id}"}, "echo": {"$r": [{"$": "f1"}, "\nquestion one"]}},
+        ),
+        (
+            second.id,
+            {"messages": [{"content": {"$r": [{"$": "f3"}, "\nquestion two"]}}], "system": ""},
+            {"content": {"$": f"r:{second.id}"}, "echo": {"$r": [{"$": "f3"}, "\nquestion two"]}},
+        ),
     ]
-    assert expand(condensed, replacements) == value
+    assert conn.execute("select id, content from fragments order by id").fetchall() == [
+        (1, "FRAG ALPHA"),
+        (2, "SYS BETA"),
+        (3, "FRAG GAMMA"),
+    ]
 
 
-def test_empty_replacements_leave_the_value_alone() -> None:
-    assert condense(RESPONSE, {"r:abc": ""}) is RESPONSE
-    assert condense(None, {"r:abc": "x"}) is None
-    assert condense("just x", {"r:abc": "x"}) == {"$r": ["just ", {"$": "r:abc"}]}
+class History(llm.Model):
+    """Sends the whole conversation so far in its request JSON, as chat APIs do."""
+
+    model_id = "history"
+
+    def execute(self, prompt, stream, response, conversation=None) -> Iterator[str]:  # type: ignore[no-untyped-def]
+        messages = []
+        for previous in conversation.responses if conversation else []:
+            messages += [previous.prompt.prompt, previous.text_or_raise()]
+        response.prompt_json = {"messages": [*messages, prompt.prompt]}
+        yield f"answer to {prompt.prompt}"
+
+
+def test_earlier_turns_are_referenced_as_the_original_references_them() -> None:
+    conversation = History().conversation()
+    turns = []
+    for text, fragments in [("one", ["FRAG A"]), ("two", []), ("three", [])]:
+        response = conversation.prompt(text, fragments=fragments)
+        response.text()
+        turns.append(response)
+    conn = sqlite3.connect(":memory:")
+    for response in turns:
+        response.log_to_db(conn)
+    stored = [
+        json.loads(p) for (p,) in conn.execute("select prompt_json from responses order by id")
+    ]
+    first = turns[0].id
+    # An earlier turn's text is referenced only if that turn had fragments (the original's rule).
+    assert stored == [
+        {"messages": [{"$r": [{"$": "f1"}, "\none"]}]},
+        {"messages": [{"$r": [{"$": "f:1"}, "\none"]}, {"$": f"r:{first}"}, "two"]},
+        {
+            "messages": [
+                {"$r": [{"$": "f:1"}, "\none"]},
+                {"$": f"r:{first}"},
+                "two",
+                "answer to two",
+                "three",
+            ]
+        },
+    ]

@@ -6,7 +6,6 @@ import pytest
 
 import llm
 from llm_storage import open_store
-from llm_storage.write import schema_id_and_content
 
 
 @pytest.fixture
@@ -14,11 +13,19 @@ def echo():
     return llm.get_model("echo")
 
 
-def test_schema_id_matches_llm_core():
-    schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
+def test_schema_row_is_keyed_as_llm_core_computes(tmp_path, echo):
     import llm.utils
 
-    assert schema_id_and_content(schema) == llm.utils.make_schema_id(schema)
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
+    response = echo.prompt('{"a": 1}', schema=schema)
+    response.text()
+    store = open_store(tmp_path / "logs.db")
+    store.log_response(response)
+    [record] = store.list_responses()
+    schema_id, content = llm.utils.make_schema_id(schema)
+    assert record["schema_id"] == schema_id
+    assert store.get_schema(schema_id) == content
+    store.close()
 
 
 def test_log_real_conversation(tmp_path, echo):

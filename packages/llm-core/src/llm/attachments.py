@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from .identity import attachment_id
 
 # Names puremagic reports that differ from what model plugins check for.
 _MIME_TYPE_FIXES = {"audio/mp3": "audio/mpeg", "audio/wave": "audio/wav"}
@@ -45,11 +47,23 @@ class Attachment:
     def id(self) -> str:
         """A stable ID: the SHA-256 of the content, or of ``{"url": url}`` for URLs."""
         if self._id is None:
-            if self.content is None and self.path is None and self.url:
-                self._id = hashlib.sha256(json.dumps({"url": self.url}).encode()).hexdigest()
+            if self.content:
+                data: bytes | None = self.content
+            elif self.path:
+                data = Path(self.path).read_bytes()
             else:
-                self._id = hashlib.sha256(self.content_bytes()).hexdigest()
+                data = None  # known by URL only: its ID never depends on fetching it
+            self._id = attachment_id(data, self.url)
         return self._id
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Attachment:
+        """An attachment as logged (a row of the ``attachments`` table): its recorded ID, and
+        its path as recorded, not resolved again (the file may have moved since)."""
+        attachment = cls(type=row.get("type"), url=row.get("url"), content=row.get("content"))
+        attachment.path = row.get("path")
+        attachment._id = row.get("id")
+        return attachment
 
     def resolve_type(self) -> str:
         """The content type: as given, or detected from the content (or the URL's headers)."""

@@ -298,15 +298,10 @@ class _BaseChainResponse:
                 "Logging responses needs the llm-storage package: pip install llm-storage"
             ) from ex
 
-        from .models import AsyncResponse
-
         store = llm_storage.open_for_logging(db)
         try:
-            for response in self._responses:
-                if isinstance(response, AsyncResponse):
-                    store.log_response(response.to_sync_response())
-                else:
-                    store.log_response(response)
+            for response in self._responses:  # sync and async responses log the same way
+                store.log_response(response)
         finally:
             if store is not db and (db is None or isinstance(db, str | os.PathLike)):
                 store.close()

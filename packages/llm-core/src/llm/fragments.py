@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+from .identity import fragment_hash
 
 
 class Fragment(str):
@@ -17,4 +17,4 @@ class Fragment(str):
 
     def id(self) -> str:
         """The SHA-256 of the content: the key fragments are stored under."""
-        return hashlib.sha256(str(self).encode("utf-8")).hexdigest()
+        return fragment_hash(str(self))

@@ -12,7 +12,7 @@ import inspect
 import time
 from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from ._ulid import ulid
 from .attachments import Attachment
@@ -375,6 +375,7 @@ class _BaseResponse:
         self._start: float | None = None
         self._end: float | None = None
         self._start_utcnow: datetime.datetime | None = None
+        self._logged_duration_ms: int | None = None  # set by from_log: no clock to read
         self._log_conversation_id: str | None = None
         #: The exception that stopped the model part-way, if one did (what arrived is kept).
         self.error: Exception | None = None
@@ -439,6 +440,8 @@ class _BaseResponse:
         return self._tool_calls
 
     def duration_ms(self) -> int | None:
+        if self._logged_duration_ms is not None:
+            return self._logged_duration_ms
         if self._start is None or self._end is None:
             return None
         return int((self._end - self._start) * 1000)
@@ -455,7 +458,14 @@ class _BaseResponse:
         return self._log_conversation_id
 
     def log_to_db(self, db: Any = None) -> None:
-        """Store this response in the log database (a path, URL, store or sqlite connection)."""
+        """Store this response in the log database.
+
+        ``db``: None (the default database), a file path, a SQLAlchemy URL, an
+        ``llm_storage.LogStore``, a ``sqlite3.Connection`` or a ``sqlite_utils.Database``.
+        A connection or store passed in is left open. An ``AsyncResponse`` must have been
+        awaited first; a sync ``Response`` that was never read is run first, as the original
+        does.
+        """
         try:
             import llm_storage
         except ImportError as ex:  # pragma: no cover - depends on the installation
@@ -463,12 +473,12 @@ class _BaseResponse:
                 "Logging responses needs the llm-storage package: pip install llm-storage"
             ) from ex
         if isinstance(self, Response):
-            self._force()  # a response that was never read is run first, as the original does
+            self._force()
         store = llm_storage.open_for_logging(db)
         try:
             store.log_response(self)
         finally:
-            if store is not db:  # we opened it, so we close it
+            if store is not db:  # we opened it, so we close it (a borrowed connection stays open)
                 store.close()
 
     def __repr__(self) -> str:
@@ -497,6 +507,42 @@ class _BaseResponse:
         fake_response._chunks = [response]
         fake_response._done = True
         return fake_response
+
+    @classmethod
+    def from_log(
+        cls,
+        model: Any,
+        prompt: Prompt,
+        text: str,
+        *,
+        id: str | None = None,
+        conversation: Any = None,
+        tool_calls: Iterable[ToolCall] = (),
+        response_json: dict[str, Any] | None = None,
+        prompt_json: dict[str, Any] | None = None,
+        usage: Usage | None = None,
+        datetime_utc: str | None = None,
+        duration_ms: int | None = None,
+        error: Exception | None = None,
+        stream: bool = False,
+    ) -> Self:
+        """A finished response rebuilt from what was recorded of it (a log row, or another
+        response): nothing is run. Continuing a logged conversation starts from these."""
+        restored = cls(prompt, model, stream, conversation=conversation)
+        if id is not None:
+            restored.id = id
+        restored._chunks = [text]
+        restored._done = True
+        restored._tool_calls = list(tool_calls)
+        restored.response_json = response_json
+        restored._prompt_json = prompt_json
+        if usage is not None:
+            restored.set_usage(input=usage.input, output=usage.output, details=usage.details)
+        if datetime_utc:
+            restored._start_utcnow = datetime.datetime.fromisoformat(datetime_utc)
+        restored._logged_duration_ms = duration_ms
+        restored.error = error
+        return restored
 
 
 class Response(_BaseResponse):
@@ -656,33 +702,26 @@ class AsyncResponse(_BaseResponse):
         else:
             self.done_callbacks.append(callback)
 
-    def to_sync_response(self) -> Response:
-        """A finished sync ``Response`` with this response's content (for logging)."""
-        if not self._done:
-            raise ValueError("Response not yet awaited")
-        sync = Response(self.prompt, self.model, self.stream, key=self._key)
-        for name in (
-            "id",
-            "_chunks",
-            "_done",
-            "_tool_calls",
-            "_prompt_json",
-            "response_json",
-            "attachments",
-            "input_tokens",
-            "output_tokens",
-            "token_details",
-            "_start",
-            "_end",
-            "_start_utcnow",
-        ):
-            setattr(sync, name, getattr(self, name))
-        sync.conversation = self.conversation  # type: ignore[assignment]
+    async def to_sync_response(self) -> Response:
+        """A finished sync ``Response`` with this response's content (awaits it first)."""
+        await self._force()
+        sync: Response = Response.from_log(
+            self.model,
+            self.prompt,
+            "".join(self._chunks),
+            id=self.id,
+            conversation=self.conversation,
+            tool_calls=self._tool_calls,
+            response_json=self.response_json,
+            prompt_json=self._prompt_json,
+            usage=Usage(self.input_tokens, self.output_tokens, self.token_details),
+            datetime_utc=self.datetime_utc(),
+            duration_ms=self.duration_ms(),
+            error=self.error,
+            stream=self.stream,
+        )
         sync._log_conversation_id = self.conversation_id_for_log()
         return sync
-
-    def log_to_db(self, db: Any = None) -> None:
-        self.to_sync_response().log_to_db(db)
 
 
 # ---------------------------------------------------------------- conversations

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
+
+from . import identity
 
 _DSL_TYPES = {"int": "integer", "float": "number", "bool": "boolean", "str": "string"}
 
@@ -91,7 +91,7 @@ def resolve_schema(schema: Any) -> dict[str, Any] | None:
     raise TypeError("schema must be a dict or a pydantic BaseModel subclass")
 
 
-def make_schema_id(schema: dict[str, Any]) -> str:
-    """The ID a schema is stored under, the same as the original tool computes."""
-    as_json = json.dumps(schema, separators=(",", ":"))
-    return hashlib.blake2b(as_json.encode(), digest_size=16).hexdigest()
+def make_schema_id(schema: dict[str, Any]) -> tuple[str, str]:
+    """``(id, compact JSON)``: the ID a schema is stored under and the text stored with it
+    (``llm.utils.make_schema_id`` of the original, which plugins call)."""
+    return identity.schema_id(schema), identity.schema_json(schema)

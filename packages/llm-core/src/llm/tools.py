@@ -9,13 +9,13 @@ re-exported here lazily, because the original's plugins and tests import them fr
 from __future__ import annotations
 
 import functools
-import hashlib
 import inspect
-import json
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from .identity import tool_hash
 
 if TYPE_CHECKING:
     from .attachments import Attachment
@@ -93,14 +93,7 @@ class Tool:
         Computed exactly as the original computes it (key order kept, ``plugin`` only when
         set), so tools already recorded in an existing log database are recognised.
         """
-        definition: dict[str, Any] = {
-            "name": self.name,
-            "description": self.description,
-            "input_schema": self.input_schema,
-        }
-        if self.plugin:
-            definition["plugin"] = self.plugin
-        return hashlib.sha256(json.dumps(definition).encode("utf-8")).hexdigest()
+        return tool_hash(self.name, self.description, self.input_schema, self.plugin)
 
     @classmethod
     def function(cls, function: Callable[..., Any], name: str | None = None) -> Tool:

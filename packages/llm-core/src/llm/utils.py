@@ -18,8 +18,7 @@ from ._compat import import_sibling
 from ._ulid import ulid as monotonic_ulid
 from .attachments import detect_type
 from .fragments import Fragment
-from .schemas import make_schema_id as _schema_id
-from .schemas import schema_dsl
+from .schemas import make_schema_id, schema_dsl
 
 __all__ = [
     "Fragment",
@@ -152,12 +151,6 @@ def truncate_string(
         keep = (max_length - 5) // 2
         return f"{text[:keep]}... {text[-keep:]}"
     return text[: max(max_length - 3, 0)] + "..."
-
-
-def make_schema_id(schema: dict[str, Any]) -> tuple[str, str]:
-    """``(schema_id, schema_json)``: the ID a schema is stored under and the compact JSON it
-    is computed from, as the original's ``llm.utils.make_schema_id`` returns them."""
-    return _schema_id(schema), json.dumps(schema, separators=(",", ":"))
 
 
 def multi_schema(schema: dict[str, Any]) -> dict[str, Any]:

@@ -1,71 +1,55 @@
-"""Stored JSON without the text it repeats: the original's ``condense_json`` format.
+"""Condensed JSON: the stored ``prompt_json`` / ``response_json`` with repeated text replaced.
 
-A provider's ``response_json`` (and ``prompt_json``) usually repeats the response text and the
-prompt's fragments word for word. The original stores each such occurrence as a reference —
-``{"$": "r:<response id>"}`` for the response text, ``{"$": "f<fragment id>"}`` for a fragment —
-and a string that only partly matches as ``{"$r": ["before ", {"$": id}, " after"]}``. We
-write the same shape so existing databases, and tools that read them, see what they expect;
-``expand`` turns it back into the original JSON.
+A model's request and response JSON repeat text the log already holds (fragments, earlier
+responses, this response's own text). The original tool stores each string that contains such
+text as references instead, and so do we, in the same format, so the rows read the same:
+
+* a string that is exactly one known text becomes ``{"$": key}``;
+* a string that contains known texts becomes ``{"$r": [piece, {"$": key}, piece, ...]}``.
+
+Keys are ``r:<response id>`` for a response's text and ``f<id>`` / ``f:<id>`` for a fragment
+(``fragments.id``), as the original writes them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 
-def condense(value: Any, replacements: dict[str, str]) -> Any:
-    """``value`` with every occurrence of a replacement's text swapped for its reference.
+def condense(value: Any, replacements: Mapping[str, str]) -> Any:
+    """``value`` with every occurrence of a replacement text in its strings referenced by key.
 
-    ``replacements`` maps reference ids to texts; earlier entries win where texts overlap at
-    the same position (the regular expression tries them in order). Empty texts are ignored.
+    Where texts overlap, the one given first wins at each position; where two keys have the
+    same text, the later key is used.
     """
-    texts = {ref: text for ref, text in replacements.items() if text}
+    texts = {key: text for key, text in replacements.items() if text}
     if not texts:
         return value
-    ref_for_text: dict[str, str] = {}
-    for ref, text in texts.items():
-        ref_for_text.setdefault(text, ref)
+    key_for = {text: key for key, text in texts.items()}
     pattern = re.compile("|".join(re.escape(text) for text in texts.values()))
 
     def walk(item: Any) -> Any:
         if isinstance(item, dict):
-            return {key: walk(child) for key, child in item.items()}
+            return {name: walk(child) for name, child in item.items()}
         if isinstance(item, list):
             return [walk(child) for child in item]
         if not isinstance(item, str):
             return item
-        segments: list[Any] = []
+        pieces: list[Any] = []
         position = 0
         for match in pattern.finditer(item):
             if match.start() > position:
-                segments.append(item[position : match.start()])
-            segments.append({"$": ref_for_text[match.group(0)]})
+                pieces.append(item[position : match.start()])
+            pieces.append({"$": key_for[match.group(0)]})
             position = match.end()
-        if not segments:
+        if not pieces:
             return item
         if position < len(item):
-            segments.append(item[position:])
-        if len(segments) == 1 and isinstance(segments[0], dict):
-            return segments[0]
-        return {"$r": segments}
+            pieces.append(item[position:])
+        if len(pieces) == 1:
+            return pieces[0]
+        return {"$r": pieces}
 
     return walk(value)
-
-
-def expand(value: Any, replacements: dict[str, str]) -> Any:
-    """The JSON that ``condense`` was given: references replaced by their texts again."""
-    if isinstance(value, list):
-        return [expand(child, replacements) for child in value]
-    if not isinstance(value, dict):
-        return value
-    if len(value) == 1 and "$" in value and value["$"] in replacements:
-        return replacements[value["$"]]
-    if len(value) == 1 and isinstance(value.get("$r"), list):
-        return "".join(
-            replacements.get(part["$"], "")
-            if isinstance(part, dict) and "$" in part
-            else str(expand(part, replacements))
-            for part in value["$r"]
-        )
-    return {key: expand(child, replacements) for key, child in value.items()}

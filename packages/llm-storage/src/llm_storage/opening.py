@@ -7,9 +7,12 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import llm
+
 from .errors import StoreError
 
 if TYPE_CHECKING:
+    from .contracts import LogTarget, StoreTarget
     from .store import LogStore
 
 DATABASE_URL_ENV = "LLM_DATABASE_URL"
@@ -17,26 +20,12 @@ DATABASE_URL_FILE = "database-url.txt"
 DEFAULT_TIMEOUT = 10.0
 
 
-def user_dir() -> Path:
-    """llm's user directory (``llm.user_dir()``, which honours LLM_USER_PATH)."""
-    try:
-        import llm
-
-        return Path(llm.user_dir())
-    except (ImportError, AttributeError):
-        env = os.environ.get("LLM_USER_PATH")
-        if env:
-            return Path(env)
-        base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-        return Path(base) / "io.datasette.llm"
-
-
 def default_target() -> str | Path:
     """LLM_DATABASE_URL, else ``<user dir>/database-url.txt``, else ``<user dir>/logs.db``."""
     env = os.environ.get(DATABASE_URL_ENV, "").strip()
     if env:
         return env
-    directory = user_dir()
+    directory = Path(llm.user_dir())
     url_file = directory / DATABASE_URL_FILE
     if url_file.is_file():
         configured = url_file.read_text(encoding="utf-8").strip()
@@ -47,13 +36,15 @@ def default_target() -> str | Path:
 
 
 def open_store(
-    target: Any = None, *, timeout: float = DEFAULT_TIMEOUT, migrate: bool = True
+    target: StoreTarget = None, *, timeout: float = DEFAULT_TIMEOUT, migrate: bool = True
 ) -> LogStore:
     """Open (creating and migrating as needed) a log store.
 
     ``target``: None (the default location), a path (str or Path), a SQLAlchemy URL (a str
-    containing ``://``), an existing LogStore (returned unchanged) or a sqlite-utils style
-    object whose ``.conn`` is a ``sqlite3.Connection``.
+    containing ``://``), an existing LogStore (returned unchanged), a ``sqlite3.Connection``
+    or a sqlite-utils style object whose ``.conn`` is one. A connection is borrowed: an
+    in-memory one is used as it is and left open by ``close()``; for a file, the store opens
+    its own connections to that file.
     """
     from sqlalchemy import URL, make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -67,10 +58,11 @@ def open_store(
         target = default_target()
 
     creator: sqlite3.Connection | None = None
-    if isinstance(getattr(target, "conn", None), sqlite3.Connection):
-        file = sqlite.database_file(target.conn)
+    borrowed = _sqlite_connection(target)
+    if borrowed is not None:
+        file = sqlite.database_file(borrowed)
         if file is None:
-            creator = target.conn
+            creator = borrowed
             url = URL.create("sqlite", database=":memory:")
         else:
             url = URL.create("sqlite", database=file)
@@ -93,7 +85,7 @@ def open_store(
         raise StoreError(
             f"cannot use database URL {url.render_as_string(hide_password=True)}: {exc}"
         ) from exc
-    store = LogStore(engine, timeout=timeout)
+    store = LogStore(engine, timeout=timeout, borrowed=creator)
     if migrate:
         try:
             store.migrate()
@@ -110,7 +102,7 @@ def default_location() -> str:
     return _mask(target) if isinstance(target, str) else str(target)
 
 
-def open_for_logging(target: Any = None, *, timeout: float = DEFAULT_TIMEOUT) -> Any:
+def open_for_logging(target: StoreTarget = None, *, timeout: float = DEFAULT_TIMEOUT) -> LogTarget:
     """Something to ``log_response()`` to (and ``close()``), as cheaply as possible.
 
     An existing SQLite file at the current schema gets a ``sqlite3`` writer that never
@@ -126,6 +118,14 @@ def open_for_logging(target: Any = None, *, timeout: float = DEFAULT_TIMEOUT) ->
         if writer is not None:
             return writer
     return open_store(target, timeout=timeout)
+
+
+def _sqlite_connection(target: Any) -> sqlite3.Connection | None:
+    """The connection of a ``sqlite3.Connection`` or of a sqlite-utils ``Database``."""
+    if isinstance(target, sqlite3.Connection):
+        return target
+    conn = getattr(target, "conn", None)
+    return conn if isinstance(conn, sqlite3.Connection) else None
 
 
 def _mask(raw: str) -> str:

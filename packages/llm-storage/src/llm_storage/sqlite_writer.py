@@ -12,14 +12,17 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import write
 from ._head import HEAD_REVISION
 from ._translate import describe
 from .errors import StoreError
+from .opening import DEFAULT_TIMEOUT
+from .sqlite_settings import configure
 
-DEFAULT_TIMEOUT = 10.0
+if TYPE_CHECKING:
+    from .contracts import LoggableResponse
 
 
 def _quote(name: str) -> str:
@@ -74,7 +77,7 @@ class SqliteLogWriter:
     def location(self) -> str:
         return str(self.path)
 
-    def log_response(self, response: Any) -> None:
+    def log_response(self, response: LoggableResponse) -> None:
         """Store an ``llm`` Response and its child rows, all in one transaction."""
         conn = self._conn
         try:
@@ -99,11 +102,14 @@ class SqliteLogWriter:
 
 
 def _connect(path: Path, timeout: float) -> sqlite3.Connection:
-    """A connection configured as the SQLAlchemy engine configures its own."""
+    """A connection configured as the SQLAlchemy engine configures its own (WAL is checked
+    by the caller rather than set: a file not yet in WAL mode goes through ``LogStore``)."""
     conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
-    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        configure(conn, timeout, wal=False)
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 

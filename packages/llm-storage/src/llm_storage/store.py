@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import URL, Connection, Engine, delete, select
+
+from llm.identity import fragment_hash
 
 from . import migrate, read, write
 from ._translate import translating
 from .backends import sqlite as sqlite_backend
 from .errors import StoreError
+from .opening import DEFAULT_TIMEOUT
 from .schema import tables
 from .sql_writer import ConnectionWriter
+
+if TYPE_CHECKING:
+    from .contracts import LoggableResponse
 
 Record = dict[str, Any]
 
@@ -27,11 +34,20 @@ class LogStore:
     failure is raised as :class:`StoreError`.
     """
 
-    def __init__(self, engine: Engine, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        borrowed: sqlite3.Connection | None = None,
+    ) -> None:
         self.engine = engine
         self.timeout = timeout
         self.url: URL = engine.url
         self.backend: str = engine.dialect.name
+        # A caller's connection the engine runs on: close() must leave it open, as it was.
+        self._borrowed = borrowed
+        self._borrowed_isolation = None if borrowed is None else borrowed.isolation_level
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -50,7 +66,7 @@ class LogStore:
         """The SQLite file, or None for other backends / in-memory databases."""
         return sqlite_backend.file_path(self.url) if self.backend == "sqlite" else None
 
-    def _errors(self) -> Any:
+    def _errors(self) -> AbstractContextManager[None]:
         return translating(self.location, self.timeout)
 
     @contextmanager
@@ -74,7 +90,10 @@ class LogStore:
             return migrate.ensure_current(self.engine)
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._borrowed is None:
+            self.engine.dispose()
+        else:  # disposing would close the caller's connection; undo our autocommit instead
+            self._borrowed.isolation_level = self._borrowed_isolation
 
     def __enter__(self) -> LogStore:
         return self
@@ -87,7 +106,7 @@ class LogStore:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def log_response(self, response: Any) -> None:
+    def log_response(self, response: LoggableResponse) -> None:
         """Store an ``llm`` Response and its child rows, all in one transaction."""
         with self._write() as conn:
             write.log_response(ConnectionWriter(conn), response)
@@ -96,7 +115,7 @@ class LogStore:
         """Store a fragment (deduplicated by content); return its sha256 hash."""
         with self._write() as conn:
             write.store_fragment(ConnectionWriter(conn), content, source)
-        return write.fragment_hash(content)
+        return fragment_hash(content)
 
     def set_fragment_alias(self, alias: str, fragment_hash: str) -> None:
         """Point ``alias`` at the fragment with this hash (or alias), replacing any old target."""

@@ -9,10 +9,23 @@ which spares a logged prompt the SQLAlchemy import. Both run the same code below
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import re
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+from llm.identity import fragment_hash, schema_id, schema_json
+
+from .condense import condense
+
+if TYPE_CHECKING:
+    from .contracts import (
+        LoggableResponse,
+        LoggedAttachment,
+        LoggedTool,
+        LoggedToolCall,
+        LoggedToolResult,
+    )
 
 CONVERSATION_NAME_LENGTH = 32
 
@@ -23,15 +36,6 @@ def conversation_name(prompt: str | None) -> str:
     if len(collapsed) <= CONVERSATION_NAME_LENGTH:
         return collapsed
     return collapsed[: CONVERSATION_NAME_LENGTH - 1] + "…"
-
-
-def fragment_hash(content: str) -> str:
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
-
-
-def schema_id_and_content(schema: dict[str, Any]) -> tuple[str, str]:
-    content = json.dumps(schema, separators=(",", ":"))
-    return hashlib.blake2b(content.encode("utf-8"), digest_size=16).hexdigest(), content
 
 
 def utc_now() -> str:
@@ -68,7 +72,7 @@ def store_fragment(writer: Writer, content: str, source: str | None) -> int:
     return writer.id_for("fragments", "hash", digest)
 
 
-def log_response(writer: Writer, response: Any) -> None:
+def log_response(writer: Writer, response: LoggableResponse) -> None:
     """Write one response and all its child rows (the caller owns the transaction)."""
     prompt = response.prompt
     model_id = response.model.model_id
@@ -90,10 +94,16 @@ def log_response(writer: Writer, response: Any) -> None:
         },
     )
 
-    schema_id = None
+    schema_key = None
     if prompt.schema:
-        schema_id, content = schema_id_and_content(prompt.schema)
-        writer.insert_ignore("schemas", {"id": schema_id, "content": content})
+        schema_key = schema_id(prompt.schema)
+        writer.insert_ignore("schemas", {"id": schema_key, "content": schema_json(prompt.schema)})
+
+    fragments: dict[str, Sequence[str]] = {
+        "prompt_fragments": prompt.fragments or [],
+        "system_fragments": prompt.system_fragments or [],
+    }
+    fragment_ids, replacements = _store_fragments_and_replacements(writer, response, fragments)
 
     token_details = response.token_details
     writer.insert(
@@ -104,45 +114,67 @@ def log_response(writer: Writer, response: Any) -> None:
                 "model": model_id,
                 "prompt": prompt.prompt_text,
                 "system": prompt.system_text,
-                "prompt_json": _json(response.prompt_json),
+                "prompt_json": _json(condense(response.prompt_json, replacements)),
                 "options_json": json.dumps(prompt.options_json() or {}),
                 "response": response.text_or_raise(),
-                "response_json": _json(response.response_json),
+                "response_json": _json(condense(response.response_json, replacements)),
                 "conversation_id": conversation_id,
                 "duration_ms": response.duration_ms(),
                 "datetime_utc": response.datetime_utc(),
                 "input_tokens": response.input_tokens,
                 "output_tokens": response.output_tokens,
                 "token_details": json.dumps(token_details) if token_details else None,
-                "schema_id": schema_id,
+                "schema_id": schema_key,
             }
         ],
     )
-    _log_fragments(writer, response.id, prompt)
+    _link_fragments(writer, response.id, fragment_ids)
     _log_attachments(writer, response.id, prompt.attachments or [])
     tool_ids = _log_tools(writer, response.id, prompt.tools or [])
     _log_tool_calls(writer, response.id, response.tool_calls_or_raise() or [], tool_ids)
     _log_tool_results(writer, response.id, prompt.tool_results or [], tool_ids)
 
 
-def _log_fragments(writer: Writer, response_id: str, prompt: Any) -> None:
-    for table_name, fragments in (
-        ("prompt_fragments", prompt.fragments or []),
-        ("system_fragments", prompt.system_fragments or []),
-    ):
+def _store_fragments(writer: Writer, fragments: Sequence[str]) -> list[int]:
+    return [store_fragment(writer, str(f), getattr(f, "source", "") or "") for f in fragments]
+
+
+def _store_fragments_and_replacements(
+    writer: Writer, response: LoggableResponse, fragments: dict[str, Sequence[str]]
+) -> tuple[dict[str, list[int]], dict[str, str]]:
+    """Store the fragments (those of earlier turns first, as the original does, so the new
+    ``fragments.id`` values come out the same); return this response's fragment ids per link
+    table, and the texts ``condense`` references in the JSON columns, keyed as the original
+    keys them: earlier turns (with their fragments), this response's fragments, its text."""
+    replacements: dict[str, str] = {}
+    conversation = response.conversation
+    for previous in list(conversation.responses)[:-1] if conversation is not None else []:
+        earlier = [*previous.prompt.fragments, *previous.prompt.system_fragments]
+        for fragment, fragment_id in zip(earlier, _store_fragments(writer, earlier), strict=True):
+            replacements[f"f:{fragment_id}"] = str(fragment)
+            # (only for a turn that had fragments: as the original does)
+            replacements[f"r:{previous.id}"] = previous.text_or_raise()
+    fragment_ids = {name: _store_fragments(writer, items) for name, items in fragments.items()}
+    for name, items in fragments.items():
+        for fragment, fragment_id in zip(items, fragment_ids[name], strict=True):
+            replacements[f"f{fragment_id}"] = str(fragment)
+    replacements[f"r:{response.id}"] = response.text_or_raise()
+    return fragment_ids, replacements
+
+
+def _link_fragments(writer: Writer, response_id: str, fragment_ids: dict[str, list[int]]) -> None:
+    for table_name, ids in fragment_ids.items():
         rows = [
-            {
-                "response_id": response_id,
-                "fragment_id": store_fragment(writer, str(f), getattr(f, "source", "") or ""),
-                "order": order,
-            }
-            for order, f in enumerate(fragments)
+            {"response_id": response_id, "fragment_id": fragment_id, "order": order}
+            for order, fragment_id in enumerate(ids)
         ]
         if rows:
             writer.insert(table_name, rows)
 
 
-def _log_attachments(writer: Writer, response_id: str, attachments: list[Any]) -> None:
+def _log_attachments(
+    writer: Writer, response_id: str, attachments: Sequence[LoggedAttachment]
+) -> None:
     for order, attachment in enumerate(attachments):
         attachment_id = attachment.id()
         content = attachment.content if isinstance(attachment.content, bytes) else None
@@ -162,7 +194,7 @@ def _log_attachments(writer: Writer, response_id: str, attachments: list[Any]) -
         )
 
 
-def _log_tools(writer: Writer, response_id: str, tools: list[Any]) -> dict[str, int]:
+def _log_tools(writer: Writer, response_id: str, tools: Sequence[LoggedTool]) -> dict[str, int]:
     ids: dict[str, int] = {}
     for tool in tools:
         digest = tool.hash()
@@ -183,7 +215,7 @@ def _log_tools(writer: Writer, response_id: str, tools: list[Any]) -> dict[str, 
 
 
 def _log_tool_calls(
-    writer: Writer, response_id: str, calls: list[Any], tool_ids: dict[str, int]
+    writer: Writer, response_id: str, calls: Sequence[LoggedToolCall], tool_ids: dict[str, int]
 ) -> None:
     rows = [
         {
@@ -200,7 +232,10 @@ def _log_tool_calls(
 
 
 def _log_tool_results(
-    writer: Writer, response_id: str, results: list[Any], tool_ids: dict[str, int]
+    writer: Writer,
+    response_id: str,
+    results: Sequence[LoggedToolResult],
+    tool_ids: dict[str, int],
 ) -> None:
     for result in results:
         instance_id = None

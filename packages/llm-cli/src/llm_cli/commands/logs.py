@@ -77,12 +77,13 @@ def logs_backup(path: str, database: str | None) -> None:
 
 def _fragment_key(reference: str) -> str:
     """A fragment hash or alias as given, or the hash of a file's content."""
-    import hashlib
     from pathlib import Path
+
+    from llm.identity import fragment_hash
 
     path = Path(reference)
     if path.is_file():
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return fragment_hash(path.read_text())  # the text, as a prompt's -f reads it
     return reference
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 
+from ..sqlite_settings import configure
+
 # Execution option naming the BEGIN mode: "DEFERRED" (reads) or "IMMEDIATE" (writes, so a
 # writer queues on the busy timeout instead of failing on a stale read snapshot).
 BEGIN_OPTION = "llm_sqlite_begin"
@@ -20,22 +22,11 @@ def make_engine(url: URL, timeout: float, creator: sqlite3.Connection | None = N
         engine = create_engine(url, creator=lambda: shared, poolclass=StaticPool)
     else:
         engine = create_engine(url, connect_args={"timeout": timeout})
-    busy_ms = int(timeout * 1000)
+    wal = url.database not in (None, "", ":memory:")
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
-        # Let us issue BEGIN ourselves so DDL is transactional too.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
-            if url.database not in (None, "", ":memory:"):
-                cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
-            # The original tool never enforced foreign keys; neither do we.
-            cursor.execute("PRAGMA foreign_keys = OFF")
-        finally:
-            cursor.close()
+        configure(dbapi_connection, timeout, wal=wal)
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
