@@ -17,6 +17,10 @@ from pathlib import Path
 
 import pytest
 
+# Helper modules beside the tests (wheel_env, plugin_venv) import by name: tests are imported
+# with --import-mode=importlib, which does not put this directory on sys.path.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 LLM = shutil.which("llm", path=str(Path(sys.executable).parent)) or shutil.which("llm")
 
 

@@ -19,6 +19,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from wheel_env import build_wheels, export_locked, make_venv
 
 ROOT = Path(__file__).resolve().parent.parent
 DISTRIBUTIONS = {
@@ -40,39 +41,14 @@ VERSION = importlib.metadata.version("llm")  # the workspace's, from the same si
 pytestmark = pytest.mark.skipif(UV is None, reason="uv is needed to build wheels")
 
 
-def _uv(*args: str | Path, cwd: Path | None = None) -> None:
-    assert UV is not None
-    done = subprocess.run([UV, *map(str, args)], cwd=cwd, capture_output=True, text=True)
-    assert done.returncode == 0, f"uv {' '.join(map(str, args))}\n{done.stderr}"
-
-
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    out = tmp_path_factory.mktemp("wheels")
-    # Offline: the build backend is in the cache since `uv run` built the editable installs.
-    _uv("build", "--offline", "--all-packages", "--wheel", "--no-sources", "-o", out, cwd=ROOT)
-    return sorted(out.glob("*.whl"))
+    return build_wheels(tmp_path_factory.mktemp("wheels"))
 
 
 @pytest.fixture(scope="module")
 def locked_third_party(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The third-party packages our wheels need, pinned by URL exactly as uv.lock has them."""
-    path = tmp_path_factory.mktemp("lock") / "pylock.toml"
-    _uv("export", "--frozen", "--format", "pylock.toml", "--no-emit-workspace", "--no-dev",
-        "-q", "-o", path, cwd=ROOT)  # fmt: skip
-    return path
-
-
-def _make_venv(wheels: list[Path], locked: Path, path: Path, *, with_pip: bool) -> Path:
-    """A virtual environment holding only the built wheels and their third-party
-    dependencies, taken from uv's cache (no network)."""
-    seed = ["--seed"] if with_pip else []
-    python = path / "bin" / "python"
-    _uv("venv", "-q", *seed, path)
-    _uv("pip", "install", "-q", "--offline", "--python", python, "-r", locked)
-    _uv("pip", "install", "-q", "--offline", "--no-deps", "--python", python, *wheels)
-    _uv("pip", "check", "--python", python)  # every requirement of our wheels is met
-    return path
+    return export_locked(tmp_path_factory.mktemp("lock") / "pylock.toml")
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +57,7 @@ def venv(
 ) -> Path:
     """Made by uv without pip, as `uv tool install llm` makes one."""
     path = tmp_path_factory.mktemp("venv") / "venv"
-    return _make_venv(wheels, locked_third_party, path, with_pip=False)
+    return make_venv(wheels, locked_third_party, path, with_pip=False)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +66,7 @@ def venv_with_pip(
 ) -> Path:
     """With pip in it, as `pip install llm` or pipx make one."""
     path = tmp_path_factory.mktemp("venv-pip") / "venv"
-    return _make_venv(wheels, locked_third_party, path, with_pip=True)
+    return make_venv(wheels, locked_third_party, path, with_pip=True)
 
 
 def _run(venv: Path, *args: str, home: Path) -> subprocess.CompletedProcess[str]:

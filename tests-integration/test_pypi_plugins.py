@@ -1,0 +1,474 @@
+"""Real plugins from PyPI, installed into a clean venv made from our wheels, exercised offline
+through the real ``llm`` executable. The status of each is recorded in
+docs/plugins-compatibility.md.
+
+The pinned wheels come from a persistent cache (see plugin_venv.py): the network is needed
+only the first time. Each run restricts ``LLM_LOAD_PLUGINS`` to the plugins it is about, so a
+test does not pay for importing scikit-learn or the Anthropic SDK when it does not need them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import struct
+import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import plugin_venv
+import pytest
+
+pytestmark = pytest.mark.skipif(plugin_venv.UV is None, reason="uv is needed to build wheels")
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = plugin_venv.build_venv(tmp_path_factory.mktemp("pypi-plugins"))
+    cache = plugin_venv.fill_cache(path / "bin" / "pip")
+    installed = plugin_venv.install_plugins(path, cache)
+    assert installed.returncode == 0, installed.stderr
+    return path
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    path = tmp_path / "user"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def run(venv: Path, home: Path) -> Run:
+    def run(
+        *args: str, plugins: str, env: dict[str, str] | None = None, input: str = ""
+    ) -> subprocess.CompletedProcess[str]:
+        full_env = {
+            "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}",
+            "HOME": str(home),
+            "LLM_USER_PATH": str(home),
+            "LLM_LOAD_PLUGINS": plugins,
+            # Offline: anything that tries to leave the machine meets a closed port at once.
+            "HTTP_PROXY": "http://127.0.0.1:9",
+            "HTTPS_PROXY": "http://127.0.0.1:9",
+            "NO_PROXY": "127.0.0.1,localhost",
+            "GIT_TERMINAL_PROMPT": "0",
+            **(env or {}),
+        }
+        return subprocess.run(
+            [str(venv / "bin" / "llm"), *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=full_env,
+            cwd=home,
+            timeout=300,
+        )
+
+    return run
+
+
+def _clean_error(result: subprocess.CompletedProcess[str], expected: str) -> None:
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.strip().splitlines() == [expected]
+
+
+# Installing ------------------------------------------------------------------------------
+
+
+def test_installing_plugins_keeps_our_packages(venv: Path, run: Run) -> None:
+    version = plugin_venv.installed_version(venv, "llm-core")
+    assert version == plugin_venv.installed_version(venv, "llm")
+    assert version == plugin_venv.installed_version(venv, "llm-cli")
+    assert run("--version", plugins="").stdout == f"llm, version {version}\n"
+    # The PyPI llm-echo replaced ours.
+    assert plugin_venv.installed_version(venv, "llm-echo") == plugin_venv.PLUGINS["llm-echo"]
+    # Reinstalling from the cache changes nothing of ours either.
+    again = plugin_venv.install_plugins(venv, plugin_venv.cache_dir())
+    assert again.returncode == 0, again.stderr
+    assert plugin_venv.installed_version(venv, "llm-core") == version
+
+
+def test_llm_plugins_lists_every_plugin_with_its_hooks(run: Run) -> None:
+    result = run("plugins", plugins=",".join(plugin_venv.PLUGINS))
+    assert result.returncode == 0, result.stderr
+    listed = {entry["name"]: entry for entry in json.loads(result.stdout)}
+    assert {name: listed[name]["version"] for name in plugin_venv.PLUGINS} == plugin_venv.PLUGINS
+    hooks = {name: listed[name]["hooks"] for name in plugin_venv.PLUGINS}
+    assert hooks == {
+        "llm-echo": ["register_models"],
+        "llm-markov": ["register_models"],
+        "llm-tools-simpleeval": ["register_tools"],
+        "llm-tools-sqlite": ["register_tools"],
+        "llm-tools-quickjs": ["register_tools"],
+        "llm-jq": ["register_commands"],
+        "llm-cmd": ["register_commands"],
+        "llm-cluster": ["register_commands"],
+        "llm-gemini": ["register_commands", "register_embedding_models", "register_models"],
+        "llm-anthropic": ["register_models"],
+        "llm-mistral": ["register_commands", "register_embedding_models", "register_models"],
+        "llm-openrouter": ["register_commands", "register_models"],
+        "llm-ollama": [
+            "register_commands",
+            "register_embedding_models",
+            "register_models",
+            "register_tools",
+        ],
+        "llm-fragments-github": ["register_fragment_loaders"],
+        "llm-templates-github": ["register_template_loaders"],
+    }
+
+
+# Models ----------------------------------------------------------------------------------
+
+
+def test_echo_prompt(run: Run) -> None:
+    result = run("-m", "echo", "hi", "-s", "be brief", plugins="llm-echo")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "prompt": "hi",
+        "system": "be brief",
+        "attachments": [],
+        "stream": True,
+        "previous": [],
+    }
+    logged = run("logs", "--json", plugins="llm-echo")
+    assert [entry["model"] for entry in json.loads(logged.stdout)] == ["echo"]
+
+
+def test_markov_prompt(run: Run) -> None:
+    text = "the cat sat on the mat"
+    result = run("-m", "markov", text, "-o", "length", "8", plugins="llm-markov")
+    assert result.returncode == 0, result.stderr
+    words = result.stdout.split()
+    assert len(words) == 8
+    assert set(words) <= set(text.split())
+
+
+@pytest.mark.parametrize(
+    ("plugin", "model", "key_name", "variable"),
+    [
+        ("llm-echo", "echo-needs-key", "echo-needs-key", "LLM_ECHO_NEEDS_KEY_KEY"),
+        ("llm-gemini", "gemini-2.5-flash", "gemini", "LLM_GEMINI_KEY"),
+        ("llm-anthropic", "claude-3.5-haiku", "anthropic", "ANTHROPIC_API_KEY"),
+        ("llm-mistral", "mistral-small", "mistral", "LLM_MISTRAL_KEY"),
+    ],
+)
+def test_prompt_without_a_key_is_a_clean_error(
+    run: Run, plugin: str, model: str, key_name: str, variable: str
+) -> None:
+    result = run("-m", model, "hi", plugins=plugin)
+    _clean_error(
+        result,
+        f"Error: No key found - add one using 'llm keys set {key_name}' "
+        f"or set the {variable} environment variable",
+    )
+
+
+@pytest.mark.parametrize(
+    ("plugin", "model"),
+    [
+        ("llm-gemini", "gemini/gemini-2.5-flash"),
+        ("llm-anthropic", "anthropic/claude-3-5-haiku-latest"),
+        ("llm-mistral", "mistral/mistral-small"),
+    ],
+)
+def test_provider_models_are_listed(run: Run, plugin: str, model: str) -> None:
+    result = run("models", "list", plugins=plugin)
+    assert result.returncode == 0, result.stderr
+    assert f": {model}" in result.stdout
+
+
+def test_openrouter_registers_models_only_with_a_key(run: Run) -> None:
+    result = run("-m", "openrouter/openai/gpt-4o", "hi", plugins="llm-openrouter")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    # The original words it "Error: 'Unknown model: ...'" (quoted); the text is the prompt
+    # command's, so only its shape is checked here.
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: ")
+    assert "Unknown model: openrouter/openai/gpt-4o" in line
+
+
+class _FakeOllama(BaseHTTPRequestHandler):
+    """Just enough of the Ollama HTTP API for llm-ollama: list, show and a streamed chat."""
+
+    requests: list[tuple[str, Any]] = []
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _send(self, body: bytes, content_type: str = "application/json") -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self.requests.append((self.path, None))
+        if self.path == "/api/tags":
+            model = {
+                "model": "tiny:latest",
+                "name": "tiny:latest",
+                "digest": "d1g3st",
+                "size": 1,
+                "modified_at": "2025-01-01T00:00:00Z",
+                "details": {"family": "tiny", "parameter_size": "1M"},
+            }
+            self._send(json.dumps({"models": [model]}).encode())
+        else:
+            self.send_error(404)
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
+        self.requests.append((self.path, body))
+        if self.path == "/api/show":
+            self._send(json.dumps({"capabilities": ["completion"], "model_info": {}}).encode())
+        elif self.path == "/api/chat":
+            chunks = [
+                {"model": "tiny", "message": {"role": "assistant", "content": "Hello "}},
+                {"model": "tiny", "message": {"role": "assistant", "content": "there"}},
+                {
+                    "model": "tiny",
+                    "message": {"role": "assistant", "content": ""},
+                    "done": True,
+                    "prompt_eval_count": 3,
+                    "eval_count": 2,
+                },
+            ]
+            lines = "".join(json.dumps({"done": False, **c}) + "\n" for c in chunks)
+            self._send(lines.encode(), "application/x-ndjson")
+        else:
+            self.send_error(404)
+
+
+@pytest.fixture
+def ollama_server() -> Iterator[str]:
+    _FakeOllama.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeOllama)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_ollama_against_a_fake_server(run: Run, ollama_server: str) -> None:
+    env = {"OLLAMA_HOST": ollama_server}
+    models = run("ollama", "models", plugins="llm-ollama", env=env)
+    assert models.returncode == 0, models.stderr
+    assert "tiny:latest" in models.stdout
+    result = run("-m", "tiny", "Say hello", plugins="llm-ollama", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Hello there\n"
+    chat = [body for path, body in _FakeOllama.requests if path == "/api/chat"]
+    assert chat[-1]["model"] == "tiny:latest"
+    assert chat[-1]["messages"] == [{"role": "user", "content": "Say hello"}]
+    logged = json.loads(run("logs", "--json", "-u", plugins="llm-ollama", env=env).stdout)
+    assert logged[0]["response"] == "Hello there"
+    assert (logged[0]["input_tokens"], logged[0]["output_tokens"]) == (3, 2)
+
+
+def test_ollama_server_down_registers_no_models(run: Run) -> None:
+    # Nothing listens on port 9: the plugin must still load and llm must still work.
+    result = run("models", "list", plugins="llm-ollama", env={"OLLAMA_HOST": "127.0.0.1:9"})
+    assert result.returncode == 0, result.stderr
+    assert "Ollama" not in result.stdout
+
+
+# Commands ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("plugin", "command", "first_line"),
+    [
+        ("llm-jq", ["jq"], "Usage: llm jq [OPTIONS] DESCRIPTION"),
+        ("llm-cmd", ["cmd"], "Usage: llm cmd [OPTIONS] [ARGS]..."),
+        ("llm-cluster", ["cluster"], "Usage: llm cluster [OPTIONS] COLLECTION N"),
+        ("llm-gemini", ["gemini"], "Usage: llm gemini [OPTIONS] COMMAND [ARGS]..."),
+        ("llm-mistral", ["mistral"], "Usage: llm mistral [OPTIONS] COMMAND [ARGS]..."),
+        ("llm-openrouter", ["openrouter"], "Usage: llm openrouter [OPTIONS] COMMAND [ARGS]..."),
+        ("llm-ollama", ["ollama"], "Usage: llm ollama [OPTIONS] COMMAND [ARGS]..."),
+    ],
+)
+def test_plugin_command_help(run: Run, plugin: str, command: list[str], first_line: str) -> None:
+    result = run(*command, "--help", plugins=plugin)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == first_line
+    listed = run("--help", plugins=plugin)
+    assert f"  {command[0]} " in listed.stdout
+
+
+def _embeddings_db(path: Path) -> None:
+    """An embeddings.db in the original's schema, written the way the original stores vectors
+    (little-endian float32), which llm-cluster reads directly with sqlite-utils."""
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        CREATE TABLE collections (id INTEGER PRIMARY KEY, name TEXT, model TEXT);
+        CREATE TABLE embeddings (
+            collection_id INTEGER REFERENCES collections(id), id TEXT, embedding BLOB,
+            content TEXT, content_blob BLOB, content_hash BLOB, metadata TEXT,
+            updated INTEGER, PRIMARY KEY (collection_id, id)
+        );
+        INSERT INTO collections VALUES (1, 'things', 'fake');
+        """
+    )
+    vectors = {"a": (1.0, 0.0), "b": (0.9, 0.1), "c": (0.0, 1.0), "d": (0.1, 0.9)}
+    for key, vector in vectors.items():
+        db.execute(
+            "INSERT INTO embeddings (collection_id, id, embedding, content) VALUES (1, ?, ?, ?)",
+            (key, struct.pack("<" + "f" * len(vector), *vector), f"item {key}"),
+        )
+    db.commit()
+    db.close()
+
+
+def test_cluster_reads_embeddings_db(run: Run, home: Path) -> None:
+    _embeddings_db(home / "embeddings.db")
+    result = run("cluster", "things", "2", plugins="llm-cluster")
+    assert result.returncode == 0, result.stderr
+    clusters = json.loads(result.stdout)
+    groups = sorted(sorted(item["id"] for item in c["items"]) for c in clusters)
+    assert groups == [["a", "b"], ["c", "d"]]
+
+
+# Tools (registration and the Python API; `llm -T` is not built yet) ------------------------
+
+TOOLS_SCRIPT = """
+import json, llm
+from llm.plugins import load_plugins, pm
+load_plugins()
+found = []
+pm.hook.register_tools(register=lambda tool, name=None: found.append(tool.__name__))
+import llm_tools_quickjs, llm_tools_simpleeval, llm_tools_sqlite
+print(json.dumps({
+    "registered": sorted(found),
+    "simpleeval": llm_tools_simpleeval.simple_eval("6 * 7"),
+    "schema": llm.Tool.function(llm_tools_simpleeval.simple_eval).input_schema,
+    "quickjs": llm_tools_quickjs.QuickJS().execute_javascript("[1, 2].map(x => x * 2)"),
+    "sqlite": llm_tools_sqlite.SQLite(":memory:").query("select 1 as one"),
+}))
+"""
+
+
+def test_tool_plugins_register_and_run(venv: Path, home: Path) -> None:
+    env = {
+        "LLM_USER_PATH": str(home),
+        "LLM_LOAD_PLUGINS": "llm-tools-simpleeval,llm-tools-sqlite,llm-tools-quickjs",
+    }
+    result = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", TOOLS_SCRIPT],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "registered": ["QuickJS", "SQLite", "quickjs", "simple_eval"],
+        "simpleeval": "42",
+        "schema": {
+            "properties": {"expression": {"type": "string"}},
+            "required": ["expression"],
+            "type": "object",
+        },
+        "quickjs": "[2,4]",
+        "sqlite": '[{"one": 1}]',
+    }
+
+
+# Loaders -----------------------------------------------------------------------------------
+
+
+def test_fragment_loaders_registered_and_offline_failure_is_clean(run: Run) -> None:
+    loaders = run("fragments", "loaders", plugins="llm-fragments-github")
+    assert loaders.returncode == 0, loaders.stderr
+    assert [line for line in loaders.stdout.splitlines() if line.endswith(":")] == [
+        "github:",
+        "issue:",
+        "pr:",
+    ]
+    result = run(
+        "-m", "echo", "-f", "issue:simonw/llm/1", "hi", plugins="llm-fragments-github,llm-echo"
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("Error: Could not load fragment issue:simonw/llm/1: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_template_loader_registered_and_offline_failure_is_clean(run: Run) -> None:
+    loaders = run("templates", "loaders", plugins="llm-templates-github")
+    assert loaders.returncode == 0, loaders.stderr
+    assert loaders.stdout.startswith("gh:\n  Load a template from GitHub\n")
+    result = run(
+        "-m", "echo", "-t", "gh:simonw/summarize", "hi", plugins="llm-templates-github,llm-echo"
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("Error: Could not load template gh:simonw/summarize: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+# Import paths ------------------------------------------------------------------------------
+
+LLM_NAMES = (
+    "AsyncKeyModel AsyncModel EmbeddingModel Fragment KeyModel Model ModelError Options Prompt "
+    "Response Template Tool ToolCall Toolbox decode get_key get_model hookimpl user_dir"
+)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        f"from llm import {', '.join(LLM_NAMES.split())}",
+        "from llm.cli import get_default_model, get_key",
+        "from llm.cli import cli",
+        "from llm.utils import dicts_to_table_string",
+        "from llm.default_plugins.openai_models import Chat, AsyncChat",
+        # What the meta-package installs for plugins that import it without declaring it.
+        "import httpx, sqlite_utils, yaml, click, pydantic",
+    ],
+)
+def test_every_import_path_the_plugins_use_resolves(venv: Path, home: Path, statement: str) -> None:
+    result = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", statement],
+        capture_output=True,
+        text=True,
+        env={"LLM_USER_PATH": str(home)},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+VERSION_SCRIPT = """
+import sys
+from llm_cli.__main__ import main
+sys.argv = ["llm", "--version"]
+try:
+    main()
+except SystemExit:
+    pass
+print(sorted(m for m in ("httpx", "sqlite_utils") if m in sys.modules))
+"""
+
+
+def test_meta_package_dependencies_are_not_imported_at_start_up(venv: Path, home: Path) -> None:
+    result = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", VERSION_SCRIPT],
+        capture_output=True,
+        text=True,
+        env={"LLM_USER_PATH": str(home), "LLM_LOAD_PLUGINS": ""},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"
