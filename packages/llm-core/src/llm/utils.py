@@ -11,6 +11,7 @@ from .schemas import make_schema_id, schema_dsl
 __all__ = [
     "extract_fenced_code_block",
     "make_schema_id",
+    "maybe_fenced_code",
     "monotonic_ulid",
     "remove_dict_none_values",
     "schema_dsl",
@@ -53,10 +54,36 @@ def simplify_usage_dict(details: dict[str, Any]) -> dict[str, Any]:
     return clean(remove_dict_none_values(details))
 
 
-def truncate_string(text: str, max_length: int = 100, normalize_whitespace: bool = False) -> str:
-    """``text`` cut to ``max_length`` characters with an ellipsis."""
+def truncate_string(
+    text: str,
+    max_length: int = 100,
+    normalize_whitespace: bool = False,
+    keep_end: bool = False,
+) -> str:
+    """``text`` cut to ``max_length`` characters with an ellipsis; ``keep_end`` keeps its
+    beginning and its end around a ``"... "`` (when ``max_length`` leaves room for both)."""
+    if not text:
+        return text
     if normalize_whitespace:
-        text = " ".join(text.split())
+        text = re.sub(r"\s+", " ", text)
     if len(text) <= max_length:
         return text
+    if keep_end and max_length >= 9:
+        keep = (max_length - 5) // 2
+        return text[:keep] + "... " + text[-keep:]
     return text[: max(max_length - 3, 0)] + "..."
+
+
+def maybe_fenced_code(content: str) -> str:
+    """``content`` in a Markdown code fence if it looks like code (much markup, or mostly
+    short lines); the fence is longer than any run of backticks inside it."""
+    lines = content.splitlines()
+    looks_like_code = content.count("<") > 10 or (
+        len(lines) > 3 and sum(1 for line in lines if len(line) < 120) / len(lines) > 0.9
+    )
+    if not looks_like_code:
+        return content
+    fence = "```"
+    while fence in content:
+        fence += "`"
+    return f"\n{fence}\n{content.strip()}\n{fence}"
