@@ -76,7 +76,7 @@ def test_fragments_from_files_and_stored_hashes(run_llm, user_dir: Path, tmp_pat
     assert answer["system"] == "the rules"
     [logged] = json.loads(run_llm("logs", "--json").stdout)
     assert logged["prompt"] == "question"  # the typed prompt; fragments are stored apart
-    [fragment_hash] = logged["fragments"]
+    [fragment_hash] = [fragment["hash"] for fragment in logged["prompt_fragments"]]
     notes.unlink()
     again = json.loads(run_llm("-m", "echo", "again", "-f", fragment_hash).stdout)
     assert again["prompt"] == "the notes\nagain"
