@@ -452,3 +452,28 @@ def test_status_and_backup(user_dir: Path, tmp_path: Path) -> None:
     assert backup.output.startswith("Backed up ") and backup.output.endswith(
         f"KB to {tmp_path / 'copy.db'}\n"
     )
+
+
+def test_data_output(user_dir: Path) -> None:
+    store = llm_storage.open_store(user_dir / "logs.db")
+    with store.engine.begin() as conn:
+        for number, text in enumerate(
+            ['{"name": "a"}', '{"items": [{"name": "b"}, {"name": "c"}]}', "not JSON"]
+        ):
+            row = {"id": f"r{number}", "response": text, "conversation_id": None}
+            conn.execute(tables["responses"].insert(), row)
+    store.close()
+    # --data: one object per line, the newest first; responses that are not JSON skipped.
+    assert run("logs", "--data").output == (
+        '{"items": [{"name": "b"}, {"name": "c"}]}\n{"name": "a"}\n'
+    )
+    assert run("logs", "--data-key", "items", "--data-array").output == (
+        '[{"name": "a"},\n {"name": "b"},\n {"name": "c"}]\n'
+    )
+    with_ids = run("logs", "--data-ids", "--data-key", "items").output.splitlines()
+    assert [json.loads(line) for line in with_ids][1] == {
+        "name": "b",
+        "response_id": "r1",
+        "conversation_id": None,
+    }
+    assert run("logs", "--data-array", "-m", "nothing").output == "[]\n"

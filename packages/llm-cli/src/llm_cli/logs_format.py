@@ -7,7 +7,7 @@ import json
 import textwrap
 from typing import Any
 
-from llm.utils import maybe_fenced_code, truncate_string
+from llm.utils import find_unused_key, maybe_fenced_code, truncate_string
 
 # The keys of a ``--json`` row, in the original's order.
 RESPONSE_KEYS = (
@@ -85,6 +85,32 @@ def prepare(record: dict[str, Any], *, truncate: bool, expand: bool) -> dict[str
     ]
     row["attachments"] = [_pick(a, ATTACHMENT_KEYS) for a in record.get("attachments", [])]
     return row
+
+
+def data_items(
+    records: list[dict[str, Any]], key: str | None, with_ids: bool
+) -> list[dict[str, Any]]:
+    """The JSON each response holds (responses that are not JSON are skipped); with ``key``,
+    the objects listed under that key instead; ``with_ids`` adds the response's and its
+    conversation's IDs under keys the object does not use yet."""
+    items: list[Any] = []
+    for record in records:
+        try:
+            decoded = json.loads(record["response"] or "")
+        except ValueError:
+            continue
+        found = decoded.get(key) if isinstance(decoded, dict) and key in decoded else None
+        if isinstance(found, list) and all(isinstance(item, dict) for item in found):
+            new = list(found)
+        else:
+            new = [decoded]
+        if with_ids:
+            for item in new:
+                if isinstance(item, dict):
+                    item[find_unused_key(item, "response_id")] = record["id"]
+                    item[find_unused_key(item, "conversation_id")] = record["conversation_id"]
+        items.extend(new)
+    return items
 
 
 def as_json(rows: list[dict[str, Any]]) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import textwrap
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ._ulid import ulid as monotonic_ulid
@@ -10,9 +13,11 @@ from .schemas import make_schema_id, schema_dsl
 
 __all__ = [
     "extract_fenced_code_block",
+    "find_unused_key",
     "make_schema_id",
     "maybe_fenced_code",
     "monotonic_ulid",
+    "output_rows_as_json",
     "remove_dict_none_values",
     "schema_dsl",
     "simplify_usage_dict",
@@ -87,3 +92,36 @@ def maybe_fenced_code(content: str) -> str:
     while fence in content:
         fence += "`"
     return f"\n{fence}\n{content.strip()}\n{fence}"
+
+
+def find_unused_key(item: dict[str, Any], key: str) -> str:
+    """``key``, or ``key`` with as many ``_`` appended as it takes to be new to ``item``."""
+    while key in item:
+        key += "_"
+    return key
+
+
+def output_rows_as_json(
+    rows: Iterable[dict[str, Any]],
+    nl: bool = False,
+    compact: bool = False,
+    json_cols: Iterable[str] = (),
+) -> Iterator[str]:
+    """Lines of JSON for ``rows``: one object per line (``nl``), or an array with one object
+    per line (``compact``) or indented; ``json_cols`` hold JSON text to embed decoded."""
+    items = list(rows)
+    columns = tuple(json_cols)
+    for index, row in enumerate(items):
+        for column in columns:
+            row[column] = json.loads(row[column])
+        first, last = index == 0, index == len(items) - 1
+        comma = "" if last else ","
+        if nl:
+            yield json.dumps(row)
+        elif compact:
+            yield f"{'[' if first else ' '}{json.dumps(row)}{comma}{']' if last else ''}"
+        else:
+            body = textwrap.indent(json.dumps(row, indent=2), "  ")
+            yield f"{'[' + chr(10) if first else ''}{body}{comma}{chr(10) + ']' if last else ''}"
+    if not items and not nl:
+        yield "[]"

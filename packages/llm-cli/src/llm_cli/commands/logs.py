@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 import llm
-from llm.utils import extract_fenced_code_block
+from llm.utils import extract_fenced_code_block, output_rows_as_json
 
 from .. import logs_format
 from ..default_group import DefaultGroup
@@ -134,6 +134,10 @@ class DatabaseTarget(click.ParamType):
     "fragments", "-f", "--fragment", multiple=True, help="Filter for prompts using these fragments"
 )
 @click.option("--tools", is_flag=True, help="Filter for prompts with results from any tools")
+@click.option("--data", is_flag=True, help="Output newline-delimited JSON data for schema")
+@click.option("--data-array", is_flag=True, help="Output JSON array of data for schema")
+@click.option("--data-key", help="Return JSON objects from array in this key")
+@click.option("--data-ids", is_flag=True, help="Attach corresponding IDs to JSON objects")
 @click.option("-t", "--truncate", is_flag=True, help="Truncate long strings in output")
 @click.option("-s", "--short", is_flag=True, help="Shorter YAML output with truncated prompts")
 @click.option("-u", "--usage", is_flag=True, help="Include token usage")
@@ -160,6 +164,10 @@ def logs_list(
     query: str | None,
     fragments: tuple[str, ...],
     tools: bool,
+    data: bool,
+    data_array: bool,
+    data_key: str | None,
+    data_ids: bool,
     truncate: bool,
     short: bool,
     usage: bool,
@@ -210,6 +218,13 @@ def logs_list(
         fragments=hashes,
         has_tools=tools,
     )
+    if data or data_array or data_key or data_ids:
+        if data and not query:
+            records.reverse()  # as the original: --data lists the newest first
+        items = logs_format.data_items(records, data_key, data_ids)
+        for line in output_rows_as_json(items, nl=not data_array, compact=True):
+            click.echo(line)
+        return
     rows = [logs_format.prepare(r, truncate=truncate, expand=expand) for r in records]
 
     output: str | None = None
