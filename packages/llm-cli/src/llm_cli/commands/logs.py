@@ -43,14 +43,16 @@ def logs_turn_off() -> None:
 
 
 def _existing_store(database: str | None) -> Any:
-    """The log store to read, or None (after saying so) when its SQLite file does not exist:
-    reading must never create a database."""
+    """The log store to read (closed when the command ends), or None when its SQLite file
+    does not exist: reading must never create a database."""
     from llm_storage.opening import default_target
 
     target = database if database is not None else default_target()
     if _is_file(target) and not Path(target).exists():
         return None
-    return open_store(database)
+    store = open_store(database)
+    click.get_current_context().call_on_close(store.close)
+    return store
 
 
 def _is_file(target: Any) -> bool:
