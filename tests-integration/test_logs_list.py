@@ -83,7 +83,7 @@ def test_truncate_short_and_usage(invoke_llm, logged: list[dict]) -> None:
     assert len(truncated["response"]) <= 100 and truncated["response"].endswith("...")
     short = invoke_llm("logs", "-s", "-u", "-n", "1").stdout
     assert short.startswith("- model: echo\n")
-    assert '  prompt: "the walrus said hello"' in short
+    assert "  prompt: the walrus said hello\n" in short
     assert "  usage:\n    input: 4\n" in short
     usage = invoke_llm("logs", "-u", "-n", "1").stdout
     assert "## Token usage\n\n4 input," in usage
@@ -93,7 +93,7 @@ def test_json_fields(invoke_llm, logged: list[dict]) -> None:
     latest = logged[-1]
     assert latest["options_json"] == {"example_bool": True}
     assert latest["conversation_model"] == "echo"
-    assert latest["fragments"] == [] and latest["attachments"] == []
+    assert latest["prompt_fragments"] == [] and latest["attachments"] == []
     assert latest["datetime_utc"].endswith("+00:00")
 
 
@@ -106,9 +106,9 @@ def test_fragments_filter_and_expand(invoke_llm, user_dir: Path, tmp_path: Path)
     fragment_hash = llm.Fragment("shared text").id()
     [hit] = json.loads(invoke_llm("logs", "-f", fragment_hash, "--json").stdout)
     assert hit["prompt"] == "with fragments"
-    assert hit["fragments"] == [fragment_hash]
+    assert [f["hash"] for f in hit["prompt_fragments"]] == [fragment_hash]
     expanded = json.loads(invoke_llm("logs", "-f", fragment_hash, "-e", "--json").stdout)[0]
-    assert expanded["fragments"] == ["shared text"]
+    assert [f["content"] for f in expanded["prompt_fragments"]] == ["shared text"]
     notes = tmp_path / "notes.txt"
     notes.write_text("shared text")
     assert len(json.loads(invoke_llm("logs", "-f", str(notes), "--json").stdout)) == 1
@@ -122,14 +122,15 @@ def test_other_database(invoke_llm, logged: list[dict], tmp_path: Path) -> None:
     [only] = json.loads(invoke_llm("logs", "-d", str(other), "--json").stdout)
     assert only["prompt"] == "somewhere else"
     missing = invoke_llm("logs", "-d", str(tmp_path / "nope" / "x.db"))
-    assert missing.returncode == 1 and missing.stderr.startswith("Error:")
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    assert not (tmp_path / "nope").exists()
 
 
 def test_status_backup_on_off(invoke_llm, logged: list[dict], tmp_path: Path) -> None:
     status = invoke_llm("logs", "status").stdout
     assert "Logging is ON for all prompts" in status
-    assert "Number of responses logged:     5" in status
-    assert "Number of conversations logged: 4" in status
+    assert "Number of responses logged:\t5" in status
+    assert "Number of conversations logged:\t4" in status
     backup = tmp_path / "backup.db"
     assert invoke_llm("logs", "backup", str(backup)).returncode == 0
     assert len(json.loads(invoke_llm("logs", "-d", str(backup), "-n", "0", "--json").stdout)) == 5

@@ -76,7 +76,7 @@ def test_fragments_from_files_and_stored_hashes(invoke_llm, user_dir: Path, tmp_
     assert answer["system"] == "the rules"
     [logged] = json.loads(invoke_llm("logs", "--json").stdout)
     assert logged["prompt"] == "question"  # the typed prompt; fragments are stored apart
-    [fragment_hash] = logged["fragments"]
+    [fragment_hash] = [fragment["hash"] for fragment in logged["prompt_fragments"]]
     notes.unlink()
     again = json.loads(invoke_llm("-m", "echo", "again", "-f", fragment_hash).stdout)
     assert again["prompt"] == "the notes\nagain"

@@ -35,4 +35,5 @@ def test_logs_filtered_by_fragment_file(tmp_path: Path, ending: bytes) -> None:
     [found] = json.loads(listed.output)
     assert found["prompt"] == "hello"
     # Keyed by the text as read (universal newlines), as the original hashes it.
-    assert found["fragments"] == [llm.Fragment("line one\nline two\n").id()]
+    expected = llm.Fragment("line one\nline two\n").id()
+    assert [fragment["hash"] for fragment in found["prompt_fragments"]] == [expected]

@@ -120,6 +120,33 @@ def test_truncate_string() -> None:
     assert utils.truncate_string("a" * 200, max_length=10) == "aaaaaaa..."
     assert len(utils.truncate_string("a" * 200, max_length=10)) == 10
     assert utils.truncate_string("a  b\n c", normalize_whitespace=True) == "a b c"
+    assert utils.truncate_string(" a  b ", normalize_whitespace=True) == " a b "  # not stripped
+    assert utils.truncate_string("abcdefghijklmnopqrstuvwxyz", 12, keep_end=True) == "abc... xyz"
+    # Too short to keep both ends: an ordinary cut.
+    assert utils.truncate_string("abcdefghijklmnopqrstuvwxyz", 8, keep_end=True) == "abcde..."
+
+
+def test_maybe_fenced_code() -> None:
+    assert utils.maybe_fenced_code("<p>a paragraph</p>") == "<p>a paragraph</p>"
+    assert utils.maybe_fenced_code("<a>" * 11) == "\n```\n" + "<a>" * 11 + "\n```"
+    assert utils.maybe_fenced_code("1\n2\n3\n4\n") == "\n```\n1\n2\n3\n4\n```"
+    # A fence longer than any backtick run inside.
+    assert utils.maybe_fenced_code("```\nx\n```\n" + "<" * 11).startswith("\n````\n")
+
+
+def test_find_unused_key() -> None:
+    assert utils.find_unused_key({"id": 1}, "name") == "name"
+    assert utils.find_unused_key({"id": 1, "id_": 2}, "id") == "id__"
+
+
+def test_output_rows_as_json() -> None:
+    rows = [{"a": 1}, {"b": "[2]"}]
+    assert list(utils.output_rows_as_json(rows, nl=True)) == ['{"a": 1}', '{"b": "[2]"}']
+    assert list(utils.output_rows_as_json(rows, compact=True)) == ['[{"a": 1},', ' {"b": "[2]"}]']
+    pretty = "\n".join(utils.output_rows_as_json([{"b": "[2]"}], json_cols=["b"]))
+    assert json.loads(pretty) == [{"b": [2]}] and pretty.startswith("[\n  {\n    ")
+    assert list(utils.output_rows_as_json([])) == ["[]"]
+    assert list(utils.output_rows_as_json([], nl=True)) == []
 
 
 def test_monotonic_ulid() -> None:

@@ -1,134 +1,268 @@
-"""Rendering logged responses: Markdown (the default), JSON, short YAML, plain text."""
+"""Rendering logged responses as the original's ``llm logs`` does: Markdown (the default),
+JSON, short YAML. Input records come from ``llm_storage`` (see ``llm_storage.read``)."""
 
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
 
-from llm.utils import extract_fenced_code_block, truncate_string
+from llm.utils import find_unused_key, maybe_fenced_code, truncate_string
 
-JSON_COLUMNS = ("prompt_json", "options_json", "response_json", "token_details")
+# The keys of a ``--json`` row, in the original's order.
+RESPONSE_KEYS = (
+    "id",
+    "model",
+    "prompt",
+    "system",
+    "prompt_json",
+    "options_json",
+    "response",
+    "response_json",
+    "conversation_id",
+    "duration_ms",
+    "datetime_utc",
+    "input_tokens",
+    "output_tokens",
+    "token_details",
+    "conversation_name",
+    "conversation_model",
+    "schema_json",
+)
+TOOL_KEYS = ("id", "hash", "name", "description", "input_schema")
+TOOL_CALL_KEYS = ("id", "tool_id", "name", "arguments", "tool_call_id")
+TOOL_RESULT_KEYS = ("id", "tool_id", "name", "output", "tool_call_id")
+ATTACHMENT_KEYS = ("id", "type", "path", "url", "content_length")
 
 
-def _decode(record: dict[str, Any]) -> dict[str, Any]:
-    decoded = dict(record)
-    for column in JSON_COLUMNS:
-        value = decoded.get(column)
-        if isinstance(value, str):
-            try:
-                decoded[column] = json.loads(value)
-            except ValueError:
-                pass
-    return decoded
+def _loads(value: Any) -> Any:
+    """Stored JSON text decoded; text that is not JSON stays as it is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
 
 
-def _fragment_list(fragments: list[dict[str, Any]], expand: bool) -> list[Any]:
-    return [f.get("content") if expand else f.get("hash") for f in fragments]
+def _pick(record: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {key: record.get(key) for key in keys}
 
 
-def as_json(records: list[dict[str, Any]], truncate: bool, expand: bool = False) -> str:
-    rows = []
-    for record in records:
-        row = _decode(record)
-        row["fragments"] = _fragment_list(row.pop("prompt_fragments", []), expand)
-        row["system_fragments"] = _fragment_list(row.get("system_fragments", []), expand)
-        for child in row.get("attachments", []):
-            child.pop("content", None)  # binary; the attachment's id identifies it
+def prepare(record: dict[str, Any], *, truncate: bool, expand: bool) -> dict[str, Any]:
+    """One stored response as the original presents it: ``*_json`` columns decoded (or,
+    with ``truncate``, dropped when set), fragments with their content and aliases, tools."""
+    row = _pick(record, RESPONSE_KEYS)
+    if truncate:
+        row["prompt"] = truncate_string(row["prompt"] or "")
+        row["response"] = truncate_string(row["response"] or "")
+    for key in ("prompt_fragments", "system_fragments"):
+        row[key] = [
+            {
+                "hash": fragment["hash"],
+                "content": fragment["content"]
+                if expand
+                else truncate_string(fragment["content"] or ""),
+                "aliases": list(fragment.get("aliases", [])),
+            }
+            for fragment in record.get(key, [])
+        ]
+    for key in [k for k in row if k.endswith("_json") and row[k] is not None]:
         if truncate:
-            for column in ("prompt", "system", "response"):
-                if row.get(column):
-                    row[column] = truncate_string(row[column])
-        rows.append(row)
-    return json.dumps(rows, indent=2, default=str)
+            del row[key]
+        else:
+            row[key] = _loads(row[key])
+    row["tools"] = [
+        {**_pick(tool, TOOL_KEYS), "input_schema": _loads(tool.get("input_schema"))}
+        for tool in record.get("tools", [])
+    ]
+    row["tool_calls"] = [
+        {**_pick(call, TOOL_CALL_KEYS), "arguments": _loads(call.get("arguments"))}
+        for call in record.get("tool_calls", [])
+    ]
+    row["tool_results"] = [
+        _pick(result, TOOL_RESULT_KEYS) for result in record.get("tool_results", [])
+    ]
+    row["attachments"] = [_pick(a, ATTACHMENT_KEYS) for a in record.get("attachments", [])]
+    return row
 
 
-def _usage_line(record: dict[str, Any]) -> str | None:
-    if record.get("input_tokens") is None and record.get("output_tokens") is None:
-        return None
-    line = f"{record.get('input_tokens') or 0} input, {record.get('output_tokens') or 0} output"
-    if record.get("token_details"):
-        line += f", {record['token_details']}"
-    return line
+def data_items(
+    records: list[dict[str, Any]], key: str | None, with_ids: bool
+) -> list[dict[str, Any]]:
+    """The JSON each response holds (responses that are not JSON are skipped); with ``key``,
+    the objects listed under that key instead; ``with_ids`` adds the response's and its
+    conversation's IDs under keys the object does not use yet."""
+    items: list[Any] = []
+    for record in records:
+        try:
+            decoded = json.loads(record["response"] or "")
+        except ValueError:
+            continue
+        found = decoded.get(key) if isinstance(decoded, dict) and key in decoded else None
+        if isinstance(found, list) and all(isinstance(item, dict) for item in found):
+            new = list(found)
+        else:
+            new = [decoded]
+        if with_ids:
+            for item in new:
+                if isinstance(item, dict):
+                    item[find_unused_key(item, "response_id")] = record["id"]
+                    item[find_unused_key(item, "conversation_id")] = record["conversation_id"]
+        items.extend(new)
+    return items
 
 
-def as_markdown(
-    records: list[dict[str, Any]], truncate: bool, usage: bool, expand: bool = False
+def as_json(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, indent=2)
+
+
+def usage_string(
+    input_tokens: int | None, output_tokens: int | None, details: dict[str, Any] | None
 ) -> str:
-    blocks = []
-    previous_conversation = None
-    for record in records:
-        when = (record.get("datetime_utc") or "").split(".")[0]
-        header = f"# {when}"
-        if record.get("conversation_id") != previous_conversation:
-            header += f"    conversation: {record.get('conversation_id')}"
-        header += f" id: {record['id']}"
-        previous_conversation = record.get("conversation_id")
-        parts = [header, f"Model: **{record.get('model')}**"]
-
-        def text(value: str | None) -> str:
-            value = value or ""
-            return truncate_string(value) if truncate else value
-
-        parts.append("## Prompt\n\n" + text(record.get("prompt")))
-        if record.get("prompt_fragments"):
-            parts.append(_fragments_block("Prompt fragments", record["prompt_fragments"], expand))
-        if record.get("system"):
-            parts.append("## System\n\n" + text(record.get("system")))
-        if record.get("system_fragments"):
-            parts.append(_fragments_block("System fragments", record["system_fragments"], expand))
-        if record.get("attachments"):
-            lines = ["### Attachments", ""]
-            for index, attachment in enumerate(record["attachments"], start=1):
-                where = attachment.get("path") or attachment.get("url") or "<binary content>"
-                lines.append(f"{index}. **{attachment.get('type')}**: `{where}`")
-            parts.append("\n".join(lines))
-        parts.append("## Response\n\n" + text(record.get("response")))
-        if usage and (line := _usage_line(record)):
-            parts.append(f"## Token usage\n\n{line}")
-        blocks.append("\n\n".join(parts) + "\n")
-    return "\n".join(blocks)
+    """``1,200 input, 5 output, {"cached": 3}`` — the parts that are known."""
+    parts = []
+    if input_tokens is not None:
+        parts.append(f"{input_tokens:,} input")
+    if output_tokens is not None:
+        parts.append(f"{output_tokens:,} output")
+    if details:
+        parts.append(json.dumps(details))
+    return ", ".join(parts)
 
 
-def _fragments_block(title: str, fragments: list[dict[str, Any]], expand: bool) -> str:
-    if not expand:
-        return f"### {title}\n\n" + "\n".join(f"- {f.get('hash')}" for f in fragments)
-    blocks = [f"### {title}"]
-    for fragment in fragments:
-        source = f" ({fragment['source']})" if fragment.get("source") else ""
-        blocks.append(f"#### {fragment.get('hash')}{source}\n\n{fragment.get('content')}")
-    return "\n\n".join(blocks)
+def _when(row: dict[str, Any]) -> str:
+    return (row["datetime_utc"] or "").split(".")[0]
 
 
-def _yaml_scalar(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+def as_short(row: dict[str, Any], usage: bool) -> str:
+    """One response as a one-item YAML list: model, time, conversation, the truncated
+    system and prompt, tool calls and results, attachments, fragment hashes."""
+    import yaml
+
+    item: dict[str, Any] = {
+        "model": row["model"],
+        "datetime": _when(row),
+        "conversation": row["conversation_id"],
+    }
+    if row["tool_calls"]:
+        item["tool_calls"] = [
+            f"{call['name']}({json.dumps(call['arguments'])})" for call in row["tool_calls"]
+        ]
+    if row["tool_results"]:
+        item["tool_results"] = [
+            f"{result['name']}: {truncate_string(result['output'] or '')}"
+            for result in row["tool_results"]
+        ]
+    system = truncate_string(row["system"] or "", 120, normalize_whitespace=True)
+    prompt = truncate_string(row["prompt"] or "", 120, normalize_whitespace=True, keep_end=True)
+    if system:
+        item["system"] = system
+    if prompt:
+        item["prompt"] = prompt
+    if row["attachments"]:
+        item["attachments"] = [
+            {"type": a["type"], **{k: a[k] for k in ("path", "url") if a.get(k)}}
+            for a in row["attachments"]
+        ]
+    for key in ("prompt_fragments", "system_fragments"):
+        item[key] = [fragment["hash"] for fragment in row[key]]
+    if usage and (row["input_tokens"] or row["output_tokens"]):
+        tokens: dict[str, Any] = {"input": row["input_tokens"], "output": row["output_tokens"]}
+        if row["token_details"]:
+            tokens["details"] = _loads(row["token_details"])
+        item["usage"] = tokens
+    return str(yaml.dump([item], sort_keys=False)).strip()
 
 
-def as_short(records: list[dict[str, Any]], usage: bool) -> str:
-    """A YAML list: model, datetime, conversation, system and prompt (truncated)."""
-    lines = []
-    for record in records:
-        lines.append(f"- model: {record.get('model')}")
-        lines.append(f"  datetime: '{(record.get('datetime_utc') or '').split('.')[0]}'")
-        lines.append(f"  conversation: {record.get('conversation_id')}")
-        if record.get("system"):
-            lines.append(f"  system: {_yaml_scalar(_short(record['system']))}")
-        lines.append(f"  prompt: {_yaml_scalar(_short(record.get('prompt') or ''))}")
-        if usage and record.get("input_tokens") is not None:
-            lines.append("  usage:")
-            lines.append(f"    input: {record.get('input_tokens')}")
-            lines.append(f"    output: {record.get('output_tokens')}")
-    return "\n".join(lines)
+def _fragments_section(fragments: list[dict[str, Any]], title: str, expand: bool) -> list[str]:
+    if not fragments:
+        return []
+    if expand:
+        body = "\n".join(
+            f"<details><summary>{f['hash']}</summary>\n"
+            f"{maybe_fenced_code(f['content'] or '')}\n</details>"
+            for f in fragments
+        )
+    else:
+        body = "\n".join(f"- {f['hash']}" for f in fragments)
+    return [f"\n### {title}\n\n{body}"]
 
 
-def _short(text: str, length: int = 120) -> str:
-    """Whitespace collapsed; long text keeps its beginning and its end."""
-    text = " ".join(text.split())
-    if len(text) <= length:
-        return text
-    half = (length - 5) // 2
-    return f"{text[:half]} ... {text[-half:]}"
+class MarkdownWriter:
+    """The Markdown log, one response at a time. A system prompt is shown only when it
+    differs from the previous response's; for one conversation, its heading shows once."""
 
+    def __init__(self, *, single_conversation: bool, usage: bool, expand: bool) -> None:
+        self.single_conversation = single_conversation
+        self.usage = usage
+        self.expand = expand
+        self.current_system: str | None = None
+        self.show_conversation = True
 
-def extract(record: dict[str, Any], last: bool) -> str:
-    response = record.get("response") or ""
-    return extract_fenced_code_block(response, last=last) or response
+    def render(self, row: dict[str, Any]) -> str:
+        """The lines (each as click.echo would end it) for ``row``."""
+        out: list[str] = []
+        conversation = model = ""
+        if self.show_conversation:
+            conversation = f"    conversation: {row['conversation_id']} id: {row['id']}"
+            model = f"\nModel: **{row['model']}**\n"
+        out.append(f"# {_when(row)}{conversation}\n{model}")
+        if self.single_conversation:
+            self.show_conversation = False
+        out.append(f"## Prompt\n\n{row['prompt'] or '-- none --'}")
+        out += _fragments_section(row["prompt_fragments"], "Prompt fragments", self.expand)
+        if row["system"] != self.current_system:
+            if row["system"] is not None:
+                out.append(f"\n## System\n\n{row['system']}")
+            self.current_system = row["system"]
+        out += _fragments_section(row["system_fragments"], "System fragments", self.expand)
+        schema = row.get("schema_json")
+        if schema:
+            out.append(f"\n## Schema\n\n```json\n{json.dumps(schema, indent=2)}\n```")
+        if row["tools"]:
+            out.append("\n### Tools\n")
+            for tool in row["tools"]:
+                properties = (tool["input_schema"] or {}).get("properties")
+                out.append(
+                    f"- **{tool['name']}**: `{tool['hash']}`<br>\n    {tool['description']}<br>\n"
+                    f"    Arguments: {json.dumps(properties)}"
+                )
+        if row["tool_results"]:
+            out.append("\n### Tool results\n")
+            for result in row["tool_results"]:
+                output = textwrap.indent(result["output"] or "", "    ")
+                out.append(f"- **{result['name']}**: `{result['tool_call_id']}`<br>\n{output}")
+        if row["attachments"]:
+            out.append("\n### Attachments\n")
+            for number, attachment in enumerate(row["attachments"], 1):
+                kind = attachment["type"]
+                if attachment["path"]:
+                    out.append(f"{number}. **{kind}**: `{attachment['path']}`")
+                elif attachment["url"]:
+                    out.append(f"{number}. **{kind}**: {attachment['url']}")
+                elif attachment["content_length"]:
+                    out.append(f"{number}. **{kind}**: `<{attachment['content_length']:,} bytes>`")
+        response = row["response"]
+        if schema:
+            try:
+                response = f"```json\n{json.dumps(json.loads(response), indent=2)}\n```"
+            except (TypeError, ValueError):
+                pass
+        out.append("\n## Response\n")
+        if row["tool_calls"]:
+            out.append("### Tool calls\n")
+            for call in row["tool_calls"]:
+                out.append(
+                    f"- **{call['name']}**: `{call['tool_call_id']}`<br>\n"
+                    f"    Arguments: {json.dumps(call['arguments'])}"
+                )
+            out.append("")
+        if response:
+            out.append(f"{response}\n")
+        if self.usage:
+            details = _loads(row["token_details"]) if row["token_details"] else None
+            line = usage_string(row["input_tokens"], row["output_tokens"], details)
+            if line:
+                out.append(f"## Token usage\n\n{line}\n")
+        return "".join(f"{line}\n" for line in out)

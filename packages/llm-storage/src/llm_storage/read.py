@@ -1,7 +1,8 @@
 """Queries behind ``llm logs``, ``llm fragments`` and ``llm schemas``.
 
 Records are plain dicts: every ``responses`` column (JSON columns left as the stored JSON
-text), plus ``conversation_name``, ``conversation_model`` and lists of child records.
+text), plus ``conversation_name``, ``conversation_model``, ``schema_json`` (the schema's JSON
+text) and lists of child records.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ CHUNK = 500
 
 responses = tables["responses"]
 conversations = tables["conversations"]
+schemas = tables["schemas"]
 fragments = tables["fragments"]
 aliases = tables["fragment_aliases"]
 
@@ -39,8 +41,11 @@ def _base_select() -> Select[Any]:
         *responses.c,
         conversations.c.name.label("conversation_name"),
         conversations.c.model.label("conversation_model"),
+        schemas.c.content.label("schema_json"),
     ).select_from(
-        responses.outerjoin(conversations, responses.c.conversation_id == conversations.c.id)
+        responses.outerjoin(
+            conversations, responses.c.conversation_id == conversations.c.id
+        ).outerjoin(schemas, responses.c.schema_id == schemas.c.id)
     )
 
 
@@ -93,14 +98,9 @@ def list_responses(
     for key in fragments_filter:
         stmt = stmt.where(_uses_fragment(key))
     if has_tools:
-        stmt = stmt.where(
-            or_(
-                *(
-                    exists().where(tables[name].c.response_id == responses.c.id)
-                    for name in ("tool_responses", "tool_calls", "tool_results")
-                )
-            )
-        )
+        # As the original: a response "used tools" when it carries tool results.
+        results = tables["tool_results"]
+        stmt = stmt.where(exists().where(results.c.response_id == responses.c.id))
     stmt = stmt.order_by(order, responses.c.id.desc())
     if limit:
         stmt = stmt.limit(limit)
@@ -145,7 +145,7 @@ def _attach_children(conn: Connection, records: list[Record]) -> None:
         conn,
         ids,
         lambda chunk: (
-            select(pa.c.response_id, *att.c)
+            select(pa.c.response_id, *att.c, func.length(att.c.content).label("content_length"))
             .join(att, att.c.id == pa.c.attachment_id)
             .where(pa.c.response_id.in_(chunk))
             .order_by(pa.c.response_id, pa.c.order)
@@ -221,6 +221,14 @@ def _attach_children(conn: Connection, records: list[Record]) -> None:
             .order_by(results_t.c.id)
         ),
     )
+    fragment_ids = {
+        f["id"] for found in fragment_lists.values() for group in found.values() for f in group
+    }
+    names = _aliases(conn, sorted(fragment_ids))
+    for found in fragment_lists.values():
+        for group in found.values():
+            for fragment in group:
+                fragment["aliases"] = names.get(fragment["id"], [])
     for record in records:
         rid = record["id"]
         record["attachments"] = attachments.get(rid, [])
@@ -247,19 +255,24 @@ def count(conn: Connection, table_name: str) -> int:
 # Fragments ---------------------------------------------------------------------------------
 
 
+def _aliases(conn: Connection, ids: list[int], *, by_name: bool = False) -> dict[int, list[str]]:
+    """Each fragment's aliases: by name, or (like the original's logs) as stored."""
+    by_id: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(ids), CHUNK):
+        stmt = select(aliases.c.fragment_id, aliases.c.alias).where(
+            aliases.c.fragment_id.in_(ids[start : start + CHUNK])
+        )
+        if by_name:
+            stmt = stmt.order_by(aliases.c.alias)
+        for fragment_id, alias in conn.execute(stmt):
+            by_id[fragment_id].append(alias)
+    return by_id
+
+
 def _fragment_records(conn: Connection, stmt: Select[Any]) -> list[Record]:
     records = [dict(row._mapping) for row in conn.execute(stmt)]
     if records:
-        by_id: dict[int, list[str]] = defaultdict(list)
-        ids = [r["id"] for r in records]
-        for start in range(0, len(ids), CHUNK):
-            rows = conn.execute(
-                select(aliases.c.fragment_id, aliases.c.alias)
-                .where(aliases.c.fragment_id.in_(ids[start : start + CHUNK]))
-                .order_by(aliases.c.alias)
-            )
-            for fragment_id, alias in rows:
-                by_id[fragment_id].append(alias)
+        by_id = _aliases(conn, [r["id"] for r in records], by_name=True)
         for record in records:
             record["aliases"] = by_id.get(record["id"], [])
     return records

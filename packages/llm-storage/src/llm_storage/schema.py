@@ -91,13 +91,15 @@ Table(
     _int("fragment_id", ForeignKey("fragments.id")),
 )
 
+# As in llm 0.26's SQLite schema these key columns are not NOT NULL (code written for the
+# original inserts links without an "order"); PostgreSQL makes key columns NOT NULL anyway.
 for _link in ("prompt_fragments", "system_fragments"):
     Table(
         _link,
         metadata,
-        _text("response_id", ForeignKey("responses.id"), primary_key=True),
-        _int("fragment_id", ForeignKey("fragments.id"), primary_key=True),
-        _int("order", primary_key=True, autoincrement=False),
+        _text("response_id", ForeignKey("responses.id"), primary_key=True, nullable=True),
+        _int("fragment_id", ForeignKey("fragments.id"), primary_key=True, nullable=True),
+        _int("order", primary_key=True, autoincrement=False, nullable=True),
     )
 
 Table(

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import click
 
 import llm
+from llm.utils import extract_fenced_code_block, output_rows_as_json
 
 from .. import logs_format
 from ..default_group import DefaultGroup
+from ..fragments import resolve_fragment
 from ..shared_options import database_option
 from ..store import logging_enabled, logs_off_path, open_store
 
@@ -37,27 +42,53 @@ def logs_turn_off() -> None:
     logs_off_path().touch()
 
 
+def _existing_store(database: str | None) -> Any:
+    """The log store to read (closed when the command ends), or None when its SQLite file
+    does not exist: reading must never create a database."""
+    from llm_storage.opening import default_target
+
+    target = database if database is not None else default_target()
+    if _is_file(target) and not Path(target).exists():
+        return None
+    store = open_store(database)
+    click.get_current_context().call_on_close(store.close)
+    return store
+
+
+def _is_file(target: Any) -> bool:
+    return not (isinstance(target, str) and "://" in target)
+
+
+def _missing_message(database: str | None) -> str:
+    from llm_storage.opening import default_target
+
+    return f"No log database found at {database if database is not None else default_target()}"
+
+
 @logs.command(name="status")
 @database_option
 def logs_status(database: str | None) -> None:
     """Show current status of database logging"""
-    click.echo(f"Logging is {'ON' if logging_enabled() else 'OFF'} for all prompts")
-    status = open_store(database).status()
+    store = _existing_store(database)
+    if store is None:
+        click.echo(_missing_message(database))
+        return
+    click.echo("Logging is ON for all prompts" if logging_enabled() else "Logging is OFF")
+    status = store.status()
     click.echo(f"Found log database at {status['path'] or status['url']}")
-    click.echo(f"Backend:                        {status['backend']}")
-    click.echo(f"Number of conversations logged: {status['conversations']}")
-    click.echo(f"Number of responses logged:     {status['responses']}")
+    click.echo(f"Number of conversations logged:\t{status['conversations']}")
+    click.echo(f"Number of responses logged:\t{status['responses']}")
     if status.get("size_bytes") is not None:
-        click.echo(f"Database file size:             {_human_size(status['size_bytes'])}")
+        click.echo(f"Database file size: \t\t{_human_size(status['size_bytes'])}")
 
 
-def _human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.2f}{unit}"
-        value /= 1024
-    return f"{value:.2f}GB"
+def _human_size(size: float) -> str:
+    units = ("B", "KB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
+    unit = 0
+    while size >= 1024 and unit < len(units) - 1:
+        size /= 1024
+        unit += 1
+    return "0B" if size == 0 else f"{size:.2f}{units[unit]}"
 
 
 @logs.command(name="backup")
@@ -69,22 +100,22 @@ def logs_backup(path: str, database: str | None) -> None:
 
     store = open_store(database)
     try:
-        store.backup(path)
+        written = store.backup(path)
     except llm_storage.StoreError as ex:
         raise click.ClickException(str(ex)) from ex
-    click.echo(f"Backed up logs to {path}")
+    click.echo(f"Backed up {_human_size(written.stat().st_size)} to {path}")
 
 
-def _fragment_key(reference: str) -> str:
-    """A fragment hash or alias as given, or the hash of a file's content."""
-    from pathlib import Path
+class DatabaseTarget(click.ParamType):
+    """A database URL, or the path of an existing SQLite file."""
 
-    from llm.identity import fragment_hash
+    name = "path"
 
-    path = Path(reference)
-    if path.is_file():
-        return fragment_hash(path.read_text())  # the text, as a prompt's -f reads it
-    return reference
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and "://" in value:
+            return value
+        checked = click.Path(readable=True, exists=True, dir_okay=False)
+        return checked.convert(value, param, ctx)
 
 
 @logs.command(name="list")
@@ -95,9 +126,20 @@ def _fragment_key(reference: str) -> str:
     default=None,
     help="Number of entries to show - defaults to 3, use 0 for all",
 )
-@database_option
+@click.option("-p", "--path", type=DatabaseTarget(), help="Path to log database", hidden=True)
+@click.option(
+    "-d", "--database", type=DatabaseTarget(), help="Path to log database (or a database URL)"
+)
 @click.option("model_id", "-m", "--model", help="Filter by model or model alias")
 @click.option("-q", "--query", help="Search for logs matching this string")
+@click.option(
+    "fragments", "-f", "--fragment", multiple=True, help="Filter for prompts using these fragments"
+)
+@click.option("--tools", is_flag=True, help="Filter for prompts with results from any tools")
+@click.option("--data", is_flag=True, help="Output newline-delimited JSON data for schema")
+@click.option("--data-array", is_flag=True, help="Output JSON array of data for schema")
+@click.option("--data-key", help="Return JSON objects from array in this key")
+@click.option("--data-ids", is_flag=True, help="Attach corresponding IDs to JSON objects")
 @click.option("-t", "--truncate", is_flag=True, help="Truncate long strings in output")
 @click.option("-s", "--short", is_flag=True, help="Shorter YAML output with truncated prompts")
 @click.option("-u", "--usage", is_flag=True, help="Include token usage")
@@ -114,17 +156,20 @@ def _fragment_key(reference: str) -> str:
 )
 @click.option("--id-gt", help="Return responses with ID > this")
 @click.option("--id-gte", help="Return responses with ID >= this")
-@click.option(
-    "fragments", "-f", "--fragment", multiple=True, help="Filter for prompts using these fragments"
-)
-@click.option("--tools", is_flag=True, help="Filter for prompts with results from any tools")
 @click.option("as_json", "--json", is_flag=True, help="Output logs as JSON")
 @click.option("-e", "--expand", is_flag=True, help="Expand fragments to show their content")
 def logs_list(
     count: int | None,
+    path: str | None,
     database: str | None,
     model_id: str | None,
     query: str | None,
+    fragments: tuple[str, ...],
+    tools: bool,
+    data: bool,
+    data_array: bool,
+    data_key: str | None,
+    data_ids: bool,
     truncate: bool,
     short: bool,
     usage: bool,
@@ -135,48 +180,74 @@ def logs_list(
     conversation_id: str | None,
     id_gt: str | None,
     id_gte: str | None,
-    fragments: tuple[str, ...],
-    tools: bool,
     as_json: bool,
     expand: bool,
 ) -> None:
     """Show logged prompts and their responses"""
-    store = open_store(database)
+    database = database or path
+    store = _existing_store(database)
+    if store is None:
+        raise click.ClickException(_missing_message(database))
+    if short and (as_json or response):
+        clashing = " or ".join(
+            flag for flag, given in (("--json", as_json), ("--response", response)) if given
+        )
+        raise click.ClickException(f"Cannot use --short and {clashing} together")
+    if response and not current and not conversation_id:
+        current = True
+    if current:
+        # The conversation of the latest response (none, if that one had none).
+        latest = store.list_responses(1)
+        if not latest:
+            raise click.ClickException("No conversations found")
+        conversation_id = latest[-1]["conversation_id"]
+    if count is None:
+        count = 0 if conversation_id else 3
     if model_id:
-        # Aliases filter too: look the model up, but allow IDs of models no longer installed.
+        # Aliases filter too; an ID no model answers to (uninstalled?) is used as given.
         try:
             model_id = llm.get_model(model_id).model_id
         except llm.UnknownModelError:
             pass
-    if current:
-        conversation_id = store.latest_conversation_id()
-        if conversation_id is None:
-            return
-    fragments = tuple(_fragment_key(f) for f in fragments)
-    limit = 3 if count is None else count
-    if (response or extract or extract_last) and count is None:
-        limit = 1
+    hashes = tuple(resolve_fragment(store, reference).id() for reference in fragments)
     records = store.list_responses(
-        limit=limit or None,
+        count or None,
         model=model_id,
-        query=query,
-        conversation_id=conversation_id,
-        id_gt=id_gt,
-        id_gte=id_gte,
-        fragments=fragments,
+        query=query or None,
+        conversation_id=conversation_id or None,
+        id_gt=id_gt or None,
+        id_gte=id_gte or None,
+        fragments=hashes,
         has_tools=tools,
     )
-    if response or extract or extract_last:
-        if records:
-            record = records[-1]
-            if extract or extract_last:
-                click.echo(logs_format.extract(record, last=extract_last))
-            else:
-                click.echo(record.get("response") or "")
+    if data or data_array or data_key or data_ids:
+        if data and not query:
+            records.reverse()  # as the original: --data lists the newest first
+        items = logs_format.data_items(records, data_key, data_ids)
+        for line in output_rows_as_json(items, nl=not data_array, compact=True):
+            click.echo(line)
         return
+    rows = [logs_format.prepare(r, truncate=truncate, expand=expand) for r in records]
+
+    output: str | None = None
     if as_json:
-        click.echo(logs_format.as_json(records, truncate, expand))
-    elif short:
-        click.echo(logs_format.as_short(records, usage))
-    else:
-        click.echo(logs_format.as_markdown(records, truncate, usage, expand), nl=False)
+        output = logs_format.as_json(rows)
+    elif extract or extract_last:
+        for row in rows:
+            output = extract_fenced_code_block(row["response"] or "", last=extract_last)
+            if output is not None:
+                break
+    elif response and rows:
+        output = rows[-1]["response"]
+    if output is not None:
+        click.echo(output)
+        return
+    if short:
+        for row in rows:
+            click.echo(logs_format.as_short(row, usage))
+        return
+    writer = logs_format.MarkdownWriter(
+        single_conversation=bool(conversation_id), usage=usage, expand=expand
+    )
+    for row in rows:
+        click.echo(writer.render(row), nl=False)

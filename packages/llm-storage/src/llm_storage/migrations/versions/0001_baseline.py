@@ -98,9 +98,10 @@ for _name in ("prompt_fragments", "system_fragments"):
     sa.Table(
         _name,
         meta,
-        sa.Column("response_id", T, _fk("responses.id"), primary_key=True),
-        sa.Column("fragment_id", N, _fk("fragments.id"), primary_key=True),
-        sa.Column("order", N, primary_key=True, autoincrement=False),
+        # Not NOT NULL, as in llm 0.26 (links inserted without an "order" must be accepted).
+        sa.Column("response_id", T, _fk("responses.id"), primary_key=True, nullable=True),
+        sa.Column("fragment_id", N, _fk("fragments.id"), primary_key=True, nullable=True),
+        sa.Column("order", N, primary_key=True, autoincrement=False, nullable=True),
     )
 sa.Table(
     "tools",
