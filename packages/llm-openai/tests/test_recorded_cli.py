@@ -34,8 +34,10 @@ def test_cli_streamed_tool_call(transport: Any, environment: Path) -> None:
     transport(cassette.transport())
     result = CliRunner().invoke(
         cli,
-        ["-m", "gpt-4o-mini", "--key", "sk-test", "--functions", MULTIPLY, "--td"]
-        + ["What is 1231 * 2331?"],
+        [
+            *("-m", "gpt-4o-mini", "--key", "sk-test", "--functions", MULTIPLY, "--td"),
+            "What is 1231 * 2331?",
+        ],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
@@ -67,8 +69,10 @@ def test_cli_chain_of_two_calls_not_streamed(transport: Any, environment: Path) 
     transport(cassette.transport())
     result = CliRunner().invoke(
         cli,
-        ["-m", "gpt-4o-mini", "--key", "sk-test", "--no-stream", "--functions", DRAGONS]
-        + ["Can the country of Crumpet have dragons? Answer with only YES or NO"],
+        [
+            *("-m", "gpt-4o-mini", "--key", "sk-test", "--no-stream", "--functions", DRAGONS),
+            "Can the country of Crumpet have dragons? Answer with only YES or NO",
+        ],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
