@@ -269,6 +269,12 @@ def test_async_chain(user_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert '"output": "Q"' in result.output
     assert len(db_rows(user_path, "select id from responses")) == 2
+    cut = CliRunner().invoke(
+        cli,
+        ["-m", "echo", "--async", "--functions", UPPER, calls(("upper", {"text": "abcdef"}))],
+        env={"LLM_TOOL_RESULT_LIMIT": "2"},
+    )
+    assert '"output": "AB\\n[... truncated: 6 characters, limit 2]"' in cut.output
 
 
 def test_chat_with_tools_and_bang_tools(user_path: Path) -> None:
