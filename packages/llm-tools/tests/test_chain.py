@@ -372,6 +372,42 @@ def test_chain_logs_every_response(tmp_path: Path) -> None:
     ]
 
 
+def test_chain_logs_to_a_migrated_in_memory_sqlite_utils_database() -> None:
+    # As the original's test_tool_use_basic: migrate() must leave the caller's connection open.
+    sqlite_utils = pytest.importorskip("sqlite_utils")
+    from llm.migrations import migrate
+
+    db = sqlite_utils.Database(memory=True)
+    migrate(db)
+    chain = llm.get_model("echo").chain(
+        calls({"name": "upper", "arguments": {"text": "x"}}), tools=[upper]
+    )
+    chain.text()
+    chain.log_to_db(db)
+    assert db.execute("select count(*) from responses").fetchone() == (2,)
+    assert db.execute("select output from tool_results").fetchall() == [("X",)]
+
+
+def test_chain_responses_made_text_and_finish_early() -> None:
+    chain = llm.get_model("echo").chain(
+        calls({"name": "upper", "arguments": {"text": "x"}}), tools=[upper]
+    )
+    assert chain.responses_made() == [] and chain.error is None
+    assert chain.text_or_raise() == ""
+    iterator = iter(chain)
+    next(iterator)  # the first response has started streaming
+    chain.finish_early()  # Ctrl-C: keep what arrived
+    made = chain.responses_made()
+    assert len(made) == 1
+    assert chain.text_or_raise() == made[0].text_or_raise()
+    full = llm.get_model("echo").chain(
+        calls({"name": "upper", "arguments": {"text": "x"}}), tools=[upper]
+    )
+    text = full.text()
+    assert full.text_or_raise() == text
+    assert len(full.responses_made()) == 2
+
+
 # ---------------------------------------------------------------- async
 
 

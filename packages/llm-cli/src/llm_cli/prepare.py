@@ -20,6 +20,7 @@ from .fragments import resolve_fragments
 from .models_lookup import find_model_id, load_model, validate_options
 from .store import open_for_logging, open_store
 from .templates import apply_template, load_template
+from .tool_options import conversation_tool_specs, gather_tools
 
 
 @dataclass
@@ -44,6 +45,9 @@ class PromptRequest:
     log: bool = True
     extract: bool = False
     extract_last: bool = False
+    #: ``-T/--tool`` specs and ``--functions`` code (see ``tool_options``).
+    tools: tuple[str, ...] = ()
+    functions: tuple[str, ...] = ()
 
     @property
     def continuing(self) -> bool:
@@ -73,6 +77,8 @@ class PreparedPrompt:
     #: Where the response is logged; None when logging is off.
     log_store: Any
     _store: Any = None
+    #: The tools and toolbox instances the model may call; empty: a plain prompt, no chain.
+    tools: list[Any] = field(default_factory=list)
 
     def store(self) -> Any:
         """The log store for reading (fragments, conversations), opened on first use."""
@@ -139,6 +145,10 @@ def prepare(
             store, request.conversation_id, model_id, use_async=request.use_async
         )
         options = _options_for(model, request.options, template_options)
+    tool_specs = list(request.tools)
+    if conversation is not None and not tool_specs:
+        tool_specs = conversation_tool_specs(store, conversation.id)
+    tools = gather_tools(tool_specs, request.functions)
     resolved = resolve_fragments(store, fragments, allow_attachments=True)
     resolved_system = resolve_fragments(store, system_fragments)
     return PreparedPrompt(
@@ -159,6 +169,7 @@ def prepare(
         database=request.database,
         log_store=log_store,
         _store=store,
+        tools=tools,
     )
 
 

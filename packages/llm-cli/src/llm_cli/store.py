@@ -40,9 +40,13 @@ def open_for_logging(database: str | None) -> Any:
 
 
 def log_to(store: Any, response: Any) -> None:
-    """Log ``response`` to ``store``; no store means logging is off."""
-    if store is not None:
-        log_response(store, response)
+    """Log ``response`` to ``store``; no store means logging is off. A tool chain is logged
+    as each of its responses, in order."""
+    if store is None:
+        return
+    made = getattr(response, "responses_made", None)
+    for one in made() if made is not None else [response]:
+        log_response(store, one)
 
 
 def log_response(store: Any, response: Any) -> None:

@@ -306,6 +306,24 @@ class _BaseChainResponse:
             if store is not db and (db is None or isinstance(db, str | os.PathLike)):
                 store.close()
 
+    def responses_made(self) -> list[Any]:
+        """The responses made so far, in order, without running the chain any further."""
+        return list(self._responses)
+
+    @property
+    def error(self) -> Exception | None:
+        """The error the latest response stopped with, if any."""
+        return getattr(self._responses[-1], "error", None) if self._responses else None
+
+    def finish_early(self) -> None:
+        """Stop the chain where it is (Ctrl-C): the latest response keeps what arrived."""
+        if self._responses:
+            self._responses[-1].finish_early()
+
+    def text_or_raise(self) -> str:
+        """The text of every response made so far, joined, without running the chain."""
+        return "".join(response.text_or_raise() for response in self._responses)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} prompt={self.prompt.prompt!r}>"
 

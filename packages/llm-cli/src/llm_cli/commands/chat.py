@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -18,6 +19,7 @@ from ..shared_options import (
     template_options,
 )
 from ..store import log_to, logging_enabled
+from ..tool_options import ToolSettings, chain_kwargs, describe_tools, tool_options
 
 EXIT_WORDS = {"exit", "quit"}
 
@@ -73,6 +75,7 @@ def _read_multi(end_marker: str) -> str | None:
 @database_option
 @click.option("--no-stream", is_flag=True, help="Do not stream output")
 @click.option("--key", help="API key to use")
+@tool_options
 def chat(
     system: str | None,
     model_id: str | None,
@@ -86,6 +89,11 @@ def chat(
     database: str | None,
     no_stream: bool,
     key: str | None,
+    tools: tuple[str, ...],
+    python_tools: tuple[str, ...],
+    tools_debug: bool,
+    tools_approve: bool,
+    chain_limit: int,
 ) -> None:
     """Hold an ongoing chat with a model."""
     request = PromptRequest(
@@ -101,6 +109,8 @@ def chat(
         database=database,
         key=key,
         log=logging_enabled(),
+        tools=tools,
+        functions=python_tools,
     )
     prepared = prepare(request)
     model = prepared.model
@@ -110,6 +120,11 @@ def chat(
     # first message.
     opening_fragments = prepared.fragments
     opening_attachments = prepared.attachments
+    # With tools, every turn is a chain: the tools the model calls run, then it answers.
+    tool_kwargs: dict[str, Any] = {}
+    if prepared.tools:
+        settings = ToolSettings(tools, python_tools, tools_debug, tools_approve, chain_limit)
+        tool_kwargs = {"tools": prepared.tools, **chain_kwargs(settings)}
 
     _enable_line_editing()
     click.echo(f"Chatting with {model.model_id}")
@@ -141,6 +156,11 @@ def chat(
             line = edited.strip()
         elif stripped in EXIT_WORDS:
             return
+        elif stripped == "!tools":
+            # Not in the banner: the original's banner text is matched exactly.
+            for description in describe_tools(prepared.tools) or ["No tools are enabled"]:
+                click.echo(description)
+            continue
         # "!fragment" lines, typed or in a !multi block or the editor, add fragments.
         line, references = _take_fragment_lines(line)
         try:
@@ -156,7 +176,8 @@ def chat(
         prompt_text, turn_system = prepared.render(line)
         try:
             with friendly_errors():
-                response = conversation.prompt(
+                start = conversation.chain if tool_kwargs else conversation.prompt
+                response = start(
                     prompt_text,
                     fragments=[*opening_fragments, *turn_fragments] if first else turn_fragments,
                     attachments=(
@@ -167,6 +188,7 @@ def chat(
                     stream=not no_stream,
                     key=prepared.key,
                     **prepared.options,
+                    **tool_kwargs,
                 )
                 try:
                     for chunk in response:

@@ -20,6 +20,7 @@ from ..shared_options import (
     template_options,
 )
 from ..store import log_to, logging_enabled
+from ..tool_options import ToolSettings, start_prompt, tool_options
 
 
 def read_prompt(prompt: str | None, stdin_taken: bool, wait_for_input: bool = True) -> str | None:
@@ -79,6 +80,7 @@ def _write(text: str) -> None:
     multiple=True,
     help="Attachment with explicit mimetype, --at image.jpg image/jpeg",
 )
+@tool_options
 @fragment_options
 @template_options
 @model_option_pairs
@@ -101,6 +103,11 @@ def prompt(
     queries: tuple[str, ...],
     attachments: tuple[llm.Attachment, ...],
     attachment_types: tuple[tuple[str, str], ...],
+    tools: tuple[str, ...],
+    python_tools: tuple[str, ...],
+    tools_debug: bool,
+    tools_approve: bool,
+    chain_limit: int,
     fragments: tuple[str, ...],
     system_fragments: tuple[str, ...],
     template: str | None,
@@ -152,6 +159,8 @@ def prompt(
         log=(logging_enabled() or log) and not no_log,
         extract=extract,
         extract_last=extract_last,
+        tools=tools,
+        functions=python_tools,
     )
     wait = not (request.attachments or fragments)
     prepared = prepare(request, read_input=lambda: read_prompt(prompt, stdin_taken, wait))
@@ -159,7 +168,10 @@ def prompt(
     extract, extract_last = prepared.extract, prepared.extract_last
 
     with friendly_errors():
-        response = (prepared.conversation or prepared.model).prompt(
+        settings = ToolSettings(tools, python_tools, tools_debug, tools_approve, chain_limit)
+        response = start_prompt(
+            prepared,
+            settings,
             prepared.prompt,
             system=prepared.system,
             fragments=prepared.fragments,
@@ -203,10 +215,14 @@ def prompt(
 
     log_to(log_store, response)
     if usage:
-        found = llm.Usage(response.input_tokens, response.output_tokens, response.token_details)
-        click.echo(
-            click.style(f"Token usage: {format_usage(found)}", fg="yellow", bold=True), err=True
-        )
+        # A tool chain shows one line for each of its responses, as the original.
+        made = getattr(response, "responses_made", None)
+        for one in made() if made is not None else [response]:
+            found = llm.Usage(one.input_tokens, one.output_tokens, one.token_details)
+            click.echo(
+                click.style(f"Token usage: {format_usage(found)}", fg="yellow", bold=True),
+                err=True,
+            )
 
 
 def _consume(response: llm.Response, echo: bool) -> None:

@@ -1,0 +1,243 @@
+"""Tools on the command line: ``-T/--tool``, ``--functions``, ``--td``, ``--ta``, ``--cl``.
+
+``llm prompt`` and ``llm chat`` declare these options with :data:`tool_options`, turn them into
+tools with :func:`gather_tools` and run a chain with the callbacks :func:`chain_kwargs` builds.
+Continuing a conversation (``-c``/``--cid``) with no ``-T`` re-enables the conversation's plugin
+tools (:func:`conversation_tool_specs`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+import llm
+
+from .tool_specs import resolve_tool_spec, tools_from_code
+
+#: Characters of one tool result sent back to the model, unless ``LLM_TOOL_RESULT_LIMIT`` says
+#: otherwise (0 means no limit). A runaway tool (a whole file, a huge query result) would
+#: otherwise be sent, and paid for, in full.
+DEFAULT_TOOL_RESULT_LIMIT = 100_000
+TOOL_RESULT_LIMIT_ENV = "LLM_TOOL_RESULT_LIMIT"
+
+_Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def _stack(*decorators: _Decorator) -> _Decorator:
+    def apply(function: Callable[..., Any]) -> Callable[..., Any]:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+tool_options = _stack(
+    click.option(
+        "tools",
+        "-T",
+        "--tool",
+        multiple=True,
+        help="Name of a tool to make available to the model",
+    ),
+    click.option(
+        "python_tools",
+        "--functions",
+        multiple=True,
+        help="Python code block or file path defining functions to register as tools"
+        " (the code runs locally, with your permissions)",
+    ),
+    click.option(
+        "tools_debug",
+        "--td",
+        "--tools-debug",
+        is_flag=True,
+        envvar="LLM_TOOLS_DEBUG",
+        help="Show full details of tool executions",
+    ),
+    click.option(
+        "tools_approve",
+        "--ta",
+        "--tools-approve",
+        is_flag=True,
+        help="Manually approve every tool execution",
+    ),
+    click.option(
+        "chain_limit",
+        "--cl",
+        "--chain-limit",
+        type=int,
+        # llm.chain.DEFAULT_CHAIN_LIMIT (a test keeps them equal); not imported, for start-up.
+        default=5,
+        help="How many chained tool responses to allow, default 5, set 0 for unlimited",
+    ),
+)
+
+
+@dataclass
+class ToolSettings:
+    """The tool options as given on the command line."""
+
+    specs: tuple[str, ...] = ()
+    functions: tuple[str, ...] = ()
+    debug: bool = False
+    approve: bool = False
+    chain_limit: int = 5
+
+
+def gather_tools(
+    specs: tuple[str, ...] | list[str], functions: tuple[str, ...] | list[str]
+) -> list[Any]:
+    """The tools ``--functions`` code defines, then those ``-T`` names, in order.
+
+    Every unknown name is reported at once, as the original did; a malformed toolbox spec is
+    an error naming the problem. Nothing runs a model before this succeeds.
+    """
+    tools: list[Any] = []
+    for code in functions:
+        tools.extend(tools_from_code(code))
+    if not specs:
+        return tools
+    registered = llm.get_tools()
+    unknown = [spec for spec in specs if spec.split("(", 1)[0].strip() not in registered]
+    if unknown:
+        raise click.ClickException(
+            "Tool(s) {} not found. Available tools: {}".format(
+                ", ".join(unknown), ", ".join(registered)
+            )
+        )
+    tools.extend(resolve_tool_spec(spec, registered) for spec in specs)
+    return tools
+
+
+def conversation_tool_specs(store: Any, conversation_id: str | None) -> list[str]:
+    """The ``-T`` names that re-enable a logged conversation's tools: the plugin tools its first
+    response had, as the original. Tools from ``--functions`` are not re-enabled (that code is
+    not logged; give it again). A conversation that used toolboxes is refused with the
+    original's error: their logged configuration is not reapplied behind the user's back.
+    """
+    if store is None or conversation_id is None:
+        return []
+    records = store.conversation_responses(conversation_id)
+    if not records:
+        return []
+    registered = llm.get_tools()
+    names: list[str] = []
+    toolboxes: list[str] = []
+    for tool in records[0].get("tools", []):
+        name = tool.get("name") or ""
+        if not tool.get("plugin") or name in names:
+            continue
+        if name not in registered and name[:1].isupper():
+            box = name.split("_", 1)[0]
+            if box not in toolboxes:
+                toolboxes.append(box)
+        names.append(name)
+    if toolboxes:
+        raise click.ClickException(
+            "Toolbox tools ({}) are not yet supported with llm -c".format(", ".join(toolboxes))
+        )
+    return names
+
+
+def result_limit() -> int:
+    """The size limit for one tool result, from ``LLM_TOOL_RESULT_LIMIT`` (0: no limit)."""
+    value = os.environ.get(TOOL_RESULT_LIMIT_ENV)
+    if value is None or not value.strip():
+        return DEFAULT_TOOL_RESULT_LIMIT
+    try:
+        limit = int(value)
+    except ValueError:
+        raise click.ClickException(
+            f"{TOOL_RESULT_LIMIT_ENV} must be a whole number of characters, not {value!r}"
+        ) from None
+    if limit < 0:
+        raise click.ClickException(f"{TOOL_RESULT_LIMIT_ENV} cannot be negative")
+    return limit
+
+
+def limit_result(result: llm.ToolResult, limit: int) -> None:
+    """Cut ``result`` to ``limit`` characters before it goes back to the model; say so."""
+    if not limit or len(result.output) <= limit:
+        return
+    size = len(result.output)
+    result.output = (
+        result.output[:limit] + f"\n[... truncated: {size:,} characters, limit {limit:,}]"
+    )
+    click.echo(
+        click.style(
+            f"Tool result from {result.name} truncated from {size:,} to {limit:,} characters"
+            f" (set {TOOL_RESULT_LIMIT_ENV} to change the limit)",
+            fg="yellow",
+        ),
+        err=True,
+    )
+
+
+def show_tool_call(tool_call: llm.ToolCall, result: llm.ToolResult) -> None:
+    """``--td``: the call and its result (JSON indented) on standard error."""
+    click.echo(
+        click.style(
+            f"\nTool call: {tool_call.name}({tool_call.arguments})", fg="yellow", bold=True
+        ),
+        err=True,
+    )
+    try:
+        output = json.dumps(json.loads(result.output), indent=2)
+    except ValueError:
+        output = result.output
+    click.echo(click.style(textwrap.indent(output, "  ") + "\n", fg="green", bold=True), err=True)
+
+
+def approve_tool_call(_tool: Any, tool_call: llm.ToolCall) -> None:
+    """``--ta``: show the full call and ask; a "no" cancels the call (the model is told)."""
+    click.echo(
+        click.style(f"Tool call: {tool_call.name}({tool_call.arguments})", fg="yellow", bold=True),
+        err=True,
+    )
+    if not click.confirm("Approve tool call?"):
+        raise llm.CancelToolCall("User cancelled tool call")
+
+
+def chain_kwargs(settings: ToolSettings) -> dict[str, Any]:
+    """The ``chain()`` arguments for these settings: limit, approval, debug and size limit."""
+    limit = result_limit()
+
+    def after_call(_tool: Any, tool_call: llm.ToolCall, result: llm.ToolResult) -> None:
+        limit_result(result, limit)  # first, so --td shows what the model gets
+        if settings.debug:
+            show_tool_call(tool_call, result)
+
+    kwargs: dict[str, Any] = {"chain_limit": settings.chain_limit, "after_call": after_call}
+    if settings.approve:
+        kwargs["before_call"] = approve_tool_call
+    return kwargs
+
+
+def describe_tools(tools: list[Any]) -> list[str]:
+    """One line per enabled tool, for ``!tools`` in a chat."""
+    lines: list[str] = []
+    for entry in tools:
+        for tool in entry.tools() if isinstance(entry, llm.Toolbox) else [entry]:
+            description = (tool.description or "").strip().splitlines()
+            lines.append(f"{tool.name}: {description[0]}" if description else tool.name)
+    return lines
+
+
+def start_prompt(prepared: Any, settings: ToolSettings, text: str | None, **kwargs: Any) -> Any:
+    """The response for a prepared prompt: a plain ``prompt()``, or, when tools are enabled, a
+    chain in the (new or continued) conversation that runs them."""
+    if not prepared.tools:
+        return (prepared.conversation or prepared.model).prompt(text, **kwargs)
+    if prepared.conversation is None:
+        prepared.conversation = prepared.model.conversation()
+    return prepared.conversation.chain(
+        text, tools=prepared.tools, **kwargs, **chain_kwargs(settings)
+    )
