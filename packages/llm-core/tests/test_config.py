@@ -98,7 +98,9 @@ def test_set_key_tightens_an_existing_open_file(user_path: Path) -> None:
 def test_load_keys_when_missing_or_broken(user_path: Path) -> None:
     assert llm.load_keys() == {}
     (user_path / "keys.json").write_text("{not json")
-    assert llm.load_keys() == {}
+    # Unlike the original (which treats it as empty), a broken file is an error naming it.
+    with pytest.raises(config.ConfigFileError, match=r"keys\.json is not valid JSON"):
+        llm.load_keys()
 
 
 def test_get_key_input_is_a_stored_name_or_the_key_itself() -> None:
@@ -162,11 +164,13 @@ def test_set_alias_for_embedding_model(user_path: Path) -> None:
     assert "emb" in llm.get_embedding_model_aliases()
 
 
-def test_set_alias_overwrites_invalid_aliases_json(user_path: Path) -> None:
+def test_set_alias_refuses_to_overwrite_invalid_aliases_json(user_path: Path) -> None:
+    # The original overwrites it, losing every alias the user wrote by hand; we refuse.
     user_path.mkdir()
     (user_path / "aliases.json").write_text("this is not json")
-    llm.set_alias("b", "test-beta")
-    assert json.loads((user_path / "aliases.json").read_text()) == {"b": "test-beta"}
+    with pytest.raises(config.ConfigFileError, match=r"aliases\.json is not valid JSON"):
+        llm.set_alias("b", "test-beta")
+    assert (user_path / "aliases.json").read_text() == "this is not json"
 
 
 def test_user_aliases_appear_in_models_with_aliases() -> None:

@@ -91,3 +91,11 @@ def test_generate_is_reproducible_with_a_seeded_rng() -> None:
     first = list(generate(transitions, 10, random.Random(42)))
     assert first == list(generate(transitions, 10, random.Random(42)))
     assert len(first) == 10
+
+
+def test_length_is_bounded() -> None:
+    from llm_markov import MAX_LENGTH, Markov
+
+    assert Markov.Options(length=MAX_LENGTH).length == MAX_LENGTH
+    with pytest.raises(ValidationError, match=f"length must be <= {MAX_LENGTH}"):
+        Markov.Options(length=MAX_LENGTH + 1)

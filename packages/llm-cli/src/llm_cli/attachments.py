@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,28 @@ from .fetch import content_type_at, is_url
 
 #: Set in the click context when an attachment consumed standard input.
 STDIN_TAKEN = "llm.stdin_taken"
+
+
+_URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
+
+
+def local_file_problem(value: str) -> str | None:
+    """Why ``value`` cannot be attached as a local file, or ``None`` if it can: checked up
+    front so a device (``/dev/zero``) or an unsupported URL is never read or sent."""
+    path = Path(value)
+    if not path.exists():
+        scheme = _URL_SCHEME.match(value)
+        if scheme:
+            return f"Unsupported URL scheme '{scheme.group(1)}' in {value}: use http:// or https://"
+        return f"File {value} does not exist"
+    if not path.is_file():
+        return f"{value} is not a file"
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as ex:
+        return f"Cannot read {value}: {ex.strerror}"
+    return None
 
 
 def _read_stdin_bytes() -> bytes:
@@ -40,17 +63,10 @@ class AttachmentType(click.ParamType):
             except ValueError as ex:
                 self.fail(str(ex), param, ctx)
         else:
-            path = Path(value)
-            if not path.exists():
-                self.fail(f"File {value} does not exist", param, ctx)
-            if not path.is_file():
-                self.fail(f"{value} is not a file", param, ctx)
-            try:
-                with path.open("rb"):
-                    pass
-            except OSError as ex:
-                self.fail(f"Cannot read {value}: {ex.strerror}", param, ctx)
-            attachment = llm.Attachment(path=str(path))
+            problem = local_file_problem(value)
+            if problem:
+                self.fail(problem, param, ctx)
+            attachment = llm.Attachment(path=str(value))
         if not is_url(value):
             try:
                 attachment.resolve_type()
@@ -69,7 +85,7 @@ def attachment_with_type(value: str, mimetype: str) -> llm.Attachment:
         return llm.Attachment(content=_read_stdin_bytes(), type=mimetype)
     if is_url(value):
         return llm.Attachment(url=value, type=mimetype)
-    path = Path(value)
-    if not path.is_file():
-        raise click.BadParameter(f"File {value} does not exist", param_hint="'--at'")
-    return llm.Attachment(path=str(path), type=mimetype)
+    problem = local_file_problem(value)
+    if problem:
+        raise click.BadParameter(problem, param_hint="'--at'")
+    return llm.Attachment(path=str(value), type=mimetype)

@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from llm.config import ConfigFileError
+
 
 class DefaultGroup(click.Group):
     def __init__(self, *args: Any, default: str, **kwargs: Any) -> None:
@@ -28,6 +30,14 @@ class DefaultGroup(click.Group):
         if args and args[0] not in self.commands:
             return self.default_command, self.commands[self.default_command], args
         return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # A config file the user broke by hand (keys.json, aliases.json, ...) is one line
+        # naming the file, from any command, rather than a traceback.
+        try:
+            return super().invoke(ctx)
+        except ConfigFileError as ex:
+            raise click.ClickException(str(ex)) from ex
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List commands with the default one first and marked with a ``*``."""

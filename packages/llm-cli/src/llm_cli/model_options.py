@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
 import llm
+from llm import config
 
 
 def path() -> Path:
@@ -15,18 +14,18 @@ def path() -> Path:
 
 
 def load() -> dict[str, dict[str, Any]]:
-    try:
-        data = json.loads(path().read_text())
-    except (OSError, ValueError):
-        return {}
-    return {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+    """Options by model ID; a file that cannot be parsed is a ``ConfigFileError``, so
+    ``llm models options set`` never writes over it."""
+    data = config.read_json_object(path())
+    return {k: v for k, v in data.items() if isinstance(v, dict)}
 
 
 def save(options: dict[str, dict[str, Any]]) -> None:
-    target = path()
-    temp = target.with_name(target.name + ".tmp")
-    temp.write_text(json.dumps({k: v for k, v in options.items() if v}, indent=2) + "\n")
-    os.replace(temp, target)
+    import json
+
+    config.write_atomic(
+        path(), json.dumps({k: v for k, v in options.items() if v}, indent=2) + "\n"
+    )
 
 
 def defaults_for(model_id: str) -> dict[str, Any]:

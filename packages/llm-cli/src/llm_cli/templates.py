@@ -100,7 +100,13 @@ def load_template(name: str) -> llm.Template:
     stored = stored_template_path(name)
     if not stored.is_file():
         raise click.ClickException(f"Invalid template: {name}")
-    return parse_template(stored.read_text(encoding="utf-8"), name)
+    try:
+        text = stored.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"Template '{name}' is not UTF-8 text: {stored}") from None
+    except OSError as ex:
+        raise click.ClickException(f"Could not read template {name}: {ex.strerror}") from ex
+    return parse_template(text, name)
 
 
 def apply_template(

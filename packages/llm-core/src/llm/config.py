@@ -5,8 +5,11 @@ File names and formats match the original, so an existing configuration keeps wo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import secrets
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -36,26 +39,98 @@ def user_dir() -> Path:
     return path
 
 
-def _read_json_object(path: Path) -> dict:
-    """A JSON object from ``path``; missing or unreadable files count as empty."""
+class ConfigFileError(ValueError):
+    """A file in the user directory that cannot be read, parsed or written.
+
+    The message names the file and the problem, so the CLI can show it as one line. Nothing
+    is written over a file that could not be parsed: the user may have edited it by hand.
+    """
+
+
+def _read_text(path: Path) -> str | None:
+    """The text of ``path``, ``None`` when it does not exist; other problems are errors."""
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise ConfigFileError(f"{path} is a directory, not a file") from None
+    except OSError as ex:
+        raise ConfigFileError(f"Cannot read {path}: {ex.strerror or ex}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as ex:
+        raise ConfigFileError(
+            f"{path} is not UTF-8 text (invalid byte at position {ex.start})"
+        ) from None
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """The JSON object stored in ``path``; ``{}`` when the file is missing or empty.
+
+    Invalid JSON, or JSON that is not an object, raises ``ConfigFileError``.
+    """
+    text = _read_text(path)
+    if text is None or not text.strip():
         return {}
-    return data if isinstance(data, dict) else {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as ex:
+        raise ConfigFileError(
+            f"{path} is not valid JSON: {ex.msg} (line {ex.lineno}, column {ex.colno})"
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigFileError(f"{path} must contain a JSON object, not {_json_type_name(data)}")
+    return data
+
+
+def _json_type_name(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "null"
+
+
+def write_atomic(path: Path, text: str, *, private: bool = False) -> None:
+    """Replace ``path`` with ``text`` all at once: a temp file in the same directory, then
+    ``os.replace``. A crash or a full disk leaves the old file intact and no temp file behind.
+
+    The file keeps its permission bits; ``private`` files (keys.json) are always 0600.
+    """
+    # Write through a symlink to its target rather than replacing the link with a file.
+    target = Path(os.path.realpath(path))
+    try:
+        existing_mode: int | None = stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        existing_mode = None
+    mode = 0o600 if private else existing_mode
+    temp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o666)
+        try:
+            if mode is not None:
+                os.fchmod(fd, mode)
+            data = text.encode("utf-8")
+            while data:
+                written = os.write(fd, data)
+                data = data[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, target)
+    except OSError as ex:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise ConfigFileError(f"Cannot write {path}: {ex.strerror or ex}") from None
 
 
 def _write_json_object(path: Path, data: dict, *, private: bool = False) -> None:
-    """Write atomically (temp file + rename), so a crash never leaves half a file."""
-    temp = path.with_name(path.name + ".tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-    fd = os.open(temp, flags, 0o600 if private else 0o666)
-    with os.fdopen(fd, "w") as fp:
-        json.dump(data, fp, indent=2)
-        fp.write("\n")
-    os.replace(temp, path)
-    if private:
-        os.chmod(path, 0o600)
+    write_atomic(path, json.dumps(data, indent=2) + "\n", private=private)
 
 
 def keys_path() -> Path:
@@ -66,15 +141,17 @@ def load_keys() -> dict[str, str]:
     """Stored keys by name (the ``// Note`` entry the original writes is left out)."""
     return {
         name: value
-        for name, value in _read_json_object(keys_path()).items()
+        for name, value in read_json_object(keys_path()).items()
         if isinstance(value, str) and not name.startswith("//")
     }
 
 
 def set_key(name: str, value: str) -> None:
     """Store a key in keys.json, readable by its owner only."""
+    if not name.strip():
+        raise ValueError("The key name cannot be empty")
     path = keys_path()
-    data = _read_json_object(path)
+    data = read_json_object(path)
     if not data:
         data = {"// Note": "This file stores secret API credentials. Do not share!"}
     data[name] = value
@@ -134,7 +211,7 @@ def aliases_path() -> Path:
 
 def load_aliases() -> dict[str, str]:
     """User-defined aliases from aliases.json."""
-    return {k: v for k, v in _read_json_object(aliases_path()).items() if isinstance(v, str)}
+    return {k: v for k, v in read_json_object(aliases_path()).items() if isinstance(v, str)}
 
 
 def _write_aliases(aliases: dict[str, str]) -> None:
@@ -142,11 +219,11 @@ def _write_aliases(aliases: dict[str, str]) -> None:
 
 
 def _read_text_setting(filename: str) -> str | None:
-    path = user_dir() / filename
-    try:
-        value = path.read_text().strip()
-    except OSError:
-        return None
+    """A one-line setting such as default_model.txt; ``None`` when missing or blank."""
+    text = _read_text(user_dir() / filename)
+    value = text.strip() if text else ""
+    if "\n" in value or "\x00" in value:
+        raise ConfigFileError(f"{user_dir() / filename} must hold a single line")
     return value or None
 
 
@@ -155,4 +232,4 @@ def _write_text_setting(filename: str, value: str | None) -> None:
     if value is None:
         path.unlink(missing_ok=True)
     else:
-        path.write_text(value)
+        write_atomic(path, value)

@@ -191,6 +191,8 @@ def get_embedding_model_aliases() -> dict[str, EmbeddingModel]:
 
 def set_alias(alias: str, model_id_or_alias: str) -> None:
     """Save an alias; the target may be a model ID or another alias (it is resolved)."""
+    if not alias.strip():
+        raise ValueError("The alias name cannot be empty")
     target = model_id_or_alias
     try:
         target = get_model(model_id_or_alias).model_id
@@ -198,14 +200,15 @@ def set_alias(alias: str, model_id_or_alias: str) -> None:
         # Not a chat model: an embedding model, or not installed (yet) - keep the name as given.
         with contextlib.suppress(UnknownModelError):
             target = get_embedding_model(model_id_or_alias).model_id
-    aliases = config.load_aliases()
+    # The file as stored, so entries this version does not understand are kept.
+    aliases = config.read_json_object(config.aliases_path())
     aliases[alias] = target
     config._write_aliases(aliases)
 
 
 def remove_alias(alias: str) -> None:
     """Remove a saved alias; ``KeyError`` if there is no such alias."""
-    aliases = config.load_aliases()
+    aliases = config.read_json_object(config.aliases_path())
     if alias not in aliases:
         raise KeyError(f"No such alias: {alias}")
     del aliases[alias]

@@ -96,7 +96,10 @@ def load_extra_models(path: Path | None = None) -> list[ModelSpec]:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.safe_load(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as ex:
+        _warn(f"could not read {path}: not UTF-8 text (invalid byte at position {ex.start})")
+        return []
     except (OSError, yaml.YAMLError) as ex:
         _warn(f"could not read {path}: {' '.join(str(ex).split())}")
         return []

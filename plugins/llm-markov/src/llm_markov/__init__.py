@@ -48,6 +48,11 @@ def generate(
         word = rng.choice(transitions[word] or words)
 
 
+#: Upper bound for ``length``: enough for any demo, small enough that a typo (an extra few
+#: zeros) cannot keep a process generating for hours.
+MAX_LENGTH = 100_000
+
+
 class Markov(llm.Model):
     model_id = "markov"
     can_stream = True
@@ -61,6 +66,8 @@ class Markov(llm.Model):
         def validate_length(cls, length: int | None) -> int | None:
             if length is not None and length < 2:
                 raise ValueError("length must be >= 2")
+            if length is not None and length > MAX_LENGTH:
+                raise ValueError(f"length must be <= {MAX_LENGTH}")
             return length
 
         @field_validator("delay")

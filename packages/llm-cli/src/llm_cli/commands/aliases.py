@@ -63,6 +63,8 @@ def aliases_set(alias: str, model_id: str | None, queries: tuple[str, ...]) -> N
     \b
         llm aliases set mini -q 4o -q mini
     """
+    if not alias.strip():
+        raise click.ClickException("The alias name cannot be empty")
     if model_id:
         llm.set_alias(alias, model_id)
         return

@@ -61,6 +61,8 @@ def keys_set(name: str, value: str | None) -> None:
         $ llm keys set openai
         Enter key: ...
     """
+    if not name.strip():
+        raise click.ClickException("The key name cannot be empty")
     if value is None:
         if sys.stdin.isatty():
             value = click.prompt("Enter key", hide_input=True)
