@@ -21,6 +21,7 @@ from .conversations import load_conversation
 from .fragments import resolve_fragments
 from .models_lookup import find_model_id, load_model, validate_options
 from .schema_input import resolve_schema_input
+from .shared_options import SCHEMA_RETRIES_DEFAULT
 from .store import open_for_logging, open_store
 from .templates import apply_templates, load_template
 
@@ -53,7 +54,7 @@ class PromptRequest:
     schema: str | None = None
     schema_multi: str | None = None
     #: How often a structured answer that fails validation is sent back to be repaired.
-    schema_retries: int = 1
+    schema_retries: int = SCHEMA_RETRIES_DEFAULT
 
     @property
     def continuing(self) -> bool:
@@ -90,7 +91,7 @@ class PreparedPrompt:
     _store: Any = None
     #: Every template given, applied in order.
     templates: list[llm.Template] = field(default_factory=list)
-    schema_retries: int = 1
+    schema_retries: int = SCHEMA_RETRIES_DEFAULT
 
     def store(self) -> Any:
         """The log store for reading (fragments, conversations), opened on first use."""

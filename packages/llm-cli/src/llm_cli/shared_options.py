@@ -66,13 +66,17 @@ continue_options = _stack(
 
 database_option = click.option("-d", "--database", help="Path to log database (or a database URL)")
 
+#: Answers that do not match the schema are sent back this many times unless
+#: ``--schema-retries`` says otherwise (0 would behave as the original: no checking).
+SCHEMA_RETRIES_DEFAULT = 1
+
 schema_options = _stack(
     click.option("schema_input", "--schema", help="JSON schema, filepath or ID"),
     click.option("--schema-multi", help="JSON schema to use for multiple results"),
     click.option(
         "--schema-retries",
         type=click.IntRange(min=0),
-        default=1,
+        default=SCHEMA_RETRIES_DEFAULT,
         show_default=True,
         help="Re-ask the model this many times when its answer does not match the schema",
     ),
