@@ -173,7 +173,6 @@ CASES: dict[str, Case] = {
     "unknown tool": Case(
         ("-m", "recorder", "-T", "no_such_tool", "hi"),
         "no_such_tool",
-        xfail="owner: commands/prompt.py - -T/--tool is being added by the tools helper",
     ),
     # The original's texts, which do not name the collection.
     "unknown collection": Case(
@@ -351,7 +350,6 @@ CASES: dict[str, Case] = {
     "logs -d is a directory": Case(
         ("logs", "list", "-d", "{user}"),
         "is a directory",
-        xfail="owner: commands/logs.py - -d must be a file (click.Path(dir_okay=False))",
     ),
     "logs database missing": Case(("logs", "list", "-d", "/no/such/dir/logs.db"), "/no/such/dir"),
     "database-url.txt not a URL": Case(

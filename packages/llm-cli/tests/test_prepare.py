@@ -80,3 +80,47 @@ def test_fragments_and_attachments_resolved(user_path: Path, tmp_path: Path) -> 
     assert prepared.fragments[0].source == str(notes.resolve())
     assert prepared.system_fragments == ["some notes"]
     assert prepared.attachments == [attachment]
+
+
+def test_repeated_templates_compose_left_to_right(user_path: Path, tmp_path: Path) -> None:
+    (tmp_path / "one.txt").write_text("one")
+    (tmp_path / "two.txt").write_text("two")
+    _template(
+        user_path,
+        "first",
+        "model: markov\nprompt: 'Summarise: $input'\nsystem: first system\n"
+        f"fragments: ['{tmp_path / 'one.txt'}']\n",
+    )
+    _template(
+        user_path,
+        "second",
+        "model: echo\nprompt: 'In French: $input'\nsystem: second system\n"
+        f"fragments: ['{tmp_path / 'two.txt'}']\noptions:\n  example_bool: true\n"
+        "schema_object:\n  type: object\n",
+    )
+    _template(user_path, "third", "options:\n  example_bool: false\n")
+    prepared = prepare(
+        PromptRequest(
+            templates=("first", "second", "third"), fragments=(str(tmp_path / "one.txt"),)
+        ),
+        read_input=lambda: "text",
+    )
+    assert prepared.model.model_id == "echo"  # the later template's model wins
+    assert prepared.options == {"example_bool": False}  # and so do its options
+    assert prepared.prompt == "In French: Summarise: text"
+    assert prepared.system == "second system"
+    assert [str(f) for f in prepared.fragments] == ["one", "two", "one"]
+    assert prepared.schema == {"type": "object"}
+    assert prepared.render("again") == ("In French: Summarise: again", "second system")
+
+
+def test_schema_on_the_command_line_wins_over_the_template(user_path: Path) -> None:
+    _template(user_path, "t", "schema_object:\n  type: object\n")
+    prepared = prepare(
+        PromptRequest(model_id="echo", template="t", schema="name, age int", log=False),
+        read_input=lambda: "hi",
+    )
+    assert prepared.schema["required"] == ["name", "age"]
+    assert prepare(PromptRequest(model_id="echo", template="t", log=False)).schema == {
+        "type": "object"
+    }

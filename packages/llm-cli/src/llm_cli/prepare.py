@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import click
+
 import llm
 
 from . import model_options
@@ -18,8 +20,10 @@ from .attachments import AttachmentType, attachment_with_type
 from .conversations import load_conversation
 from .fragments import resolve_fragments
 from .models_lookup import find_model_id, load_model, validate_options
+from .schema_input import resolve_schema_input
+from .shared_options import SCHEMA_RETRIES_DEFAULT
 from .store import open_for_logging, open_store
-from .templates import apply_template, load_template
+from .templates import apply_templates, load_template
 from .tool_options import conversation_tool_specs, gather_tools
 
 
@@ -48,10 +52,21 @@ class PromptRequest:
     #: ``-T/--tool`` specs and ``--functions`` code (see ``tool_options``).
     tools: tuple[str, ...] = ()
     functions: tuple[str, ...] = ()
+    #: More templates after ``template``: repeated ``-t`` composes them left to right.
+    templates: tuple[str, ...] = ()
+    #: ``--schema`` / ``--schema-multi`` as typed (JSON, a file, an ID, ``t:name`` or the DSL).
+    schema: str | None = None
+    schema_multi: str | None = None
+    #: How often a structured answer that fails validation is sent back to be repaired.
+    schema_retries: int = SCHEMA_RETRIES_DEFAULT
 
     @property
     def continuing(self) -> bool:
         return self.continue_latest or self.conversation_id is not None
+
+    @property
+    def template_names(self) -> tuple[str, ...]:
+        return (*((self.template,) if self.template else ()), *self.templates)
 
 
 @dataclass
@@ -61,6 +76,7 @@ class PreparedPrompt:
     model: Any  # llm.Model / llm.KeyModel, or their async versions with ``use_async``
     conversation: Any
     options: dict[str, Any]
+    #: The last of ``templates`` (None without one).
     template: llm.Template | None
     #: The prompt text and system prompt after the template (if any) was applied.
     prompt: str | None
@@ -79,6 +95,9 @@ class PreparedPrompt:
     _store: Any = None
     #: The tools and toolbox instances the model may call; empty: a plain prompt, no chain.
     tools: list[Any] = field(default_factory=list)
+    #: Every template given, applied in order.
+    templates: list[llm.Template] = field(default_factory=list)
+    schema_retries: int = SCHEMA_RETRIES_DEFAULT
 
     def store(self) -> Any:
         """The log store for reading (fragments, conversations), opened on first use."""
@@ -88,9 +107,9 @@ class PreparedPrompt:
 
     def render(self, text: str | None) -> tuple[str | None, str | None]:
         """The prompt and system prompt for ``text``: the template applied when there is one."""
-        if self.template is None:
+        if not self.templates:
             return text, self.system
-        return apply_template(self.template, text, self.params)
+        return apply_templates(self.templates, text, self.params)
 
     def resolve_fragments(self, references: list[str]) -> list[llm.Fragment | llm.Attachment]:
         """Fragments (and loaders' attachments) named later, e.g. by ``!fragment`` in a chat."""
@@ -102,26 +121,46 @@ def prepare(
 ) -> PreparedPrompt:
     """Check and resolve ``request``. ``read_input`` gives the prompt text (``llm prompt``
     reads its argument and standard input); without it the text comes later (``llm chat``)."""
-    template = load_template(request.template) if request.template else None
+    templates = [load_template(name) for name in request.template_names]
+    template = templates[-1] if templates else None
     model_id = request.model_id
-    attachments = list(request.attachments)
-    fragments, system_fragments = request.fragments, request.system_fragments
     extract, extract_last = request.extract, request.extract_last
+    # Templates' lists come first, in the order the templates were given, then the command
+    # line's; a later template's model, options and schema win over an earlier one's.
+    template_attachments: list[llm.Attachment] = []
+    template_fragments: list[str] = []
+    template_system_fragments: list[str] = []
     template_options: dict[str, Any] = {}
-    if template is not None:
-        if template.model and not (model_id or request.queries):
-            model_id = template.model
-        extract = extract or bool(template.extract)
-        extract_last = extract_last or bool(template.extract_last)
-        # The template's attachments come first, then the command line's (as the original).
-        attachments = [
-            *(AttachmentType().convert(a, None, None) for a in template.attachments or []),
-            *(attachment_with_type(a["value"], a["type"]) for a in template.attachment_types or []),
-            *attachments,
+    template_model: str | None = None
+    template_schema: dict[str, Any] | None = None
+    for each in templates:
+        template_model = each.model or template_model
+        template_schema = each.schema_object or template_schema
+        extract = extract or bool(each.extract)
+        extract_last = extract_last or bool(each.extract_last)
+        template_attachments += [
+            AttachmentType().convert(a, None, None) for a in each.attachments or []
         ]
-        fragments = (*(template.fragments or []), *fragments)
-        system_fragments = (*(template.system_fragments or []), *system_fragments)
-        template_options = template.options or {}
+        template_attachments += [
+            attachment_with_type(a["value"], a["type"]) for a in each.attachment_types or []
+        ]
+        template_fragments += each.fragments or []
+        template_system_fragments += each.system_fragments or []
+        template_options = {**template_options, **(each.options or {})}
+    if template_model and not (model_id or request.queries):
+        model_id = template_model
+    attachments = [*template_attachments, *request.attachments]
+    fragments = (*template_fragments, *request.fragments)
+    system_fragments = (*template_system_fragments, *request.system_fragments)
+    # --schema on the command line wins over a template's schema, as -o wins over its options.
+    schema = (
+        resolve_schema_input(
+            request.schema_multi or request.schema,
+            request.database,
+            multi=bool(request.schema_multi),
+        )
+        or template_schema
+    )
 
     # The model, its options and the template are checked before the log store is opened;
     # a continued conversation names its model in the store, so that check comes after.
@@ -130,10 +169,11 @@ def prepare(
     if not request.continuing:
         model = load_model(find_model_id(model_id, request.queries), use_async=request.use_async)
         options = _options_for(model, request.options, template_options)
+        _check_schema_support(model, schema)
     text = read_input() if read_input is not None else None
     prompt_text, system = text, request.system
-    if template is not None and read_input is not None:
-        prompt_text, template_system = apply_template(template, text, request.params)
+    if templates and read_input is not None:
+        prompt_text, template_system = apply_templates(templates, text, request.params)
         system = request.system or template_system  # -s wins over the template's system
 
     needs_store = request.continuing or bool(fragments or system_fragments)
@@ -145,6 +185,7 @@ def prepare(
             store, request.conversation_id, model_id, use_async=request.use_async
         )
         options = _options_for(model, request.options, template_options)
+        _check_schema_support(model, schema)
     tool_specs = list(request.tools)
     if conversation is not None and not tool_specs:
         tool_specs = conversation_tool_specs(store, conversation.id)
@@ -161,7 +202,7 @@ def prepare(
         fragments=[f for f in resolved if isinstance(f, llm.Fragment)],
         system_fragments=[f for f in resolved_system if isinstance(f, llm.Fragment)],
         attachments=attachments + [a for a in resolved if isinstance(a, llm.Attachment)],
-        schema=template.schema_object if template is not None else None,
+        schema=schema,
         key=request.key,
         extract=extract,
         extract_last=extract_last,
@@ -170,7 +211,14 @@ def prepare(
         log_store=log_store,
         _store=store,
         tools=tools,
+        templates=templates,
+        schema_retries=request.schema_retries,
     )
+
+
+def _check_schema_support(model: Any, schema: dict[str, Any] | None) -> None:
+    if schema and not model.supports_schema:
+        raise click.ClickException(f"{model} does not support schemas")
 
 
 def _options_for(

@@ -37,7 +37,7 @@ fragment_options = _stack(
 )
 
 template_options = _stack(
-    click.option("-t", "--template", help="Template to use"),
+    click.option("-t", "--template", multiple=True, help="Template to use"),
     click.option(
         "params", "-p", "--param", type=(str, str), multiple=True, help="Parameters for template"
     ),
@@ -65,3 +65,19 @@ continue_options = _stack(
 )
 
 database_option = click.option("-d", "--database", help="Path to log database (or a database URL)")
+
+#: Answers that do not match the schema are sent back this many times unless
+#: ``--schema-retries`` says otherwise (0 would behave as the original: no checking).
+SCHEMA_RETRIES_DEFAULT = 1
+
+schema_options = _stack(
+    click.option("schema_input", "--schema", help="JSON schema, filepath or ID"),
+    click.option("--schema-multi", help="JSON schema to use for multiple results"),
+    click.option(
+        "--schema-retries",
+        type=click.IntRange(min=0),
+        default=SCHEMA_RETRIES_DEFAULT,
+        show_default=True,
+        help="Re-ask the model this many times when its answer does not match the schema",
+    ),
+)

@@ -121,3 +121,15 @@ def apply_template(
     if template.prompt and input and "input" not in template.vars() and prompt is not None:
         prompt = f"{prompt}\n{input}" if prompt else input
     return prompt, system
+
+
+def apply_templates(
+    templates: list[llm.Template], input: str | None, params: dict[str, str]
+) -> tuple[str | None, str | None]:
+    """Templates applied left to right: each one's prompt is the next one's input, and a
+    later template's system prompt replaces an earlier one's."""
+    prompt, system = input, None
+    for template in templates:
+        prompt, template_system = apply_template(template, prompt, params)
+        system = template_system or system
+    return prompt, system

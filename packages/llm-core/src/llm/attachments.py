@@ -14,13 +14,14 @@ from .identity import attachment_id
 _MIME_TYPE_FIXES = {"audio/mp3": "audio/mpeg", "audio/wave": "audio/wav"}
 
 
-def detect_type(data: bytes) -> str | None:
-    """Guess a content type from the first bytes of a file."""
+def detect_type(data: bytes, filename: str | None = None) -> str | None:
+    """Guess a content type from the first bytes of a file; its ``filename``'s extension
+    helps where the bytes alone do not tell (plain text), as the original's detection."""
     import puremagic  # imported here: only attachments need it
 
     head = data[:2048]
     try:
-        mime = puremagic.from_string(head, mime=True)
+        mime = puremagic.from_string(head, mime=True, filename=filename)
         if not mime:
             # The best match can be a format with no registered type (an ID3-tagged MP3 first
             # matches an obscure ".koz" signature): take the best match that has one.
@@ -71,7 +72,7 @@ class Attachment:
             return self.type
         if self.path:
             with open(self.path, "rb") as fp:
-                detected = detect_type(fp.read(2048))
+                detected = detect_type(fp.read(2048), filename=self.path)
         elif self.content is not None:
             detected = detect_type(self.content)
         elif self.url:

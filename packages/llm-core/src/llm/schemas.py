@@ -51,13 +51,16 @@ def schema_dsl(schema_dsl: str, multi: bool = False) -> dict[str, Any]:
         "properties": properties,
         "required": list(properties),
     }
-    if multi:
-        return {
-            "type": "object",
-            "properties": {"items": {"type": "array", "items": schema}},
-            "required": ["items"],
-        }
-    return schema
+    return multi_schema(schema) if multi else schema
+
+
+def multi_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema for a list of ``schema`` objects, under an ``items`` key."""
+    return {
+        "type": "object",
+        "properties": {"items": {"type": "array", "items": schema}},
+        "required": ["items"],
+    }
 
 
 def schema_summary(schema: Any) -> str:

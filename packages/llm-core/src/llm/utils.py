@@ -249,7 +249,7 @@ def mimetype_from_string(content: bytes) -> str | None:
 def mimetype_from_path(path: str | Path) -> str | None:
     """The content type the file at ``path`` looks like, or None."""
     with open(path, "rb") as file:
-        return detect_type(file.read(2048))
+        return detect_type(file.read(2048), filename=str(path))
 
 
 def logging_client() -> Any:

@@ -83,7 +83,7 @@ def chat(
     conversation_id: str | None,
     fragments: tuple[str, ...],
     system_fragments: tuple[str, ...],
-    template: str | None,
+    template: tuple[str, ...],
     params: tuple[tuple[str, str], ...],
     options: tuple[tuple[str, str], ...],
     database: str | None,
@@ -99,7 +99,7 @@ def chat(
     request = PromptRequest(
         model_id=model_id,
         system=system,
-        template=template,
+        templates=template,
         params=dict(params),
         options=options,
         fragments=fragments,

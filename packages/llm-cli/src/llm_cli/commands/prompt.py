@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -11,12 +12,13 @@ from llm.utils import extract_fenced_code_block
 
 from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type
 from ..errors import friendly_errors
-from ..prepare import PromptRequest, prepare
+from ..prepare import PreparedPrompt, PromptRequest, prepare
 from ..shared_options import (
     continue_options,
     database_option,
     fragment_options,
     model_option_pairs,
+    schema_options,
     template_options,
 )
 from ..store import log_to, logging_enabled
@@ -84,11 +86,13 @@ def _write(text: str) -> None:
 @fragment_options
 @template_options
 @model_option_pairs
+@schema_options
 @click.option("--no-stream", is_flag=True, help="Do not stream output")
 @click.option("no_log", "-n", "--no-log", is_flag=True, help="Don't log to database")
 @click.option("--log", is_flag=True, help="Log prompt and response to the database")
 @continue_options
 @click.option("--key", help="API key to use")
+@click.option("--save", help="Save prompt with this template name")
 @click.option("use_async", "--async", is_flag=True, help="Run prompt asynchronously")
 @click.option("-u", "--usage", is_flag=True, help="Show token usage")
 @click.option("-x", "--extract", is_flag=True, help="Extract first fenced code block")
@@ -110,15 +114,19 @@ def prompt(
     chain_limit: int,
     fragments: tuple[str, ...],
     system_fragments: tuple[str, ...],
-    template: str | None,
+    template: tuple[str, ...],
     params: tuple[tuple[str, str], ...],
     options: tuple[tuple[str, str], ...],
+    schema_input: str | None,
+    schema_multi: str | None,
+    schema_retries: int,
     no_stream: bool,
     no_log: bool,
     log: bool,
     _continue: bool,
     conversation_id: str | None,
     key: str | None,
+    save: str | None,
     use_async: bool,
     usage: bool,
     extract: bool,
@@ -141,16 +149,17 @@ def prompt(
         raise click.ClickException("--log and --no-log are mutually exclusive")
     ctx = click.get_current_context()
     stdin_taken = ctx.meta.get(STDIN_TAKEN, False) or any(v == "-" for v, _ in attachment_types)
+    typed_attachments = [attachment_with_type(v, t) for v, t in attachment_types]
     request = PromptRequest(
         model_id=model_id,
         queries=queries,
         system=system,
-        template=template,
+        templates=template,
         params=dict(params),
         options=options,
         fragments=fragments,
         system_fragments=system_fragments,
-        attachments=[*attachments, *(attachment_with_type(v, t) for v, t in attachment_types)],
+        attachments=[*attachments, *typed_attachments],
         continue_latest=_continue,
         conversation_id=conversation_id,
         database=database,
@@ -161,8 +170,16 @@ def prompt(
         extract_last=extract_last,
         tools=tools,
         functions=python_tools,
+        schema=schema_input,
+        schema_multi=schema_multi,
+        schema_retries=schema_retries,
     )
-    wait = not (request.attachments or fragments)
+    wait = not (request.attachments or fragments or schema_input or schema_multi or save)
+    if save:
+        from ..save import save_template
+
+        save_template(save, request, read_prompt(prompt, stdin_taken, wait), typed_attachments)
+        return
     prepared = prepare(request, read_input=lambda: read_prompt(prompt, stdin_taken, wait))
     log_store = prepared.log_store
     extract, extract_last = prepared.extract, prepared.extract_last
@@ -183,7 +200,9 @@ def prompt(
             **prepared.options,
         )
         extracting = extract or extract_last
-        streaming = not no_stream and not extracting
+        # A structured answer is shown once it has been checked against the schema.
+        repairing = prepared.schema is not None and prepared.schema_retries > 0
+        streaming = not no_stream and not extracting and not repairing
         try:
             if use_async:
                 import asyncio
@@ -208,6 +227,8 @@ def prompt(
             log_to(log_store, response)
             raise click.ClickException(f"{ex} (the partial response was kept)") from ex
         text = response.text_or_raise()
+        if repairing:
+            response, text = _repair(prepared, response, text, stream=not no_stream)
         if extracting:
             _write((extract_fenced_code_block(text, last=extract_last) or text) + "\n")
         elif not streaming:
@@ -223,6 +244,45 @@ def prompt(
                 click.style(f"Token usage: {format_usage(found)}", fg="yellow", bold=True),
                 err=True,
             )
+
+
+def _repair(prepared: PreparedPrompt, response: Any, text: str, stream: bool) -> tuple[Any, str]:
+    """Check the answer against the schema; while it does not match and retries are left,
+    log it and ask the model to fix it. The answer that matches (or the last) is returned;
+    when none matched, it is shown and logged and the command fails with the errors."""
+    from ..repair import conversation_for, repair_prompt, validation_errors
+
+    schema = prepared.schema
+    errors = validation_errors(text, schema)
+    for _ in range(prepared.schema_retries):
+        if not errors:
+            break
+        click.echo(
+            "Answer does not match the schema, asking the model to fix it: " + "; ".join(errors),
+            err=True,
+        )
+        conversation = conversation_for(response)
+        log_to(prepared.log_store, response)
+        response = conversation.prompt(
+            repair_prompt(errors),
+            schema=schema,
+            stream=stream,
+            key=prepared.key,
+            **prepared.options,
+        )
+        if isinstance(response, llm.AsyncResponse):
+            import asyncio
+
+            asyncio.run(_consume_async(response, echo=False))
+        else:
+            _consume(response, echo=False)
+        text = response.text_or_raise()
+        errors = validation_errors(text, schema)
+    if errors:
+        _write(text + "\n")
+        log_to(prepared.log_store, response)
+        raise click.ClickException("The answer does not match the schema: " + "; ".join(errors))
+    return response, text
 
 
 def _consume(response: llm.Response, echo: bool) -> None:
