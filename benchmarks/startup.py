@@ -61,6 +61,20 @@ def reference_version(venv: Path) -> str:
     return out.strip().rsplit(" ", 1)[-1]
 
 
+def pinned_all(venv: Path) -> list[str]:
+    """Every ``name==version`` installed in ``venv``."""
+    frozen = sh(
+        "uv", "pip", "freeze", "--python", venv / "bin" / "python", capture_output=True
+    ).stdout
+    return [line for line in frozen.splitlines() if "==" in line]
+
+
+def pinned(venv: Path, names: list[str]) -> list[str]:
+    """``name==version`` for each of ``names`` as installed in ``venv``."""
+    versions = dict(line.split("==", 1) for line in pinned_all(venv))
+    return [f"{name}=={versions[name]}" if name in versions else name for name in names]
+
+
 def measure(cmd: list[str], env: dict[str, str], runs: int, stdin: str = "") -> tuple[float, float]:
     """(median seconds, peak RSS MiB of one run)."""
     times = []
@@ -92,7 +106,12 @@ def generate_database(python: Path, path: Path, rows: int) -> None:
     """Log ``rows`` echo responses through our own writer (llm_storage)."""
     script = f"""
 import llm, llm_storage
-store = llm_storage.open_for_logging({str(path)!r})
+store = llm_storage.open_for_logging({str(path)!r})  # creates the database
+if not hasattr(store, "_conn"):
+    store = llm_storage.open_for_logging({str(path)!r})  # now the sqlite3 writer
+# Generating data, not measuring: no fsync per row (else 100,000 rows take many minutes).
+if hasattr(store, "_conn"):
+    store._conn.execute("PRAGMA synchronous=OFF")
 model = llm.get_model("echo")
 words = ["pelican", "walrus", "otter", "heron", "badger"]
 for i in range({rows}):
@@ -119,18 +138,28 @@ def main() -> None:
 
     sides: dict[str, dict[str, Path]] = {}
 
-    def venvs(name: str, base: list[str], find_links: Path | None) -> dict[str, Path]:
+    def venvs(
+        name: str, base: list[str], plugins: list[str], find_links: Path | None
+    ) -> dict[str, Path]:
         plain, full = work / f"{name}-plain", work / f"{name}-plugins"
         if not plain.exists():
             make_venv(plain, [*base, "llm-echo"], find_links)
         if not full.exists():
-            make_venv(full, [*base, *PLUGINS], find_links)
+            make_venv(full, [*base, *plugins], find_links)
         return {"plain": plain, "plugins": full}
 
-    sides["ours"] = venvs("ours", ["llm"], wheels)
+    plugins = PLUGINS
     if args.reference:
         version = reference_version(args.reference)
-        sides["reference"] = venvs(f"ref-{version}", [f"llm=={version}"], None)
+        # The reference's own installed set (its resolution from PyPI today may differ).
+        frozen = [p for p in pinned_all(args.reference) if not p.startswith("llm-echo==")]
+        sides["reference"] = venvs(f"ref-{version}", frozen, PLUGINS, None)
+        # The same plugin versions on both sides: the newest ones may need a newer llm than
+        # the reference, and would then differ.
+        plugins = pinned(sides["reference"]["plugins"], PLUGINS)
+    # sqlite-utils: llm-cluster imports it without declaring it, relying on llm's own
+    # dependencies; without it the plugin fails (after importing scikit-learn) on every run.
+    sides["ours"] = venvs("ours", ["llm"], [*plugins, "sqlite-utils"], wheels)
 
     db = work / f"logs-{args.rows}.db"
     if not db.exists():
