@@ -73,3 +73,11 @@ def test_a_command_whose_loader_finds_nothing_is_dropped() -> None:
     group = _group([])
     assert group.get_command(click.Context(group), "gone") is None
     assert "gone" not in group.commands
+
+
+def test_a_vanished_command_name_goes_to_the_default_command() -> None:
+    loads: list[str] = []
+    result = CliRunner().invoke(_group(loads), ["gone"])
+    # "say" takes no arguments, so the name arriving there as one proves where it went.
+    assert result.exit_code == 2 and "unexpected extra argument (gone)" in result.output
+    assert loads == ["say"]

@@ -83,7 +83,9 @@ class DefaultGroup(click.Group):
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
-        if args and args[0] not in self.commands:
+        # A lazy command whose loader finds nothing (a stale plugin cache) is dropped by
+        # get_command: its name is then a prompt, as it is when no such command exists.
+        if args and (args[0] not in self.commands or self.get_command(ctx, args[0]) is None):
             return self.default_command, self.get_command(ctx, self.default_command), args
         return super().resolve_command(ctx, args)
 
