@@ -21,19 +21,54 @@ print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})), file=sys.stder
 """
 
 
-@pytest.mark.parametrize(
-    "args", [["--help"], ["--version"], ["prompt", "--help"], ["logs", "path"]]
-)
-def test_cheap_commands_import_nothing_heavy(args, tmp_path) -> None:
+def _imported_by(args: list[str], user_path) -> set[str]:
+    """Every module (full dotted names) a command imports, in a fresh process."""
+    probe = PROBE.replace("ARGS", repr(args)).replace(
+        "{m.split('.')[0] for m in sys.modules}", "set(sys.modules)"
+    )
     result = subprocess.run(
-        [sys.executable, "-c", PROBE.replace("ARGS", repr(args))],
+        [sys.executable, "-c", probe],
         capture_output=True,
         text=True,
-        env={"LLM_USER_PATH": str(tmp_path), "PATH": ""},
+        env={"LLM_USER_PATH": str(user_path), "PATH": ""},
     )
     assert result.returncode == 0, result.stderr
-    imported = set(json.loads(result.stderr.strip().splitlines()[-1]))
-    assert not imported & set(HEAVY), imported & set(HEAVY)
+    return set(json.loads(result.stderr.strip().splitlines()[-1]))
+
+
+def _matching(modules: set[str], names: set[str]) -> set[str]:
+    return {m for m in modules if m in names or any(m.startswith(n + ".") for n in names)}
+
+
+PLUGINS = {"llm_echo", "llm_markov", "llm_openai"}
+#: What no command below may import before it needs it (dotted prefixes).
+NEVER = {*HEAVY, "httpx", "numpy", "sqlite_utils"}
+#: The import budget of each command: what it may import beyond the lightest start-up, once
+#: the plugin cache is warm. Anything in NEVER, PLUGINS, "pydantic", "importlib.metadata",
+#: "llm_storage" or "llm_cli.commands" that is not listed is a regression.
+BUDGET = {
+    ("--version",): set(),
+    ("--help",): set(),
+    ("prompt", "--help"): {"llm_cli.commands"},
+    ("logs", "path"): {"llm_cli.commands", "llm_storage"},
+    ("keys", "path"): {"llm_cli.commands"},
+    ("-m", "echo", "hi", "-n"): {"llm_cli.commands", "llm_echo", "pydantic", "asyncio"},
+    ("models",): {"llm_cli.commands", *PLUGINS, "pydantic", "asyncio", "importlib.metadata"},
+}
+WATCHED = {*NEVER, *PLUGINS, "pydantic", "importlib.metadata", "llm_storage", "llm_cli.commands"}
+
+
+@pytest.mark.parametrize("args", sorted(BUDGET), ids=" ".join)
+def test_each_command_imports_only_its_budget(args, tmp_path) -> None:
+    _imported_by(["--version"], tmp_path)  # builds the plugin cache
+    imported = _imported_by(list(args), tmp_path)
+    assert _matching(imported, WATCHED - BUDGET[args]) == set()
+
+
+def test_the_budget_holds_without_a_warm_cache_for_help(tmp_path) -> None:
+    # The first run of all imports every plugin to describe it, but never SQLAlchemy.
+    imported = _imported_by(["--help"], tmp_path)
+    assert _matching(imported, set(HEAVY)) == set()
 
 
 def test_logging_to_an_existing_sqlite_database_skips_sqlalchemy(run_llm, user_dir) -> None:

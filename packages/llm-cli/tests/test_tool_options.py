@@ -73,8 +73,9 @@ def plugin_tools(register_plugin: Callable[[Any, str], Any]) -> None:
 
 def test_chain_limit_default_matches_core() -> None:
     from llm.chain import DEFAULT_CHAIN_LIMIT
+    from llm_cli.commands.prompt import prompt
 
-    option = next(p for p in cli.commands["prompt"].params if p.name == "chain_limit")
+    option = next(p for p in prompt.params if p.name == "chain_limit")
     assert option.default == DEFAULT_CHAIN_LIMIT
 
 

@@ -2,30 +2,82 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from llm import __version__
+from llm import __version__, plugin_cache, plugins
 from llm.plugins import load_plugins, pm
 
-from .commands import (
-    aliases,
-    chat,
-    collections,
-    embed,
-    embed_models,
-    fragments,
-    install,
-    keys,
-    logs,
-    models,
-    plugins,
-    prompt,
-    schemas,
-    similar,
-    templates,
-    tools,
-)
-from .default_group import DefaultGroup
+from .default_group import DefaultGroup, LazyCommand, import_command, summary_of
+
+#: Built-in commands by name: where each lives, and its help summary (``[text, is short
+#: help, hidden]``), so that ``llm --help`` and ``llm --version`` import none of them.
+#: A test checks these summaries against the commands themselves.
+BUILT_IN_COMMANDS: dict[str, tuple[str, list[Any]]] = {
+    "prompt": ("llm_cli.commands.prompt:prompt", ["Execute a prompt", False, False]),
+    "logs": (
+        "llm_cli.commands.logs:logs",
+        ["Tools for exploring logged prompts and responses", False, False],
+    ),
+    "models": ("llm_cli.commands.models:models", ["Manage available models", False, False]),
+    "plugins": ("llm_cli.commands.plugins:plugins_list", ["List installed plugins", False, False]),
+    "chat": ("llm_cli.commands.chat:chat", ["Hold an ongoing chat with a model.", False, False]),
+    "keys": (
+        "llm_cli.commands.keys:keys",
+        ["Manage stored API keys for different models", False, False],
+    ),
+    "aliases": ("llm_cli.commands.aliases:aliases", ["Manage model aliases", False, False]),
+    "install": (
+        "llm_cli.commands.install:install",
+        ["Install packages from PyPI into the same environment as LLM", False, False],
+    ),
+    "uninstall": (
+        "llm_cli.commands.install:uninstall",
+        ["Uninstall Python packages from the LLM environment", False, False],
+    ),
+    "templates": (
+        "llm_cli.commands.templates:templates",
+        ["Manage stored prompt templates", False, False],
+    ),
+    "fragments": (
+        "llm_cli.commands.fragments:fragments",
+        ["Manage fragments that are stored in the database", False, False],
+    ),
+    "schemas": ("llm_cli.commands.schemas:schemas", ["Manage stored schemas", False, False]),
+    "tools": (
+        "llm_cli.commands.tools:tools",
+        ["Manage tools that can be made available to LLMs", False, False],
+    ),
+    "embed": (
+        "llm_cli.commands.embed:embed",
+        ["Embed text and store or return the result", False, False],
+    ),
+    "embed-multi": (
+        "llm_cli.commands.embed:embed_multi",
+        [
+            "\n    Store embeddings for multiple strings at once in the specified collection.",
+            False,
+            False,
+        ],
+    ),
+    "similar": (
+        "llm_cli.commands.similar:similar",
+        [
+            "\n    Return top N similar IDs from a collection using cosine similarity.",
+            False,
+            False,
+        ],
+    ),
+    "embed-models": (
+        "llm_cli.commands.embed_models:embed_models",
+        ["Manage available embedding models", False, False],
+    ),
+    "collections": (
+        "llm_cli.commands.collections:collections",
+        ["View and manage collections of embeddings", False, False],
+    ),
+}
 
 
 @click.group(
@@ -60,24 +112,54 @@ def cli() -> None:
     pass
 
 
-cli.add_command(prompt.prompt)
-cli.add_command(logs.logs)
-cli.add_command(models.models)
-cli.add_command(plugins.plugins_list)
-cli.add_command(chat.chat)
-cli.add_command(keys.keys)
-cli.add_command(aliases.aliases)
-cli.add_command(install.install)
-cli.add_command(install.uninstall)
-cli.add_command(templates.templates)
-cli.add_command(fragments.fragments)
-cli.add_command(schemas.schemas)
-cli.add_command(tools.tools)
-cli.add_command(embed.embed)
-cli.add_command(embed.embed_multi)
-cli.add_command(similar.similar)
-cli.add_command(embed_models.embed_models)
-cli.add_command(collections.collections)
+for _name, (_target, _summary) in BUILT_IN_COMMANDS.items():
+    cli.add_lazy_command(_name, _summary, import_command(_target))
 
-load_plugins()
-pm.hook.register_commands(cli=cli)
+
+def _describe_commands(register_commands: Any) -> list[list[Any]]:
+    """The commands a plugin's ``register_commands`` hook adds, for the plugin cache."""
+    scratch = click.Group()
+    register_commands(cli=scratch)
+    return [[name, *summary_of(command)] for name, command in scratch.commands.items()]
+
+
+def _plugin_command_loader(group: DefaultGroup, dist_name: str, name: str) -> Any:
+    def load() -> click.Command | None:
+        # Register every command of this plugin for real; the group then finds its own.
+        plugins.load_distributions({dist_name})
+        hook = plugin_cache.hook_of_distribution(dist_name, "register_commands")
+        if hook is not None:
+            hook(cli=group)
+        if not isinstance(group.commands.get(name), LazyCommand):
+            return None
+        # The cache was wrong about this plugin: ask every plugin, as without a cache.
+        load_plugins()
+        scratch = click.Group()
+        pm.hook.register_commands(cli=scratch)
+        return scratch.commands.get(name)
+
+    return load
+
+
+def _register_plugin_commands(group: DefaultGroup) -> None:
+    try:
+        described = plugin_cache.current(_describe_commands)
+    except Exception:  # the cache only ever saves time; without it, load everything
+        described = None
+    if described is None or plugins.is_fully_loaded():
+        load_plugins()
+        pm.hook.register_commands(cli=group)
+        return
+    # Plugins that could not be described load now, as they would without a cache.
+    plugins.load_distributions({name for name, d in described.items() if d is None})
+    # Plugins registered in code, or already loaded: their hooks cost nothing more.
+    pm.hook.register_commands(cli=group)
+    loaded = plugins.loaded_distributions()
+    for dist_name, description in described.items():
+        if description is None or dist_name in loaded:
+            continue
+        for name, *summary in description["commands"]:
+            group.add_lazy_command(name, summary, _plugin_command_loader(group, dist_name, name))
+
+
+_register_plugin_commands(cli)

@@ -5,11 +5,48 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from llm.config import ConfigFileError
+
+
+def summary_of(command: click.Command) -> list[Any]:
+    """What a listing needs to know of a command without importing it: ``[text, is short
+    help, hidden]``. ``text`` is the first paragraph of its help, from which click derives
+    the summary at whatever width it lists commands."""
+    if command.short_help:
+        return [command.short_help, True, command.hidden]
+    return [(command.help or "").split("\n\n")[0], False, command.hidden]
+
+
+class LazyCommand(click.Command):
+    """Stands for a command whose module is not imported yet: ``--help`` lists it from its
+    name and summary, and the group swaps in the real command when it is run."""
+
+    def __init__(self, name: str, summary: list[Any], load: Callable[[], click.Command | None]):
+        text, is_short, hidden = summary
+        super().__init__(
+            name,
+            help=None if is_short else text,
+            short_help=text if is_short else None,
+            hidden=hidden,
+        )
+        self.load = load
+
+
+def import_command(target: str) -> Callable[[], click.Command]:
+    """A loader for ``"package.module:attribute"``."""
+
+    def load() -> click.Command:
+        module_name, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        return command
+
+    return load
 
 
 class DefaultGroup(click.Group):
@@ -19,6 +56,27 @@ class DefaultGroup(click.Group):
         super().__init__(*args, **kwargs)
         self.default_command = default
 
+    def add_lazy_command(
+        self, name: str, summary: list[Any], load: Callable[[], click.Command | None]
+    ) -> None:
+        """Register a command by name and summary; ``load`` imports it when it is used."""
+        self.commands[name] = LazyCommand(name, summary, load)
+
+    def get_command(self, ctx: click.Context | None, cmd_name: str) -> click.Command | None:
+        command = self.commands.get(cmd_name)
+        if isinstance(command, LazyCommand):
+            loaded = command.load()
+            # The loader may have registered the command itself (plugin commands do).
+            current = self.commands.get(cmd_name)
+            if loaded is None and current is not command:
+                loaded = current
+            if loaded is None:
+                del self.commands[cmd_name]
+                return None
+            self.commands[cmd_name] = loaded
+            return loaded
+        return command
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args:
             args = [self.default_command]
@@ -27,8 +85,10 @@ class DefaultGroup(click.Group):
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
-        if args and args[0] not in self.commands:
-            return self.default_command, self.commands[self.default_command], args
+        # A lazy command whose loader finds nothing (a stale plugin cache) is dropped by
+        # get_command: its name is then a prompt, as it is when no such command exists.
+        if args and (args[0] not in self.commands or self.get_command(ctx, args[0]) is None):
+            return self.default_command, self.get_command(ctx, self.default_command), args
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -41,10 +101,11 @@ class DefaultGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List commands with the default one first and marked with a ``*``."""
+        # From self.commands, not get_command: listing must not import lazy commands.
         commands = [
             (name, command)
             for name in self.list_commands(ctx)
-            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+            if (command := self.commands.get(name)) is not None and not command.hidden
         ]
         if not commands:
             return

@@ -14,7 +14,10 @@ def _walk(command: click.Command, path: list[str]) -> list[list[str]]:
     found = [path]
     if isinstance(command, click.Group):
         for name in sorted(command.commands):
-            found.extend(_walk(command.commands[name], [*path, name]))
+            # get_command imports a lazily registered command (see default_group).
+            sub = command.get_command(click.Context(command), name)
+            if sub is not None:
+                found.extend(_walk(sub, [*path, name]))
     return found
 
 

@@ -36,8 +36,20 @@ def find_model_id(model_id: str | None, queries: tuple[str, ...] = ()) -> str:
 
 
 def load_model(model_id: str, *, use_async: bool = False) -> Any:
+    from llm import plugin_cache, plugins
+
+    get = llm.get_async_model if use_async else llm.get_model
+    # The plugin cache knows which plugin provides the model: import only that one. Should
+    # the cache be wrong, the lookup below asks every plugin.
+    providers = plugin_cache.distributions_for_model(model_id)
+    if providers is not None and not plugins.is_fully_loaded():
+        with plugins.only_distributions(providers):
+            try:
+                return get(model_id)
+            except llm.UnknownModelError:
+                pass
     try:
-        return llm.get_async_model(model_id) if use_async else llm.get_model(model_id)
+        return get(model_id)
     except llm.UnknownModelError as ex:
         raise click.ClickException(str(ex)) from ex
 

@@ -6,15 +6,19 @@ and code that never asks for a model should not pay for that.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
-from importlib import metadata
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from . import hookspecs
+
+if TYPE_CHECKING:
+    from importlib import metadata
 
 ENTRY_POINT_GROUP = "llm"
 
@@ -27,6 +31,7 @@ _load_lock = threading.RLock()
 failed_plugins: list[tuple[str, str]] = []
 _plugin_versions: dict[str, str] = {}
 _plugin_distributions: dict[str, str] = {}
+_attempted: set[tuple[str, str]] = set()
 
 
 def _requested_plugins() -> set[str] | None:
@@ -41,6 +46,14 @@ def _distribution_name(entry_point: metadata.EntryPoint) -> str:
     return entry_point.dist.name if entry_point.dist is not None else entry_point.name
 
 
+def _entry_points() -> Any:
+    # importlib.metadata costs tens of milliseconds to import: only commands that load
+    # plugins (or refresh the plugin cache) pay for it.
+    from importlib import metadata
+
+    return metadata.entry_points(group=ENTRY_POINT_GROUP)
+
+
 def _in_loading_order(entry_points: Any) -> list[metadata.EntryPoint]:
     """Third-party plugins by name, then our built-in ones. pluggy calls the hooks of the
     latest-registered plugin first, so built-in models (OpenAI) head ``llm models`` as they
@@ -49,6 +62,85 @@ def _in_loading_order(entry_points: Any) -> list[metadata.EntryPoint]:
         entry_points,
         key=lambda ep: (_distribution_name(ep) in BUILT_IN_DISTRIBUTIONS, _distribution_name(ep)),
     )
+
+
+def _allowed(dist_name: str) -> bool:
+    """Whether ``LLM_LOAD_PLUGINS`` (or a test suite) lets this distribution load."""
+    requested = _requested_plugins()
+    if requested is None and _called_from_test():
+        # A test suite registers its own plugins through ``pm``; installed ones would
+        # change what it sees. Built-in distributions still load, as in the original.
+        requested = set()
+    # LLM_LOAD_PLUGINS selects third-party plugins; like the original's default plugins,
+    # our own provider and tools distributions always load.
+    return requested is None or dist_name in requested or dist_name in BUILT_IN_DISTRIBUTIONS
+
+
+def plugin_entry_points() -> list[metadata.EntryPoint]:
+    """The entry points of group ``llm`` that may load, in loading order."""
+    return [ep for ep in _in_loading_order(_entry_points()) if _allowed(_distribution_name(ep))]
+
+
+def _load_entry_point(entry_point: metadata.EntryPoint) -> None:
+    dist = entry_point.dist
+    dist_name = _distribution_name(entry_point)
+    key = (dist_name, entry_point.name)
+    if key in _attempted:  # a partial load came first; never import or warn twice
+        return
+    _attempted.add(key)
+    if pm.get_plugin(entry_point.name) is not None or pm.is_blocked(entry_point.name):
+        return
+    try:
+        module = entry_point.load()
+        pm.register(module, name=entry_point.name)
+    except Exception as ex:  # a broken plugin must not break llm
+        message = f"{type(ex).__name__}: {ex}"
+        failed_plugins.append((dist_name, message))
+        print(f"Warning: plugin {dist_name} failed to load: {message}", file=sys.stderr)
+        return
+    _plugin_distributions[entry_point.name] = dist_name
+    if dist is not None:
+        _plugin_versions[entry_point.name] = dist.version
+
+
+#: While set (see ``only_distributions``), ``load_plugins`` loads just these distributions.
+_scope: set[str] | None = None
+
+
+@contextlib.contextmanager
+def only_distributions(names: set[str]) -> Iterator[None]:
+    """Within this block ``load_plugins()`` loads only the named distributions; the others
+    load on the next ``load_plugins()`` after it.
+
+    The plugin cache uses this so that ``llm -m model`` imports only the plugin that
+    provides the model.
+    """
+    global _scope
+    previous = _scope
+    _scope = set(names)
+    try:
+        yield
+    finally:
+        _scope = previous
+
+
+def load_distributions(names: set[str]) -> None:
+    """Load the plugins of these distributions now, if they are allowed to load."""
+    if not names:
+        return
+    with _load_lock:
+        for entry_point in plugin_entry_points():
+            if _distribution_name(entry_point) in names:
+                _load_entry_point(entry_point)
+
+
+def is_fully_loaded() -> bool:
+    return _loaded
+
+
+def loaded_distributions() -> set[str]:
+    """The distributions whose entry-point plugins are registered."""
+    return {d for name, d in _plugin_distributions.items() if pm.get_plugin(name) is not None}
 
 
 def load_plugins() -> None:
@@ -60,42 +152,20 @@ def load_plugins() -> None:
     global _loaded
     if _loaded:
         return
+    if _scope is not None:
+        load_distributions(_scope)
+        return
     with _load_lock:
         if _loaded:
             return
         _loaded = True
-        requested = _requested_plugins()
-        if requested is None and _called_from_test():
-            # A test suite registers its own plugins through ``pm``; installed ones would
-            # change what it sees. Built-in distributions still load, as in the original.
-            requested = set()
         found: set[str] = set()
-        for entry_point in _in_loading_order(metadata.entry_points(group=ENTRY_POINT_GROUP)):
-            dist = entry_point.dist
-            dist_name = dist.name if dist is not None else entry_point.name
+        for entry_point in _in_loading_order(_entry_points()):
+            dist_name = _distribution_name(entry_point)
             found.add(dist_name)
-            # LLM_LOAD_PLUGINS selects third-party plugins; like the original's default
-            # plugins, our own provider and tools distributions always load.
-            if (
-                requested is not None
-                and dist_name not in requested
-                and dist_name not in BUILT_IN_DISTRIBUTIONS
-            ):
-                continue
-            if pm.get_plugin(entry_point.name) is not None or pm.is_blocked(entry_point.name):
-                continue
-            try:
-                module = entry_point.load()
-                pm.register(module, name=entry_point.name)
-            except Exception as ex:  # a broken plugin must not break llm
-                message = f"{type(ex).__name__}: {ex}"
-                failed_plugins.append((dist_name, message))
-                print(f"Warning: plugin {dist_name} failed to load: {message}", file=sys.stderr)
-                continue
-            _plugin_distributions[entry_point.name] = dist_name
-            if dist is not None:
-                _plugin_versions[entry_point.name] = dist.version
-        for name in sorted((requested or set()) - found):
+            if _allowed(dist_name):
+                _load_entry_point(entry_point)
+        for name in sorted((_requested_plugins() or set()) - found):
             if not _is_installed(name):
                 print(f"Plugin {name} could not be found", file=sys.stderr)
 
@@ -106,6 +176,8 @@ def _called_from_test() -> bool:
 
 
 def _is_installed(distribution: str) -> bool:
+    from importlib import metadata
+
     try:
         metadata.distribution(distribution)
     except metadata.PackageNotFoundError:

@@ -1,0 +1,237 @@
+"""What each installed plugin registers, cached so that commands import only the plugins they use.
+
+The cache (``plugin-cache.json`` in the user directory) describes, per distribution of the ``llm``
+entry-point group, the commands (name and help summary), model and embedding-model IDs with their
+aliases, tool names and loader prefixes it registers. It is keyed on the installed entry points
+and distribution versions and rebuilt when they change. Checking that key on every start would
+mean scanning every installed distribution, so a cheap key comes first: the modification times
+of the ``sys.path`` directories, which change whenever a distribution is installed, upgraded or
+removed. Only when that cheap key differs is the full key computed.
+
+A cache that cannot be read, has the wrong shape or describes other distributions is rebuilt;
+a plugin that cannot be described (it fails to load, or a hook raises) is never cached and so
+loads eagerly, as without a cache. Consumers treat a cached answer as a hint: when it turns out
+wrong (a model is not where the cache says) they load every plugin.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from . import plugins
+
+FORMAT = 1
+FILENAME = "plugin-cache.json"
+MAX_FAST_KEYS = 4
+
+#: One distribution's description: section name -> list of entries.
+Description = dict[str, Any]
+#: Describes the commands a set of plugins registers, given their ``register_commands``
+#: hook caller (the CLI supplies it: core knows nothing of click).
+CommandDescriber = Callable[[Any], list[list[Any]]]
+
+#: The descriptions of the distributions allowed to load, once ``current()`` has run.
+_descriptions: dict[str, Description | None] | None = None
+
+
+def cache_path() -> Path:
+    from .config import user_dir
+
+    return user_dir() / FILENAME
+
+
+def enabled() -> bool:
+    # A test suite registers its plugins in code and expects a fresh process state each time;
+    # it never sees (or writes) a cache.
+    return not plugins._called_from_test()
+
+
+def _fast_key() -> list[Any]:
+    entries: list[Any] = [sys.version, sys.prefix, FORMAT]
+    for entry in sys.path:
+        try:
+            mtime: int | None = os.stat(entry or ".").st_mtime_ns
+        except OSError:
+            mtime = None
+        entries.append([entry, mtime])
+    return entries
+
+
+def _full_key() -> list[list[str]]:
+    found = []
+    for ep in plugins._entry_points():
+        dist = ep.dist
+        found.append(
+            [
+                plugins._distribution_name(ep),
+                dist.version if dist is not None else "",
+                ep.name,
+                ep.value,
+            ]
+        )
+    return sorted(found)
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    """The cache file's content when it is well formed, else None."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return None
+    key, described = data.get("key"), data.get("plugins")
+    if not isinstance(key, list) or not isinstance(described, dict):
+        return None
+    if not isinstance(data.get("fast_keys", []), list):
+        return None
+    if not all(isinstance(k, list) and len(k) == 4 for k in key):
+        return None
+    for description in described.values():
+        if not isinstance(description, dict) or not all(
+            isinstance(v, list) for v in description.values()
+        ):
+            return None
+    return data
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    """Atomically, so that concurrent ``llm`` processes never read half a file."""
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".plugin-cache-", suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f)
+        os.replace(tmp, path)
+    except OSError:
+        # A read-only user directory only costs speed.
+        try:
+            os.unlink(tmp)
+        except (OSError, UnboundLocalError):
+            pass
+
+
+def _hook(name: str, plugin_objects: list[Any]) -> Any:
+    others = [p for p in plugins.pm.get_plugins() if not any(p is o for o in plugin_objects)]
+    return plugins.pm.subset_hook_caller(name, remove_plugins=others)
+
+
+def _plugin_objects(dist_name: str) -> list[Any]:
+    return [
+        plugins.pm.get_plugin(ep_name)
+        for ep_name, dist in plugins._plugin_distributions.items()
+        if dist == dist_name
+    ]
+
+
+def hook_of_distribution(dist_name: str, hook_name: str) -> Any:
+    """A hook caller for just this (loaded) distribution's plugins; None if none loaded."""
+    objects = [o for o in _plugin_objects(dist_name) if o is not None]
+    return _hook(hook_name, objects) if objects else None
+
+
+def _name_of(item: Any, name: str | None = None) -> str:
+    return str(name or getattr(item, "name", None) or getattr(item, "__name__", None) or item)
+
+
+def describe(dist_name: str, describe_commands: CommandDescriber) -> Description | None:
+    """What the loaded plugins of this distribution register; None when it cannot be told."""
+    objects = _plugin_objects(dist_name)
+    if not objects or any(o is None for o in objects):
+        return None
+    models: list[list[Any]] = []
+    embedding_models: list[list[Any]] = []
+    tools: list[str] = []
+    template_loaders: list[str] = []
+    fragment_loaders: list[str] = []
+
+    def register_model(model: Any = None, async_model: Any = None, aliases: Any = None) -> None:
+        models.append([(model or async_model).model_id, list(aliases or [])])
+
+    def register_embedding_model(model: Any, aliases: Any = None) -> None:
+        embedding_models.append([model.model_id, list(aliases or [])])
+
+    try:
+        _hook("register_models", objects)(register=register_model)
+        _hook("register_embedding_models", objects)(register=register_embedding_model)
+        _hook("register_tools", objects)(
+            register=lambda item, name=None: tools.append(_name_of(item, name))
+        )
+        _hook("register_template_loaders", objects)(
+            register=lambda prefix, loader: template_loaders.append(prefix)
+        )
+        _hook("register_fragment_loaders", objects)(
+            register=lambda prefix, loader: fragment_loaders.append(prefix)
+        )
+        commands = describe_commands(_hook("register_commands", objects))
+    except Exception:  # a plugin whose hooks misbehave is simply loaded every time
+        return None
+    return {
+        "commands": commands,
+        "models": models,
+        "embedding_models": embedding_models,
+        "tools": tools,
+        "template_loaders": template_loaders,
+        "fragment_loaders": fragment_loaders,
+    }
+
+
+def current(describe_commands: CommandDescriber) -> dict[str, Description | None] | None:
+    """Descriptions of the distributions allowed to load (None for one that must load
+    eagerly), refreshing the cache as needed; None when the cache is not in use."""
+    global _descriptions
+    if not enabled():
+        return None
+    path = cache_path()
+    data = _read(path)
+    fast_key = _fast_key()
+    dirty = False
+    # Several cheap keys can stand for one full key: ``llm`` and ``python -m llm`` see
+    # different sys.path[0] directories, and must not take turns rebuilding the cache.
+    if data is None or fast_key not in data.get("fast_keys", []):
+        key = _full_key()
+        if data is None or data["key"] != key:
+            data = {"format": FORMAT, "key": key, "plugins": {}, "fast_keys": []}
+        data["fast_keys"] = [*data.get("fast_keys", [])[-(MAX_FAST_KEYS - 1) :], fast_key]
+        dirty = True
+    described: dict[str, Any] = data["plugins"]
+    allowed = sorted({k[0] for k in data["key"] if plugins._allowed(k[0])})
+    missing = {name for name in allowed if name not in described}
+    if missing:
+        plugins.load_distributions(missing)
+        for name in missing:
+            description = describe(name, describe_commands)
+            if description is not None:
+                described[name] = description
+                dirty = True
+    if dirty:
+        _write(path, data)
+    _descriptions = {name: described.get(name) for name in allowed}
+    return _descriptions
+
+
+def distributions_for_model(name: str) -> set[str] | None:
+    """The distributions that, by the cache, provide the model with this ID or alias; None
+    when that is not known (no cache, an undescribed plugin, or no cached match)."""
+    # Plugins that could not be described are loaded already, so the narrowed lookup
+    # sees their models anyway.
+    if _descriptions is None:
+        return None
+    from .config import load_aliases
+
+    names = {name.lower()}
+    target = load_aliases().get(name)
+    if target:
+        names.add(target.lower())
+    found = set()
+    for dist, description in _descriptions.items():
+        for model_id, aliases in (description or {}).get("models", []):
+            if names & {model_id.lower(), *(a.lower() for a in aliases)}:
+                found.add(dist)
+    return found or None

@@ -1,0 +1,232 @@
+"""The plugin cache: a command imports only the plugins it uses, and the cache never lies.
+
+Each test installs tiny fake plugin distributions (a ``.dist-info`` and a module) into a
+directory on ``PYTHONPATH``. Every fake module appends its name to a log file when imported,
+so a test sees exactly which plugins a command imported.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PLUGIN = '''
+import os
+from pathlib import Path
+
+import llm
+
+with open(os.environ["FAKE_IMPORT_LOG"], "a") as log:
+    log.write("{module}\\n")
+
+
+class FakeModel(llm.Model):
+    model_id = "{model}"
+
+    def execute(self, prompt, stream, response, conversation):
+        yield "{module} says " + prompt.prompt
+
+
+@llm.hookimpl
+def register_models(register):
+    register(FakeModel(), aliases=["{model}-alias"])
+
+
+@llm.hookimpl
+def register_commands(cli):
+    @cli.command(name="{command}")
+    def command():
+        """Run the {module} command. More help here."""
+        print("{module} command ran")
+'''
+
+
+class Site:
+    """A directory of fake plugin distributions, on PYTHONPATH for every ``llm`` run."""
+
+    def __init__(self, root: Path, run_llm: Callable[..., Any]) -> None:
+        self.root = root / "site"
+        self.root.mkdir()
+        self.log = root / "imports.log"
+        self._run_llm = run_llm
+
+    def install(self, dist: str, version: str, *, model: str, command: str) -> None:
+        module = dist.replace("-", "_")
+        self.uninstall(dist)
+        (self.root / f"{module}.py").write_text(
+            PLUGIN.format(module=module, model=model, command=command)
+        )
+        info = self.root / f"{module}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+        (info / "entry_points.txt").write_text(f"[llm]\n{module.split('_', 1)[1]} = {module}\n")
+
+    def uninstall(self, dist: str) -> None:
+        module = dist.replace("-", "_")
+        for info in self.root.glob(f"{module}-*.dist-info"):
+            shutil.rmtree(info)
+        (self.root / f"{module}.py").unlink(missing_ok=True)
+
+    def run(self, *args: str, env: dict[str, str] | None = None) -> tuple[Any, list[str]]:
+        """Run ``llm``; return the process and the fake plugins it imported."""
+        self.log.write_text("")
+        result = self._run_llm(
+            *args,
+            env={"PYTHONPATH": str(self.root), "FAKE_IMPORT_LOG": str(self.log), **(env or {})},
+        )
+        return result, self.log.read_text().split()
+
+
+@pytest.fixture
+def site(tmp_path: Path, run_llm: Callable[..., Any]) -> Site:
+    site = Site(tmp_path, run_llm)
+    site.install("llm-fakeone", "1.0", model="fake-one", command="fake-one-cmd")
+    site.install("llm-faketwo", "1.0", model="fake-two", command="fake-two-cmd")
+    # The first run describes the plugins, importing them all, and writes the cache.
+    result, imported = site.run("--version")
+    assert result.returncode == 0, result.stderr
+    assert sorted(imported) == ["llm_fakeone", "llm_faketwo"]
+    return site
+
+
+def test_cheap_commands_import_no_plugin(site: Site) -> None:
+    for args in (["--version"], ["--help"], ["logs", "path"], ["keys", "path"]):
+        result, imported = site.run(*args)
+        assert result.returncode == 0, result.stderr
+        assert imported == [], args
+
+
+def test_help_lists_plugin_commands_from_the_cache(site: Site) -> None:
+    result, imported = site.run("--help")
+    assert imported == []
+    assert "fake-one-cmd  Run the llm_fakeone command." in result.stdout
+    assert "fake-two-cmd  Run the llm_faketwo command." in result.stdout
+
+
+def test_a_plugin_command_imports_only_its_plugin(site: Site) -> None:
+    result, imported = site.run("fake-two-cmd")
+    assert (result.returncode, result.stdout) == (0, "llm_faketwo command ran\n")
+    assert imported == ["llm_faketwo"]
+    result, imported = site.run("fake-one-cmd", "--help")
+    assert "More help here." in result.stdout
+    assert imported == ["llm_fakeone"]
+
+
+@pytest.mark.parametrize("name", ["fake-one", "fake-one-alias", "FAKE-ONE"])
+def test_a_prompt_imports_only_the_plugin_of_its_model(site: Site, name: str) -> None:
+    result, imported = site.run("-m", name, "hi", "-n")
+    assert (result.returncode, result.stdout) == (0, "llm_fakeone says hi\n"), result.stderr
+    assert imported == ["llm_fakeone"]
+
+
+def test_a_user_alias_finds_the_plugin(site: Site, run_llm: Callable[..., Any]) -> None:
+    result, _ = site.run("aliases", "set", "mine", "fake-two")
+    assert result.returncode == 0, result.stderr
+    result, imported = site.run("-m", "mine", "hi", "-n")
+    assert (result.returncode, result.stdout) == (0, "llm_faketwo says hi\n"), result.stderr
+    assert imported == ["llm_faketwo"]
+
+
+def test_models_lists_every_plugin(site: Site) -> None:
+    result, imported = site.run("models")
+    assert "FakeModel: fake-one" in result.stdout and "FakeModel: fake-two" in result.stdout
+    assert sorted(imported) == ["llm_fakeone", "llm_faketwo"]
+
+
+def test_an_unknown_model_asks_every_plugin(site: Site) -> None:
+    result, imported = site.run("-m", "no-such-model", "hi", "-n")
+    assert result.returncode == 1
+    assert "Unknown model: no-such-model" in result.stderr
+    assert sorted(imported) == ["llm_fakeone", "llm_faketwo"]
+
+
+def test_upgrading_a_plugin_invalidates_the_cache(site: Site) -> None:
+    site.install("llm-fakeone", "2.0", model="fake-one-v2", command="fake-one-v2-cmd")
+    result, _ = site.run("--help")
+    assert "fake-one-v2-cmd" in result.stdout and "fake-one-cmd " not in result.stdout
+    result, imported = site.run("-m", "fake-one-v2", "hi", "-n")
+    assert result.stdout == "llm_fakeone says hi\n", result.stderr
+    assert imported == ["llm_fakeone"]
+
+
+def test_installing_and_uninstalling_invalidate_the_cache(site: Site) -> None:
+    site.install("llm-fakethree", "0.1", model="fake-three", command="fake-three-cmd")
+    result, imported = site.run("--help")
+    assert "fake-three-cmd" in result.stdout
+    # Only the new plugin had to be described.
+    assert sorted(imported) == ["llm_fakeone", "llm_fakethree", "llm_faketwo"]
+    site.uninstall("llm-faketwo")
+    result, imported = site.run("--help")
+    assert "fake-two-cmd" not in result.stdout and "fake-three-cmd" in result.stdout
+    result, _ = site.run("fake-two-cmd")
+    # Without the plugin the name is a prompt for the default model, as with no cache.
+    assert "llm_faketwo command ran" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "content", ["", "not json", "[]", '{"format": 1}', '{"format": 1, "key": 3, "plugins": {}}']
+)
+def test_a_corrupt_cache_is_rebuilt(site: Site, user_dir: Path, content: str) -> None:
+    (user_dir / "plugin-cache.json").write_text(content)
+    result, _ = site.run("--help")
+    assert result.returncode == 0, result.stderr
+    assert "fake-one-cmd" in result.stdout
+    result, imported = site.run("-m", "fake-two", "hi", "-n")
+    assert result.stdout == "llm_faketwo says hi\n"
+    assert imported == ["llm_faketwo"]
+
+
+def test_a_wrong_cache_never_gives_a_wrong_answer(site: Site, user_dir: Path) -> None:
+    # A plugin whose models depend on its configuration can register others than the cache
+    # says, with the same version: the cache is then only a hint that turns out wrong.
+    path = user_dir / "plugin-cache.json"
+    cache = json.loads(path.read_text())
+    cache["plugins"]["llm-fakeone"]["models"] = [["fake-two", []]]
+    cache["plugins"]["llm-faketwo"]["models"] = [["fake-one", []]]
+    cache["plugins"]["llm-faketwo"]["commands"] = [["fake-one-cmd", "Wrong", False, False]]
+    path.write_text(json.dumps(cache))
+    result, _imported = site.run("-m", "fake-two", "hi", "-n")
+    assert result.stdout == "llm_faketwo says hi\n"
+    result, _ = site.run("fake-one-cmd")
+    assert result.stdout == "llm_fakeone command ran\n"
+
+
+def test_llm_load_plugins_still_selects_plugins(site: Site) -> None:
+    env = {"LLM_LOAD_PLUGINS": "llm-faketwo"}
+    result, imported = site.run("--help", env=env)
+    assert "fake-two-cmd" in result.stdout and "fake-one-cmd" not in result.stdout
+    assert imported == []
+    result, imported = site.run("-m", "fake-one", "hi", "-n", env=env)
+    assert "Unknown model: fake-one" in result.stderr
+    assert imported == ["llm_faketwo"]
+    result, imported = site.run("plugins", env={"LLM_LOAD_PLUGINS": ""})
+    assert json.loads(result.stdout) == []
+    assert imported == []
+
+
+def test_a_broken_plugin_warns_on_every_run(site: Site) -> None:
+    (site.root / "llm_fakeone.py").write_text("raise RuntimeError('broken')\n")
+    shutil.rmtree(next(site.root.glob("llm_fakeone-*.dist-info")))
+    info = site.root / "llm_fakeone-1.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: llm-fakeone\nVersion: 1.1\n")
+    (info / "entry_points.txt").write_text("[llm]\nfakeone = llm_fakeone\n")
+    for _ in range(2):
+        result, _ = site.run("--version")
+        assert result.returncode == 0
+        assert "plugin llm-fakeone failed to load: RuntimeError: broken" in result.stderr
+
+
+def test_a_read_only_user_directory_still_works(site: Site, user_dir: Path) -> None:
+    (user_dir / "plugin-cache.json").unlink()
+    user_dir.chmod(0o555)
+    try:
+        result, _imported = site.run("-m", "fake-one", "hi", "-n")
+    finally:
+        user_dir.chmod(0o755)
+    assert result.stdout == "llm_fakeone says hi\n", result.stderr
