@@ -68,6 +68,7 @@ def list_responses(
     id_gt: str | None = None,
     id_gte: str | None = None,
     has_tools: bool = False,
+    tools_used: Sequence[tuple[str, str | None]] = (),
     latest: bool = False,
     response_ids: Sequence[str] | None = None,
 ) -> list[Record]:
@@ -101,6 +102,18 @@ def list_responses(
         # As the original: a response "used tools" when it carries tool results.
         results = tables["tool_results"]
         stmt = stmt.where(exists().where(results.c.response_id == responses.c.id))
+    for name, plugin in tools_used:
+        # Results from each named tool (the same name from another plugin is another tool).
+        results, tools = tables["tool_results"], tables["tools"]
+        stmt = stmt.where(
+            exists()
+            .select_from(results.join(tools, tools.c.id == results.c.tool_id))
+            .where(
+                results.c.response_id == responses.c.id,
+                tools.c.name == name,
+                tools.c.plugin.is_(None) if plugin is None else tools.c.plugin == plugin,
+            )
+        )
     stmt = stmt.order_by(order, responses.c.id.desc())
     if limit:
         stmt = stmt.limit(limit)

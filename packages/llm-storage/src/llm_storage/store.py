@@ -147,12 +147,14 @@ class LogStore:
         id_gt: str | None = None,
         id_gte: str | None = None,
         has_tools: bool = False,
+        tools_used: Sequence[tuple[str, str | None]] = (),
         latest: bool = False,
     ) -> list[Record]:
         """The newest ``limit`` responses (0/None: all) matching every filter given,
         returned oldest first. With ``query``, the best ``limit`` full-text matches, returned
         best last (``latest=True``: newest matches instead). ``fragments``: hashes or
-        aliases that each must be among the response's prompt or system fragments."""
+        aliases that each must be among the response's prompt or system fragments;
+        ``tools_used``: (name, plugin) of tools that each must have results in the response."""
         with self._read() as conn:
             return read.list_responses(
                 conn,
@@ -165,6 +167,7 @@ class LogStore:
                 id_gt=id_gt,
                 id_gte=id_gte,
                 has_tools=has_tools,
+                tools_used=tools_used,
                 latest=latest,
             )
 

@@ -118,6 +118,20 @@ class DatabaseTarget(click.ParamType):
         return checked.convert(value, param, ctx)
 
 
+def _tools_by_name(names: tuple[str, ...]) -> list[tuple[str, str | None]]:
+    """(name, plugin) of each tool named by ``-T``: a logged tool is known by both."""
+    if not names:
+        return []
+    available = llm.get_tools()
+    found: list[tuple[str, str | None]] = []
+    for name in names:
+        tool = available.get(name)
+        if tool is None:
+            raise click.ClickException(f"Unknown tool: {name}")
+        found.append((name, getattr(tool, "plugin", None)))
+    return found
+
+
 @logs.command(name="list")
 @click.option(
     "-n",
@@ -135,7 +149,16 @@ class DatabaseTarget(click.ParamType):
 @click.option(
     "fragments", "-f", "--fragment", multiple=True, help="Filter for prompts using these fragments"
 )
+@click.option(
+    "tool_names",
+    "-T",
+    "--tool",
+    multiple=True,
+    help="Filter for prompts with results from these tools",
+)
 @click.option("--tools", is_flag=True, help="Filter for prompts with results from any tools")
+@click.option("--schema", help="JSON schema, filepath or ID")
+@click.option("--schema-multi", help="JSON schema used for multiple results")
 @click.option("--data", is_flag=True, help="Output newline-delimited JSON data for schema")
 @click.option("--data-array", is_flag=True, help="Output JSON array of data for schema")
 @click.option("--data-key", help="Return JSON objects from array in this key")
@@ -165,7 +188,10 @@ def logs_list(
     model_id: str | None,
     query: str | None,
     fragments: tuple[str, ...],
+    tool_names: tuple[str, ...],
     tools: bool,
+    schema: str | None,
+    schema_multi: str | None,
     data: bool,
     data_array: bool,
     data_key: str | None,
@@ -210,6 +236,15 @@ def logs_list(
         except llm.UnknownModelError:
             pass
     hashes = tuple(resolve_fragment(store, reference).id() for reference in fragments)
+    tools_used = _tools_by_name(tool_names)
+    schema_id = None
+    if schema or schema_multi:
+        from llm.schemas import make_schema_id
+
+        from ..schema_input import resolve_schema_input
+
+        resolved = resolve_schema_input(schema or schema_multi, database, multi=not schema)
+        schema_id = make_schema_id(resolved or {})[0]
     records = store.list_responses(
         count or None,
         model=model_id,
@@ -219,6 +254,8 @@ def logs_list(
         id_gte=id_gte or None,
         fragments=hashes,
         has_tools=tools,
+        tools_used=tools_used,
+        schema_id=schema_id,
     )
     if data or data_array or data_key or data_ids:
         if data and not query:
