@@ -222,7 +222,6 @@ CASES: dict[str, Case] = {
         ("-m", "recorder"),
         "UTF-8",
         input=b"caf\xe9\n",
-        xfail="owner: prompts/prepare.py - decode stdin (strict) before the model is called",
     ),
     # --- keys.json -------------------------------------------------------------------------
     "keys set over trailing comma": Case(
@@ -356,14 +355,11 @@ CASES: dict[str, Case] = {
         ("-m", "recorder", "hi"),
         "database-url.txt",
         setup=write("database-url.txt", "not a url at all\n"),
-        xfail="owner: llm_storage/opening.py - a database-url.txt that is not a URL is an error"
-        " naming the file (today it becomes a SQLite file relative to the current directory)",
     ),
     "database-url.txt binary": Case(
         ("logs", "list"),
         "database-url.txt",
         setup=write("database-url.txt", BINARY),
-        xfail="owner: llm_storage/opening.py - decode database-url.txt strictly, name the file",
     ),
     "LLM_DATABASE_URL unknown scheme": Case(
         ("-m", "recorder", "hi"), "nosuchdb", env={"LLM_DATABASE_URL": "nosuchdb://x/y"}
@@ -477,13 +473,7 @@ def test_seeded_database_is_intact_after_a_bad_input(
     "query",
     [
         '"',
-        pytest.param(
-            " ",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="owner: llm_storage/read.py - a blank query is an FTS5 syntax error",
-            ),
-        ),
+        " ",
         "a AND",
         "NEAR(",
         "*",

@@ -20,6 +20,28 @@ DATABASE_URL_FILE = "database-url.txt"
 DEFAULT_TIMEOUT = 10.0
 
 
+def _configured_url(path: Path) -> str | None:
+    """The database named in ``database-url.txt``: a URL, or an absolute path to a SQLite
+    file. Anything else is an error naming the file: read as a relative path it would put
+    stray databases wherever ``llm`` happens to run."""
+    from llm.config import ConfigFileError
+
+    try:
+        configured = path.read_bytes().decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigFileError(f"{path} is not UTF-8 text: it must hold a database URL") from None
+    except OSError as ex:
+        raise ConfigFileError(f"Cannot read {path}: {ex.strerror or ex}") from None
+    if not configured:
+        return None
+    if "\n" in configured or not ("://" in configured or Path(configured).is_absolute()):
+        raise ConfigFileError(
+            f"{path} must hold one database URL (such as postgresql://user@host/db or"
+            " sqlite:////path/to/logs.db) or an absolute path to a SQLite file"
+        )
+    return configured
+
+
 def default_target() -> str | Path:
     """LLM_DATABASE_URL, else ``<user dir>/database-url.txt``, else ``<user dir>/logs.db``."""
     env = os.environ.get(DATABASE_URL_ENV, "").strip()
@@ -28,7 +50,7 @@ def default_target() -> str | Path:
     directory = Path(llm.user_dir())
     url_file = directory / DATABASE_URL_FILE
     if url_file.is_file():
-        configured = url_file.read_text(encoding="utf-8").strip()
+        configured = _configured_url(url_file)
         if configured:
             return configured
     directory.mkdir(parents=True, exist_ok=True)

@@ -74,7 +74,7 @@ def list_responses(
 ) -> list[Record]:
     stmt = _base_select()
     order: Any = responses.c.id.desc()
-    if query:
+    if query and query.strip():  # a blank query has no words to look for: no filter
         join_table, where, best_first = fts.search_terms(conn.dialect.name, query)
         if join_table is not None:
             fts_table = table(join_table, column("rowid"))

@@ -30,16 +30,39 @@ def read_prompt(prompt: str | None, stdin_taken: bool, wait_for_input: bool = Tr
     argument at a terminal, read what the user types until EOF (``wait_for_input``: not when
     attachments or fragments make up the prompt)."""
     if stdin_taken:
-        return prompt
+        return _utf8(prompt)
     stdin = sys.stdin
     if stdin.isatty():
         if prompt is None and wait_for_input:
-            return stdin.read()
-        return prompt
-    piped = stdin.read()
+            return _utf8(_read(stdin))
+        return _utf8(prompt)
+    piped = _read(stdin)
     if piped:
-        return f"{piped} {prompt}" if prompt else piped
-    return prompt
+        return _utf8(f"{piped} {prompt}" if prompt else piped)
+    return _utf8(prompt)
+
+
+def _read(stdin: Any) -> str:
+    # Decoded strictly: bytes that are not UTF-8 could not be logged (nor sent as text), so
+    # they are refused before anything is sent to the model.
+    data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read()
+    if isinstance(data, str):
+        return data
+    try:
+        return str(data.decode("utf-8"))
+    except UnicodeDecodeError as ex:
+        raise click.ClickException(f"Input on stdin is not UTF-8 text: {ex.reason}") from None
+
+
+def _utf8(text: str | None) -> str | None:
+    """``text``, unless it holds bytes that were not UTF-8 (arguments decoded by Python with
+    surrogate escapes under a C or non-UTF-8 locale)."""
+    if text is not None:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise click.ClickException("The prompt is not UTF-8 text") from None
+    return text
 
 
 def format_usage(usage: llm.Usage) -> str:
