@@ -374,7 +374,8 @@ def test_tool_plugins_register_and_run(venv: Path, home: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
-        "registered": ["QuickJS", "SQLite", "quickjs", "simple_eval"],
+        # The plugins' tools, and the built-in ones llm-tools registers in every install.
+        "registered": ["QuickJS", "SQLite", "llm_time", "llm_version", "quickjs", "simple_eval"],
         "simpleeval": "42",
         "schema": {
             "properties": {"expression": {"type": "string"}},
