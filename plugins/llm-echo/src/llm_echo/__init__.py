@@ -99,7 +99,9 @@ class _EchoBase:
 
 
 class Echo(_EchoBase, llm.Model):
-    def execute(self, prompt, stream, response, conversation=None):
+    def execute(
+        self, prompt: llm.Prompt, stream: bool, response: Any, conversation: Any = None
+    ) -> Iterator[str]:
         output = render(describe(prompt, stream, response, conversation))
         _set_usage(prompt, response, output)
         yield from _chunks(output)
@@ -107,7 +109,7 @@ class Echo(_EchoBase, llm.Model):
 
 class AsyncEcho(_EchoBase, llm.AsyncModel):
     async def execute(
-        self, prompt, stream, response, conversation=None
+        self, prompt: llm.Prompt, stream: bool, response: Any, conversation: Any = None
     ) -> AsyncGenerator[str, None]:
         output = render(describe(prompt, stream, response, conversation))
         _set_usage(prompt, response, output)
@@ -129,7 +131,14 @@ def _with_key(answer: dict[str, Any] | str, key: str | None) -> str:
 
 
 class EchoNeedsKey(_NeedsKeyBase, llm.KeyModel):
-    def execute(self, prompt, stream, response, conversation=None, key=None):
+    def execute(
+        self,
+        prompt: llm.Prompt,
+        stream: bool,
+        response: Any,
+        conversation: Any = None,
+        key: str | None = None,
+    ) -> Iterator[str]:
         output = _with_key(describe(prompt, stream, response, conversation), key)
         _set_usage(prompt, response, output)
         yield from _chunks(output)
@@ -137,7 +146,12 @@ class EchoNeedsKey(_NeedsKeyBase, llm.KeyModel):
 
 class AsyncEchoNeedsKey(_NeedsKeyBase, llm.AsyncKeyModel):
     async def execute(
-        self, prompt, stream, response, conversation=None, key=None
+        self,
+        prompt: llm.Prompt,
+        stream: bool,
+        response: Any,
+        conversation: Any = None,
+        key: str | None = None,
     ) -> AsyncGenerator[str, None]:
         output = _with_key(describe(prompt, stream, response, conversation), key)
         _set_usage(prompt, response, output)

@@ -77,10 +77,13 @@ class Markov(llm.Model):
                 raise ValueError("delay must be between 0 and 10")
             return delay
 
-    def execute(self, prompt, stream, response, conversation=None):
+    def execute(
+        self, prompt: llm.Prompt, stream: bool, response: Any, conversation: Any = None
+    ) -> Iterator[str]:
         transitions = build_transitions(prompt.prompt or "")
-        length = prompt.options.length or 20
+        options: Any = prompt.options  # this model's Options (length, delay)
+        length = options.length or 20
         for index, word in enumerate(generate(transitions, length)):
-            if index and prompt.options.delay:
-                time.sleep(prompt.options.delay)
+            if index and options.delay:
+                time.sleep(options.delay)
             yield word + " "
