@@ -165,11 +165,10 @@ def test_query_picks_the_shortest_matching_model_id(invoke) -> None:
     assert missing.stderr == "Error: No model found matching queries zzz, yyy\n"
 
 
-def test_usage_counts_have_thousands_separators() -> None:
-    from llm_cli.commands.prompt import format_usage
-
-    assert format_usage(llm.Usage(1000, 2000)) == "1,000 input, 2,000 output"
-    assert format_usage(llm.Usage(5, None, {"cached": 1})) == '5 input, {"cached": 1}'
+def test_usage_counts_have_thousands_separators(invoke) -> None:
+    result = invoke("-m", "echo", " ".join(["word"] * 1200), "-u", "-n")
+    assert result.exit_code == 0
+    assert "Token usage: 1,200 input, " in result.stderr
 
 
 def test_chat_transcript(invoke) -> None:

@@ -7,7 +7,7 @@ import json
 import textwrap
 from typing import Any
 
-from llm.utils import find_unused_key, maybe_fenced_code, truncate_string
+from llm.utils import find_unused_key, maybe_fenced_code, token_usage_string, truncate_string
 
 # The keys of a ``--json`` row, in the original's order.
 RESPONSE_KEYS = (
@@ -115,20 +115,6 @@ def data_items(
 
 def as_json(rows: list[dict[str, Any]]) -> str:
     return json.dumps(rows, indent=2)
-
-
-def usage_string(
-    input_tokens: int | None, output_tokens: int | None, details: dict[str, Any] | None
-) -> str:
-    """``1,200 input, 5 output, {"cached": 3}`` — the parts that are known."""
-    parts = []
-    if input_tokens is not None:
-        parts.append(f"{input_tokens:,} input")
-    if output_tokens is not None:
-        parts.append(f"{output_tokens:,} output")
-    if details:
-        parts.append(json.dumps(details))
-    return ", ".join(parts)
 
 
 def _when(row: dict[str, Any]) -> str:
@@ -262,7 +248,7 @@ class MarkdownWriter:
             out.append(f"{response}\n")
         if self.usage:
             details = _loads(row["token_details"]) if row["token_details"] else None
-            line = usage_string(row["input_tokens"], row["output_tokens"], details)
+            line = token_usage_string(row["input_tokens"], row["output_tokens"], details)
             if line:
                 out.append(f"## Token usage\n\n{line}\n")
         return "".join(f"{line}\n" for line in out)

@@ -18,7 +18,7 @@ from ._compat import import_sibling
 from ._ulid import ulid as monotonic_ulid
 from .attachments import detect_type
 from .fragments import Fragment
-from .schemas import make_schema_id, schema_dsl
+from .schemas import make_schema_id, multi_schema, schema_dsl, schema_summary
 
 __all__ = [
     "Fragment",
@@ -151,36 +151,6 @@ def truncate_string(
         keep = (max_length - 5) // 2
         return f"{text[:keep]}... {text[-keep:]}"
     return text[: max(max_length - 3, 0)] + "..."
-
-
-def multi_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """A schema for an object whose ``items`` array holds objects matching ``schema``."""
-    return {
-        "type": "object",
-        "properties": {"items": {"type": "array", "items": schema}},
-        "required": ["items"],
-    }
-
-
-def schema_summary(schema: dict[str, Any]) -> str:
-    """The shape of a JSON schema in one line, e.g. ``{name, pets: [{name, age}]}``."""
-    if not isinstance(schema, dict) or not schema:
-        return ""
-    kind = schema.get("type")
-    if kind == "array":
-        return schema_summary(schema.get("items") or {})
-    if kind != "object":
-        return ""
-    parts = []
-    for name, prop in (schema.get("properties") or {}).items():
-        prop_type = prop.get("type") if isinstance(prop, dict) else None
-        if prop_type == "array":
-            parts.append(f"{name}: [{schema_summary(prop.get('items') or {})}]")
-        elif prop_type == "object":
-            parts.append(f"{name}: {schema_summary(prop)}")
-        else:
-            parts.append(name)
-    return "{" + ", ".join(parts) + "}"
 
 
 def find_unused_key(item: Mapping[str, Any], key: str) -> str:

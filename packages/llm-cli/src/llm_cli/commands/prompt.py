@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 import llm
-from llm.utils import extract_fenced_code_block
+from llm.utils import extract_fenced_code_block, token_usage_string
 
 from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type
 from ..errors import friendly_errors
@@ -63,17 +63,6 @@ def _utf8(text: str | None) -> str | None:
         except UnicodeEncodeError:
             raise click.ClickException("The prompt is not UTF-8 text") from None
     return text
-
-
-def format_usage(usage: llm.Usage) -> str:
-    """``1,000 input, 2,000 output`` and any provider details, as the original prints it."""
-    counts = ((usage.input, "input"), (usage.output, "output"))
-    parts = [f"{count:,} {name}" for count, name in counts if count is not None]
-    if usage.details:
-        import json
-
-        parts.append(json.dumps(usage.details))
-    return ", ".join(parts)
 
 
 def _write(text: str) -> None:
@@ -262,9 +251,9 @@ def prompt(
         # A tool chain shows one line for each of its responses, as the original.
         made = getattr(response, "responses_made", None)
         for one in made() if made is not None else [response]:
-            found = llm.Usage(one.input_tokens, one.output_tokens, one.token_details)
+            found = token_usage_string(one.input_tokens, one.output_tokens, one.token_details)
             click.echo(
-                click.style(f"Token usage: {format_usage(found)}", fg="yellow", bold=True),
+                click.style(f"Token usage: {found}", fg="yellow", bold=True),
                 err=True,
             )
 
