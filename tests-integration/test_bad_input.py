@@ -214,7 +214,6 @@ CASES: dict[str, Case] = {
         ("embed-multi", "things", "{user}/data.csv", "-m", "no-such-model"),
         "no-such-model",
         setup=write("data.csv", BINARY),
-        xfail="owner: llm_embeddings - a failed embed-multi leaves a new empty embeddings.db",
     ),
     # --- stdin -----------------------------------------------------------------------------
     "keys set with empty stdin": Case(("keys", "set", "openai"), "empty", input=""),

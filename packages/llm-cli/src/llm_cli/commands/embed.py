@@ -368,6 +368,8 @@ def embed_multi(
 
     import sqlite3
 
+    if model:
+        _embedding_model(model)  # an unknown model is refused before a database is created
     conn = connect(database)
     for alias, attach_path in attach:
         try:
