@@ -10,7 +10,9 @@ import click
 _Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
-def _stack(*decorators: _Decorator) -> _Decorator:
+def stack_options(*decorators: _Decorator) -> _Decorator:
+    """One decorator applying several click options, in the order written."""
+
     def apply(function: Callable[..., Any]) -> Callable[..., Any]:
         for decorator in reversed(decorators):
             function = decorator(function)
@@ -19,7 +21,7 @@ def _stack(*decorators: _Decorator) -> _Decorator:
     return apply
 
 
-fragment_options = _stack(
+fragment_options = stack_options(
     click.option(
         "fragments",
         "-f",
@@ -36,7 +38,7 @@ fragment_options = _stack(
     ),
 )
 
-template_options = _stack(
+template_options = stack_options(
     click.option("-t", "--template", multiple=True, help="Template to use"),
     click.option(
         "params", "-p", "--param", type=(str, str), multiple=True, help="Parameters for template"
@@ -52,7 +54,7 @@ model_option_pairs = click.option(
     help="key/value options for the model",
 )
 
-continue_options = _stack(
+continue_options = stack_options(
     click.option(
         "_continue", "-c", "--continue", is_flag=True, help="Continue the most recent conversation."
     ),
@@ -70,7 +72,7 @@ database_option = click.option("-d", "--database", help="Path to log database (o
 #: ``--schema-retries`` says otherwise (0 would behave as the original: no checking).
 SCHEMA_RETRIES_DEFAULT = 1
 
-schema_options = _stack(
+schema_options = stack_options(
     click.option("schema_input", "--schema", help="JSON schema, filepath or ID"),
     click.option("--schema-multi", help="JSON schema to use for multiple results"),
     click.option(

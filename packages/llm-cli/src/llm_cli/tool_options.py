@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import textwrap
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ import click
 
 import llm
 
+from .shared_options import stack_options
 from .tool_specs import resolve_tool_spec, tools_from_code
 
 #: Characters of one tool result sent back to the model, unless ``LLM_TOOL_RESULT_LIMIT`` says
@@ -27,19 +27,7 @@ from .tool_specs import resolve_tool_spec, tools_from_code
 DEFAULT_TOOL_RESULT_LIMIT = 100_000
 TOOL_RESULT_LIMIT_ENV = "LLM_TOOL_RESULT_LIMIT"
 
-_Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
-
-
-def _stack(*decorators: _Decorator) -> _Decorator:
-    def apply(function: Callable[..., Any]) -> Callable[..., Any]:
-        for decorator in reversed(decorators):
-            function = decorator(function)
-        return function
-
-    return apply
-
-
-tool_options = _stack(
+tool_options = stack_options(
     click.option(
         "tools",
         "-T",
