@@ -128,3 +128,20 @@ def network_guard(pytestconfig: pytest.Config) -> NetworkGuard:
     guard = pytestconfig.pluginmanager.get_plugin("network_guard")
     assert isinstance(guard, NetworkGuard)
     return guard
+
+
+@pytest.fixture
+def register_plugin() -> Iterator[Any]:
+    """Register plugin objects with llm's plugin manager for one test only."""
+    from llm.plugins import pm
+
+    names: list[str] = []
+
+    def register(plugin: Any, name: str) -> Any:
+        pm.register(plugin, name=name)
+        names.append(name)
+        return plugin
+
+    yield register
+    for name in names:
+        pm.unregister(name=name)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-
-from llm.plugins import pm
 
 _ENV_VARS = ("LLM_LOAD_PLUGINS", "LLM_MODEL", "OPENAI_API_KEY", "LLM_ECHO_NEEDS_KEY_KEY")
 
@@ -21,20 +18,6 @@ def user_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in _ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     return path
-
-
-@pytest.fixture
-def register_plugin() -> Iterator[Callable[[Any, str], Any]]:
-    names: list[str] = []
-
-    def register(plugin: Any, name: str) -> Any:
-        pm.register(plugin, name=name)
-        names.append(name)
-        return plugin
-
-    yield register
-    for name in names:
-        pm.unregister(name=name)
 
 
 @pytest.fixture

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-from llm.plugins import pm
 
 
 @pytest.fixture(autouse=True)
@@ -18,17 +14,3 @@ def user_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("LLM_LOAD_PLUGINS", "LLM_MODEL", "OPENAI_API_KEY", "LLM_TOOLS_DEBUG"):
         monkeypatch.delenv(name, raising=False)
     return path
-
-
-@pytest.fixture
-def register_plugin() -> Iterator[Callable[..., Any]]:
-    names: list[str] = []
-
-    def register(plugin: Any, name: str) -> Any:
-        pm.register(plugin, name=name)
-        names.append(name)
-        return plugin
-
-    yield register
-    for name in names:
-        pm.unregister(name=name)
