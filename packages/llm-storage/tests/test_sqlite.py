@@ -122,6 +122,54 @@ def test_adopt_older_database_fills_in_missing_pieces(tmp_path):
     store.close()
 
 
+LLM_0_3_LOG = (
+    "CREATE TABLE log (id INTEGER PRIMARY KEY, model TEXT, timestamp TEXT, prompt TEXT,"
+    " system TEXT, response TEXT, chat_id INTEGER REFERENCES log(id), debug TEXT,"
+    " duration_ms INTEGER)"
+)
+
+
+def test_llm_0_3_log_rows_are_kept_in_logs(tmp_path):
+    """llm 0.3 and older kept a `log` table; its rows survive in `logs`, as the original's
+    own upgrade left them (renamed columns, `debug` dropped), and an empty one goes."""
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute(LLM_0_3_LOG)
+    conn.execute(
+        "INSERT INTO log VALUES (7, 'gpt-3.5-turbo', '2023-06-01T10:00:00', 'hi', 'sys',"
+        " 'hello', NULL, 'debug text', 812)"
+    )
+    conn.commit()
+    conn.close()
+    open_store(path).close()
+    conn = sqlite3.connect(path)
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
+    assert "log" not in tables and {"logs", "responses", "conversations"} <= tables
+    columns = [r[1] for r in conn.execute("pragma table_info(logs)")]
+    assert columns == [
+        "id", "model", "prompt", "system", "prompt_json", "options_json", "response",
+        "response_json", "reply_to_id", "chat_id", "duration_ms", "datetime_utc",
+    ]  # fmt: skip
+    row = conn.execute("select * from logs").fetchall()
+    assert row == [
+        (7, "gpt-3.5-turbo", "hi", "sys", None, None, "hello", None, None, None, 812,
+         "2023-06-01T10:00:00"),
+    ]  # fmt: skip
+    assert conn.execute("select count(*) from responses").fetchone() == (0,)
+    conn.close()
+
+    empty = tmp_path / "empty.db"
+    conn = sqlite3.connect(empty)
+    conn.execute(LLM_0_3_LOG)
+    conn.commit()
+    conn.close()
+    open_store(empty).close()
+    conn = sqlite3.connect(empty)
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
+    assert not tables & {"log", "logs"}
+    conn.close()
+
+
 def test_failed_adoption_leaves_database_untouched(tmp_path, monkeypatch):
     path = original_db.build(tmp_path / "logs.db")
     conn = sqlite3.connect(path)

@@ -180,6 +180,12 @@ def upgrade() -> None:
     conn = op.get_bind()
     inspector = sa.inspect(conn)
     existing = set(inspector.get_table_names())
+    # Only SQLite files can come from llm 0.3; a team's PostgreSQL may have its own "log".
+    if conn.dialect.name == "sqlite" and not (
+        "_llm_migrations" in existing and _ledger_has(conn, "m009_delete_logs_table_if_empty")
+    ):
+        _upgrade_pre_0_4_log(conn, existing)
+        inspector.clear_cache()
     for table in meta.sorted_tables:
         if table.name not in existing:
             table.create(conn)
@@ -195,6 +201,59 @@ def upgrade() -> None:
     fts.ensure_fts(conn)
     if conn.dialect.name == "sqlite":
         _record_original_migrations(conn, "_llm_migrations" in existing)
+
+
+# The table llm 0.4 moved its rows into (0.5 moved on to ``responses`` and left it alone).
+_LEGACY_LOGS_DDL = """CREATE TABLE logs (
+    id INTEGER PRIMARY KEY,
+    model TEXT,
+    prompt TEXT,
+    system TEXT,
+    prompt_json TEXT,
+    options_json TEXT,
+    response TEXT,
+    response_json TEXT,
+    reply_to_id INTEGER REFERENCES logs(id),
+    chat_id INTEGER,
+    duration_ms INTEGER,
+    datetime_utc TEXT
+)"""
+
+
+def _ledger_has(conn: sa.Connection, name: str) -> bool:
+    found = conn.exec_driver_sql("SELECT 1 FROM _llm_migrations WHERE name = ?", (name,))
+    return found.first() is not None
+
+
+def _upgrade_pre_0_4_log(conn: sa.Connection, existing: set[str]) -> None:
+    """A database from llm 0.3 or older keeps its rows as the original's upgrade did.
+
+    Their ``log`` table becomes ``logs`` (``timestamp`` renamed ``datetime_utc``, the
+    ``provider`` and ``debug`` columns dropped); an empty ``log`` or ``logs`` table goes, as
+    it went in the original. Those rows never move on to ``responses``: the original did not
+    move them either, and ``llm logs`` never showed them.
+    """
+    if "log" in existing and "logs" not in existing:
+        present = {c["name"] for c in sa.inspect(conn).get_columns("log")}
+        if conn.exec_driver_sql("SELECT 1 FROM log LIMIT 1").first() is not None:
+            conn.exec_driver_sql(_LEGACY_LOGS_DDL)
+            pairs = {
+                "id": "id" if "id" in present else "rowid",
+                "datetime_utc": "timestamp" if "timestamp" in present else "NULL",
+                "duration_ms": "duration_ms" if "duration_ms" in present else "NULL",
+            }
+            for column in ("model", "prompt", "system", "response", "chat_id"):
+                pairs[column] = column if column in present else "NULL"
+            targets = ", ".join(pairs)
+            conn.exec_driver_sql(
+                f"INSERT INTO logs ({targets}) SELECT {', '.join(pairs.values())} FROM log"
+            )
+            existing.add("logs")
+        op.drop_table("log")
+        existing.discard("log")
+    elif "logs" in existing and conn.exec_driver_sql("SELECT 1 FROM logs LIMIT 1").first() is None:
+        op.drop_table("logs")
+        existing.discard("logs")
 
 
 def _rebuild(conn: sa.Connection, table: sa.Table) -> None:
