@@ -11,12 +11,21 @@ This guards the test process itself; ``llm`` run in a subprocess is not covered.
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import sys
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
+
+# Tests start hundreds of Python processes (the `llm` executable, wheel venvs, pytest-xdist
+# workers); with PYTHONDONTWRITEBYTECODE set, as on some machines, each would compile
+# SQLAlchemy, openai and pydantic from source again. Cached bytecode makes the suite about a
+# third cheaper; no test depends on compiling.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 
 class NetworkBlockedError(RuntimeError):

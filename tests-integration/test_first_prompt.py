@@ -131,3 +131,10 @@ def test_usage_and_extract(invoke_llm) -> None:
     assert invoke_llm("-m", "echo", two_blocks, "--extract-last").stdout == "second\n\n"
     no_block = invoke_llm("-m", "echo", '{"raw": "no code here"}', "-x")
     assert no_block.stdout == "no code here\n"
+
+
+def test_extract_asks_the_model_not_to_stream(invoke_llm) -> None:
+    """Only the extracted block is shown, so -x/--xl prompt without streaming, as the original."""
+    for flag in ("-x", "--xl"):
+        assert json.loads(invoke_llm("-m", "echo", "hi", flag).stdout)["stream"] is False
+    assert json.loads(invoke_llm("-m", "echo", "hi").stdout)["stream"] is True

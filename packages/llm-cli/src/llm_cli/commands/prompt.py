@@ -196,6 +196,8 @@ def prompt(
     log_store = prepared.log_store
     extract, extract_last = prepared.extract, prepared.extract_last
 
+    # Only the extracted block is shown, so the model is not asked to stream (as the original).
+    extracting = extract or extract_last
     with friendly_errors():
         settings = ToolSettings(tools, python_tools, tools_debug, tools_approve, chain_limit)
         response = start_prompt(
@@ -207,11 +209,10 @@ def prompt(
             system_fragments=prepared.system_fragments,
             schema=prepared.schema,
             attachments=prepared.attachments,
-            stream=not no_stream,
+            stream=not no_stream and not extracting,
             key=prepared.key,
             **prepared.options,
         )
-        extracting = extract or extract_last
         # A structured answer is shown once it has been checked against the schema.
         repairing = prepared.schema is not None and prepared.schema_retries > 0
         streaming = not no_stream and not extracting and not repairing
