@@ -226,17 +226,187 @@ def test_continue_re_enables_plugin_tools(user_path: Path) -> None:
     assert 'Error: tool \\"shout\\" does not exist' in other.output
 
 
-@pytest.mark.usefixtures("plugin_tools")
-def test_continue_with_a_toolbox_is_the_original_error(user_path: Path) -> None:
-    run("-m", "echo", "-T", "Counter(start=100)", calls(("Counter_add", {"amount": 1})))
+class Box(llm.Toolbox):
+    """A stateful, configured toolbox: -c must rebuild it, as a new instance, from the logs."""
+
+    created: list[Box] = []
+
+    def __init__(self, x: int, note: str = ""):
+        self.x = x
+        self.note = note
+        self.calls = 0
+        Box.created.append(self)
+
+    def bump(self) -> str:
+        "Count a call"
+        self.calls += 1
+        return f"x={self.x} note={self.note} calls={self.calls}"
+
+
+class Notes(llm.Toolbox):
+    """A toolbox that takes no configuration."""
+
+    def read(self) -> str:
+        "Read the notes"
+        return "no notes"
+
+
+class BoxPlugin:
+    __name__ = "BoxPlugin"
+
+    @llm.hookimpl
+    def register_tools(self, register):  # type: ignore[no-untyped-def]
+        register(Box)
+        register(Notes)
+        register(shout)
+
+
+@pytest.fixture
+def box_plugin(register_plugin: Callable[[Any, str], Any]) -> None:
+    Box.created.clear()
+    register_plugin(BoxPlugin(), "BoxPlugin")
+
+
+BUMP = calls(("Box_bump", {}))
+INSTANCES_SQL = "select plugin, name, arguments from tool_instances order by id"
+
+
+def _result_instances(user_path: Path) -> list[tuple[Any, ...]]:
+    return db_rows(
+        user_path,
+        "select r.id, tr.name, tr.output, ti.name, ti.arguments from tool_results tr"
+        " join responses r on r.id = tr.response_id"
+        " left join tool_instances ti on ti.id = tr.instance_id order by tr.id",
+    )
+
+
+@pytest.mark.usefixtures("box_plugin")
+@pytest.mark.parametrize("extra", [[], ["--async"]])
+def test_continue_rebuilds_a_toolbox_from_the_logs(user_path: Path, extra: list[str]) -> None:
+    first = run("-m", "echo", *extra, "-T", 'Box({"x": 1, "note": "a"})', "-T", "shout", BUMP)
+    assert first.exit_code == 0, first.output
+    assert '"output": "x=1 note=a calls=1"' in first.output
+    [original] = Box.created
+
+    again = run("-c", *extra, calls(("Box_bump", {}), ("shout", {"text": "hi"})))
+    assert again.exit_code == 0, again.output
+    # The logged configuration, on a NEW instance: the first one's state does not come back.
+    assert '"output": "x=1 note=a calls=1"' in again.output
+    assert '"output": "HI!"' in again.output
+    assert len(Box.created) == 2 and Box.created[1] is not original
+    assert (Box.created[1].x, Box.created[1].note, Box.created[1].calls) == (1, "a", 1)
+
+    # Logged like any toolbox use: one instance row per result, with the same configuration.
+    assert db_rows(user_path, INSTANCES_SQL) == [
+        ("BoxPlugin", "Box", '{"x": 1, "note": "a"}'),
+        ("BoxPlugin", "Box", '{"x": 1, "note": "a"}'),
+    ]
+    results = _result_instances(user_path)
+    assert [row[1:] for row in results] == [
+        ("Box_bump", "x=1 note=a calls=1", "Box", '{"x": 1, "note": "a"}'),
+        ("Box_bump", "x=1 note=a calls=1", "Box", '{"x": 1, "note": "a"}'),
+        ("shout", "HI!", None, None),
+    ]
+    conversations = db_rows(user_path, "select distinct conversation_id from responses")
+    assert len(conversations) == 1
+    # The continued responses offered the model the same tools as the first.
+    offered = db_rows(
+        user_path,
+        "select r.id, group_concat(t.name) from responses r join tool_responses tr"
+        " on tr.response_id = r.id join tools t on t.id = tr.tool_id group by r.id order by r.id",
+    )
+    assert [names for _, names in offered] == ["Box_bump,shout"] * 4
+
+
+@pytest.mark.usefixtures("box_plugin")
+def test_chat_continue_rebuilds_a_toolbox(user_path: Path) -> None:
+    run("-m", "echo", "-T", 'Box({"x": 7})', BUMP)
+    chat = run("chat", "-c", input=f"!tools\n{BUMP}\nquit\n")
+    assert chat.exit_code == 0, chat.output
+    assert "> !tools\nBox_bump: Count a call\n" in chat.output
+    assert '"output": "x=7 note= calls=1"' in chat.output
+    assert len(Box.created) == 2
+    assert db_rows(user_path, INSTANCES_SQL)[-1] == ("BoxPlugin", "Box", '{"x": 7, "note": ""}')
+
+
+@pytest.mark.usefixtures("box_plugin")
+def test_cid_picks_the_conversation_and_its_latest_configuration(user_path: Path) -> None:
+    run("-m", "echo", "-T", 'Box({"x": 1})', BUMP)
+    [(cid,)] = db_rows(user_path, "select distinct conversation_id from responses")
+    # The same conversation continued with another configuration, then a new conversation.
+    run("-c", "-T", 'Box({"x": 2})', BUMP)
+    run("-m", "echo", "-T", 'Box({"x": 3})', BUMP)
+    again = run("--cid", cid, BUMP)
+    assert again.exit_code == 0, again.output
+    assert '"output": "x=2 note= calls=1"' in again.output
+    latest = db_rows(
+        user_path,
+        "select r.conversation_id, ti.arguments from tool_results tr join responses r"
+        " on r.id = tr.response_id join tool_instances ti on ti.id = tr.instance_id"
+        " order by tr.id desc limit 1",
+    )
+    assert latest == [(cid, '{"x": 2, "note": ""}')]
+
+
+@pytest.mark.usefixtures("box_plugin")
+def test_continue_with_a_toolbox_that_was_never_called(user_path: Path) -> None:
+    # Its configuration was never logged: refused, naming the fix; nothing runs or is logged.
+    run("-m", "echo", "-T", 'Box({"x": 1})', "hello")
     before = db_rows(user_path, "select count(*) from responses")
-    again = run("-c", "more")
-    assert again.exit_code == 1
-    assert again.output == "Error: Toolbox tools (Counter) are not yet supported with llm -c\n"
+    refused = run("-c", BUMP)
+    assert refused.exit_code == 1
+    assert refused.output == (
+        "Error: Toolbox Box was not called in this conversation, so the configuration it was"
+        " given is not in the logs: give it again (-T 'Box(...)')\n"
+    )
     assert db_rows(user_path, "select count(*) from responses") == before
-    # Naming the tools again works.
-    named = run("-c", "-T", "Counter(start=5)", calls(("Counter_add", {"amount": 1})))
-    assert '"output": "n=6"' in named.output
+    named = run("-c", "-T", 'Box({"x": 4})', BUMP)
+    assert '"output": "x=4 note= calls=1"' in named.output
+    # A toolbox that takes no configuration needs none logged.
+    run("-m", "echo", "-T", "Notes", "hello")
+    notes = run("-c", calls(("Notes_read", {})))
+    assert notes.exit_code == 0, notes.output
+    assert '"output": "no notes"' in notes.output
+
+
+def test_continue_with_a_toolbox_that_is_gone(user_path: Path, register_plugin: Any) -> None:
+    register_plugin(BoxPlugin(), "BoxPlugin")
+    run("-m", "echo", "-T", 'Box({"x": 1})', BUMP)
+    before = db_rows(user_path, "select count(*) from responses")
+    from llm.plugins import pm
+
+    pm.unregister(name="BoxPlugin")
+    register_plugin(object(), "BoxPlugin")  # so the fixture's clean-up still has one
+    gone = run("-c", BUMP)
+    assert gone.exit_code == 1
+    assert gone.output == (
+        "Error: Toolbox Box used in this conversation is not installed: install the plugin"
+        " that provides it, or choose other tools (-T)\n"
+    )
+    assert db_rows(user_path, "select count(*) from responses") == before
+    # -T still continues it, with other tools.
+    other = run("-c", "-T", "llm_version", calls(("llm_version", {})))
+    assert other.exit_code == 0, other.output
+
+
+def test_continue_with_a_toolbox_that_changed(user_path: Path, register_plugin: Any) -> None:
+    register_plugin(BoxPlugin(), "BoxPlugin")
+    run("-m", "echo", "-T", 'Box({"x": 1, "note": "n"})', BUMP)
+    original_init = Box.__init__
+
+    def narrower(self: Box, x: int) -> None:  # a new version of the plugin dropped "note"
+        original_init(self, x)
+
+    Box.__init__ = narrower  # type: ignore[method-assign]
+    try:
+        changed = run("-c", BUMP)
+    finally:
+        Box.__init__ = original_init  # type: ignore[method-assign]
+    assert changed.exit_code == 1
+    assert changed.output.startswith(
+        'Error: Toolbox Box no longer accepts its logged configuration {"x": 1, "note": "n"}: '
+    )
+    assert len(changed.output.splitlines()) == 1
 
 
 def test_continue_with_a_plugin_that_is_gone(user_path: Path, register_plugin: Any) -> None:

@@ -250,6 +250,33 @@ def add_schema() -> dict:
     return llm.Tool.function(add).input_schema
 
 
+def test_tool_output_attachments_reach_the_model(fake: FakeOpenAI) -> None:
+    """A tool that returns ``llm.ToolOutput(..., attachments=[...])``: the result goes back
+    as the tool message, the image after it as a user turn (tool messages carry only text)."""
+
+    def add(a: int, b: int) -> llm.ToolOutput:
+        """Add two numbers and draw the sum."""
+        return llm.ToolOutput(a + b, attachments=[llm.Attachment(content=PNG)])
+
+    conversation = llm.get_model("fake-tools").conversation(tools=[add])
+    first = conversation.prompt("2 + 3?", stream=False)
+    first.text()
+    [result] = first.execute_tool_calls()
+    assert (result.output, [a.resolve_type() for a in result.attachments]) == ("5", ["image/png"])
+    conversation.prompt(tool_results=[result], stream=False).text()
+    tool_message, image_turn = body(fake)["messages"][-2:]
+    assert tool_message == {"role": "tool", "tool_call_id": "call_fake_1", "content": "5"}
+    assert image_turn == {
+        "role": "user",
+        "content": [
+            {
+                "type": "image_url",
+                "image_url": {"url": "data:image/png;base64," + base64.b64encode(PNG).decode()},
+            }
+        ],
+    }
+
+
 @pytest.mark.parametrize("stream", [True, False])
 def test_tools_async(fake: FakeOpenAI, stream: bool) -> None:
     model = llm.get_async_model("fake-tools")

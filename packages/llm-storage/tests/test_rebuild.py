@@ -117,3 +117,98 @@ def test_fragments_come_back_so_the_model_sees_what_it_saw(store) -> None:
     assert again.prompt.prompt == first.prompt.prompt == "FRAGMENT TEXT\nquestion"
     assert again.prompt.system == "SYSTEM FRAGMENT"
     assert [f.source for f in again.prompt.fragments] == ["notes.txt"]
+
+
+class Dial(llm.Toolbox):
+    """A configured, stateful toolbox for rebuilding a conversation's tools."""
+
+    def __init__(self, x: int, /, unit: str = "cm"):
+        self.x = x
+        self.unit = unit
+        self.turns = 0
+
+    def turn(self) -> str:
+        "Turn the dial"
+        self.turns += 1
+        return f"{self.x}{self.unit} turns={self.turns}"
+
+
+def shout(text: str) -> str:
+    "Shout"
+    return text.upper()
+
+
+class DialPlugin:
+    __name__ = "DialPlugin"
+
+    @llm.hookimpl
+    def register_tools(self, register):  # type: ignore[no-untyped-def]
+        register(Dial)
+        register(shout)
+
+
+def _turn() -> str:
+    return json.dumps({"tool_calls": [{"name": "Dial_turn", "arguments": {}}]})
+
+
+@pytest.fixture
+def any_store(store_target: str):
+    """A store on every backend (SQLite and PostgreSQL): the records come from read.py."""
+    opened = open_store(store_target)
+    yield opened
+    opened.close()
+
+
+def test_a_conversation_comes_back_with_its_tools(any_store, register_plugin) -> None:
+    store = any_store
+    register_plugin(DialPlugin(), "DialPlugin")
+    model = llm.get_model("echo")
+    dial = Dial(5, unit="mm")
+    conversation = model.conversation(tools=[dial, llm.get_tools()["shout"]])
+    chain = conversation.chain(_turn())
+    assert '"output": "5mm turns=1"' in chain.text()
+    chain.log_to_db(store)
+
+    records = store.conversation_responses(conversation.id)
+    plain = rebuild.conversation(records, model)
+    assert not plain.tools  # only on request: reading a log needs no plugins
+    restored = rebuild.conversation(records, model, tools=True)
+    box, tool = restored.tools
+    assert isinstance(box, Dial) and box is not dial
+    assert (box.x, box.unit, box.turns) == (5, "mm", 0)  # positional-only x came back too
+    assert tool == llm.get_tools()["shout"]
+    again = restored.chain(_turn())
+    assert '"output": "5mm turns=1"' in again.text()
+    again.log_to_db(store)
+    rows = store.conversation_responses(conversation.id)
+    assert len(rows) == 4
+    [result] = rows[-1]["tool_results"]
+    assert (result["instance_name"], result["instance_arguments"]) == (
+        "Dial",
+        '{"x": 5, "unit": "mm"}',
+    )
+
+
+def test_conversation_tools_that_cannot_come_back(store, register_plugin) -> None:
+    register_plugin(DialPlugin(), "DialPlugin")
+    model = llm.get_model("echo")
+    conversation = model.conversation(tools=[Dial(1)])
+    response = conversation.prompt("no call")  # the toolbox is offered but never called
+    response.text()
+    store.log_response(response)
+    records = store.conversation_responses(conversation.id)
+    with pytest.raises(rebuild.ToolsUnavailable, match="Toolbox Dial was not called"):
+        rebuild.conversation_tools(records)
+    with pytest.raises(rebuild.ToolsUnavailable, match="Toolbox Dial used in this conversation"):
+        rebuild.conversation_tools(records, registered={})
+    # Tools from plain functions are not logged with their code: left out, no error.
+    functions = model.conversation(tools=[lambda_free_upper])
+    plain = functions.prompt("hi")
+    plain.text()
+    store.log_response(plain)
+    assert rebuild.conversation_tools(store.conversation_responses(functions.id)) == []
+
+
+def lambda_free_upper(text: str) -> str:
+    "Upper-case"
+    return text.upper()

@@ -24,7 +24,7 @@ from .schema_input import resolve_schema_input
 from .shared_options import SCHEMA_RETRIES_DEFAULT
 from .store import open_for_logging, open_store
 from .templates import apply_templates, load_template
-from .tool_options import conversation_tool_specs, gather_tools
+from .tool_options import conversation_tools, gather_tools
 
 
 @dataclass
@@ -186,10 +186,9 @@ def prepare(
         )
         options = _options_for(model, request.options, template_options)
         _check_schema_support(model, schema)
-    tool_specs = list(request.tools)
-    if conversation is not None and not tool_specs:
-        tool_specs = conversation_tool_specs(store, conversation.id)
-    tools = gather_tools(tool_specs, request.functions)
+    tools = gather_tools(request.tools, request.functions)
+    if conversation is not None and not request.tools:
+        tools.extend(conversation_tools(store, conversation.id))
     resolved = resolve_fragments(store, fragments, allow_attachments=True)
     resolved_system = resolve_fragments(store, system_fragments)
     return PreparedPrompt(

@@ -3,7 +3,7 @@
 ``llm prompt`` and ``llm chat`` declare these options with :data:`tool_options`, turn them into
 tools with :func:`gather_tools` and run a chain with the callbacks :func:`chain_kwargs` builds.
 Continuing a conversation (``-c``/``--cid``) with no ``-T`` re-enables the conversation's plugin
-tools (:func:`conversation_tool_specs`).
+tools and rebuilds its toolboxes from the logs (:func:`conversation_tools`).
 """
 
 from __future__ import annotations
@@ -105,34 +105,21 @@ def gather_tools(
     return tools
 
 
-def conversation_tool_specs(store: Any, conversation_id: str | None) -> list[str]:
-    """The ``-T`` names that re-enable a logged conversation's tools: the plugin tools its first
-    response had, as the original. Tools from ``--functions`` are not re-enabled (that code is
-    not logged; give it again). A conversation that used toolboxes is refused with the
-    original's error: their logged configuration is not reapplied behind the user's back.
+def conversation_tools(store: Any, conversation_id: str | None) -> list[Any]:
+    """The tools a continued conversation (``-c``/``--cid`` with no ``-T``) runs with: the
+    plugin tools its first response had, each toolbox a new instance built with the
+    configuration logged for it (``llm_storage.rebuild.conversation_tools``). Tools from
+    ``--functions`` are not re-enabled: that code is not logged; give it again.
     """
     if store is None or conversation_id is None:
         return []
     records = store.conversation_responses(conversation_id)
-    if not records:
-        return []
-    registered = llm.get_tools()
-    names: list[str] = []
-    toolboxes: list[str] = []
-    for tool in records[0].get("tools", []):
-        name = tool.get("name") or ""
-        if not tool.get("plugin") or name in names:
-            continue
-        if name not in registered and name[:1].isupper():
-            box = name.split("_", 1)[0]
-            if box not in toolboxes:
-                toolboxes.append(box)
-        names.append(name)
-    if toolboxes:
-        raise click.ClickException(
-            "Toolbox tools ({}) are not yet supported with llm -c".format(", ".join(toolboxes))
-        )
-    return names
+    from llm_storage import rebuild
+
+    try:
+        return list(rebuild.conversation_tools(records))
+    except rebuild.ToolsUnavailable as ex:
+        raise click.ClickException(str(ex)) from None
 
 
 def result_limit() -> int:

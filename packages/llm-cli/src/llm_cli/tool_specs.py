@@ -1,7 +1,7 @@
 """Turning what the user typed into tools: ``--functions`` code and tool/toolbox specs.
 
-``llm tools list`` uses this today; ``-T/--tool`` and ``--functions`` on ``llm prompt`` and
-``llm chat`` are meant to use the same two functions.
+``-T/--tool`` and ``--functions`` on ``llm prompt`` and ``llm chat`` (through
+``tool_options.gather_tools``) and ``llm tools list`` all use these two functions.
 """
 
 from __future__ import annotations

@@ -3,12 +3,14 @@
 The inverse of ``write``: the records are those ``LogStore.list_responses()`` /
 ``conversation_responses()`` return, and everything is built through llm-core's public
 constructors (``Response.from_log``, ``Attachment.from_row``, ``ToolCall``, ``ToolResult``).
-Used to continue a logged conversation (``llm -c`` / ``--cid``, ``llm chat -c``). Imports no
-database library.
+Used to continue a logged conversation (``llm -c`` / ``--cid``, ``llm chat -c``), with the
+plugin tools it had and its toolboxes rebuilt from their logged configuration
+(:func:`conversation_tools`). Imports no database library.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -86,10 +88,14 @@ def response(
 
 
 def conversation(
-    records: Sequence[Record], model: Any, *, use_async: bool = False
+    records: Sequence[Record], model: Any, *, use_async: bool = False, tools: bool = False
 ) -> llm.Conversation | llm.AsyncConversation:
     """The conversation the records (oldest first, all of one conversation) belong to, with
-    one finished response per record, ready for ``conversation.prompt()`` to continue it."""
+    one finished response per record, ready for ``conversation.prompt()`` to continue it.
+
+    With ``tools=True`` the conversation's plugin tools are enabled again
+    (:func:`conversation_tools`; ``ToolsUnavailable`` when they cannot be), so
+    ``conversation.chain()`` continues with them."""
     if not records:
         raise ValueError("A conversation needs at least one logged response")
     last = records[-1]
@@ -98,4 +104,183 @@ def conversation(
     rebuilt.name = last.get("conversation_name")
     for record in records:
         rebuilt.responses.append(response(record, model, conversation=rebuilt, use_async=use_async))
+    if tools:
+        rebuilt.tools = conversation_tools(records)
     return rebuilt
+
+
+# ---------------------------------------------------------------- a conversation's tools
+
+
+class ToolsUnavailable(ValueError):
+    """A logged conversation's tools cannot be enabled again: a plugin that provided them is
+    no longer installed, or a toolbox's configuration is not in the logs. The message is one
+    line fit to show a user."""
+
+
+def _toolbox_names(registered: Mapping[str, Any]) -> list[str]:
+    """The registered toolbox names, longest first (so ``Files_v2`` wins over ``Files``)."""
+    names = [name for name, entry in registered.items() if isinstance(entry, type)]
+    return sorted(names, key=len, reverse=True)
+
+
+def _toolbox_for(
+    tool_name: str, registered: Mapping[str, Any], results: Sequence[Record]
+) -> str | None:
+    """The registered toolbox a logged tool belongs to: by its ``Name_method`` prefix, or (a
+    tool the toolbox added with ``add_tool()``) by the toolbox instance logged with its results."""
+    boxes = _toolbox_names(registered)
+    for box in boxes:
+        if tool_name.startswith(box + "_"):
+            return box
+    for result in results:
+        if result.get("name") == tool_name and result.get("instance_name"):
+            for box in boxes:
+                if result["instance_name"] in (box, registered[box].__name__):
+                    return box
+    return None
+
+
+def _logged_toolbox_name(tool_name: str, results: Sequence[Record]) -> str | None:
+    """The toolbox a logged tool of a no-longer-registered toolbox belonged to, if it shows."""
+    for result in results:
+        if result.get("name") == tool_name and result.get("instance_name"):
+            return str(result["instance_name"])
+    head, underscore, _ = tool_name.partition("_")
+    return head if underscore and head[:1].isupper() else None
+
+
+def _logged_config(
+    box: str, registered: Mapping[str, Any], results: Sequence[Record]
+) -> dict[str, Any] | None:
+    """The constructor arguments last logged for toolbox ``box`` in the conversation (None:
+    none of its tools was called, so none was logged)."""
+    config = None
+    names = (box, registered[box].__name__)
+    for result in results:
+        if result.get("instance_name") not in names:
+            continue
+        if _toolbox_for(result.get("name") or "", registered, results) != box:
+            continue
+        try:
+            config = json.loads(result.get("instance_arguments") or "{}")
+        except ValueError:
+            config = None
+        if not isinstance(config, dict):
+            raise ToolsUnavailable(
+                f"The logged configuration of toolbox {box} is not a JSON object:"
+                f" {result.get('instance_arguments')!r}"
+            )
+    return config
+
+
+def _parameters(cls: type) -> list[inspect.Parameter] | None:
+    """The constructor's parameters (None: it has no signature Python can read)."""
+    try:
+        return list(inspect.signature(cls).parameters.values())
+    except (TypeError, ValueError):
+        return None
+
+
+def _configured(box: str, cls: type, config: dict[str, Any]) -> llm.Toolbox:
+    """A new instance of toolbox class ``cls`` built with the logged ``config``: positional-only
+    parameters by position, the others by name."""
+    args: list[Any] = []
+    kwargs = dict(config)
+    parameters = _parameters(cls)
+    shown = json.dumps(config)
+    if parameters is not None:
+        for parameter in parameters:
+            if parameter.kind is inspect.Parameter.POSITIONAL_ONLY and parameter.name in kwargs:
+                args.append(kwargs.pop(parameter.name))
+        try:
+            inspect.signature(cls).bind(*args, **kwargs)
+        except TypeError as ex:
+            raise ToolsUnavailable(
+                f"Toolbox {box} no longer accepts its logged configuration {shown}: {ex}"
+            ) from None
+    try:
+        instance = cls(*args, **kwargs)
+    except Exception as ex:
+        raise ToolsUnavailable(
+            f"Could not rebuild toolbox {box} with its logged configuration {shown}:"
+            f" {type(ex).__name__}: {ex}"
+        ) from None
+    if not isinstance(instance, llm.Toolbox):  # pragma: no cover - the registry holds these
+        raise ToolsUnavailable(f"{box} is not a toolbox")
+    return instance
+
+
+def _registered_tools() -> Mapping[str, Any]:
+    return llm.get_tools()
+
+
+def conversation_tools(
+    records: Sequence[Record], registered: Mapping[str, Any] | None = None
+) -> list[llm.Tool | llm.Toolbox]:
+    """The tools to continue a logged conversation with, as ``llm -c`` uses them.
+
+    These are the plugin tools its first response had (as the original reuses them), looked
+    up in ``registered`` (default ``llm.get_tools()``). Each toolbox among them is a NEW
+    instance built with the constructor arguments last logged for it in the conversation
+    (``tool_instances``): its configuration comes back, state it kept in memory does not. A
+    toolbox whose constructor takes no arguments needs no logged configuration. Tools from
+    plain functions (no plugin) are not logged with their code and are left out.
+
+    Raises :class:`ToolsUnavailable` when a tool's plugin is no longer installed, or when a
+    configurable toolbox was never called (so its configuration was never logged).
+    """
+    if not records:
+        return []
+    if registered is None:
+        registered = _registered_tools()
+    results = [result for record in records for result in record.get("tool_results", [])]
+    enabled: list[llm.Tool | llm.Toolbox] = []
+    seen: set[str] = set()
+    seen_boxes: set[str] = set()
+    missing: list[str] = []
+    missing_boxes: list[str] = []
+    for logged in records[0].get("tools", []):
+        name = logged.get("name") or ""
+        if not logged.get("plugin") or name in seen:
+            continue
+        seen.add(name)
+        entry = registered.get(name)
+        if isinstance(entry, llm.Tool):
+            enabled.append(entry)
+            continue
+        box = _toolbox_for(name, registered, results)
+        if box is None:
+            gone = _logged_toolbox_name(name, results)
+            if gone is None:
+                missing.append(name)
+            elif gone not in missing_boxes:
+                missing_boxes.append(gone)
+            continue
+        if box in seen_boxes:
+            continue
+        seen_boxes.add(box)
+        cls = registered[box]
+        config = _logged_config(box, registered, results)
+        if config is None:
+            if _parameters(cls) != []:
+                raise ToolsUnavailable(
+                    f"Toolbox {box} was not called in this conversation, so the configuration"
+                    f" it was given is not in the logs: give it again (-T '{box}(...)')"
+                )
+            config = {}
+        enabled.append(_configured(box, cls, config))
+    if missing_boxes:
+        plural = "es" if len(missing_boxes) > 1 else ""
+        raise ToolsUnavailable(
+            f"Toolbox{plural} {', '.join(missing_boxes)} used in this conversation"
+            f" {'are' if plural else 'is'} not installed: install the plugin that provides"
+            f" {'them' if plural else 'it'}, or choose other tools (-T)"
+        )
+    if missing:
+        raise ToolsUnavailable(
+            "Tool(s) {} not found. Available tools: {}".format(
+                ", ".join(missing), ", ".join(registered)
+            )
+        )
+    return enabled
