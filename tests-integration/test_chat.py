@@ -118,7 +118,7 @@ def test_line_editing_and_history_in_a_terminal(llm_executable: str, user_dir: P
     os.close(terminal)
     seen = b""
 
-    def read_until(marker: bytes, timeout: float = 30) -> None:
+    def read_until(marker: bytes, timeout: float = 120) -> None:
         nonlocal seen
         deadline = time.monotonic() + timeout
         while marker not in seen and time.monotonic() < deadline:
@@ -139,7 +139,7 @@ def test_line_editing_and_history_in_a_terminal(llm_executable: str, user_dir: P
         read_until(b'"previous"')
         read_until(b"> ")
         os.write(controller, b"quit\r")
-        process.wait(timeout=30)
+        process.wait(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()

@@ -411,3 +411,32 @@ def test_twenty_processes_log_at_once(store, store_target):
     prompts = {r["prompt"] for r in store.list_responses(0)}
     assert prompts == {f"process {i}" for i in range(20)}
     assert store.count_responses() == 20
+
+
+def test_one_tool_instances_row_per_toolbox_instance(store):
+    """As the original: an instance is logged once, however many of its results are logged
+    (in one response or several); another instance, even with the same configuration, is a
+    row of its own."""
+    box, other = FakeToolbox(path="a.db"), FakeToolbox(path="a.db")
+    first = make_response(
+        tool_results=[
+            FakeToolResult("Box_one", "1", "c1", instance=box),
+            FakeToolResult("Box_two", "2", "c2", instance=box),
+        ]
+    )
+    second = make_response(
+        tool_results=[
+            FakeToolResult("Box_one", "3", "c3", instance=box),
+            FakeToolResult("Box_one", "4", "c4", instance=other),
+        ]
+    )
+    store.log_response(first)
+    store.log_response(second)
+    instances = rows(store, "select id, name, plugin, arguments from tool_instances order by id")
+    assert [row[1:] for row in instances] == [
+        ("FakeToolbox", "llm-fake-tools", '{"path": "a.db"}'),
+        ("FakeToolbox", "llm-fake-tools", '{"path": "a.db"}'),
+    ]
+    first_id, other_id = instances[0][0], instances[1][0]
+    used = rows(store, "select output, instance_id from tool_results order by id")
+    assert used == [("1", first_id), ("2", first_id), ("3", first_id), ("4", other_id)]

@@ -162,6 +162,7 @@ class Toolbox:
     name: str | None = None
     instructions: str | None = None
     plugin: str | None = None
+    instance_id: int | None = None  # its tool_instances row, once a result has been logged
     _config: dict[str, Any]
     _prepared: bool = False
     _prepared_async: bool = False

@@ -48,3 +48,10 @@ class ConnectionWriter:
         return int(
             self.conn.execute(insert(target).values(**values).returning(target.c.id)).scalar_one()
         )
+
+    @property
+    def database(self) -> str:
+        url = self.conn.engine.url
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            return f"memory:{id(self.conn.connection.dbapi_connection)}"
+        return url.render_as_string(hide_password=True)

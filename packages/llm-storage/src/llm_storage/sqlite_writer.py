@@ -62,6 +62,11 @@ class SqliteWriter:
         cursor = self.conn.execute(self._insert_sql(table, columns), [values[c] for c in columns])
         return int(cursor.lastrowid or 0)
 
+    @property
+    def database(self) -> str:
+        main = next(row[2] for row in self.conn.execute("PRAGMA database_list") if row[1] == "main")
+        return main or f"memory:{id(self.conn)}"
+
 
 class SqliteLogWriter:
     """Logs responses to one SQLite file whose schema is current."""

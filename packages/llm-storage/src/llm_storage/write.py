@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -60,6 +61,10 @@ class Writer(Protocol):
 
     def insert_returning_id(self, table: str, values: dict[str, Any]) -> int:
         """Insert one row; its new ``id``."""
+
+    @property
+    def database(self) -> str:
+        """Which database this writes to (a file path or URL), to tell databases apart."""
 
 
 def store_fragment(writer: Writer, content: str, source: str | None) -> int:
@@ -231,6 +236,32 @@ def _log_tool_calls(
         writer.insert("tool_calls", rows)
 
 
+# Toolbox instance -> {database: tool_instances.id}: one row per instance and database, as the
+# original logs them, however many results and responses the instance produces.
+_instance_ids: weakref.WeakKeyDictionary[Any, dict[str, int]] = weakref.WeakKeyDictionary()
+
+
+def _instance_id(writer: Writer, instance: Any) -> int:
+    try:
+        known = _instance_ids.setdefault(instance, {})
+    except TypeError:  # not weak-referenceable: a row per result
+        known = {}
+    database = writer.database
+    if database not in known:
+        name = getattr(instance, "toolbox_name", None)
+        known[database] = writer.insert_returning_id(
+            "tool_instances",
+            {
+                "plugin": getattr(instance, "plugin", None),
+                "name": name() if callable(name) else type(instance).__name__,
+                "arguments": json.dumps(getattr(instance, "_config", {}), default=repr),
+            },
+        )
+    if hasattr(type(instance), "instance_id"):
+        instance.instance_id = known[database]  # as the original sets it
+    return known[database]
+
+
 def _log_tool_results(
     writer: Writer,
     response_id: str,
@@ -238,17 +269,8 @@ def _log_tool_results(
     tool_ids: dict[str, int],
 ) -> None:
     for result in results:
-        instance_id = None
         instance = result.instance
-        if instance is not None:
-            instance_id = writer.insert_returning_id(
-                "tool_instances",
-                {
-                    "plugin": getattr(instance, "plugin", None),
-                    "name": type(instance).__name__,
-                    "arguments": json.dumps(getattr(instance, "_config", {}), default=repr),
-                },
-            )
+        instance_id = None if instance is None else _instance_id(writer, instance)
         writer.insert(
             "tool_results",
             [
