@@ -67,8 +67,6 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def upgrade(engine: Engine) -> UpgradeReport:
     """Apply every pending migration inside one transaction; a failure changes nothing."""
-    from alembic import command
-
     options = {sqlite.BEGIN_OPTION: "IMMEDIATE"}
     with engine.connect().execution_options(**options) as conn, conn.begin():
         if conn.dialect.name == "postgresql":
@@ -80,6 +78,9 @@ def upgrade(engine: Engine) -> UpgradeReport:
         adopted = before is None and inspect(conn).has_table("_llm_migrations")
         if adopted:
             log.info("adopting a database written by the original llm tool")
+        # Imported only now: processes that lost the race to create the database skip it.
+        from alembic import command
+
         command.upgrade(alembic_config(conn), "head")
     return UpgradeReport(before, HEAD_REVISION, adopted=adopted)
 
