@@ -147,13 +147,17 @@ def llm(environment: Environment, *args: str | Path) -> subprocess.CompletedProc
     )
 
 
+FREEZE = (
+    "import importlib.metadata as m\n"
+    "print('\\n'.join(sorted(f'{d.name}=={d.version}' for d in m.distributions())))"
+)
+
+
 def freeze(environment: Environment) -> list[str]:
+    """What ``pip freeze --all`` says, at a fraction of its cost: every installed
+    distribution with its version."""
     done = subprocess.run(
-        [str(environment.python), "-m", "pip", "freeze", "--all"],
-        capture_output=True,
-        text=True,
-        env=_env(environment),
-        check=True,
+        [str(environment.python), "-c", FREEZE], capture_output=True, text=True, check=True
     )
     return done.stdout.splitlines()
 
@@ -376,7 +380,8 @@ def test_a_plugin_never_replaces_or_downgrades_llm(environment: Environment) -> 
     # llm-oldie wants llm<0.20 and llm 0.19 is on offer: the install fails instead.
     refused = llm(environment, "install", "llm-oldie")
     assert refused.returncode != 0
-    assert "llm" in refused.stdout + refused.stderr
+    # pip names the pin that stopped it.
+    assert f"llm=={VERSION}" in refused.stdout + refused.stderr
     assert freeze(environment) == before
     assert _ok(llm(environment, "--version")).stdout == f"llm, version {VERSION}\n"
     # Naming llm itself is how llm upgrades itself; with nothing newer on offer it stays.
