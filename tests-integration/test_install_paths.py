@@ -231,7 +231,9 @@ def _wheel(directory, files):
     files[f"{DIST_INFO}/METADATA"] = (
         f"Metadata-Version: 2.1\\nName: llm-greet\\nVersion: {VERSION}\\nRequires-Dist: llm\\n"
     )
-    files[f"{DIST_INFO}/WHEEL"] = "Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"
+    files[f"{DIST_INFO}/WHEEL"] = (
+        "Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"
+    )
     files[f"{DIST_INFO}/entry_points.txt"] = "[llm]\\ngreet = llm_greet\\n"
     record = []
     for path, text in files.items():
