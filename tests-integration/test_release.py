@@ -16,11 +16,12 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-import llm
 import pytest
 from packaging.metadata import Metadata
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from wheel_env import ROOT, UV, build_wheels, export_locked, make_venv, uv
+
+import llm
 
 VERSION = llm.__version__
 DISTRIBUTIONS = {
@@ -159,9 +160,9 @@ print(json.dumps(imported))
 
 def test_every_module_of_every_package_imports(venv: Path) -> None:
     packages = [name for name in DISTRIBUTIONS.values() if name]
+    scripts = sorted(SCRIPTS)
     done = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", IMPORT_ALL, json.dumps(packages),
-         json.dumps(sorted(SCRIPTS))],  # fmt: skip
+        [str(venv / "bin" / "python"), "-c", IMPORT_ALL, json.dumps(packages), json.dumps(scripts)],
         capture_output=True,
         text=True,
         timeout=300,
