@@ -15,6 +15,7 @@ cache notices each change.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import shutil
@@ -27,7 +28,7 @@ from pathlib import Path
 import pytest
 from wheel_env import UV, build_wheels, export_locked, repack_installed, uv, write_wheel
 
-VERSION = __import__("importlib.metadata").metadata.version("llm")
+VERSION = importlib.metadata.version("llm")
 FAMILY = ("llm", "llm-cli", "llm-core", "llm-embeddings", "llm-openai", "llm-storage", "llm-tools")
 BASE_PYTHON = getattr(sys, "_base_executable", sys.executable)
 PIPX = shutil.which("pipx", path=str(Path(sys.executable).parent))
