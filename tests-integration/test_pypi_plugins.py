@@ -5,6 +5,9 @@ docs/plugins-compatibility.md.
 The pinned wheels come from a persistent cache (see plugin_venv.py): the network is needed
 only the first time. Each run restricts ``LLM_LOAD_PLUGINS`` to the plugins it is about, so a
 test does not pay for importing scikit-learn or the Anthropic SDK when it does not need them.
+
+Every check through ``llm`` runs twice (the module-scoped ``plugin_cache`` fixture): with the
+plugin cache, as users run it, and without it.
 """
 
 from __future__ import annotations
