@@ -390,3 +390,26 @@ def test_a_plugin_never_replaces_or_downgrades_llm(environment: Environment) -> 
     # Naming llm itself is how llm upgrades itself; with nothing newer on offer it stays.
     _ok(llm(environment, "install", "-U", "llm"))
     assert freeze(environment) == before
+
+
+@pytest.mark.parametrize("environment", ["uv tool"], indirect=True)
+def test_without_pip_uv_installs_with_the_same_pins(environment: Environment) -> None:
+    """An environment whose pip was removed: ``llm install`` uses uv, pins included."""
+    assert UV
+    python = ["--python", str(environment.python)]
+    uv("pip", "uninstall", "-q", *python, "pip")
+    try:
+        before = freeze(environment)
+        refused = llm(environment, "install", "llm-oldie")
+        assert refused.returncode != 0
+        assert f"llm=={VERSION}" in refused.stderr
+        assert freeze(environment) == before
+        _ok(llm(environment, "install", "llm-hello==0.1"))
+        assert _ok(llm(environment, "hello")).stdout == "Hello from 0.1\n"
+        # uv completes what the environment's requirements need: sqlite-utils' pip is back.
+        pip = next(line for line in freeze(environment) if line.startswith("pip=="))
+        assert sorted(freeze(environment)) == sorted([*before, "llm-hello==0.1", pip])
+    finally:
+        links = [arg for path in environment.find_links for arg in ("--find-links", path)]
+        uv("pip", "install", "-q", "--offline", "--no-index", *links, *python, "pip")
+        uv("pip", "uninstall", "-q", *python, "llm-hello")
