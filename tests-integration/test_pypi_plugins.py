@@ -5,10 +5,14 @@ docs/plugins-compatibility.md.
 The pinned wheels come from a persistent cache (see plugin_venv.py): the network is needed
 only the first time. Each run restricts ``LLM_LOAD_PLUGINS`` to the plugins it is about, so a
 test does not pay for importing scikit-learn or the Anthropic SDK when it does not need them.
+
+Every check through ``llm`` runs twice (the module-scoped ``plugin_cache`` fixture): with the
+plugin cache, as users run it, and without it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -44,32 +48,57 @@ def home(tmp_path: Path) -> Path:
     return path
 
 
+# With the plugin cache off, ``llm`` runs as under a test suite (``sys._called_from_test``,
+# the switch llm/plugin_cache.py honours); LLM_LOAD_PLUGINS still names what loads.
+CACHE_OFF = (
+    "import sys; sys._called_from_test = True; sys.argv[0] = 'llm'; "
+    "from llm_cli.__main__ import main; sys.exit(main())"
+)
+
+
+@pytest.fixture(scope="module", params=["cache on", "cache off"])
+def plugin_cache(request: pytest.FixtureRequest) -> str:
+    """Every check through ``llm`` runs twice: with the plugin cache, and without it."""
+    return str(request.param)
+
+
+def _llm_env(venv: Path, home: Path, plugins: str, env: dict[str, str] | None) -> dict[str, str]:
+    return {
+        "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}",
+        "HOME": str(home),
+        "LLM_USER_PATH": str(home),
+        "LLM_LOAD_PLUGINS": plugins,
+        # Offline: anything that tries to leave the machine meets a closed port at once.
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "GIT_TERMINAL_PROMPT": "0",
+        **(env or {}),
+    }
+
+
 @pytest.fixture
-def run(venv: Path, home: Path) -> Run:
+def run(venv: Path, home: Path, plugin_cache: str) -> Run:
+    if plugin_cache == "cache on":
+        command = [str(venv / "bin" / "llm")]
+    else:
+        command = [str(venv / "bin" / "python"), "-c", CACHE_OFF]
+
     def run(
         *args: str, plugins: str, env: dict[str, str] | None = None, input: str = ""
     ) -> subprocess.CompletedProcess[str]:
-        full_env = {
-            "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}",
-            "HOME": str(home),
-            "LLM_USER_PATH": str(home),
-            "LLM_LOAD_PLUGINS": plugins,
-            # Offline: anything that tries to leave the machine meets a closed port at once.
-            "HTTP_PROXY": "http://127.0.0.1:9",
-            "HTTPS_PROXY": "http://127.0.0.1:9",
-            "NO_PROXY": "127.0.0.1,localhost",
-            "GIT_TERMINAL_PROMPT": "0",
-            **(env or {}),
-        }
-        return subprocess.run(
-            [str(venv / "bin" / "llm"), *args],
+        result = subprocess.run(
+            [*command, *args],
             input=input,
             capture_output=True,
             text=True,
-            env=full_env,
+            env=_llm_env(venv, home, plugins, env),
             cwd=home,
             timeout=300,
         )
+        if plugin_cache == "cache off":
+            assert not (home / "plugin-cache.json").exists()
+        return result
 
     return run
 
@@ -341,7 +370,7 @@ def test_cluster_reads_embeddings_db(run: Run, home: Path) -> None:
     assert groups == [["a", "b"], ["c", "d"]]
 
 
-# Tools (registration and the Python API; `llm -T` is not built yet) ------------------------
+# Tools: registration and the Python API, then a real call through `llm -T` ------------------------
 
 TOOLS_SCRIPT = """
 import json, llm
@@ -385,6 +414,109 @@ def test_tool_plugins_register_and_run(venv: Path, home: Path) -> None:
         "quickjs": "[2,4]",
         "sqlite": '[{"one": 1}]',
     }
+
+
+def _tool_calls(name: str, arguments: dict[str, Any]) -> str:
+    """A prompt that makes the echo model call a tool (llm-echo's JSON instructions)."""
+    return json.dumps({"tool_calls": [{"name": name, "arguments": arguments}]})
+
+
+def _tool_outputs(stdout: str) -> list[str]:
+    """What the tool calls returned, from echo's answer to the tool results (the last of the
+    JSON documents the chain's responses print, one after the other)."""
+    decoder, position, answers = json.JSONDecoder(), 0, []
+    while position < len(stdout.rstrip()):
+        answer, position = decoder.raw_decode(stdout, position)
+        answers.append(answer)
+    assert len(answers) == 2, stdout  # the call, then the answer to its result
+    return [result["output"] for result in answers[-1]["tool_results"]]
+
+
+@pytest.mark.parametrize(
+    ("plugin", "tool", "call", "arguments", "output"),
+    [
+        ("llm-tools-simpleeval", "simple_eval", "simple_eval", {"expression": "6 * 7"}, "42"),
+        ("llm-tools-quickjs", "QuickJS", "QuickJS_execute_javascript",
+         {"javascript": "[1, 2].map(x => x * 2)"}, "[2,4]"),
+        ("llm-tools-sqlite", 'SQLite("notes.db")', "SQLite_query",
+         {"sql": "select title from notes"}, '[{"title": "first"}]'),
+    ],
+)  # fmt: skip
+def test_tool_plugins_through_llm_T(
+    run: Run, home: Path, plugin: str, tool: str, call: str, arguments: dict[str, Any],
+    output: str,
+) -> None:  # fmt: skip
+    with contextlib.closing(sqlite3.connect(home / "notes.db")) as db, db:
+        db.execute("create table notes (title text)")
+        db.execute("insert into notes values ('first')")
+    result = run(
+        "-m", "echo", "-T", tool, _tool_calls(call, arguments), plugins=f"llm-echo,{plugin}"
+    )
+    assert result.returncode == 0, result.stderr
+    assert _tool_outputs(result.stdout) == [output]
+    # Logged like any tool call: the call, its result, the tool and the plugin that has it.
+    logged = json.loads(run("logs", "--json", "-n", "0", plugins=f"llm-echo,{plugin}").stdout)
+    calls = [c for entry in logged for c in entry.get("tool_calls") or []]
+    assert [(c["name"], c["arguments"]) for c in calls] == [(call, arguments)]
+    with contextlib.closing(sqlite3.connect(home / "logs.db")) as db:
+        assert db.execute("select output from tool_results").fetchall() == [(output,)]
+
+
+def test_cluster_clusters_a_collection_made_by_us(run: Run, home: Path) -> None:
+    items = home / "items.csv"
+    items.write_text(
+        "id,text\na,red apple red apple\nb,red apple red\nc,blue sky blue sky\nd,blue sky blue\n"
+    )
+    plugins = "llm-cluster,llm-embed-hash"
+    embedded = run("embed-multi", "things", str(items), "-m", "hash", "--store", plugins=plugins)
+    assert embedded.returncode == 0, embedded.stderr
+    result = run("cluster", "things", "2", plugins=plugins)
+    assert result.returncode == 0, result.stderr
+    clusters = json.loads(result.stdout)
+    groups = sorted(sorted(item["id"] for item in c["items"]) for c in clusters)
+    assert groups == [["a", "b"], ["c", "d"]]
+    contents = {item["id"]: item["content"] for c in clusters for item in c["items"]}
+    assert contents["a"] == "red apple red apple"
+
+
+# The plugin cache --------------------------------------------------------------------------
+
+
+def test_the_plugin_cache_is_on_or_off(run: Run, home: Path, plugin_cache: str) -> None:
+    result = run("-m", "markov", "a b c", plugins="llm-markov,llm-echo")
+    assert result.returncode == 0, result.stderr
+    cache = home / "plugin-cache.json"
+    assert cache.exists() == (plugin_cache == "cache on")
+    if cache.exists():
+        assert "llm-markov" in cache.read_text() and "llm-echo" in cache.read_text()
+
+
+def test_the_cache_follows_an_uninstall_and_a_reinstall(run: Run) -> None:
+    plugins = "llm-markov"
+    env = {
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(plugin_venv.cache_dir()),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
+    assert run("-m", "markov", "a b", plugins=plugins).returncode == 0
+    removed = run("uninstall", "llm-markov", "-y", plugins=plugins, env=env)
+    assert removed.returncode == 0, removed.stderr
+    try:
+        gone = run("-m", "markov", "a b", plugins=plugins)
+        assert gone.returncode == 1
+        # LLM_LOAD_PLUGINS names it, so llm says it is missing, as the original does.
+        assert gone.stderr.splitlines() == [
+            "Plugin llm-markov could not be found",
+            "Error: Unknown model: markov",
+        ]
+        assert "markov" not in run("models", "list", plugins=plugins).stdout
+    finally:
+        pinned = f"llm-markov=={plugin_venv.PLUGINS['llm-markov']}"
+        back = run("install", pinned, plugins=plugins, env=env)
+        assert back.returncode == 0, back.stderr
+    assert run("-m", "markov", "a b", plugins=plugins).returncode == 0
+    listed = {entry["name"] for entry in json.loads(run("plugins", plugins=plugins).stdout)}
+    assert "llm-markov" in listed
 
 
 # Loaders -----------------------------------------------------------------------------------

@@ -8,8 +8,13 @@ a machine whose cache was filled by `uv sync` alone; our wheels go in with ``--n
 
 from __future__ import annotations
 
+import base64
+import csv
+import hashlib
+import re
 import shutil
 import subprocess
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -54,3 +59,84 @@ def make_venv(
     if not with_pip:
         uv("pip", "uninstall", "-q", "--python", python, "pip")
     return path
+
+
+def _record_line(path: str, content: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(content).digest()).rstrip(b"=").decode()
+    return f"{path},sha256={digest},{len(content)}"
+
+
+def write_wheel(
+    directory: Path,
+    name: str,
+    version: str,
+    files: dict[str, str | bytes],
+    *,
+    metadata: str = "",
+    entry_points: str = "",
+    tag: str = "py3-none-any",
+) -> Path:
+    """A wheel written by hand (no build backend, so no network): ``files`` by path inside it,
+    ``metadata`` appended to METADATA (``Requires-Dist: ...`` lines), ``entry_points`` as the
+    text of entry_points.txt."""
+    stem = re.sub(r"[-_.]+", "_", name).lower()
+    dist_info = f"{stem}-{version}.dist-info"
+    contents: dict[str, bytes] = {
+        path: data.encode() if isinstance(data, str) else data for path, data in files.items()
+    }
+    contents[f"{dist_info}/METADATA"] = (
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{metadata}"
+    ).encode()
+    contents[f"{dist_info}/WHEEL"] = (
+        f"Wheel-Version: 1.0\nGenerator: llm-tests\nRoot-Is-Purelib: true\nTag: {tag}\n"
+    ).encode()
+    if entry_points:
+        contents[f"{dist_info}/entry_points.txt"] = entry_points.encode()
+    return _zip_wheel(directory / f"{stem}-{version}-{tag}.whl", dist_info, contents)
+
+
+def _zip_wheel(path: Path, dist_info: str, contents: dict[str, bytes]) -> Path:
+    records = [_record_line(name, data) for name, data in contents.items()]
+    records.append(f"{dist_info}/RECORD,,")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+        archive.writestr(f"{dist_info}/RECORD", "\n".join(records) + "\n")
+    return path
+
+
+# What an installer adds to a dist-info directory: not part of the wheel.
+_INSTALLER_FILES = {"INSTALLER", "REQUESTED", "RECORD", "direct_url.json", "uv_cache.json"}
+
+
+def repack_installed(venv: Path, out: Path, *, skip: Iterable[str] = ()) -> list[Path]:
+    """Every distribution installed in ``venv`` packed back into a wheel in ``out``: a local
+    wheelhouse for installers that need one (pip, pipx, ``uv tool``) made from what uv
+    installed offline. The files are those each distribution's RECORD lists inside
+    site-packages (scripts are left out: installers make them again from the entry points)."""
+    skipped = {re.sub(r"[-_.]+", "_", name).lower() for name in skip}
+    [site_packages] = (venv / "lib").glob("python*/site-packages")
+    wheels = []
+    for dist_info in sorted(site_packages.glob("*.dist-info")):
+        stem, version = dist_info.name[: -len(".dist-info")].rsplit("-", 1)
+        if re.sub(r"[-_.]+", "_", stem).lower() in skipped:
+            continue
+        wheel_file = (dist_info / "WHEEL").read_text()
+        tags = [line.split(":", 1)[1].strip() for line in wheel_file.splitlines()
+                if line.startswith("Tag:")]  # fmt: skip
+        parts = [sorted({tag.split("-")[i] for tag in tags}) for i in range(3)]
+        tag = "-".join(".".join(part) for part in parts)
+        contents: dict[str, bytes] = {}
+        for row in csv.reader((dist_info / "RECORD").read_text().splitlines()):
+            relative = row[0] if row else ""
+            if not relative or relative.startswith(("..", "/")) or "__pycache__" in relative:
+                continue
+            if relative.startswith(f"{dist_info.name}/") and (
+                relative.split("/", 1)[1] in _INSTALLER_FILES
+            ):
+                continue
+            contents[relative] = (site_packages / relative).read_bytes()
+        wheel = out / f"{stem}-{version}-{tag}.whl"
+        wheels.append(_zip_wheel(wheel, dist_info.name, contents))
+    return wheels

@@ -78,6 +78,40 @@ def test_all_is_pinned() -> None:
         assert getattr(llm, name) is not None
 
 
+def _parameters(function: object) -> list[str]:
+    import inspect
+
+    marks = {inspect.Parameter.VAR_POSITIONAL: "*", inspect.Parameter.VAR_KEYWORD: "**"}
+    parameters = inspect.signature(function).parameters.values()  # type: ignore[arg-type]
+    return [marks.get(p.kind, "") + p.name for p in parameters]
+
+
+def test_signatures_plugins_rely_on_are_pinned() -> None:
+    # Plugins subclass these and call these by keyword: a renamed parameter breaks them.
+    execute = ["self", "prompt", "stream", "response", "conversation"]
+    assert _parameters(llm.Model.execute) == execute
+    assert _parameters(llm.AsyncModel.execute) == execute
+    assert _parameters(llm.KeyModel.execute) == [*execute, "key"]
+    assert _parameters(llm.AsyncKeyModel.execute) == [*execute, "key"]
+    assert _parameters(llm.EmbeddingModel.embed_batch) == ["self", "items"]
+    assert _parameters(llm.EmbeddingModel.embed) == ["self", "item"]
+    assert _parameters(llm.EmbeddingModel.embed_multi) == ["self", "items", "batch_size"]
+    assert _parameters(llm.Model.prompt) == [
+        "self", "prompt", "fragments", "attachments", "system", "system_fragments", "stream",
+        "schema", "tools", "tool_results", "key", "**options",
+    ]  # fmt: skip
+    assert _parameters(llm.get_model) == ["name"]
+    assert _parameters(llm.get_async_model) == ["name"]
+    assert _parameters(llm.get_embedding_model) == ["name"]
+    assert _parameters(llm.get_key) == [
+        "input", "alias", "env", "explicit_key", "key_alias", "env_var"
+    ]  # fmt: skip
+    assert _parameters(llm.user_dir) == []
+    assert _parameters(llm.set_alias) == ["alias", "model_id_or_alias"]
+    assert _parameters(llm.Tool.function) == ["function", "name"]
+    assert _parameters(llm.Attachment)[:4] == ["type", "path", "url", "content"]
+
+
 def test_names_plugins_import_from_submodules() -> None:
     import llm.models
     import llm.utils
