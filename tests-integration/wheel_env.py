@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import base64
 import csv
+import fcntl
 import hashlib
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,9 +31,37 @@ def uv(*args: str | Path, cwd: Path | None = None) -> None:
     assert done.returncode == 0, f"uv {' '.join(map(str, args))}\n{done.stderr}"
 
 
+def _sources_key() -> str:
+    """Changes whenever a file the wheels are built from changes (path, size, mtime)."""
+    digest = hashlib.sha256()
+    for top in ("packages", "plugins", "build-hooks"):
+        for directory, subdirs, files in os.walk(ROOT / top):
+            subdirs[:] = sorted(d for d in subdirs if d not in {"__pycache__", ".venv", "tests"})
+            for name in sorted(files):
+                stat = (Path(directory) / name).stat()
+                digest.update(f"{directory}/{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    digest.update((ROOT / "uv.lock").read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def build_wheels(out: Path) -> list[Path]:
-    # Offline: the build backend is in the cache since `uv run` built the editable installs.
-    uv("build", "--offline", "--all-packages", "--wheel", "--no-sources", "-o", out, cwd=ROOT)
+    """Every distribution's wheel, copied into ``out``.
+
+    Built once per state of the sources and shared by every test module and xdist worker
+    (building them is about 5 CPU seconds each time); a lock file makes the others wait for
+    the first."""
+    shared = Path(tempfile.gettempdir()) / f"llm-test-wheels-{_sources_key()}"
+    with open(f"{shared}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "complete").exists():
+            shutil.rmtree(shared, ignore_errors=True)
+            # Offline: the build backend is in the cache since `uv run` built the editables.
+            uv("build", "--offline", "--all-packages", "--wheel", "--no-sources", "-o", shared,
+               cwd=ROOT)  # fmt: skip
+            (shared / "complete").touch()
+    out.mkdir(parents=True, exist_ok=True)
+    for wheel in shared.glob("*.whl"):
+        shutil.copy2(wheel, out / wheel.name)
     return sorted(out.glob("*.whl"))
 
 
