@@ -172,6 +172,13 @@ class PostgresEmbeddings:
                 store = cls._opened[key] = cls(url, pgvector=pgvector)
             return store
 
+    @classmethod
+    def close_opened(cls, url: str | None = None) -> None:
+        """Close (and forget) the stores ``open`` made: those of ``url``, or all."""
+        with cls._opened_lock:
+            for key in [key for key in cls._opened if url is None or key[0] == url]:
+                cls._opened.pop(key).close()
+
     @property
     def uses_pgvector(self) -> bool:
         return self.vector_schema is not None
