@@ -54,6 +54,8 @@ def describe(target: str | Path) -> str:
     """``target`` for display: a path, or a URL with its password hidden."""
     if isinstance(target, Path):
         return str(target)
-    from llm_storage.opening import _mask
-
-    return _mask(target)
+    scheme, _, rest = target.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if at and ":" in credentials:
+        return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
+    return target

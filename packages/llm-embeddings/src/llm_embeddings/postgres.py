@@ -627,6 +627,6 @@ class PostgresEmbeddings:
 
 
 def _mask(raw: str) -> str:
-    from llm_storage.opening import _mask as mask
+    from .database import describe
 
-    return mask(raw)
+    return describe(raw)
