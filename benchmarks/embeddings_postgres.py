@@ -30,7 +30,7 @@ from sqlalchemy import make_url
 
 import llm
 from llm_embeddings import Collection
-from llm_embeddings.postgres import PostgresEmbeddings
+from llm_embeddings.postgres import EF_SEARCH, PostgresEmbeddings
 
 SCHEMA = "llm_bench_pgvector"
 NAME = "bench"
@@ -120,6 +120,7 @@ def main() -> None:
     parser.add_argument("--dimensions", type=int, default=384)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--recall", type=int, default=10, help="queries checked exactly")
+    parser.add_argument("--ef-search", type=int, default=EF_SEARCH, help="hnsw.ef_search")
     parser.add_argument("--drop", action="store_true", help="drop the benchmark schema and exit")
     args = parser.parse_args()
 
@@ -136,7 +137,7 @@ def main() -> None:
     url = make_url(args.url).update_query_dict({"options": options})
     url_text = url.render_as_string(hide_password=False)
 
-    store = PostgresEmbeddings(url_text, pgvector=True)
+    store = PostgresEmbeddings(url_text, pgvector=True, ef_search=args.ef_search)
     model = RandomModel(args.dimensions)
     collection = Collection(NAME, store, model=model)
     have = collection.count()
@@ -167,7 +168,8 @@ def main() -> None:
     p95 = timings[int(len(timings) * 0.95) - 1] * 1000
     print(
         f"similar_by_vector top-10 over {collection.count():,} vectors: "
-        f"median {median:.1f} ms, p95 {p95:.1f} ms ({len(timings)} queries)"
+        f"median {median:.1f} ms, p95 {p95:.1f} ms ({len(timings)} queries, "
+        f"ef_search {store.ef_search})"
     )
 
     if args.recall:

@@ -40,7 +40,7 @@ _SPARE = 32
 # hnsw.ef_search can be at most 1000: larger searches read every row instead.
 _MAX_INDEX_CANDIDATES = 1000
 # The least hnsw.ef_search (pgvector's default is 40): more candidates, better recall.
-_EF_SEARCH = 100
+EF_SEARCH = 100
 _LOOKUP_CHUNK = 1000
 # A collection gets its HNSW index once it has this many rows (smaller: an exact scan is fast).
 INDEX_MIN_ROWS = 5000
@@ -118,6 +118,7 @@ class PostgresEmbeddings:
         pgvector: bool | None = None,
         timeout: float = 10.0,
         index_min_rows: int = INDEX_MIN_ROWS,
+        ef_search: int = EF_SEARCH,
     ) -> None:
         from sqlalchemy import make_url
         from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -140,6 +141,7 @@ class PostgresEmbeddings:
         self._indexed: set[int] = set()
         self._checked: set[int] = set()  # collections whose index a search has looked for
         self.index_min_rows = index_min_rows
+        self.ef_search = max(1, min(ef_search, _MAX_INDEX_CANDIDATES))
         self._guard(lambda: self._migrate(pgvector_wanted(pgvector)))
         if self.uses_pgvector:
             self._configure_sessions()
@@ -148,7 +150,7 @@ class PostgresEmbeddings:
         """Search settings for each connection, set once when it opens (not per query)."""
         from sqlalchemy import event
 
-        settings = [f"SET hnsw.ef_search = {_EF_SEARCH}"]
+        settings = [f"SET hnsw.ef_search = {int(self.ef_search)}"]
         if self.pgvector_version >= (0, 8):
             # Keep walking the graph when a prefix filters candidates out.
             settings.append("SET hnsw.iterative_scan = strict_order")
@@ -572,12 +574,12 @@ class PostgresEmbeddings:
             or wanted > _MAX_INDEX_CANDIDATES
         ):
             with self.engine.connect() as conn, conn.begin():
-                # Streamed (a server-side cursor): memory stays at one block of rows.
+                # Streamed (a server-side cursor): memory stays at one block of rows. No ORDER
+                # BY (sorting a big collection costs more than the search): _by_id breaks ties.
                 rows = conn.execution_options(stream_results=True).exec_driver_sql(
-                    f'SELECT id, embedding FROM embeddings WHERE {where} ORDER BY id COLLATE "C"',
-                    params,
+                    f"SELECT id, embedding FROM embeddings WHERE {where}", params
                 )
-                ranked = rank_rows(rows, vector, number, skip_id=skip_id)
+                ranked = _by_id(rank_rows(rows, vector, _more(number), skip_id=skip_id), number)
                 details = self._details_in(conn, collection_id, [row_id for row_id, _ in ranked])
             return [(row_id, score, *details.get(row_id, (None, None))) for row_id, score in ranked]
 
@@ -598,18 +600,17 @@ class PostgresEmbeddings:
         )
         with self.engine.connect() as conn:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            ef_search = max(_EF_SEARCH, wanted)
-            if ef_search != _EF_SEARCH:
+            ef_search = max(self.ef_search, wanted)
+            if ef_search != self.ef_search:
                 conn.exec_driver_sql(f"SET hnsw.ef_search = {int(ef_search)}")
             try:
                 found = list(conn.exec_driver_sql(statement, {**params, "query": query}))
             finally:
-                if ef_search != _EF_SEARCH:
-                    conn.exec_driver_sql(f"SET hnsw.ef_search = {_EF_SEARCH}")
-        # Ties in id order, as the query above (COLLATE "C": code point order, like Python's).
-        found.sort(key=lambda row: row[0])
+                if ef_search != self.ef_search:
+                    conn.exec_driver_sql(f"SET hnsw.ef_search = {int(self.ef_search)}")
         details = {row[0]: (row[2], row[3]) for row in found}
-        ranked = rank_rows([(row[0], row[1]) for row in found], vector, number, skip_id=skip_id)
+        candidates = [(row[0], row[1]) for row in found]
+        ranked = _by_id(rank_rows(candidates, vector, _more(number), skip_id=skip_id), number)
         return [(row_id, score, *details[row_id]) for row_id, score in ranked]
 
     def _details_in(
@@ -624,6 +625,17 @@ class PostgresEmbeddings:
             ):
                 details[row_id] = (content, metadata)
         return details
+
+
+def _more(number: int) -> int:
+    """How many ranked rows to ask for so that ties at the cut can be broken by id."""
+    return number if number < 0 else number + _SPARE
+
+
+def _by_id(ranked: list[tuple[str, float]], number: int) -> list[tuple[str, float]]:
+    """``ranked`` by score, ties in id order (code points), cut to ``number``."""
+    ranked.sort(key=lambda item: (-item[1], item[0]))
+    return ranked if number < 0 else ranked[:number]
 
 
 def _mask(raw: str) -> str:
