@@ -40,7 +40,7 @@ _SPARE = 32
 # hnsw.ef_search can be at most 1000: larger searches read every row instead.
 _MAX_INDEX_CANDIDATES = 1000
 # The least hnsw.ef_search (pgvector's default is 40): more candidates, better recall.
-EF_SEARCH = 100
+EF_SEARCH = 200
 _LOOKUP_CHUNK = 1000
 # A collection gets its HNSW index once it has this many rows (smaller: an exact scan is fast).
 INDEX_MIN_ROWS = 5000
