@@ -212,6 +212,10 @@ def test_pgvector_layout_and_index(pgvector_url: str, seeded: SeededVectors) -> 
         assert _sql(url, "SELECT collection_id, dimensions FROM _llm_embeddings_dimensions") == [
             (collection.id, 24)
         ]
+        # The vector column holds exactly the blob's float32 values.
+        for blob, text in _sql(url, "SELECT embedding, embedding_vector::text FROM embeddings"):
+            values = [float(v) for v in str(text).strip("[]").split(",")]
+            assert llm.encode(values) == blob  # float32 text read back: the same bits
         assert collection.similar(TEXTS[7], number=1)[0].id == "7"
         collection.delete()
         indexes = {row[0] for row in _sql(url, INDEXES)}

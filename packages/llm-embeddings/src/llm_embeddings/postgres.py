@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import sys
 import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -99,6 +100,41 @@ def _vector_text(blob: bytes) -> str:
     return "[" + ",".join(map(repr, decode(blob))) + "]"
 
 
+class VectorBlob:
+    """A float32 blob to send as a pgvector ``vector`` parameter, in pgvector's binary format
+    (dimension, 0, big-endian float32s: one byte swap, no per-value Python work)."""
+
+    __slots__ = ("blob",)
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+
+    def binary(self) -> bytes:
+        import array
+        import struct
+
+        values = array.array("f", self.blob)
+        if values.itemsize != 4:  # pragma: no cover - every platform we run on has 4
+            raise ValueError("float is not 32 bits here")
+        if sys.byteorder == "little":
+            values.byteswap()
+        return struct.pack(">HH", len(values), 0) + values.tobytes()
+
+
+def _register_vector_dumper(dbapi_connection: Any, oid: int) -> None:
+    from psycopg.adapt import Dumper
+    from psycopg.pq import Format
+
+    class VectorDumper(Dumper):
+        format = Format.BINARY
+
+        def dump(self, obj: Any) -> bytes:
+            return obj.binary()
+
+    VectorDumper.oid = oid
+    dbapi_connection.adapters.register_dumper(VectorBlob, VectorDumper)
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -137,6 +173,7 @@ class PostgresEmbeddings:
         # The schema holding the pgvector extension (quoted), when this store uses it.
         self.vector_schema: str | None = None
         self.pgvector_version: tuple[int, ...] = ()
+        self.vector_oid = 0
         self._dimensions: dict[int, int] = {}
         self._indexed: set[int] = set()
         self._checked: set[int] = set()  # collections whose index a search has looked for
@@ -155,11 +192,14 @@ class PostgresEmbeddings:
             # Keep walking the graph when a prefix filters candidates out.
             settings.append("SET hnsw.iterative_scan = strict_order")
 
+        oid = self.vector_oid
+
         def configure(dbapi_connection: Any, _record: Any) -> None:
             with dbapi_connection.cursor() as cursor:
                 for setting in settings:
                     cursor.execute(setting)
             dbapi_connection.commit()
+            _register_vector_dumper(dbapi_connection, oid)
 
         self.engine.dispose()  # connections opened while migrating lack the settings
         event.listen(self.engine, "connect", configure)
@@ -254,6 +294,9 @@ class PostgresEmbeddings:
                     )
                 return
             self.vector_schema, self.pgvector_version = found
+            self.vector_oid = int(
+                conn.exec_driver_sql(f"SELECT '{self.vector_schema}.vector'::regtype::oid").scalar()
+            )
             has_column = conn.exec_driver_sql(
                 "SELECT 1 FROM pg_attribute WHERE attrelid = 'embeddings'::regclass "
                 "AND attname = %(column)s AND NOT attisdropped",
@@ -496,15 +539,14 @@ class PostgresEmbeddings:
         with self._begin() as conn:
             params = [dict(zip([*names, "updated"], row, strict=True)) for row in rows]
             if self.uses_pgvector:
-                vs = self.vector_schema
                 columns += f", updated, {VECTOR_COLUMN}"
-                values += f", %(vector)s::{vs}.vector"
+                values += ", %(vector)b"
                 updates.append(VECTOR_COLUMN)
                 for item in params:
                     blob = item["embedding"]
                     dimensions = self._ensure_dimensions(conn, item["c"], len(blob) // 4)
                     fits = len(blob) == dimensions * 4 and dimensions > 0
-                    item["vector"] = _vector_text(blob) if fits else None
+                    item["vector"] = VectorBlob(blob) if fits else None
             else:
                 columns += ", updated"
             assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in updates)
