@@ -1,8 +1,10 @@
-"""``llm.Collection``: a named set of embeddings made with one model, stored in SQLite.
+"""``llm.Collection``: a named set of embeddings made with one model, in SQLite or PostgreSQL.
 
 The database is given the way the original took it (a sqlite-utils ``Database``), or as a
 ``sqlite3.Connection`` or a file path; all the work goes through the ``sqlite3`` connection
 underneath, so writing and searching never pay for sqlite-utils' table introspection.
+A ``postgresql://`` URL (or a ``PostgresEmbeddings``) puts the collection on PostgreSQL:
+the same tables, written and searched by ``postgres.PostgresEmbeddings``.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llm.embeddings import Embeddable, EmbeddingModel
 from llm.vectors import encode
 
 from .database import connect
 from .schema import connection_of, ensure_schema
+
+if TYPE_CHECKING:
+    from .postgres import PostgresEmbeddings
 
 # Ids looked up per query when checking which entries are unchanged (well under SQLite's
 # bound-parameter limit).
@@ -56,10 +61,42 @@ def default_database_path() -> Path:
     return Path(llm.user_dir()) / "embeddings.db"
 
 
+def is_url(target: object) -> bool:
+    return isinstance(target, str) and "://" in target
+
+
+def sqlite_file_of_url(url: str) -> str | None:
+    """The file a ``sqlite:///path`` URL names (None for other URLs)."""
+    scheme, _, rest = url.partition("://")
+    if scheme.split("+")[0].lower() != "sqlite":
+        return None
+    path = rest[1:] if rest.startswith("/") else rest
+    return path.split("?", 1)[0] or ":memory:"
+
+
+def postgres_store(db: Any) -> PostgresEmbeddings | None:
+    """The PostgreSQL store for ``db`` (a store, or a non-SQLite URL), else None. Imports
+    SQLAlchemy only when there is one."""
+    if is_url(db) and sqlite_file_of_url(db) is None:
+        from .postgres import PostgresEmbeddings
+
+        return PostgresEmbeddings.open(db)
+    if type(db).__name__ == "PostgresEmbeddings":
+        from .postgres import PostgresEmbeddings
+
+        if isinstance(db, PostgresEmbeddings):
+            return db
+    return None
+
+
 def _open(db: Any) -> tuple[Any, sqlite3.Connection]:
     """(what ``collection.db`` shows, the sqlite3 connection) for whatever the caller gave."""
     if db is None:
         return None, sqlite3.connect(":memory:")
+    if is_url(db):
+        file = sqlite_file_of_url(db)
+        assert file is not None
+        return None, connect(file)
     if isinstance(db, (str, os.PathLike)):
         return None, connect(os.fspath(db))
     return db, connection_of(db)
@@ -82,13 +119,18 @@ class Collection:
     ) -> None:
         import llm
 
-        self._db, self.conn = _open(db)
         self.name = name
         self._model = model
-        ensure_schema(self.conn)
-        row = self.conn.execute(
-            "SELECT id, model FROM collections WHERE name = ?", [name]
-        ).fetchone()
+        self.store = postgres_store(db)
+        if self.store is not None:
+            self._db = self.store
+            row = self.store.find_collection(name)
+        else:
+            self._db, self.conn = _open(db)
+            ensure_schema(self.conn)
+            row = self.conn.execute(
+                "SELECT id, model FROM collections WHERE name = ?", [name]
+            ).fetchone()
         if row is not None:
             self.id: int = row[0]
             self.model_id: str = row[1]
@@ -103,6 +145,11 @@ class Collection:
             model = llm.get_embedding_model(model_id)  # resolves aliases
             self._model = model
         assert model is not None
+        if self.store is not None:
+            self.id, self.model_id = self.store.create_collection(name, model.model_id)
+            if self.model_id != model.model_id:
+                self._model = None
+            return
         with self._transaction():
             # OR IGNORE: another process may create the same collection at the same moment;
             # then both use the row that won (the unique index on name decides).
@@ -118,7 +165,8 @@ class Collection:
 
     @property
     def db(self) -> Any:
-        """The database as a sqlite-utils ``Database`` (what the original offered)."""
+        """The database as a sqlite-utils ``Database`` (what the original offered); on
+        PostgreSQL, the ``PostgresEmbeddings`` store."""
         if self._db is None:
             try:
                 import sqlite_utils
@@ -144,6 +192,8 @@ class Collection:
 
     def count(self) -> int:
         """How many entries the collection holds."""
+        if self.store is not None:
+            return self.store.count(self.id)
         (count,) = self.conn.execute(
             "SELECT count(*) FROM embeddings WHERE collection_id = ?", [self.id]
         ).fetchone()
@@ -221,14 +271,21 @@ class Collection:
         finally:
             # Whatever was embedded before a failure is kept: those rows are complete.
             self._write(pending)
+        if self.store is not None:
+            self.store.finish_writes(self.id)
 
     def _write(self, rows: list[tuple[Any, ...]]) -> None:
-        if rows:
+        if rows and self.store is not None:
+            self.store.write(rows)
+            rows.clear()
+        elif rows:
             with self._transaction():
                 self.conn.executemany(_UPSERT, rows)
             rows.clear()
 
     def _stored_hashes(self, ids: list[str]) -> dict[str, bytes]:
+        if self.store is not None:
+            return self.store.stored_hashes(self.id, ids)
         found: dict[str, bytes] = {}
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), _LOOKUP_CHUNK):
@@ -252,6 +309,18 @@ class Collection:
         """The ``number`` entries most similar to ``vector`` (cosine similarity), best first."""
         from .search import top_matches
 
+        if self.store is not None:
+            return [
+                Entry(
+                    id=row_id,
+                    score=score,
+                    content=content,
+                    metadata=json.loads(metadata) if metadata else None,
+                )
+                for row_id, score, content, metadata in self.store.search(
+                    self.id, vector, number, skip_id=skip_id, prefix=prefix
+                )
+            ]
         matches = top_matches(self.conn, self.id, vector, number, skip_id=skip_id, prefix=prefix)
         details = self._details([row_id for row_id, _ in matches])
         entries = []
@@ -268,6 +337,8 @@ class Collection:
         return entries
 
     def _details(self, ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        if self.store is not None:
+            return self.store.details(self.id, ids)
         details: dict[str, tuple[str | None, str | None]] = {}
         for start in range(0, len(ids), _LOOKUP_CHUNK):
             chunk = ids[start : start + _LOOKUP_CHUNK]
@@ -282,15 +353,25 @@ class Collection:
 
     def similar_by_id(self, id: str, number: int = 10, prefix: str | None = None) -> list[Entry]:
         """Entries most similar to the stored entry ``id`` (which is left out)."""
+        vector = self.vector_of(id)
+        if vector is None:
+            raise self.DoesNotExist("ID not found")
+        return self.similar_by_vector(vector, number, skip_id=str(id), prefix=prefix)
+
+    def vector_of(self, id: str) -> list[float] | None:
+        """The stored vector of entry ``id`` (None when there is no such entry)."""
         from llm.vectors import decode
 
-        row = self.conn.execute(
-            "SELECT embedding FROM embeddings WHERE collection_id = ? AND id = ?",
-            [self.id, str(id)],
-        ).fetchone()
-        if row is None:
-            raise self.DoesNotExist("ID not found")
-        return self.similar_by_vector(list(decode(row[0])), number, skip_id=str(id), prefix=prefix)
+        blob: bytes | None
+        if self.store is not None:
+            blob = self.store.embedding_of(self.id, str(id))
+        else:
+            row = self.conn.execute(
+                "SELECT embedding FROM embeddings WHERE collection_id = ? AND id = ?",
+                [self.id, str(id)],
+            ).fetchone()
+            blob = None if row is None else (row[0] or b"")
+        return None if blob is None else list(decode(blob))
 
     def similar(
         self, value: Embeddable, number: int = 10, prefix: str | None = None
@@ -302,6 +383,11 @@ class Collection:
     @classmethod
     def exists(cls, db: Any, name: str) -> bool:
         """Whether ``db`` holds a collection called ``name``."""
+        store = postgres_store(db)
+        if store is not None:
+            return store.exists(name)
+        if is_url(db):
+            db = sqlite_file_of_url(db)
         conn = sqlite3.connect(str(db)) if isinstance(db, (str, os.PathLike)) else None
         try:
             target = conn or connection_of(db)
@@ -316,6 +402,9 @@ class Collection:
 
     def delete(self) -> None:
         """Delete the collection and all its embeddings."""
+        if self.store is not None:
+            self.store.delete_collection(self.id)
+            return
         with self._transaction():
             self.conn.execute("DELETE FROM embeddings WHERE collection_id = ?", [self.id])
             self.conn.execute("DELETE FROM collections WHERE id = ?", [self.id])

@@ -21,3 +21,41 @@ def connect(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> sqlite3.Conne
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     return conn
+
+
+URL_FILE = "embeddings-database-url.txt"
+
+
+def resolve_target(database: str | Path | None = None) -> str | Path:
+    """Where the embeddings live: ``database`` (``-d``, or ``LLM_EMBEDDINGS_DB``: a file path
+    or a database URL), else the URL or absolute path in ``<user dir>/embeddings-database-url.txt``,
+    else ``<user dir>/embeddings.db``. A ``sqlite:///path`` URL is that path."""
+    import llm
+
+    from .collection import is_url, sqlite_file_of_url
+
+    target: str | Path | None = database or None
+    if target is None:
+        url_file = Path(llm.user_dir()) / URL_FILE
+        if url_file.is_file():
+            from llm_storage.opening import _configured_url
+
+            target = _configured_url(url_file)
+    if target is None:
+        return Path(llm.user_dir()) / "embeddings.db"
+    if is_url(target):
+        assert isinstance(target, str)
+        file = sqlite_file_of_url(target)
+        return target if file is None else Path(file)
+    return Path(target)
+
+
+def describe(target: str | Path) -> str:
+    """``target`` for display: a path, or a URL with its password hidden."""
+    if isinstance(target, Path):
+        return str(target)
+    scheme, _, rest = target.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if at and ":" in credentials:
+        return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
+    return target

@@ -12,7 +12,7 @@ file next to the database (see ``cache``); later searches read that file instead
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from . import cache
@@ -107,9 +107,7 @@ class _TopCandidates:
 
 
 def _blocks_from_rows(
-    conn: sqlite3.Connection,
-    where: str,
-    args: list[Any],
+    rows: Iterable[tuple[str, bytes | None]],
     dimensions: int,
     ids: list[str],
     odd: list[tuple[int, str, bytes]],
@@ -123,7 +121,6 @@ def _blocks_from_rows(
     view = memoryview(buffer)
     filled = 0
     start = 0
-    rows = conn.execute(f"SELECT id, embedding FROM embeddings WHERE {where}", args)
     for position, (row_id, blob) in enumerate(rows):
         if blob is not None and len(blob) == width:
             view[filled * width : (filled + 1) * width] = blob
@@ -172,8 +169,6 @@ def top_matches(
     prefix: str | None = None,
 ) -> list[tuple[str, float]]:
     """The ``number`` most similar (id, score) pairs, best first; ties keep storage order."""
-    from llm.vectors import cosine_similarity, decode
-
     dimensions = len(vector)
     # One more than needed: the skipped id (similar_by_id) is dropped at the end, so that the
     # same whole-collection read (and cache file) serves every search.
@@ -213,9 +208,8 @@ def top_matches(
                 if count >= CACHE_MIN_ROWS:
                     writer = cache.Writer.create(conn, collection_id, state, dimensions)
             try:
-                for start, block, norms in _blocks_from_rows(
-                    conn, where, args, dimensions, ids, odd, writer
-                ):
+                rows = conn.execute(f"SELECT id, embedding FROM embeddings WHERE {where}", args)
+                for start, block, norms in _blocks_from_rows(rows, dimensions, ids, odd, writer):
                     top.add(start, block, norms=norms)
                 if writer is not None:
                     if odd:
@@ -229,6 +223,38 @@ def top_matches(
     finally:
         if own_transaction:
             conn.execute("COMMIT")
+
+    return _ranked(top, ids, odd, vector, number, skip_id)
+
+
+def rank_rows(
+    rows: Iterable[tuple[str, bytes | None]],
+    vector: Sequence[float],
+    number: int,
+    *,
+    skip_id: str | None = None,
+) -> list[tuple[str, float]]:
+    """The ``number`` (id, score) pairs of ``rows`` (id, float32 blob) most similar to
+    ``vector``, best first; ties keep the order of ``rows``. What ``top_matches`` does for a
+    SQLite collection, for rows from anywhere (the PostgreSQL store's)."""
+    keep = -1 if number < 0 else number + _SPARE + 1
+    top = _TopCandidates(vector, keep)
+    ids: list[str] = []
+    odd: list[tuple[int, str, bytes]] = []
+    for start, block, norms in _blocks_from_rows(rows, len(vector), ids, odd, None):
+        top.add(start, block, norms=norms)
+    return _ranked(top, ids, odd, vector, number, skip_id)
+
+
+def _ranked(
+    top: _TopCandidates,
+    ids: list[str],
+    odd: list[tuple[int, str, bytes]],
+    vector: Sequence[float],
+    number: int,
+    skip_id: str | None,
+) -> list[tuple[str, float]]:
+    from llm.vectors import cosine_similarity, decode
 
     # Ranking order: score, then storage order (odd rows are placed by their position).
     results: list[tuple[float, float, str]] = [

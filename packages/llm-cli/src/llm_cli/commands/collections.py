@@ -7,7 +7,7 @@ import json
 import click
 
 from ..default_group import DefaultGroup
-from .embed import connect, database_option, database_path
+from .embed import connect, database_option, database_path, missing_file
 
 
 @click.group(cls=DefaultGroup, default="list")
@@ -18,7 +18,9 @@ def collections() -> None:
 @collections.command(name="path")
 def collections_path() -> None:
     """Output the path to the embeddings database"""
-    click.echo(database_path(None))
+    from llm_embeddings.database import describe
+
+    click.echo(describe(database_path(None)))
 
 
 @collections.command(name="list")
@@ -29,18 +31,23 @@ def collections_list(database: str | None, json_: bool) -> None:
     import sqlite3
 
     from llm_embeddings.collection import iter_collections
+    from llm_embeddings.database import describe
+    from llm_embeddings.postgres import EmbeddingsDatabaseError
 
     path = database_path(database)
-    missing = click.ClickException(f"No collections table found in {path}")
-    if not path.exists():
+    missing = click.ClickException(f"No collections table found in {describe(path)}")
+    if missing_file(database):
         raise missing
     conn = connect(database)
     try:
-        rows = list(iter_collections(conn))
+        if isinstance(conn, sqlite3.Connection):
+            rows = list(iter_collections(conn))
+        else:
+            rows = conn.iter_collections()
     except sqlite3.OperationalError:
         raise missing from None
-    except sqlite3.DatabaseError as ex:
-        raise click.ClickException(f"Cannot read {path}: {ex}") from ex
+    except (sqlite3.DatabaseError, EmbeddingsDatabaseError) as ex:
+        raise click.ClickException(f"Cannot read {describe(path)}: {ex}") from ex
     if json_:
         listing = [{"name": n, "model": m, "num_embeddings": c} for n, m, c in rows]
         click.echo(json.dumps(listing, indent=4))
@@ -63,11 +70,14 @@ def collections_delete(collection: str, database: str | None) -> None:
         llm collections delete my-collection
     """
     from llm_embeddings import Collection
+    from llm_embeddings.postgres import EmbeddingsDatabaseError
 
-    if not database_path(database).exists():
+    if missing_file(database):
         raise click.ClickException("Collection does not exist")
     conn = connect(database)
     try:
         Collection(collection, conn, create=False).delete()
     except Collection.DoesNotExist:
         raise click.ClickException("Collection does not exist") from None
+    except EmbeddingsDatabaseError as ex:
+        raise click.ClickException(str(ex)) from ex

@@ -12,14 +12,11 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 import llm
-
-if TYPE_CHECKING:
-    import sqlite3
 
 # sqlite3, base64 and io are imported where used: ``llm --help`` needs none of them.
 NO_MODEL = "You need to specify an embedding model (no default model is set)"
@@ -37,20 +34,39 @@ model_option = click.option(
 store_option = click.option("--store", is_flag=True, help="Store the text itself in the database")
 
 
-def database_path(database: str | None) -> Path:
-    """The ``-d`` file, else ``<user dir>/embeddings.db``."""
-    if database:
-        return Path(database)
-    return Path(llm.user_dir()) / "embeddings.db"
+def database_path(database: str | None) -> Path | str:
+    """The ``-d`` file or URL, else the URL in ``embeddings-database-url.txt``, else
+    ``<user dir>/embeddings.db`` (see llm_embeddings.database.resolve_target)."""
+    from llm.config import ConfigFileError
+    from llm_embeddings.database import resolve_target
+
+    try:
+        return resolve_target(database)
+    except ConfigFileError as ex:
+        raise click.ClickException(str(ex)) from ex
 
 
-def connect(database: str | None) -> sqlite3.Connection:
-    """A connection to the embeddings database, with a clear error when it cannot be opened."""
+def missing_file(database: str | None) -> bool:
+    """Whether the embeddings database is a SQLite file that does not exist yet."""
+    target = database_path(database)
+    return isinstance(target, Path) and not target.exists()
+
+
+def connect(database: str | None) -> Any:
+    """The embeddings database: a ``sqlite3`` connection, or for a PostgreSQL URL the
+    ``PostgresEmbeddings`` store; a clear error when it cannot be opened."""
     import sqlite3
 
     from llm_embeddings.database import connect as connect_file
 
     path = database_path(database)
+    if isinstance(path, str):
+        from llm_embeddings.postgres import EmbeddingsDatabaseError, PostgresEmbeddings
+
+        try:
+            return PostgresEmbeddings.open(path)
+        except EmbeddingsDatabaseError as ex:
+            raise click.ClickException(str(ex)) from ex
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         return connect_file(path)
@@ -112,13 +128,12 @@ def _embedding_model(name: str | None) -> llm.EmbeddingModel:
         raise click.ClickException(str(ex)) from ex
 
 
-def open_collection(
-    name: str, conn: sqlite3.Connection, model: str | None, create: bool = True
-) -> Any:
+def open_collection(name: str, conn: Any, model: str | None, create: bool = True) -> Any:
     """The named collection; creating it needs ``model`` or a default embedding model."""
     import sqlite3
 
     from llm_embeddings import Collection
+    from llm_embeddings.postgres import EmbeddingsDatabaseError
 
     try:
         if Collection.exists(conn, name) or not create:
@@ -128,7 +143,7 @@ def open_collection(
                 raise click.ClickException("Collection does not exist") from None
         model_obj = _embedding_model(model)
         return Collection(name, conn, model=model_obj)
-    except sqlite3.Error as ex:
+    except (sqlite3.Error, EmbeddingsDatabaseError) as ex:
         raise click.ClickException(f"Cannot use the embeddings database: {ex}") from ex
 
 
@@ -179,6 +194,8 @@ def embed(
         model_obj = _embedding_model(model)
     import sqlite3
 
+    from llm_embeddings.postgres import EmbeddingsDatabaseError
+
     value = read_content(content, input, binary)
     try:
         if collection_obj is not None:
@@ -186,22 +203,12 @@ def embed(
             collection_obj.embed(id, value, metadata=metadata, store=store)
             if format_ is None:
                 return
-            vector = _stored_vector(collection_obj, id)
+            vector = collection_obj.vector_of(id)
         else:
             vector = list(model_obj.embed(value))
-    except (ValueError, llm.ModelError, sqlite3.Error) as ex:
+    except (ValueError, llm.ModelError, sqlite3.Error, EmbeddingsDatabaseError) as ex:
         raise click.ClickException(str(ex)) from ex
     click.echo(_format_vector(vector, format_))
-
-
-def _stored_vector(collection: Any, id: str) -> list[float]:
-    from llm_embeddings import decode
-
-    row = collection.conn.execute(
-        "SELECT embedding FROM embeddings WHERE collection_id = ? AND id = ?",
-        [collection.id, str(id)],
-    ).fetchone()
-    return list(decode(row[0]))
 
 
 def _progress(rows: Iterable[Any], count: Callable[[], int | None]) -> Iterator[Any]:
@@ -370,7 +377,12 @@ def embed_multi(
 
     if model:
         _embedding_model(model)  # an unknown model is refused before a database is created
-    conn = connect(database)
+    from llm_embeddings.postgres import EmbeddingsDatabaseError
+
+    target = connect(database)
+    # --sql reads SQLite: the embeddings database itself, or (when that is on PostgreSQL) an
+    # empty in-memory database, with the --attach files.
+    conn = target if isinstance(target, sqlite3.Connection) else sqlite3.connect(":memory:")
     for alias, attach_path in attach:
         try:
             conn.execute(
@@ -378,7 +390,7 @@ def embed_multi(
             )
         except sqlite3.Error as ex:
             raise click.ClickException(f"Cannot attach {attach_path}: {ex}") from ex
-    collection_obj = open_collection(collection, conn, model)
+    collection_obj = open_collection(collection, target, model)
 
     pairs: Iterable[tuple[Any, str | bytes]]
     count: Callable[[], int | None]
@@ -413,7 +425,7 @@ def embed_multi(
         kwargs["batch_size"] = batch_size
     try:
         collection_obj.embed_multi(entries(), **kwargs)
-    except (ValueError, llm.ModelError, sqlite3.Error) as ex:
+    except (ValueError, llm.ModelError, sqlite3.Error, EmbeddingsDatabaseError) as ex:
         raise click.ClickException(str(ex)) from ex
 
 

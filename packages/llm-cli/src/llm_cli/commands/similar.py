@@ -10,7 +10,14 @@ import click
 
 import llm
 
-from .embed import connect, database_option, database_path, open_collection, read_content
+from .embed import (
+    connect,
+    database_option,
+    database_path,
+    missing_file,
+    open_collection,
+    read_content,
+)
 
 
 @click.command()
@@ -54,19 +61,22 @@ def similar(
     """
     if not id and not content and not input:
         raise click.ClickException("Must provide content or an ID for the comparison")
-    if not database_path(database).exists():
+    if missing_file(database):
         raise click.ClickException("No embeddings table found in database")
     import sqlite3
 
+    from llm_embeddings.postgres import EmbeddingsDatabaseError
+
     conn = connect(database)
-    try:
-        has_table = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'embeddings'"
-        ).fetchone()
-    except sqlite3.DatabaseError as ex:
-        raise click.ClickException(f"Cannot read {database_path(database)}: {ex}") from ex
-    if not has_table:
-        raise click.ClickException("No embeddings table found in database")
+    if isinstance(conn, sqlite3.Connection):
+        try:
+            has_table = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'embeddings'"
+            ).fetchone()
+        except sqlite3.DatabaseError as ex:
+            raise click.ClickException(f"Cannot read {database_path(database)}: {ex}") from ex
+        if not has_table:
+            raise click.ClickException("No embeddings table found in database")
     collection_obj = open_collection(collection, conn, None, create=False)
     try:
         if id:
@@ -77,7 +87,7 @@ def similar(
         else:
             value = read_content(content, input, binary)
             results = collection_obj.similar(value, number, prefix=prefix)
-    except (ValueError, llm.ModelError, llm.UnknownModelError) as ex:
+    except (ValueError, llm.ModelError, llm.UnknownModelError, EmbeddingsDatabaseError) as ex:
         raise click.ClickException(str(ex)) from ex
     for result in results:
         if plain:
