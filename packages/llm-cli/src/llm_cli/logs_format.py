@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from llm.utils import find_unused_key, maybe_fenced_code, token_usage_string, truncate_string
@@ -115,6 +116,18 @@ def data_items(
 
 def as_json(rows: list[dict[str, Any]]) -> str:
     return json.dumps(rows, indent=2)
+
+
+def json_pieces(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """``as_json(rows)`` a row at a time (the same text, joined), for output that streams.
+
+    ``json.dumps`` indents an item of a list as it indents the item alone, one level
+    deeper; JSON text holds no raw newline but those of its layout."""
+    first = True
+    for row in rows:
+        yield ("[\n  " if first else ",\n  ") + json.dumps(row, indent=2).replace("\n", "\n  ")
+        first = False
+    yield "[]" if first else "\n]"
 
 
 def _when(row: dict[str, Any]) -> str:

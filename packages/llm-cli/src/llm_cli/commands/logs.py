@@ -55,6 +55,21 @@ def _existing_store(database: str | None) -> Any:
     return store
 
 
+def _reader(database: str | None) -> Any:
+    """Like ``_existing_store``, for commands that only read responses: an up-to-date
+    SQLite file is read with the standard library alone (no SQLAlchemy to import)."""
+    from llm_storage.opening import default_target
+    from llm_storage.sqlite_reader import open_current
+
+    target = database if database is not None else default_target()
+    if _is_file(target) and Path(target).exists():
+        reader = open_current(Path(target).expanduser())
+        if reader is not None:
+            click.get_current_context().call_on_close(reader.close)
+            return reader
+    return _existing_store(database)
+
+
 def _is_file(target: Any) -> bool:
     return not (isinstance(target, str) and "://" in target)
 
@@ -211,7 +226,7 @@ def logs_list(
 ) -> None:
     """Show logged prompts and their responses"""
     database = database or path
-    store = _existing_store(database)
+    store = _reader(database)
     if store is None:
         raise click.ClickException(_missing_message(database))
     if short and (as_json or response):
@@ -221,9 +236,10 @@ def logs_list(
         raise click.ClickException(f"Cannot use --short and {clashing} together")
     if response and not current and not conversation_id:
         current = True
+    data_output = bool(data or data_array or data_key or data_ids)
     if current:
         # The conversation of the latest response (none, if that one had none).
-        latest = store.list_responses(1)
+        latest = _read_all(store.iter_responses(1, omit=_unshown(response_only=True)))
         if not latest:
             raise click.ClickException("No conversations found")
         conversation_id = latest[-1]["conversation_id"]
@@ -245,40 +261,54 @@ def logs_list(
 
         resolved = resolve_schema_input(schema or schema_multi, database, multi=not schema)
         schema_id = make_schema_id(resolved or {})[0]
-    records = store.list_responses(
-        count or None,
-        model=model_id,
-        query=query or None,
-        conversation_id=conversation_id or None,
-        id_gt=id_gt or None,
-        id_gte=id_gte or None,
-        fragments=hashes,
-        has_tools=tools,
-        tools_used=tools_used,
-        schema_id=schema_id,
-    )
-    if data or data_array or data_key or data_ids:
+
+    def fetch(omit: set[str]) -> Any:
+        return store.iter_responses(
+            count or None,
+            model=model_id,
+            query=query or None,
+            conversation_id=conversation_id or None,
+            id_gt=id_gt or None,
+            id_gte=id_gte or None,
+            fragments=hashes,
+            has_tools=tools,
+            tools_used=tools_used,
+            schema_id=schema_id,
+            omit=omit,
+        )
+
+    def prepared(omit: set[str]) -> Any:
+        # Responses are printed as they are read: none is kept once shown.
+        for record in _reading(fetch(omit)):
+            yield logs_format.prepare(record, truncate=truncate, expand=expand)
+
+    if data_output:
+        found = _read_all(fetch(_unshown(response_only=True)))
         if data and not query:
-            records.reverse()  # as the original: --data lists the newest first
-        items = logs_format.data_items(records, data_key, data_ids)
+            found.reverse()  # as the original: --data lists the newest first
+        items = logs_format.data_items(found, data_key, data_ids)
         for line in output_rows_as_json(items, nl=not data_array, compact=True):
             click.echo(line)
         return
-    rows = [logs_format.prepare(r, truncate=truncate, expand=expand) for r in records]
-
-    output: str | None = None
     if as_json:
-        output = logs_format.as_json(rows)
-    elif extract or extract_last:
-        for row in rows:
+        for piece in logs_format.json_pieces(prepared(_unshown(as_json=True, expand=expand))):
+            click.echo(piece, nl=False)
+        click.echo()
+        return
+    if extract or extract_last or response:
+        output: str | None = None
+        for row in prepared(_unshown(response_only=True)):
+            if response and not (extract or extract_last):
+                output = row["response"]
+                continue
             output = extract_fenced_code_block(row["response"] or "", last=extract_last)
             if output is not None:
                 break
-    elif response and rows:
-        output = rows[-1]["response"]
-    if output is not None:
-        click.echo(output)
-        return
+        if output is not None:
+            click.echo(output)
+            return
+        # As the original: with nothing to extract, the log is shown instead.
+    rows = prepared(_unshown(expand=expand))
     if short:
         for row in rows:
             click.echo(logs_format.as_short(row, usage))
@@ -288,3 +318,39 @@ def logs_list(
     )
     for row in rows:
         click.echo(writer.render(row), nl=False)
+
+
+#: Response columns only the JSON output shows.
+_JSON_ONLY = ("prompt_json", "options_json", "response_json", "duration_ms")
+
+
+def _unshown(
+    *, response_only: bool = False, as_json: bool = False, expand: bool = False
+) -> set[str]:
+    """What the output will not show, so need not be read: attachment bodies always (only
+    their length is shown); fragment contents past their preview unless ``expand``; the JSON
+    columns except with ``--json``; for output made of responses alone, prompts too."""
+    from llm_storage import read
+
+    omit = {read.ATTACHMENT_CONTENT}
+    if not expand:
+        omit.add(read.FRAGMENT_CONTENT)
+    if not as_json or response_only:
+        omit.update(_JSON_ONLY)
+    if response_only:
+        omit.update(("prompt", "system"))
+    return omit
+
+
+def _reading(records: Any) -> Any:
+    """``records`` with a storage failure while reading turned into a clear error."""
+    import llm_storage
+
+    try:
+        yield from records
+    except llm_storage.StoreError as ex:
+        raise click.ClickException(str(ex)) from ex
+
+
+def _read_all(records: Any) -> list[Any]:
+    return list(_reading(records))
