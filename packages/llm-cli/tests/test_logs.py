@@ -570,3 +570,42 @@ def test_output_streams_in_batches_in_order(user_dir: Path, backend: str) -> Non
     assert [r["id"] for r in newest] == [f"r{n:04}" for n in range(number - read.BATCH - 1, number)]
     assert markdown.count("\n## Prompt\n") == number
     assert markdown.index("prompt 0\n") < markdown.index(f"prompt {number - 1}\n")
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [[], [{}], [{"a": [1, {"b": "x\ny"}], "c": [], "d": {}}, {"e": None, "f": "\u00e9"}]],
+)
+def test_json_in_pieces_is_json_dumps(rows: list[dict[str, Any]]) -> None:
+    from llm_cli.logs_format import gathered, json_pieces
+
+    assert "".join(json_pieces(rows)) == json.dumps(rows, indent=2)
+    assert "".join(gathered(json_pieces(rows))) == json.dumps(rows, indent=2)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "short one",
+        " lead\t\tand  trail \n",
+        "word " * 5000,
+        "\n\n" + "a\t" * 3000 + "   ",
+        " " * 3000 + "x" + " " * 3000,  # mostly whitespace
+        "x" * 3000 + " " * 3000 + "y",
+    ],
+)
+@pytest.mark.parametrize("keep_end", [False, True])
+def test_short_truncation_reads_only_the_ends(text: str, keep_end: bool) -> None:
+    from llm.utils import truncate_string
+    from llm_cli.logs_format import _short_text
+
+    expected = truncate_string(text, 120, normalize_whitespace=True, keep_end=keep_end)
+    assert _short_text(text, keep_end=keep_end) == expected
+
+
+def test_huge_pieces_stay_whole() -> None:
+    from llm_cli.logs_format import BIG, gathered
+
+    huge = "h" * BIG
+    assert list(gathered(["a", "b", huge, "c"])) == ["ab", huge, "c"]

@@ -128,8 +128,7 @@ def _marks(values: Sequence[Any]) -> str:
 
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
+    return _slices(values, CHUNK)
 
 
 # Responses ---------------------------------------------------------------------------------
@@ -265,35 +264,59 @@ def iter_responses(
         latest=latest,
         response_ids=response_ids,
     )
-    # The inner query picks (best first, as LIMIT needs); the outer one reads the picked
-    # responses the other way round, so the caller gets them in display order as they come.
-    keys = [f"{expression} AS pick_{n}" for n, (expression, _) in enumerate(order)]
-    params = [*order_params, *where_params]  # in the order their placeholders come
-    inner = f"SELECT responses.id AS pick_id, {', '.join(keys)} FROM {from_clause}"
-    if where:
-        inner += " WHERE " + " AND ".join(where)
-    if limit:
-        inner += " ORDER BY " + ", ".join(f"pick_{n} {d}" for n, (_, d) in enumerate(order))
-        inner += " LIMIT ?"
-        params.append(limit)
-    reverse = {"ASC": "DESC", "DESC": "ASC"}
-    sql = (
-        f"SELECT {_response_columns(omit)} FROM ({inner}) AS picked"
-        " JOIN responses ON responses.id = picked.pick_id"
+    columns = _response_columns(omit)
+    joins = (
         " LEFT JOIN conversations ON conversations.id = responses.conversation_id"
         " LEFT JOIN schemas ON schemas.id = responses.schema_id"
-        " ORDER BY " + ", ".join(f"picked.pick_{n} {reverse[d]}" for n, (_, d) in enumerate(order))
     )
-    batch: list[Record] = []
-    for record in rows.rows(sql, params):
-        batch.append(record)
-        if len(batch) == BATCH:
-            _attach_children(rows, batch, omit)
-            yield from batch
-            batch = []
-    if batch:
+    condition = " WHERE " + " AND ".join(where) if where else ""
+    batches: Iterable[list[Record]]
+    if not limit and from_clause == "responses" and len(order) == 1:
+        # Every match, oldest first: one query, read as it goes, in primary-key order (so
+        # the database sorts nothing).
+        sql = f"SELECT {columns} FROM responses{joins}{condition} ORDER BY responses.id"
+        batches = _batched(rows.rows(sql, where_params))
+    else:
+        # First the IDs, best first (the database sorts IDs, not whole rows, huge prompts
+        # and all); then the responses, a batch at a time, the other way round.
+        keys = "".join(f", {expression} AS pick_{n}" for n, (expression, _) in enumerate(order))
+        pick = f"SELECT responses.id AS pick_id{keys} FROM {from_clause}{condition}"
+        pick += " ORDER BY " + ", ".join(f"pick_{n} {d}" for n, (_, d) in enumerate(order))
+        params = [*order_params, *where_params]  # in the order their placeholders come
+        if limit:
+            pick += " LIMIT ?"
+            params.append(limit)
+        ids = [record["pick_id"] for record in rows.rows(pick, params)]
+        ids.reverse()
+        select = f"SELECT {columns} FROM responses{joins} WHERE responses.id IN"
+        batches = (
+            _in_order(rows.rows(f"{select} ({_marks(chunk)})", chunk), chunk)
+            for chunk in _slices(ids, BATCH)
+        )
+    for batch in batches:
         _attach_children(rows, batch, omit)
         yield from batch
+
+
+def _batched(records: Iterable[Record]) -> Iterator[list[Record]]:
+    batch: list[Record] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _slices(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _in_order(records: Iterable[Record], ids: Sequence[str]) -> list[Record]:
+    by_id = {record["id"]: record for record in records}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def list_responses(conn: RowSource | Connection, **filters: Any) -> list[Record]:

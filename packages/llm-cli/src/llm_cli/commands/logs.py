@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -291,9 +293,8 @@ def logs_list(
             click.echo(line)
         return
     if as_json:
-        for piece in logs_format.json_pieces(prepared(_unshown(as_json=True, expand=expand))):
-            click.echo(piece, nl=False)
-        click.echo()
+        rows = prepared(_unshown(as_json=True, expand=expand))
+        _write(itertools.chain(logs_format.json_pieces(rows), ["\n"]))
         return
     if extract or extract_last or response:
         output: str | None = None
@@ -310,14 +311,19 @@ def logs_list(
         # As the original: with nothing to extract, the log is shown instead.
     rows = prepared(_unshown(expand=expand))
     if short:
-        for row in rows:
-            click.echo(logs_format.as_short(row, usage))
+        _write(f"{logs_format.as_short(row, usage)}\n" for row in rows)
         return
     writer = logs_format.MarkdownWriter(
         single_conversation=bool(conversation_id), usage=usage, expand=expand
     )
-    for row in rows:
-        click.echo(writer.render(row), nl=False)
+    _write(piece for row in rows for piece in writer.pieces(row))
+
+
+def _write(pieces: Iterable[str]) -> None:
+    """Output as it is made, in few writes, a huge piece never copied into a bigger one
+    (``click.echo`` each, as the original echoes: it strips ANSI codes when not a tty)."""
+    for piece in logs_format.gathered(pieces):
+        click.echo(piece, nl=False)
 
 
 #: Response columns only the JSON output shows.
