@@ -139,7 +139,9 @@ def _tools_by_name(names: tuple[str, ...]) -> list[tuple[str, str | None]]:
     """(name, plugin) of each tool named by ``-T``: a logged tool is known by both."""
     if not names:
         return []
-    available = llm.get_tools()
+    from llm.tool_registry import get_tools_named
+
+    available = get_tools_named(names)
     found: list[tuple[str, str | None]] = []
     for name in names:
         tool = available.get(name)
