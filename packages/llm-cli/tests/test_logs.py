@@ -609,3 +609,26 @@ def test_huge_pieces_stay_whole() -> None:
 
     huge = "h" * BIG
     assert list(gathered(["a", "b", huge, "c"])) == ["ab", huge, "c"]
+
+
+def test_a_file_damaged_past_its_schema_is_a_clear_error(user_dir: Path) -> None:
+    """The sqlite3 reader opens it (its schema reads fine); the damage shows while the
+    responses are read: one error line, no traceback."""
+    import sqlite3
+
+    path = user_dir / "logs.db"
+    _many(path, 300)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    [page_size] = conn.execute("PRAGMA page_size").fetchone()
+    [root] = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'responses'").fetchone()
+    conn.close()
+    with path.open("r+b") as f:  # the responses table's root page: garbage
+        f.seek((root - 1) * page_size)
+        f.write(b"\xff" * page_size)
+    result = run("logs", "-n", "0")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        f"Error: {path} is not a valid SQLite database (the file is corrupt or not a database)"
+    )
+    assert "Traceback" not in result.output

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +152,22 @@ def _tools_by_name(names: tuple[str, ...]) -> list[tuple[str, str | None]]:
     return found
 
 
+def _store_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """A storage failure while the command reads (responses are read as they are printed)
+    is one clear error line, never a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        import llm_storage
+
+        try:
+            command(*args, **kwargs)
+        except llm_storage.StoreError as ex:
+            raise click.ClickException(str(ex)) from ex
+
+    return run
+
+
 @logs.command(name="list")
 @click.option(
     "-n",
@@ -200,6 +217,7 @@ def _tools_by_name(names: tuple[str, ...]) -> list[tuple[str, str | None]]:
 @click.option("--id-gte", help="Return responses with ID >= this")
 @click.option("as_json", "--json", is_flag=True, help="Output logs as JSON")
 @click.option("-e", "--expand", is_flag=True, help="Expand fragments to show their content")
+@_store_errors
 def logs_list(
     count: int | None,
     path: str | None,
@@ -243,7 +261,7 @@ def logs_list(
     data_output = bool(data or data_array or data_key or data_ids)
     if current:
         # The conversation of the latest response (none, if that one had none).
-        latest = _read_all(store.iter_responses(1, omit=_unshown(response_only=True)))
+        latest = list(store.iter_responses(1, omit=_unshown(response_only=True)))
         if not latest:
             raise click.ClickException("No conversations found")
         conversation_id = latest[-1]["conversation_id"]
@@ -283,11 +301,11 @@ def logs_list(
 
     def prepared(omit: set[str]) -> Any:
         # Responses are printed as they are read: none is kept once shown.
-        for record in _reading(fetch(omit)):
+        for record in fetch(omit):
             yield logs_format.prepare(record, truncate=truncate, expand=expand)
 
     if data_output:
-        found = _read_all(fetch(_unshown(response_only=True)))
+        found = list(fetch(_unshown(response_only=True)))
         if data and not query:
             found.reverse()  # as the original: --data lists the newest first
         items = logs_format.data_items(found, data_key, data_ids)
@@ -348,17 +366,3 @@ def _unshown(
     if response_only:
         omit.update(("prompt", "system"))
     return omit
-
-
-def _reading(records: Any) -> Any:
-    """``records`` with a storage failure while reading turned into a clear error."""
-    import llm_storage
-
-    try:
-        yield from records
-    except llm_storage.StoreError as ex:
-        raise click.ClickException(str(ex)) from ex
-
-
-def _read_all(records: Any) -> list[Any]:
-    return list(_reading(records))
