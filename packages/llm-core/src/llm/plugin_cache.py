@@ -241,7 +241,7 @@ def peek() -> dict[str, Description | None] | None:
     if fast_key not in data.get("fast_keys", []):
         if data["key"] != _full_key():
             return None
-        data["fast_keys"] = [*data["fast_keys"][-(MAX_FAST_KEYS - 1) :], fast_key]
+        data["fast_keys"] = [*data.get("fast_keys", [])[-(MAX_FAST_KEYS - 1) :], fast_key]
         _write(path, data)
     described: dict[str, Any] = data["plugins"]
     allowed = sorted({k[0] for k in data["key"] if plugins._allowed(k[0])})
