@@ -338,3 +338,19 @@ def test_each_python_environment_has_its_own_cache_file(
     two = plugin_cache.cache_path()
     assert one != two and one.parent == two.parent == tmp_path
     assert plugin_cache._fast_key()[1] == "/venvs/two"
+
+
+def test_the_working_directory_counts_only_for_its_distributions(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``python -m llm`` has the working directory on sys.path: a file written there must
+    not cost a scan of every distribution; a distribution installed there must."""
+    from llm import plugin_cache
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", ["", str(tmp_path), *sys.path])
+    before = plugin_cache._fast_key()
+    (tmp_path / "notes.txt").write_text("any file")
+    assert plugin_cache._fast_key() == before
+    (tmp_path / "llm_new-1.0.dist-info").mkdir()
+    assert plugin_cache._fast_key() != before

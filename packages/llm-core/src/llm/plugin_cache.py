@@ -63,13 +63,30 @@ def enabled() -> bool:
 
 def _fast_key() -> list[Any]:
     entries: list[Any] = [sys.version, sys.prefix, FORMAT]
+    try:
+        cwd: str | None = os.getcwd()
+    except OSError:  # the working directory was removed
+        cwd = None
     for entry in sys.path:
+        if not entry or entry == cwd:
+            # The working directory (``python -m``, ``-c``) changes whenever a file in it
+            # does: key it on the distributions it holds instead.
+            entries.append([entry, _distributions_in(entry or ".")])
+            continue
         try:
-            mtime: int | None = os.stat(entry or ".").st_mtime_ns
+            mtime: int | None = os.stat(entry).st_mtime_ns
         except OSError:
             mtime = None
         entries.append([entry, mtime])
     return entries
+
+
+def _distributions_in(directory: str) -> list[str]:
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    return sorted(n for n in names if n.endswith((".dist-info", ".egg-info", ".egg-link")))
 
 
 def _full_key() -> list[list[str]]:
