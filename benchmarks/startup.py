@@ -8,8 +8,9 @@ eight plugins of issue 15 from PyPI); does the same for the reference's version 
 (read from ``VENV/bin/llm --version``, installed from PyPI). Every venv is bytecode-compiled
 before timing. A database of ``--rows`` logged responses is generated through our own log
 writer, and each side reads its own copy. Prints the issue's table in Markdown: medians of
-wall-clock time over ``--runs`` runs after two warm-up runs, and the peak RSS of one run
-(``os.wait4``). Needs only the standard library, ``uv`` and network access to PyPI.
+wall-clock time over ``--runs`` runs after two warm-up runs, and the highest peak RSS of those
+runs (``os.wait4``). The two sides take turns run by run, so that the load of a shared machine
+falls on both alike. Needs only the standard library, ``uv`` and network access to PyPI.
 """
 
 from __future__ import annotations
@@ -75,31 +76,37 @@ def pinned(venv: Path, names: list[str]) -> list[str]:
     return [f"{name}=={versions[name]}" if name in versions else name for name in names]
 
 
-def measure(cmd: list[str], env: dict[str, str], runs: int, stdin: str = "") -> tuple[float, float]:
-    """(median seconds, peak RSS MiB of one run)."""
-    times = []
-    peak = 0.0
+def _run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall-clock seconds, peak RSS MiB) of one run."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    assert proc.stderr is not None
+    errors = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{errors.decode(errors='replace')}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def measure(
+    commands: dict[str, tuple[list[str], dict[str, str]]], runs: int
+) -> dict[str, tuple[float, float]]:
+    """Per side: (median seconds, peak RSS MiB). The sides take turns, run by run (and
+    which goes first alternates), so that the load of a shared machine falls on both alike;
+    two warm-up runs each fill the OS page cache and the plugin cache."""
+    times: dict[str, list[float]] = {side: [] for side in commands}
+    peaks: dict[str, float] = dict.fromkeys(commands, 0.0)
+    order = list(commands)
     for i in range(runs + 2):
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            cmd,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        assert proc.stdin is not None
-        proc.stdin.write(stdin.encode())
-        proc.stdin.close()
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}")
-        if i >= 2:  # warm-up runs fill the OS page cache and the plugin cache
-            times.append(elapsed)
-            peak = max(peak, usage.ru_maxrss / 1024)
-    return statistics.median(times), peak
+        for side in order if i % 2 == 0 else reversed(order):
+            elapsed, peak = _run_once(*commands[side])
+            if i >= 2:
+                times[side].append(elapsed)
+                peaks[side] = max(peaks[side], peak)
+    return {side: (statistics.median(times[side]), peaks[side]) for side in commands}
 
 
 def generate_database(python: Path, path: Path, rows: int) -> None:
@@ -149,6 +156,7 @@ def main() -> None:
         return {"plain": plain, "plugins": full}
 
     plugins = PLUGINS
+    version = ""
     if args.reference:
         version = reference_version(args.reference)
         # The reference's own installed set (its resolution from PyPI today may differ).
@@ -179,6 +187,8 @@ def main() -> None:
         ("`llm logs --json -n 100`, same database", "plain"),
         ("peak memory, `llm --version`", "plain"),
     ]
+    #: Issue 15's target ratio (ours / the original's) for each row.
+    targets = [0.17, 0.17, 0.25, 0.125, 0.15, 0.25, 0.25, 0.3, 0.5]
     argv = [
         ["--version"],
         ["--help"],
@@ -190,29 +200,36 @@ def main() -> None:
         ["logs", "--json", "-n", "100"],
         ["--version"],
     ]
-    results: dict[str, list[str]] = {}
-    for side, paths in sides.items():
-        user = work / f"user-{side}"
+    users: dict[str, Path] = {}
+    for side in sides:
+        user = users[side] = work / f"user-{side}"
         shutil.rmtree(user, ignore_errors=True)
         for kind in ("plain", "plugins", "logged"):
             (user / kind).mkdir(parents=True)
         shutil.copy(db, user / "plain" / "logs.db")
-        column = []
-        for (label, kind), cmd in zip(rows, argv, strict=True):
+    results: dict[str, list[str]] = {side: [] for side in sides}
+    for (label, kind), cmd in zip(rows, argv, strict=True):
+        commands = {}
+        for side, paths in sides.items():
             # Logged prompts go to their own database, not the one the logs rows read.
-            env = dict(base_env, LLM_USER_PATH=str(user / kind))
+            env = dict(base_env, LLM_USER_PATH=str(users[side] / kind))
             venv = paths["plugins" if kind == "plugins" else "plain"]
-            seconds, peak = measure([str(venv / "bin" / "llm"), *cmd], env, args.runs)
-            column.append(f"{peak:.0f} MiB" if label.startswith("peak") else _fmt(seconds))
-            print(f"{side:9} {label}: {column[-1]}", file=sys.stderr)
-        results[side] = column
-    baseline, _ = measure([sys.executable, "-c", "pass"], base_env, args.runs)
-
-    print(f"`python -c pass`: {_fmt(baseline)}; {args.runs} runs, medians.\n")
+            commands[side] = ([str(venv / "bin" / "llm"), *cmd], env)
+        measured = measure(commands, args.runs)
+        for side, (seconds, peak) in measured.items():
+            value = f"{peak:.0f} MiB" if label.startswith("peak") else _fmt(seconds)
+            results[side].append(value)
+        print(f"{label}: " + ", ".join(f"{s} {v[-1]}" for s, v in results.items()), file=sys.stderr)
+    baseline = measure({"python": ([sys.executable, "-c", "pass"], base_env)}, args.runs)
+    print(f"`python -c pass`: {_fmt(baseline['python'][0])}; {args.runs} runs, medians.\n")
     if "reference" in results:
-        print("| command | reference | ours | ratio |\n|---|---|---|---|")
-        for (label, _), ref, ours in zip(rows, results["reference"], results["ours"], strict=True):
-            print(f"| {label} | {ref} | {ours} | {_value(ours) / _value(ref):.2f} |")
+        print(f"| command | llm {version} | ours | ratio | target ratio |")
+        print("|---|---|---|---|---|")
+        table = zip(rows, results["reference"], results["ours"], targets, strict=True)
+        for (label, _), ref, ours, target in table:
+            ratio = _value(ours) / _value(ref)
+            met = "met" if ratio <= target else "NOT met"
+            print(f"| {label} | {ref} | {ours} | {ratio:.2f} | <= {target} ({met}) |")
     else:
         print("| command | ours |\n|---|---|")
         for (label, _), ours in zip(rows, results["ours"], strict=True):

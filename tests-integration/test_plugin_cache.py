@@ -8,7 +8,10 @@ so a test sees exactly which plugins a command imported.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ with open(os.environ["FAKE_IMPORT_LOG"], "a") as log:
 
 class FakeModel(llm.Model):
     model_id = "{model}"
+    supports_tools = True
 
     def execute(self, prompt, stream, response, conversation):
         yield "{module} says " + prompt.prompt
@@ -35,6 +39,26 @@ class FakeModel(llm.Model):
 @llm.hookimpl
 def register_models(register):
     register(FakeModel(), aliases=["{model}-alias"])
+
+
+def {tool}(text: str) -> str:
+    """Shout the text."""
+    return text.upper()
+
+
+@llm.hookimpl
+def register_tools(register):
+    register({tool})
+
+
+@llm.hookimpl
+def register_fragment_loaders(register):
+    register("{prefix}", lambda argument: llm.Fragment("{module} loaded " + argument, "{prefix}"))
+
+
+@llm.hookimpl
+def register_template_loaders(register):
+    register("{prefix}", lambda name: llm.Template(name=name, prompt="{module} template $input"))
 
 
 @llm.hookimpl
@@ -49,7 +73,8 @@ def register_commands(cli):
 class Site:
     """A directory of fake plugin distributions, on PYTHONPATH for every ``llm`` run."""
 
-    def __init__(self, root: Path, run_llm: Callable[..., Any]) -> None:
+    def __init__(self, root: Path, run_llm: Callable[..., Any], user: Path) -> None:
+        self.user = user
         self.root = root / "site"
         self.root.mkdir()
         self.log = root / "imports.log"
@@ -58,8 +83,11 @@ class Site:
     def install(self, dist: str, version: str, *, model: str, command: str) -> None:
         module = dist.replace("-", "_")
         self.uninstall(dist)
+        short = module.split("_", 1)[1]
         (self.root / f"{module}.py").write_text(
-            PLUGIN.format(module=module, model=model, command=command)
+            PLUGIN.format(
+                module=module, model=model, command=command, tool=f"{short}_tool", prefix=short
+            )
         )
         info = self.root / f"{module}-{version}.dist-info"
         info.mkdir()
@@ -81,10 +109,29 @@ class Site:
         )
         return result, self.log.read_text().split()
 
+    def run_python(self, script: str) -> tuple[Any, list[str]]:
+        """Run a Python script in ``llm``'s environment; return it and the plugins imported."""
+        self.log.write_text("")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LLM_")}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env.update(
+            PYTHONPATH=str(self.root), FAKE_IMPORT_LOG=str(self.log), LLM_USER_PATH=str(self.user)
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=600
+        )
+        return result, self.log.read_text().split()
+
+
+def _cache_file(user_dir: Path) -> Path:
+    """The one cache file (one per Python environment; the tests use one)."""
+    [path] = user_dir.glob("plugin-cache-*.json")
+    return path
+
 
 @pytest.fixture
-def site(tmp_path: Path, run_llm: Callable[..., Any]) -> Site:
-    site = Site(tmp_path, run_llm)
+def site(tmp_path: Path, run_llm: Callable[..., Any], user_dir: Path) -> Site:
+    site = Site(tmp_path, run_llm, user_dir)
     site.install("llm-fakeone", "1.0", model="fake-one", command="fake-one-cmd")
     site.install("llm-faketwo", "1.0", model="fake-two", command="fake-two-cmd")
     # The first run describes the plugins, importing them all, and writes the cache.
@@ -172,7 +219,7 @@ def test_installing_and_uninstalling_invalidate_the_cache(site: Site) -> None:
     "content", ["", "not json", "[]", '{"format": 1}', '{"format": 1, "key": 3, "plugins": {}}']
 )
 def test_a_corrupt_cache_is_rebuilt(site: Site, user_dir: Path, content: str) -> None:
-    (user_dir / "plugin-cache.json").write_text(content)
+    _cache_file(user_dir).write_text(content)
     result, _ = site.run("--help")
     assert result.returncode == 0, result.stderr
     assert "fake-one-cmd" in result.stdout
@@ -184,7 +231,7 @@ def test_a_corrupt_cache_is_rebuilt(site: Site, user_dir: Path, content: str) ->
 def test_a_wrong_cache_never_gives_a_wrong_answer(site: Site, user_dir: Path) -> None:
     # A plugin whose models depend on its configuration can register others than the cache
     # says, with the same version: the cache is then only a hint that turns out wrong.
-    path = user_dir / "plugin-cache.json"
+    path = _cache_file(user_dir)
     cache = json.loads(path.read_text())
     cache["plugins"]["llm-fakeone"]["models"] = [["fake-two", []]]
     cache["plugins"]["llm-faketwo"]["models"] = [["fake-one", []]]
@@ -223,10 +270,87 @@ def test_a_broken_plugin_warns_on_every_run(site: Site) -> None:
 
 
 def test_a_read_only_user_directory_still_works(site: Site, user_dir: Path) -> None:
-    (user_dir / "plugin-cache.json").unlink()
+    _cache_file(user_dir).unlink()
     user_dir.chmod(0o555)
     try:
         result, _imported = site.run("-m", "fake-one", "hi", "-n")
     finally:
         user_dir.chmod(0o755)
     assert result.stdout == "llm_fakeone says hi\n", result.stderr
+
+
+def test_a_tool_imports_only_its_plugin(site: Site) -> None:
+    result, imported = site.run("-m", "fake-one", "hi", "-n", "-T", "faketwo_tool")
+    assert result.returncode == 0, result.stderr
+    assert sorted(imported) == ["llm_fakeone", "llm_faketwo"]
+    result, imported = site.run("-m", "fake-one", "hi", "-n", "-T", "fakeone_tool")
+    assert imported == ["llm_fakeone"]
+    result, imported = site.run("-m", "fake-one", "hi", "-n", "-T", "no_such_tool")
+    assert "Tool(s) no_such_tool not found" in result.stderr
+    assert "fakeone_tool" in result.stderr and "faketwo_tool" in result.stderr
+    assert sorted(imported) == ["llm_fakeone", "llm_faketwo"]
+
+
+def test_a_fragment_or_template_loader_imports_only_its_plugin(site: Site) -> None:
+    result, imported = site.run("-m", "fake-two", "hi", "-n", "-f", "faketwo:x")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "llm_faketwo says llm_faketwo loaded x\nhi\n"
+    assert imported == ["llm_faketwo"]
+    result, imported = site.run("-m", "fake-one", "-t", "fakeone:any", "in", "-n")
+    assert result.stdout == "llm_fakeone says llm_fakeone template in\n", result.stderr
+    assert imported == ["llm_fakeone"]
+    result, imported = site.run("-m", "fake-one", "-t", "nosuch:any", "in", "-n")
+    assert "Unknown template prefix: nosuch" in result.stderr
+    assert sorted(imported) == ["llm_fakeone", "llm_faketwo"]
+
+
+def test_get_model_from_python_imports_only_its_plugin(site: Site) -> None:
+    script = (
+        "import llm; m = llm.get_model('fake-two-alias'); print(m.prompt('hi').text())"
+        "; print(llm.get_model('fake-one').model_id)"
+    )
+    result, imported = site.run_python(script)
+    assert result.stdout == "llm_faketwo says hi\nfake-one\n", result.stderr
+    assert imported == ["llm_faketwo", "llm_fakeone"]  # each when it was asked for
+    result, imported = site.run_python("import llm; print(len(llm.get_models()) > 1)")
+    assert sorted(imported) == ["llm_fakeone", "llm_faketwo"]
+
+
+def test_without_a_cache_python_loads_every_plugin(site: Site, user_dir: Path) -> None:
+    _cache_file(user_dir).unlink()
+    result, imported = site.run_python("import llm; print(llm.get_model('fake-two').model_id)")
+    assert result.stdout == "fake-two\n", result.stderr
+    assert sorted(imported) == ["llm_fakeone", "llm_faketwo"]
+    assert list(user_dir.glob("plugin-cache-*.json")) == []  # Python never writes one
+
+
+def test_each_python_environment_has_its_own_cache_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Two environments sharing a user directory, each with its own plugins, would
+    otherwise rebuild one file by turns (and a file names its environment in its key)."""
+    from llm import plugin_cache
+
+    monkeypatch.setenv("LLM_USER_PATH", str(tmp_path))
+    monkeypatch.setattr(sys, "prefix", "/venvs/one")
+    one = plugin_cache.cache_path()
+    monkeypatch.setattr(sys, "prefix", "/venvs/two")
+    two = plugin_cache.cache_path()
+    assert one != two and one.parent == two.parent == tmp_path
+    assert plugin_cache._fast_key()[1] == "/venvs/two"
+
+
+def test_the_working_directory_counts_only_for_its_distributions(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``python -m llm`` has the working directory on sys.path: a file written there must
+    not cost a scan of every distribution; a distribution installed there must."""
+    from llm import plugin_cache
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", ["", str(tmp_path), *sys.path])
+    before = plugin_cache._fast_key()
+    (tmp_path / "notes.txt").write_text("any file")
+    assert plugin_cache._fast_key() == before
+    (tmp_path / "llm_new-1.0.dist-info").mkdir()
+    assert plugin_cache._fast_key() != before

@@ -87,3 +87,44 @@ def test_logging_to_an_existing_sqlite_database_skips_sqlalchemy(run_llm, user_d
     assert not imported & {"sqlalchemy", "alembic"}
     prompts = [r["prompt"] for r in json.loads(run_llm("logs", "--json").stdout)]
     assert prompts == ["creates the database", "logged cheaply"]
+
+
+READ_ONLY = ["sqlalchemy", "alembic", "pydantic"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["logs"],
+        ["logs", "list", "-n", "0", "--json"],
+        ["logs", "-q", "cheaply"],
+        ["logs", "-c", "--short"],
+        ["logs", "-r"],
+        ["logs", "--cid", "nope", "-u"],
+    ],
+    ids=" ".join,
+)
+def test_reading_an_up_to_date_sqlite_log_imports_no_sqlalchemy_or_pydantic(
+    args, run_llm, user_dir
+) -> None:
+    """``llm logs`` on the embedded database runs its queries with the standard library's
+    sqlite3: what it costs is the SQL, not SQLAlchemy's (or pydantic's) import."""
+    assert run_llm("-m", "echo", "read cheaply").returncode == 0
+    imported = _imported_by(args, user_dir)
+    allowed = {"yaml"} if "--short" in args else set()  # the YAML it prints
+    assert _matching(imported, {*READ_ONLY, *NEVER} - allowed) == set()
+
+
+def test_reading_an_old_database_still_migrates_it(run_llm, user_dir) -> None:
+    """A database that needs migrating goes the SQLAlchemy way (which migrates it), and
+    is read the same."""
+    import sqlite3
+
+    assert run_llm("-m", "echo", "before").returncode == 0
+    conn = sqlite3.connect(user_dir / "logs.db")
+    conn.execute("DELETE FROM alembic_version")  # as if from before Alembic
+    conn.commit()
+    conn.close()
+    result = run_llm("logs", "--json")
+    assert result.returncode == 0, result.stderr
+    assert [r["prompt"] for r in json.loads(result.stdout)] == ["before"]

@@ -477,3 +477,158 @@ def test_data_output(user_dir: Path) -> None:
         "conversation_id": None,
     }
     assert run("logs", "--data-array", "-m", "nothing").output == "[]\n"
+
+
+READINGS = [
+    [],
+    ["-n", "0"],
+    ["-n", "0", "--json"],
+    ["-n", "0", "--json", "-t"],
+    ["-n", "0", "-e", "-u"],
+    ["-n", "0", "-s", "-u"],
+    ["-r"],
+    ["-x"],
+    ["-c"],
+    ["--cid", "c1"],
+    ["-q", "hello", "--json"],
+    ["-q", "resp", "-n", "1"],
+    ["-f", "zz", "--json", "-e"],
+    ["--tools", "-n", "0"],
+    ["--data", "-n", "0"],
+    ["--id-gte", "r02", "-n", "2", "--json"],
+]
+
+
+@pytest.mark.parametrize("args", READINGS, ids=" ".join)
+def test_the_sqlite3_reader_prints_what_the_sqlalchemy_path_prints(
+    user_dir: Path, args: list[str]
+) -> None:
+    """``-d FILE`` on an up-to-date SQLite file reads with the standard library's sqlite3;
+    ``-d sqlite:///FILE`` reads the same file through SQLAlchemy. Same bytes out."""
+    path = user_dir / "logs.db"
+    store = llm_storage.open_store(path)
+    _fill(store)
+    store.close()
+    through_sqlite3 = run("logs", *args, "-d", str(path))
+    through_sqlalchemy = run("logs", *args, "-d", f"sqlite:///{path}")
+    assert through_sqlite3.exit_code == through_sqlalchemy.exit_code == 0
+    assert through_sqlite3.output == through_sqlalchemy.output
+    assert through_sqlite3.output
+
+
+def _many(target: str | Path, number: int) -> None:
+    store = llm_storage.open_store(target)
+    with store.engine.begin() as conn:
+        conn.execute(tables["conversations"].insert(), {"id": "conv", "name": "n", "model": "m"})
+        conn.execute(
+            tables["responses"].insert(),
+            [
+                {
+                    "id": f"r{n:04}",
+                    "model": "m",
+                    "prompt": f"prompt {n}",
+                    "response": f"response {n}",
+                    "conversation_id": "conv",
+                    "datetime_utc": f"2025-01-02T03:04:05.{n:06}+00:00",
+                }
+                for n in range(number)
+            ],
+        )
+        conn.execute(tables["fragments"].insert(), {"id": 1, "hash": "h", "content": "f" * 500})
+        conn.execute(
+            tables["prompt_fragments"].insert(),
+            [{"response_id": f"r{n:04}", "fragment_id": 1, "order": 0} for n in range(number)],
+        )
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_output_streams_in_batches_in_order(user_dir: Path, backend: str) -> None:
+    """More responses than one batch: all of them, oldest first, each with its children;
+    JSON is one array, Markdown one heading per response."""
+    from llm_storage import read
+
+    number = read.BATCH * 2 + 37
+    if backend == "sqlite":
+        target = str(user_dir / "logs.db")
+        _many(target, number)
+        rows = json.loads(logs(target, "-n", "0", "--json").output)
+        markdown = logs(target, "-n", "0").output
+        newest = json.loads(logs(target, "-n", str(read.BATCH + 1), "--json").output)
+    else:
+        from llm_storage.testing import schema_or_skip
+
+        with schema_or_skip() as target:
+            _many(target, number)
+            rows = json.loads(logs(target, "-n", "0", "--json").output)
+            markdown = logs(target, "-n", "0").output
+            newest = json.loads(logs(target, "-n", str(read.BATCH + 1), "--json").output)
+    assert [r["id"] for r in rows] == [f"r{n:04}" for n in range(number)]
+    assert all(r["prompt_fragments"][0]["content"] == "f" * 97 + "..." for r in rows)
+    assert [r["id"] for r in newest] == [f"r{n:04}" for n in range(number - read.BATCH - 1, number)]
+    assert markdown.count("\n## Prompt\n") == number
+    assert markdown.index("prompt 0\n") < markdown.index(f"prompt {number - 1}\n")
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [[], [{}], [{"a": [1, {"b": "x\ny"}], "c": [], "d": {}}, {"e": None, "f": "\u00e9"}]],
+)
+def test_json_in_pieces_is_json_dumps(rows: list[dict[str, Any]]) -> None:
+    from llm_cli.logs_format import gathered, json_pieces
+
+    assert "".join(json_pieces(rows)) == json.dumps(rows, indent=2)
+    assert "".join(gathered(json_pieces(rows))) == json.dumps(rows, indent=2)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "short one",
+        " lead\t\tand  trail \n",
+        "word " * 5000,
+        "\n\n" + "a\t" * 3000 + "   ",
+        " " * 3000 + "x" + " " * 3000,  # mostly whitespace
+        "x" * 3000 + " " * 3000 + "y",
+    ],
+)
+@pytest.mark.parametrize("keep_end", [False, True])
+def test_short_truncation_reads_only_the_ends(text: str, keep_end: bool) -> None:
+    from llm.utils import truncate_string
+    from llm_cli.logs_format import _short_text
+
+    expected = truncate_string(text, 120, normalize_whitespace=True, keep_end=keep_end)
+    assert _short_text(text, keep_end=keep_end) == expected
+
+
+def test_huge_pieces_stay_whole() -> None:
+    from llm_cli.logs_format import BIG, gathered
+
+    huge = "h" * BIG
+    assert list(gathered(["a", "b", huge, "c"])) == ["ab", huge, "c"]
+
+
+def test_a_file_damaged_past_its_schema_is_a_clear_error(user_dir: Path) -> None:
+    """The sqlite3 reader opens it (its schema reads fine); the damage shows while the
+    responses are read: one error line, no traceback."""
+    import sqlite3
+
+    path = user_dir / "logs.db"
+    _many(path, 300)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    [page_size] = conn.execute("PRAGMA page_size").fetchone()
+    [root] = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'responses'").fetchone()
+    conn.close()
+    with path.open("r+b") as f:  # the responses table's root page: garbage
+        f.seek((root - 1) * page_size)
+        f.write(b"\xff" * page_size)
+    result = run("logs", "-n", "0")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        f"Error: {path} is not a valid SQLite database (the file is corrupt or not a database)"
+    )
+    assert "Traceback" not in result.output

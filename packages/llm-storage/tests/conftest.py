@@ -23,7 +23,7 @@ def pg_url() -> Iterator[str]:
 
 BACKENDS = [
     "sqlite",
-    "sqlite-stdlib-writer",
+    "sqlite-stdlib",
     pytest.param("postgresql", marks=pytest.mark.postgres),
 ]
 
@@ -36,34 +36,55 @@ def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("pg_url"))
 
 
-class StdlibWritingStore:
-    """A LogStore whose ``log_response`` goes through the sqlite3 writer, so that every
-    conformance test also checks that path, row for row."""
+#: LogStore methods the sqlite3 reader also has: the "sqlite-stdlib" store runs them there.
+READER_METHODS = {
+    "list_responses",
+    "iter_responses",
+    "get_response",
+    "conversation_responses",
+    "latest_conversation_id",
+    "get_conversation",
+    "count_responses",
+    "count_conversations",
+    "get_fragment",
+    "list_fragments",
+    "get_schema",
+    "schema_usage",
+}
 
-    def __init__(self, store: Any, writer: Any) -> None:
+
+class StdlibStore:
+    """A LogStore whose ``log_response`` goes through the sqlite3 writer and whose reads go
+    through the sqlite3 reader, so that every conformance test also checks those paths, row
+    for row (the rest is the LogStore's)."""
+
+    def __init__(self, store: Any, writer: Any, reader: Any) -> None:
         self._store = store
         self._writer = writer
+        self._reader = reader
 
     def log_response(self, response: Any) -> None:
         self._writer.log_response(response)
 
     def close(self) -> None:
+        self._reader.close()
         self._writer.close()
         self._store.close()
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
+        return getattr(self._reader if name in READER_METHODS else self._store, name)
 
 
 @pytest.fixture
 def store(request: pytest.FixtureRequest, store_target: str):
-    from llm_storage import open_store
-    from llm_storage.sqlite_writer import SqliteLogWriter, open_current
+    from llm_storage import open_store, sqlite_reader, sqlite_writer
 
     opened = open_store(store_target)
-    if request.node.callspec.params.get("store_target") == "sqlite-stdlib-writer":
-        writer = open_current(Path(store_target))
-        assert isinstance(writer, SqliteLogWriter)
-        opened = StdlibWritingStore(opened, writer)
+    if request.node.callspec.params.get("store_target") == "sqlite-stdlib":
+        writer = sqlite_writer.open_current(Path(store_target))
+        reader = sqlite_reader.open_current(Path(store_target))
+        assert isinstance(writer, sqlite_writer.SqliteLogWriter)
+        assert isinstance(reader, sqlite_reader.SqliteLogReader)
+        opened = StdlibStore(opened, writer, reader)
     yield opened
     opened.close()

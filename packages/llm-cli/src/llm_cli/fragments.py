@@ -21,11 +21,13 @@ def _from_loader(reference: str, allow_attachments: bool) -> list[Any] | None:
     """What a plugin's fragment loader returns for ``prefix:argument``; None when no
     loader has that prefix (the reference may still be an alias, a hash or a file)."""
     prefix, _, argument = reference.partition(":")
-    loaders = llm.get_fragment_loaders()
-    if prefix not in loaders:
+    from llm.loaders import get_fragment_loader
+
+    loader = get_fragment_loader(prefix)  # imports only its plugin, when known
+    if loader is None:
         return None
     try:
-        loaded = loaders[prefix](argument)
+        loaded = loader(argument)
     except Exception as ex:
         raise click.ClickException(f"Could not load fragment {reference}: {ex}") from ex
     items = loaded if isinstance(loaded, list) else [loaded]

@@ -4,7 +4,9 @@ JSON, short YAML. Input records come from ``llm_storage`` (see ``llm_storage.rea
 from __future__ import annotations
 
 import json
+import re
 import textwrap
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from llm.utils import find_unused_key, maybe_fenced_code, token_usage_string, truncate_string
@@ -117,6 +119,31 @@ def as_json(rows: list[dict[str, Any]]) -> str:
     return json.dumps(rows, indent=2)
 
 
+def json_pieces(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """``as_json(rows)`` in pieces (the same text, joined), a value at a time, so that
+    output streams and a huge prompt is never part of a bigger string.
+
+    ``json.dumps`` indents a nested value as it indents the value alone, a level deeper
+    for each level of nesting; JSON text holds no raw newline but those of its layout."""
+    first = True
+    for row in rows:
+        yield "[" if first else ","
+        first = False
+        if not row:
+            yield "\n  {}"
+            continue
+        separator = "\n  {"
+        for key, value in row.items():
+            text = json.dumps(value, indent=2)
+            if "\n" in text:
+                text = text.replace("\n", "\n    ")
+            yield f"{separator}\n    {json.dumps(key)}: "
+            yield text
+            separator = ","
+        yield "\n  }"
+    yield "[]" if first else "\n]"
+
+
 def _when(row: dict[str, Any]) -> str:
     return (row["datetime_utc"] or "").split(".")[0]
 
@@ -140,8 +167,8 @@ def as_short(row: dict[str, Any], usage: bool) -> str:
             f"{result['name']}: {truncate_string(result['output'] or '')}"
             for result in row["tool_results"]
         ]
-    system = truncate_string(row["system"] or "", 120, normalize_whitespace=True)
-    prompt = truncate_string(row["prompt"] or "", 120, normalize_whitespace=True, keep_end=True)
+    system = _short_text(row["system"] or "", keep_end=False)
+    prompt = _short_text(row["prompt"] or "", keep_end=True)
     if system:
         item["system"] = system
     if prompt:
@@ -159,6 +186,25 @@ def as_short(row: dict[str, Any], usage: bool) -> str:
             tokens["details"] = _loads(row["token_details"])
         item["usage"] = tokens
     return str(yaml.dump([item], sort_keys=False)).strip()
+
+
+SHORT = 120
+_WINDOW = 4 * SHORT
+
+
+def _short_text(text: str, keep_end: bool) -> str:
+    """``truncate_string(text, SHORT, normalize_whitespace=True, keep_end=keep_end)``,
+    normalizing only the ends of a long text: the start of the normalized text is the
+    normalized start of the text (a cut through a run of whitespace still gives one space),
+    and likewise its end."""
+    if len(text) <= 2 * _WINDOW:
+        return truncate_string(text, SHORT, normalize_whitespace=True, keep_end=keep_end)
+    head = re.sub(r"\s+", " ", text[:_WINDOW])
+    tail = re.sub(r"\s+", " ", text[-_WINDOW:])
+    if len(head) <= SHORT or len(tail) <= SHORT:  # mostly whitespace: normalize it all
+        return truncate_string(text, SHORT, normalize_whitespace=True, keep_end=keep_end)
+    # The normalized text is longer than SHORT: it gets cut.
+    return truncate_string(head + tail, SHORT, keep_end=keep_end)
 
 
 def _fragments_section(fragments: list[dict[str, Any]], title: str, expand: bool) -> list[str]:
@@ -188,7 +234,21 @@ class MarkdownWriter:
 
     def render(self, row: dict[str, Any]) -> str:
         """The lines (each as click.echo would end it) for ``row``."""
-        out: list[str] = []
+        return "".join(self.pieces(row))
+
+    def pieces(self, row: dict[str, Any]) -> Iterator[str]:
+        """``render(row)`` in pieces: a prompt, system prompt or response is a piece of its
+        own, never copied into a bigger string."""
+        for line in self._lines(row):
+            if isinstance(line, tuple):
+                yield from line
+            else:
+                yield line
+            yield "\n"
+
+    def _lines(self, row: dict[str, Any]) -> list[str | tuple[str, ...]]:
+        """The lines (a tuple: one line in pieces), each to be ended by a newline."""
+        out: list[str | tuple[str, ...]] = []
         conversation = model = ""
         if self.show_conversation:
             conversation = f"    conversation: {row['conversation_id']} id: {row['id']}"
@@ -196,11 +256,11 @@ class MarkdownWriter:
         out.append(f"# {_when(row)}{conversation}\n{model}")
         if self.single_conversation:
             self.show_conversation = False
-        out.append(f"## Prompt\n\n{row['prompt'] or '-- none --'}")
+        out.append(("## Prompt\n\n", row["prompt"] or "-- none --"))
         out += _fragments_section(row["prompt_fragments"], "Prompt fragments", self.expand)
         if row["system"] != self.current_system:
             if row["system"] is not None:
-                out.append(f"\n## System\n\n{row['system']}")
+                out.append(("\n## System\n\n", row["system"]))
             self.current_system = row["system"]
         out += _fragments_section(row["system_fragments"], "System fragments", self.expand)
         schema = row.get("schema_json")
@@ -245,10 +305,35 @@ class MarkdownWriter:
                 )
             out.append("")
         if response:
-            out.append(f"{response}\n")
+            out.append((response, "\n"))
         if self.usage:
             details = _loads(row["token_details"]) if row["token_details"] else None
             line = token_usage_string(row["input_tokens"], row["output_tokens"], details)
             if line:
                 out.append(f"## Token usage\n\n{line}\n")
-        return "".join(f"{line}\n" for line in out)
+        return out
+
+
+#: A piece of output this long is written on its own; shorter ones are gathered up to it.
+BIG = 1 << 16
+
+
+def gathered(pieces: Iterable[str]) -> Iterator[str]:
+    """The same text in fewer pieces (each write costs a flush), none copied into a bigger
+    one once it reaches BIG characters."""
+    buffer: list[str] = []
+    size = 0
+    for piece in pieces:
+        if len(piece) >= BIG:
+            if buffer:
+                yield "".join(buffer)
+                buffer, size = [], 0
+            yield piece
+            continue
+        buffer.append(piece)
+        size += len(piece)
+        if size >= BIG:
+            yield "".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer)

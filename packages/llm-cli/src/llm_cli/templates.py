@@ -77,11 +77,13 @@ def load_template(name: str) -> llm.Template:
     is_yaml_file = name.endswith((".yaml", ".yml"))
     prefix, colon, rest = name.partition(":")
     if colon and _PREFIX.match(prefix) and not (is_yaml_file and path.is_file()):
-        loaders = template_loaders()
-        if prefix not in loaders:
+        from llm.loaders import get_template_loader
+
+        loader = get_template_loader(prefix)  # imports only its plugin, when known
+        if loader is None:
             raise click.ClickException(f"Unknown template prefix: {prefix}")
         try:
-            template = loaders[prefix](rest)
+            template = loader(rest)
         except Exception as ex:
             raise click.ClickException(f"Could not load template {name}: {ex}") from ex
         if not isinstance(template, llm.Template):

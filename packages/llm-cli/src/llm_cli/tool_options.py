@@ -93,7 +93,10 @@ def gather_tools(
         tools.extend(tools_from_code(code))
     if not specs:
         return tools
-    registered = llm.get_tools()
+    from llm.tool_registry import get_tools_named
+
+    # Only the plugins of the tools named, when the plugin cache knows them.
+    registered = get_tools_named(spec.split("(", 1)[0].strip() for spec in specs)
     unknown = [spec for spec in specs if spec.split("(", 1)[0].strip() not in registered]
     if unknown:
         raise click.ClickException(

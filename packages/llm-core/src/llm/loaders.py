@@ -38,3 +38,28 @@ def get_template_loaders() -> dict[str, TemplateLoader]:
 def get_fragment_loaders() -> dict[str, FragmentLoader]:
     """Fragment loaders registered by plugins, by prefix."""
     return _collect(pm.hook.register_fragment_loaders)
+
+
+def _one(section: str, prefix: str, every: Callable[[], dict[str, Any]]) -> Any:
+    from . import plugin_cache
+
+    with plugin_cache.narrowed(section, [prefix]) as narrowed:
+        if narrowed:
+            found = every().get(prefix)
+            if found is not None:
+                return found
+    return every().get(prefix)
+
+
+def get_template_loader(prefix: str) -> TemplateLoader | None:
+    """The template loader for ``prefix`` (None if no plugin has one), importing only the
+    plugin that registers it when the plugin cache knows which."""
+    loader: TemplateLoader | None = _one("template_loaders", prefix, get_template_loaders)
+    return loader
+
+
+def get_fragment_loader(prefix: str) -> FragmentLoader | None:
+    """The fragment loader for ``prefix`` (None if no plugin has one), importing only the
+    plugin that registers it when the plugin cache knows which."""
+    loader: FragmentLoader | None = _one("fragment_loaders", prefix, get_fragment_loaders)
+    return loader

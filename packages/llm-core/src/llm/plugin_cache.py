@@ -1,12 +1,17 @@
 """What each installed plugin registers, cached so that commands import only the plugins they use.
 
-The cache (``plugin-cache.json`` in the user directory) describes, per distribution of the ``llm``
-entry-point group, the commands (name and help summary), model and embedding-model IDs with their
-aliases, tool names and loader prefixes it registers. It is keyed on the installed entry points
-and distribution versions and rebuilt when they change. Checking that key on every start would
-mean scanning every installed distribution, so a cheap key comes first: the modification times
-of the ``sys.path`` directories, which change whenever a distribution is installed, upgraded or
-removed. Only when that cheap key differs is the full key computed.
+The cache (``plugin-cache-<environment>.json`` in the user directory, one per Python environment)
+describes, per distribution of the ``llm`` entry-point group, the commands (name and help
+summary), model and embedding-model IDs with their aliases, tool names and loader prefixes it
+registers. It is keyed on the installed entry points and distribution versions and rebuilt
+when they change. Checking that key on every start would mean scanning every installed
+distribution, so a cheap key comes first: the modification times of the ``sys.path``
+directories, which change whenever a distribution is installed, upgraded or removed. Only
+when that cheap key differs is the full key computed.
+
+Lookups narrow through it: ``llm.get_model()`` (and the embedding-model, tool and loader lookups,
+see ``narrowed``) import only the plugins that provide the name asked for, from Python as from
+the CLI; a lookup from Python reads an up-to-date cache but never rebuilds one (``peek``).
 
 A cache that cannot be read, has the wrong shape or describes other distributions is rebuilt;
 a plugin that cannot be described (it fails to load, or a hook raises) is never cached and so
@@ -16,17 +21,17 @@ wrong (a model is not where the cache says) they load every plugin.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from . import plugins
 
 FORMAT = 1
-FILENAME = "plugin-cache.json"
 MAX_FAST_KEYS = 4
 
 #: One distribution's description: section name -> list of entries.
@@ -40,9 +45,14 @@ _descriptions: dict[str, Description | None] | None = None
 
 
 def cache_path() -> Path:
+    """``plugin-cache-<crc of sys.prefix>.json`` in the user directory: one file per Python
+    environment, so two environments sharing a user directory (each with its own plugins)
+    never take turns rebuilding one file. A file names its environment in its key too."""
+    import zlib
+
     from .config import user_dir
 
-    return user_dir() / FILENAME
+    return user_dir() / f"plugin-cache-{zlib.crc32(sys.prefix.encode()):08x}.json"
 
 
 def enabled() -> bool:
@@ -53,13 +63,30 @@ def enabled() -> bool:
 
 def _fast_key() -> list[Any]:
     entries: list[Any] = [sys.version, sys.prefix, FORMAT]
+    try:
+        cwd: str | None = os.getcwd()
+    except OSError:  # the working directory was removed
+        cwd = None
     for entry in sys.path:
+        if not entry or entry == cwd:
+            # The working directory (``python -m``, ``-c``) changes whenever a file in it
+            # does: key it on the distributions it holds instead.
+            entries.append([entry, _distributions_in(entry or ".")])
+            continue
         try:
-            mtime: int | None = os.stat(entry or ".").st_mtime_ns
+            mtime: int | None = os.stat(entry).st_mtime_ns
         except OSError:
             mtime = None
         entries.append([entry, mtime])
     return entries
+
+
+def _distributions_in(directory: str) -> list[str]:
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    return sorted(n for n in names if n.endswith((".dist-info", ".egg-info", ".egg-link")))
 
 
 def _full_key() -> list[list[str]]:
@@ -216,22 +243,83 @@ def current(describe_commands: CommandDescriber) -> dict[str, Description | None
     return _descriptions
 
 
-def distributions_for_model(name: str) -> set[str] | None:
-    """The distributions that, by the cache, provide the model with this ID or alias; None
-    when that is not known (no cache, an undescribed plugin, or no cached match)."""
-    # Plugins that could not be described are loaded already, so the narrowed lookup
-    # sees their models anyway.
-    if _descriptions is None:
+def peek() -> dict[str, Description | None] | None:
+    """The descriptions, from a cache file that is up to date, without rebuilding it: for
+    lookups from Python (``llm.get_model()``), where no CLI can describe commands. None when
+    there is no such file (then everything loads, as without a cache)."""
+    global _descriptions
+    if _descriptions is not None or not enabled():
+        return _descriptions
+    path = cache_path()
+    data = _read(path)
+    if data is None:
         return None
-    from .config import load_aliases
+    fast_key = _fast_key()
+    if fast_key not in data.get("fast_keys", []):
+        if data["key"] != _full_key():
+            return None
+        data["fast_keys"] = [*data.get("fast_keys", [])[-(MAX_FAST_KEYS - 1) :], fast_key]
+        _write(path, data)
+    described: dict[str, Any] = data["plugins"]
+    allowed = sorted({k[0] for k in data["key"] if plugins._allowed(k[0])})
+    _descriptions = {name: described.get(name) for name in allowed}
+    return _descriptions
 
-    names = {name.lower()}
-    target = load_aliases().get(name)
-    if target:
-        names.add(target.lower())
+
+#: Sections whose names may differ in case (models are often typed by hand).
+_ANY_CASE = {"models", "embedding_models"}
+
+
+def providers(section: str, name: str) -> set[str] | None:
+    """The distributions to load to find ``name`` in ``section`` (``models``,
+    ``embedding_models``, ``tools``, ``template_loaders``, ``fragment_loaders``), by the
+    cache: those that register it, plus any the cache could not describe. None when that
+    is not known (no cache, no cached match), or, outside models, when several register it
+    (which one gets the plain name depends on every plugin loaded)."""
+    # Plugins that could not be described are loaded too: they may provide it.
+    described = peek()
+    if described is None:
+        return None
+    names = {name}
+    if section in _ANY_CASE:
+        from .config import load_aliases
+
+        target = load_aliases().get(name)
+        names = {n.lower() for n in (name, target) if n}
     found = set()
-    for dist, description in _descriptions.items():
-        for model_id, aliases in (description or {}).get("models", []):
-            if names & {model_id.lower(), *(a.lower() for a in aliases)}:
+    for dist, description in described.items():
+        for entry in (description or {}).get(section, []):
+            if section in _ANY_CASE:
+                entry_id, aliases = entry
+                if names & {entry_id.lower(), *(a.lower() for a in aliases)}:
+                    found.add(dist)
+            elif entry in names:
                 found.add(dist)
-    return found or None
+    if not found or (section not in _ANY_CASE and len(found) > 1):
+        return None
+    return found | {dist for dist, description in described.items() if description is None}
+
+
+def distributions_for_model(name: str) -> set[str] | None:
+    """The distributions that, by the cache, provide the model with this ID or alias."""
+    return providers("models", name)
+
+
+@contextlib.contextmanager
+def narrowed(section: str, names: Iterable[str]) -> Iterator[bool]:
+    """Within this block ``load_plugins()`` loads only the plugins that (by the cache)
+    provide every one of ``names``; yields whether it narrowed anything. The caller looks
+    its names up inside, and, should one be missing (the cache was wrong), again outside,
+    where every plugin loads."""
+    if plugins.is_fully_loaded():
+        yield False
+        return
+    needed: set[str] = set()
+    for name in names:
+        found = providers(section, name)
+        if found is None:
+            yield False
+            return
+        needed |= found
+    with plugins.only_distributions(needed):
+        yield True

@@ -137,10 +137,23 @@ def _unknown_model(name: str) -> UnknownModelError:
     return UnknownModelError(message)
 
 
+def _find(name: str) -> ModelWithAliases | None:
+    """The entry for this ID or alias, importing (when the plugin cache knows it) only the
+    plugins that provide it; every plugin when the cache does not know or was wrong."""
+    from . import plugin_cache
+
+    with plugin_cache.narrowed("models", [name]) as narrowed:
+        if narrowed:
+            entry = _lookup(get_models_with_aliases(), name)
+            if entry is not None:
+                return entry
+    return _lookup(get_models_with_aliases(), name)
+
+
 def get_model(name: str | None = None) -> SyncModel:
     """The sync model with this ID or alias (the default model when ``name`` is None)."""
     name = name or get_default_model()
-    entry = _lookup(get_models_with_aliases(), name)
+    entry = _find(name)
     if entry is None:
         raise _unknown_model(name)
     if entry.model is None:
@@ -151,7 +164,7 @@ def get_model(name: str | None = None) -> SyncModel:
 def get_async_model(name: str | None = None) -> AnyAsyncModel:
     """The async model with this ID or alias (the default model when ``name`` is None)."""
     name = name or get_default_model()
-    entry = _lookup(get_models_with_aliases(), name)
+    entry = _find(name)
     if entry is None:
         raise _unknown_model(name)
     if entry.async_model is None:
@@ -163,10 +176,24 @@ def get_embedding_model(name: str | None = None) -> EmbeddingModel:
     name = name or get_default_embedding_model()
     if not name:
         raise UnknownModelError("No default embedding model has been set")
+    from . import plugin_cache
+
+    with plugin_cache.narrowed("embedding_models", [name]) as narrowed:
+        if narrowed:
+            found = _embedding_lookup(name)
+            if found is not None:
+                return found
+    found = _embedding_lookup(name)
+    if found is None:
+        raise _unknown_model(name)
+    return found
+
+
+def _embedding_lookup(name: str) -> EmbeddingModel | None:
     for entry in get_embedding_models_with_aliases():
         if entry.model.model_id == name or name in entry.aliases:
             return entry.model
-    raise _unknown_model(name)
+    return None
 
 
 def get_model_aliases() -> dict[str, SyncModel | AnyAsyncModel]:

@@ -8,7 +8,7 @@ hash includes it, exactly as in the original.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .plugins import load_plugins, pm
@@ -67,3 +67,18 @@ def get_tools() -> dict[str, ToolOrToolbox]:
         for impl in implementations:
             impl.function(register=register)
     return tools
+
+
+def get_tools_named(names: Iterable[str]) -> dict[str, ToolOrToolbox]:
+    """Tools by name, including every one of ``names`` that exists: ``get_tools()``, except
+    that when the plugin cache knows which plugins provide all of ``names``, only those are
+    imported (and only their tools returned). Missing a name, it is ``get_tools()``."""
+    from . import plugin_cache
+
+    wanted = list(names)
+    with plugin_cache.narrowed("tools", wanted) as narrowed:
+        if narrowed:
+            found = get_tools()
+            if all(name in found for name in wanted):
+                return found
+    return get_tools()

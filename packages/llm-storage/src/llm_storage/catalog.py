@@ -34,7 +34,7 @@ def list_fragments(
     Every query must match: a fragment's hash or one of its aliases exactly, or part of
     its source or content.
     """
-    fragments, aliases = read.fragments, read.aliases
+    fragments, aliases = tables["fragments"], tables["fragment_aliases"]
     stmt = select(*fragments.c).order_by(fragments.c.datetime_utc, fragments.c.id)
     if aliases_only:
         stmt = stmt.where(exists().where(aliases.c.fragment_id == fragments.c.id))
@@ -50,13 +50,13 @@ def list_fragments(
             )
         )
     with store._read() as conn:
-        return read._fragment_records(conn, stmt)
+        return read.with_aliases(conn, [dict(row._mapping) for row in conn.execute(stmt)])
 
 
 def schemas_in_use(store: LogStore, queries: Sequence[str] = ()) -> list[Record]:
     """Schemas that responses used: ``id``, ``content`` (JSON text), ``recently_used`` and
     ``times_used``; least recently used first. Every query must be part of the content."""
-    schemas, responses = tables["schemas"], read.responses
+    schemas, responses = tables["schemas"], tables["responses"]
     recently_used = func.max(responses.c.datetime_utc)
     stmt = (
         select(

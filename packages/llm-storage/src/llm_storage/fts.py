@@ -7,9 +7,11 @@ PostgreSQL: a GIN index on a ``to_tsvector`` expression; no extra table or colum
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, func, literal_column, text
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 FTS_TABLE = "responses_fts"
 TRIGGER_NAMES = ("responses_ai", "responses_ad", "responses_au")
@@ -87,25 +89,42 @@ def sqlite_match_expression(query: str) -> str:
     return " ".join('"{}"'.format(term.replace('"', '""')) for term in terms)
 
 
-def search_terms(dialect: str, query: str) -> tuple[str | None, Any, Any]:
-    """Return (from-clause addition, where clause, best-first order expression) for a query.
+@dataclass(frozen=True)
+class Search:
+    """SQL text (``?`` placeholders) that finds responses matching a query."""
 
-    The first item is ``None`` on PostgreSQL and the FTS5 table on SQLite, to be joined on
-    ``responses_fts.rowid = responses.rowid``.
-    """
+    join: str  # added to ``FROM responses``: the FTS5 table on SQLite, else ""
+    where: str
+    where_params: list[str]
+    rank: str  # lower is a better match
+    rank_params: list[str]
+
+
+def search_sql(dialect: str, query: str) -> Search:
+    """How ``dialect`` finds the responses matching ``query``, best first."""
     if dialect == "sqlite":
-        match = text("responses_fts MATCH :fts_query").bindparams(
-            fts_query=sqlite_match_expression(query)
+        return Search(
+            join=f"JOIN {FTS_TABLE} ON {FTS_TABLE}.rowid = responses.rowid",
+            where=f"{FTS_TABLE} MATCH ?",
+            where_params=[sqlite_match_expression(query)],
+            rank=f"{FTS_TABLE}.rank",  # FTS5 rank: more negative is a better match
+            rank_params=[],
         )
-        # FTS5 rank: more negative is a better match.
-        return FTS_TABLE, match, literal_column("responses_fts.rank").asc()
     if dialect == "postgresql":
-        document: Any = literal_column(_pg_document())
-        tsquery = func.plainto_tsquery(PG_CONFIG, query)
-        where = document.op("@@")(tsquery)
-        return None, where, func.ts_rank(document, tsquery).desc()
+        tsquery = f"plainto_tsquery('{PG_CONFIG}', ?)"
+        return Search(
+            join="",
+            where=f"{_pg_document()} @@ {tsquery}",
+            where_params=[query],
+            rank=f"-ts_rank({_pg_document()}, {tsquery})",
+            rank_params=[query],
+        )
     # Any other backend: plain substring search, newest first.
     pattern = f"%{query}%"
-    prompt_like = literal_column("responses.prompt").like(pattern)
-    response_like = literal_column("responses.response").like(pattern)
-    return None, prompt_like | response_like, literal_column("responses.id").desc()
+    return Search(
+        join="",
+        where="(responses.prompt LIKE ? OR responses.response LIKE ?)",
+        where_params=[pattern, pattern],
+        rank="0",
+        rank_params=[],
+    )

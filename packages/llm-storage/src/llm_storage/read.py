@@ -1,63 +1,232 @@
-"""Queries behind ``llm logs``, ``llm fragments`` and ``llm schemas``.
+"""Queries behind ``llm logs``, ``llm -c``, ``llm fragments`` and ``llm schemas``.
+
+Each query is written once, as SQL text with ``?`` placeholders, and runs on either kind of
+connection through a :class:`RowSource`:
+
+- :class:`SqliteRows` wraps a ``sqlite3`` connection: how ``llm logs`` reads an up-to-date
+  SQLite file (``sqlite_reader``), so a read imports no SQLAlchemy;
+- :class:`ConnectionRows` wraps a SQLAlchemy ``Connection`` (every ``LogStore``: PostgreSQL,
+  other URLs, and SQLite files that needed migrating), running the same text through
+  ``text()``. Functions here accept such a ``Connection`` directly too.
+
+The SQL is portable (standard quoting, no dialect functions) except full-text search, whose
+clauses come from ``fts.search_sql``. Nothing here imports SQLAlchemy at module level.
 
 Records are plain dicts: every ``responses`` column (JSON columns left as the stored JSON
 text), plus ``conversation_name``, ``conversation_model``, ``schema_json`` (the schema's JSON
-text) and lists of child records.
+text) and lists of child records. Responses are produced by :func:`iter_responses` a batch
+at a time, so a caller that prints as it goes never holds a whole result set.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from typing import Any
-
-from sqlalchemy import (
-    Connection,
-    Select,
-    column,
-    exists,
-    func,
-    literal_column,
-    or_,
-    select,
-    table,
-)
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from . import fts
-from .schema import tables
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 Record = dict[str, Any]
+#: Most ``?`` values one ``IN (...)`` list holds (SQLite's default limit is far above it).
 CHUNK = 500
+#: Responses fetched, completed with their child rows and handed on at a time.
+BATCH = 100
 
-responses = tables["responses"]
-conversations = tables["conversations"]
-schemas = tables["schemas"]
-fragments = tables["fragments"]
-aliases = tables["fragment_aliases"]
+#: The ``responses`` columns of the current schema, in table order (a test checks them
+#: against ``schema.tables``).
+RESPONSE_COLUMNS = (
+    "id",
+    "model",
+    "prompt",
+    "system",
+    "prompt_json",
+    "options_json",
+    "response",
+    "response_json",
+    "conversation_id",
+    "duration_ms",
+    "datetime_utc",
+    "input_tokens",
+    "output_tokens",
+    "token_details",
+    "schema_id",
+)
+#: ``omit`` may name these as well as response columns: attachment bodies (their length is
+#: always read) and fragment contents beyond what ``truncate_string`` shows.
+ATTACHMENT_CONTENT = "attachments.content"
+FRAGMENT_CONTENT = "fragments.content"
+#: Characters of a fragment's content read when FRAGMENT_CONTENT is omitted: enough for
+#: ``truncate_string``'s default 100 to tell a long content from a short one.
+FRAGMENT_PREVIEW = 101
 
 
-def _base_select() -> Select[Any]:
-    return select(
-        *responses.c,
-        conversations.c.name.label("conversation_name"),
-        conversations.c.model.label("conversation_model"),
-        schemas.c.content.label("schema_json"),
-    ).select_from(
-        responses.outerjoin(
-            conversations, responses.c.conversation_id == conversations.c.id
-        ).outerjoin(schemas, responses.c.schema_id == schemas.c.id)
-    )
+class RowSource:
+    """Runs SQL text with ``?`` placeholders; yields each row as a dict."""
+
+    dialect: str
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Record]:
+        raise NotImplementedError
 
 
-def _fragment_key_clause(key: str) -> Any:
-    return or_(
-        fragments.c.hash == key,
-        fragments.c.id.in_(select(aliases.c.fragment_id).where(aliases.c.alias == key)),
-    )
+class SqliteRows(RowSource):
+    dialect = "sqlite"
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Record]:
+        cursor = self.conn.execute(sql, list(params))
+        try:
+            names = [d[0] for d in cursor.description or ()]
+            while batch := cursor.fetchmany(BATCH):
+                for row in batch:
+                    yield dict(zip(names, row, strict=True))
+        finally:
+            cursor.close()
 
 
-def list_responses(
-    conn: Connection,
+class ConnectionRows(RowSource):
+    """The same SQL through SQLAlchemy: ``?`` become named parameters of ``text()``."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.dialect = conn.dialect.name
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Record]:
+        from sqlalchemy import text
+
+        pieces = sql.split("?")
+        if len(pieces) - 1 != len(params):
+            raise ValueError(f"{len(pieces) - 1} placeholders for {len(params)} values")
+        named = pieces[0] + "".join(f":p{n}{piece}" for n, piece in enumerate(pieces[1:]))
+        # On PostgreSQL a server-side cursor, so that rows arrive as they are read.
+        options = {"yield_per": BATCH} if self.dialect == "postgresql" else {}
+        result = self.conn.execute(
+            text(named),
+            {f"p{n}": value for n, value in enumerate(params)},
+            execution_options=options,
+        )
+        try:
+            for row in result:
+                yield dict(row._mapping)
+        finally:
+            result.close()
+
+
+def source(conn: RowSource | Connection) -> RowSource:
+    """``conn`` as a RowSource (a SQLAlchemy Connection gets wrapped)."""
+    return conn if isinstance(conn, RowSource) else ConnectionRows(conn)
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    return _slices(values, CHUNK)
+
+
+# Responses ---------------------------------------------------------------------------------
+
+#: A fragment by hash or alias (two parameters: the key, twice).
+_FRAGMENT_MATCH = (
+    "(fragments.hash = ? OR fragments.id IN"
+    " (SELECT fragment_id FROM fragment_aliases WHERE alias = ?))"
+)
+
+
+def _response_filter(
+    dialect: str,
+    *,
+    model: str | None,
+    query: str | None,
+    conversation_id: str | None,
+    schema_id: str | None,
+    fragments_filter: Sequence[str],
+    id_gt: str | None,
+    id_gte: str | None,
+    has_tools: bool,
+    tools_used: Sequence[tuple[str, str | None]],
+    latest: bool,
+    response_ids: Sequence[str] | None,
+) -> tuple[str, list[str], list[Any], list[tuple[str, str]], list[Any]]:
+    """(FROM clause, WHERE clauses, their parameters, best-first order as (expression,
+    direction) pairs, the order's parameters) for the responses the filters select."""
+    from_clause = "responses"
+    where: list[str] = []
+    params: list[Any] = []
+    order: list[tuple[str, str]] = []
+    order_params: list[Any] = []
+    if query and query.strip():  # a blank query has no words to look for: no filter
+        found = fts.search_sql(dialect, query)
+        if found.join:
+            from_clause += f" {found.join}"
+        where.append(found.where)
+        params += found.where_params
+        if not latest:
+            order.append((found.rank, "ASC"))
+            order_params += found.rank_params
+    for name, value in (
+        ("model", model),
+        ("conversation_id", conversation_id),
+        ("schema_id", schema_id),
+    ):
+        if value is not None:
+            where.append(f"responses.{name} = ?")
+            params.append(value)
+    if id_gt is not None:
+        where.append("responses.id > ?")
+        params.append(id_gt)
+    if id_gte is not None:
+        where.append("responses.id >= ?")
+        params.append(id_gte)
+    if response_ids is not None:
+        ids = list(response_ids)
+        where.append(f"responses.id IN ({_marks(ids)})" if ids else "1 = 0")
+        params += ids
+    for key in fragments_filter:
+        uses = [
+            f"EXISTS (SELECT 1 FROM {link} JOIN fragments ON fragments.id = {link}.fragment_id"
+            f" WHERE {link}.response_id = responses.id AND {_FRAGMENT_MATCH})"
+            for link in ("prompt_fragments", "system_fragments")
+        ]
+        where.append(f"({' OR '.join(uses)})")
+        params += [key, key, key, key]
+    if has_tools:
+        # As the original: a response "used tools" when it carries tool results.
+        where.append("EXISTS (SELECT 1 FROM tool_results WHERE response_id = responses.id)")
+    for name, plugin in tools_used:
+        # Results from each named tool (the same name from another plugin is another tool).
+        plugin_clause = "tools.plugin IS NULL" if plugin is None else "tools.plugin = ?"
+        where.append(
+            "EXISTS (SELECT 1 FROM tool_results JOIN tools ON tools.id = tool_results.tool_id"
+            " WHERE tool_results.response_id = responses.id AND tools.name = ?"
+            f" AND {plugin_clause})"
+        )
+        params += [name] if plugin is None else [name, plugin]
+    order.append(("responses.id", "DESC"))
+    return from_clause, where, params, order, order_params
+
+
+def _response_columns(omit: Collection[str]) -> str:
+    columns = [
+        f"NULL AS {name}" if name in omit else f"responses.{name}" for name in RESPONSE_COLUMNS
+    ]
+    columns += [
+        "conversations.name AS conversation_name",
+        "conversations.model AS conversation_model",
+        "schemas.content AS schema_json",
+    ]
+    return ", ".join(columns)
+
+
+def iter_responses(
+    conn: RowSource | Connection,
     *,
     limit: int | None = 3,
     model: str | None = None,
@@ -71,173 +240,160 @@ def list_responses(
     tools_used: Sequence[tuple[str, str | None]] = (),
     latest: bool = False,
     response_ids: Sequence[str] | None = None,
-) -> list[Record]:
-    stmt = _base_select()
-    order: Any = responses.c.id.desc()
-    if query and query.strip():  # a blank query has no words to look for: no filter
-        join_table, where, best_first = fts.search_terms(conn.dialect.name, query)
-        if join_table is not None:
-            fts_table = table(join_table, column("rowid"))
-            stmt = stmt.join(fts_table, fts_table.c.rowid == literal_column("responses.rowid"))
-        stmt = stmt.where(where)
-        if not latest:
-            order = best_first
-    filters = {
-        "model": model,
-        "conversation_id": conversation_id,
-        "schema_id": schema_id,
-    }
-    for name, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(responses.c[name] == value)
-    if id_gt is not None:
-        stmt = stmt.where(responses.c.id > id_gt)
-    if id_gte is not None:
-        stmt = stmt.where(responses.c.id >= id_gte)
-    if response_ids is not None:
-        stmt = stmt.where(responses.c.id.in_(list(response_ids)))
-    for key in fragments_filter:
-        stmt = stmt.where(_uses_fragment(key))
-    if has_tools:
-        # As the original: a response "used tools" when it carries tool results.
-        results = tables["tool_results"]
-        stmt = stmt.where(exists().where(results.c.response_id == responses.c.id))
-    for name, plugin in tools_used:
-        # Results from each named tool (the same name from another plugin is another tool).
-        results, tools = tables["tool_results"], tables["tools"]
-        stmt = stmt.where(
-            exists()
-            .select_from(results.join(tools, tools.c.id == results.c.tool_id))
-            .where(
-                results.c.response_id == responses.c.id,
-                tools.c.name == name,
-                tools.c.plugin.is_(None) if plugin is None else tools.c.plugin == plugin,
-            )
+    omit: Collection[str] = (),
+) -> Iterator[Record]:
+    """The newest ``limit`` responses (None or 0: all) that every filter selects, oldest
+    first; with ``query``, the best ``limit`` matches, best last (``latest``: the newest).
+
+    One query picks the responses in that order and is read as it goes; each batch of
+    BATCH gets its child rows before it is yielded. ``omit``: response columns (read as
+    NULL), ``ATTACHMENT_CONTENT`` and ``FRAGMENT_CONTENT``, for callers that never show them.
+    """
+    rows = source(conn)
+    from_clause, where, where_params, order, order_params = _response_filter(
+        rows.dialect,
+        model=model,
+        query=query,
+        conversation_id=conversation_id,
+        schema_id=schema_id,
+        fragments_filter=fragments_filter,
+        id_gt=id_gt,
+        id_gte=id_gte,
+        has_tools=has_tools,
+        tools_used=tools_used,
+        latest=latest,
+        response_ids=response_ids,
+    )
+    columns = _response_columns(omit)
+    joins = (
+        " LEFT JOIN conversations ON conversations.id = responses.conversation_id"
+        " LEFT JOIN schemas ON schemas.id = responses.schema_id"
+    )
+    condition = " WHERE " + " AND ".join(where) if where else ""
+    batches: Iterable[list[Record]]
+    if not limit and from_clause == "responses" and len(order) == 1:
+        # Every match, oldest first: one query, read as it goes, in primary-key order (so
+        # the database sorts nothing).
+        sql = f"SELECT {columns} FROM responses{joins}{condition} ORDER BY responses.id"
+        batches = _batched(rows.rows(sql, where_params))
+    else:
+        # First the IDs, best first (the database sorts IDs, not whole rows, huge prompts
+        # and all); then the responses, a batch at a time, the other way round.
+        keys = "".join(f", {expression} AS pick_{n}" for n, (expression, _) in enumerate(order))
+        pick = f"SELECT responses.id AS pick_id{keys} FROM {from_clause}{condition}"
+        pick += " ORDER BY " + ", ".join(f"pick_{n} {d}" for n, (_, d) in enumerate(order))
+        params = [*order_params, *where_params]  # in the order their placeholders come
+        if limit:
+            pick += " LIMIT ?"
+            params.append(limit)
+        ids = [record["pick_id"] for record in rows.rows(pick, params)]
+        ids.reverse()
+        select = f"SELECT {columns} FROM responses{joins} WHERE responses.id IN"
+        batches = (
+            _in_order(rows.rows(f"{select} ({_marks(chunk)})", chunk), chunk)
+            for chunk in _slices(ids, BATCH)
         )
-    stmt = stmt.order_by(order, responses.c.id.desc())
-    if limit:
-        stmt = stmt.limit(limit)
-    records = [dict(row._mapping) for row in conn.execute(stmt)]
-    records.reverse()  # the original shows oldest (or least relevant) first
-    _attach_children(conn, records)
-    return records
+    for batch in batches:
+        _attach_children(rows, batch, omit)
+        yield from batch
 
 
-def _uses_fragment(key: str) -> Any:
-    clauses = []
-    for name in ("prompt_fragments", "system_fragments"):
-        link = tables[name]
-        clauses.append(
-            exists()
-            .where(link.c.response_id == responses.c.id)
-            .where(link.c.fragment_id.in_(select(fragments.c.id).where(_fragment_key_clause(key))))
-        )
-    return or_(*clauses)
+def _batched(records: Iterable[Record]) -> Iterator[list[Record]]:
+    batch: list[Record] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
-def _chunks(ids: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
+def _slices(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
-def _grouped(conn: Connection, ids: list[str], build: Any) -> dict[str, list[Record]]:
+def _in_order(records: Iterable[Record], ids: Sequence[str]) -> list[Record]:
+    by_id = {record["id"]: record for record in records}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def list_responses(conn: RowSource | Connection, **filters: Any) -> list[Record]:
+    """:func:`iter_responses` as a list."""
+    return list(iter_responses(conn, **filters))
+
+
+def _grouped(rows: RowSource, sql: str, ids: Sequence[str]) -> dict[str, list[Record]]:
+    """Child rows by ``response_id``; ``sql`` has ``{ids}`` where the IN list goes."""
     grouped: dict[str, list[Record]] = defaultdict(list)
     for chunk in _chunks(ids):
-        for row in conn.execute(build(chunk)):
-            record = dict(row._mapping)
+        for record in rows.rows(sql.format(ids=_marks(chunk)), chunk):
             grouped[record.pop("response_id")].append(record)
     return grouped
 
 
-def _attach_children(conn: Connection, records: list[Record]) -> None:
-    if not records:
-        return
+def _attach_children(rows: RowSource, records: list[Record], omit: Collection[str]) -> None:
     ids = [r["id"] for r in records]
-    att, pa = tables["attachments"], tables["prompt_attachments"]
+    content = "NULL AS content" if ATTACHMENT_CONTENT in omit else "attachments.content"
     attachments = _grouped(
-        conn,
+        rows,
+        "SELECT prompt_attachments.response_id, attachments.id, attachments.type,"
+        f" attachments.path, attachments.url, {content},"
+        " length(attachments.content) AS content_length"
+        " FROM prompt_attachments JOIN attachments"
+        " ON attachments.id = prompt_attachments.attachment_id"
+        " WHERE prompt_attachments.response_id IN ({ids})"
+        ' ORDER BY prompt_attachments.response_id, prompt_attachments."order"',
         ids,
-        lambda chunk: (
-            select(pa.c.response_id, *att.c, func.length(att.c.content).label("content_length"))
-            .join(att, att.c.id == pa.c.attachment_id)
-            .where(pa.c.response_id.in_(chunk))
-            .order_by(pa.c.response_id, pa.c.order)
-        ),
+    )
+    fragment_content = (
+        f"substr(fragments.content, 1, {FRAGMENT_PREVIEW}) AS content"
+        if FRAGMENT_CONTENT in omit
+        else "fragments.content"
     )
     fragment_lists = {
-        name: _grouped(
-            conn,
+        link: _grouped(
+            rows,
+            f"SELECT {link}.response_id, fragments.id, fragments.hash, {fragment_content},"
+            " fragments.source, fragments.datetime_utc"
+            f" FROM {link} JOIN fragments ON fragments.id = {link}.fragment_id"
+            f" WHERE {link}.response_id IN ({{ids}})"
+            f' ORDER BY {link}.response_id, {link}."order"',
             ids,
-            lambda chunk, link=tables[name]: (
-                select(
-                    link.c.response_id,
-                    fragments.c.id,
-                    fragments.c.hash,
-                    fragments.c.content,
-                    fragments.c.source,
-                    fragments.c.datetime_utc,
-                )
-                .join(fragments, fragments.c.id == link.c.fragment_id)
-                .where(link.c.response_id.in_(chunk))
-                .order_by(link.c.response_id, link.c.order)
-            ),
         )
-        for name in ("prompt_fragments", "system_fragments")
+        for link in ("prompt_fragments", "system_fragments")
     }
-    tools_t, tr = tables["tools"], tables["tool_responses"]
     tools = _grouped(
-        conn,
+        rows,
+        "SELECT tool_responses.response_id, tools.id, tools.hash, tools.name,"
+        " tools.description, tools.input_schema, tools.plugin"
+        " FROM tool_responses JOIN tools ON tools.id = tool_responses.tool_id"
+        " WHERE tool_responses.response_id IN ({ids})"
+        " ORDER BY tool_responses.response_id, tools.id",
         ids,
-        lambda chunk: (
-            select(tr.c.response_id, *tools_t.c)
-            .join(tools_t, tools_t.c.id == tr.c.tool_id)
-            .where(tr.c.response_id.in_(chunk))
-            .order_by(tr.c.response_id, tools_t.c.id)
-        ),
     )
-    calls_t = tables["tool_calls"]
     calls = _grouped(
-        conn,
+        rows,
+        "SELECT response_id, id, tool_id, name, arguments, tool_call_id FROM tool_calls"
+        " WHERE response_id IN ({ids}) ORDER BY id",
         ids,
-        lambda chunk: (
-            select(
-                calls_t.c.response_id,
-                calls_t.c.id,
-                calls_t.c.tool_id,
-                calls_t.c.name,
-                calls_t.c.arguments,
-                calls_t.c.tool_call_id,
-            )
-            .where(calls_t.c.response_id.in_(chunk))
-            .order_by(calls_t.c.id)
-        ),
     )
-    results_t, inst = tables["tool_results"], tables["tool_instances"]
     results = _grouped(
-        conn,
+        rows,
+        "SELECT tool_results.response_id, tool_results.id, tool_results.tool_id,"
+        " tool_results.name, tool_results.output, tool_results.tool_call_id,"
+        " tool_results.instance_id, tool_instances.plugin AS instance_plugin,"
+        " tool_instances.name AS instance_name, tool_instances.arguments AS instance_arguments"
+        " FROM tool_results LEFT JOIN tool_instances"
+        " ON tool_instances.id = tool_results.instance_id"
+        " WHERE tool_results.response_id IN ({ids}) ORDER BY tool_results.id",
         ids,
-        lambda chunk: (
-            select(
-                results_t.c.response_id,
-                results_t.c.id,
-                results_t.c.tool_id,
-                results_t.c.name,
-                results_t.c.output,
-                results_t.c.tool_call_id,
-                results_t.c.instance_id,
-                inst.c.plugin.label("instance_plugin"),
-                inst.c.name.label("instance_name"),
-                inst.c.arguments.label("instance_arguments"),
-            )
-            .outerjoin(inst, inst.c.id == results_t.c.instance_id)
-            .where(results_t.c.response_id.in_(chunk))
-            .order_by(results_t.c.id)
-        ),
     )
     fragment_ids = {
         f["id"] for found in fragment_lists.values() for group in found.values() for f in group
     }
-    names = _aliases(conn, sorted(fragment_ids))
+    names = _aliases(rows, sorted(fragment_ids))
     for found in fragment_lists.values():
         for group in found.values():
             for fragment in group:
@@ -252,38 +408,61 @@ def _attach_children(conn: Connection, records: list[Record]) -> None:
         record["tool_results"] = results.get(rid, [])
 
 
-def latest_conversation_id(conn: Connection) -> str | None:
-    return conn.execute(
-        select(responses.c.conversation_id)
-        .where(responses.c.conversation_id.is_not(None))
-        .order_by(responses.c.id.desc())
-        .limit(1)
-    ).scalar()
+def _first(rows: RowSource, sql: str, params: Sequence[Any] = ()) -> Any:
+    """The first column of the first row, or None."""
+    for record in rows.rows(sql, params):
+        return next(iter(record.values()))
+    return None
 
 
-def count(conn: Connection, table_name: str) -> int:
-    return int(conn.execute(select(func.count()).select_from(tables[table_name])).scalar_one())
+def latest_conversation_id(conn: RowSource | Connection) -> str | None:
+    found: str | None = _first(
+        source(conn),
+        "SELECT conversation_id FROM responses WHERE conversation_id IS NOT NULL"
+        " ORDER BY id DESC LIMIT 1",
+    )
+    return found
+
+
+def count(conn: RowSource | Connection, table_name: str) -> int:
+    if not table_name.isidentifier():
+        raise ValueError(f"not a table name: {table_name!r}")
+    return int(_first(source(conn), f"SELECT count(*) AS n FROM {table_name}"))
+
+
+def get_conversation(conn: RowSource | Connection, conversation_id: str) -> Record | None:
+    for record in source(conn).rows(
+        "SELECT id, name, model FROM conversations WHERE id = ?", [conversation_id]
+    ):
+        return record
+    return None
 
 
 # Fragments ---------------------------------------------------------------------------------
 
+_FRAGMENT_COLUMNS = (
+    "fragments.id, fragments.hash, fragments.content, fragments.datetime_utc, fragments.source"
+)
 
-def _aliases(conn: Connection, ids: list[int], *, by_name: bool = False) -> dict[int, list[str]]:
+
+def _aliases(
+    conn: RowSource | Connection, ids: Sequence[int], *, by_name: bool = False
+) -> dict[int, list[str]]:
     """Each fragment's aliases: by name, or (like the original's logs) as stored."""
+    rows = source(conn)
     by_id: dict[int, list[str]] = defaultdict(list)
-    for start in range(0, len(ids), CHUNK):
-        stmt = select(aliases.c.fragment_id, aliases.c.alias).where(
-            aliases.c.fragment_id.in_(ids[start : start + CHUNK])
-        )
+    for chunk in _chunks(ids):
+        sql = "SELECT fragment_id, alias FROM fragment_aliases"
+        sql += f" WHERE fragment_id IN ({_marks(chunk)})"
         if by_name:
-            stmt = stmt.order_by(aliases.c.alias)
-        for fragment_id, alias in conn.execute(stmt):
-            by_id[fragment_id].append(alias)
+            sql += " ORDER BY alias"
+        for record in rows.rows(sql, chunk):
+            by_id[record["fragment_id"]].append(record["alias"])
     return by_id
 
 
-def _fragment_records(conn: Connection, stmt: Select[Any]) -> list[Record]:
-    records = [dict(row._mapping) for row in conn.execute(stmt)]
+def with_aliases(conn: RowSource | Connection, records: list[Record]) -> list[Record]:
+    """Fragment records, each given its ``aliases`` (sorted)."""
     if records:
         by_id = _aliases(conn, [r["id"] for r in records], by_name=True)
         for record in records:
@@ -291,52 +470,69 @@ def _fragment_records(conn: Connection, stmt: Select[Any]) -> list[Record]:
     return records
 
 
-def get_fragment(conn: Connection, key: str) -> Record | None:
-    found = _fragment_records(
-        conn, select(*fragments.c).where(_fragment_key_clause(key)).order_by(fragments.c.id)
+def get_fragment(conn: RowSource | Connection, key: str) -> Record | None:
+    """The fragment with this hash or alias (with its aliases), or None."""
+    rows = source(conn)
+    found = list(
+        rows.rows(
+            f"SELECT {_FRAGMENT_COLUMNS} FROM fragments WHERE {_FRAGMENT_MATCH}"
+            " ORDER BY fragments.id LIMIT 1",
+            [key, key],
+        )
     )
-    return found[0] if found else None
+    return with_aliases(rows, found)[0] if found else None
 
 
 def list_fragments(
-    conn: Connection, query: str | None = None, aliases_only: bool = False
+    conn: RowSource | Connection, query: str | None = None, aliases_only: bool = False
 ) -> list[Record]:
-    stmt = select(*fragments.c).order_by(fragments.c.datetime_utc, fragments.c.id)
+    rows = source(conn)
+    where: list[str] = []
+    params: list[Any] = []
     for term in (query or "").split():
-        pattern = f"%{term}%"
-        stmt = stmt.where(or_(fragments.c.content.like(pattern), fragments.c.source.like(pattern)))
+        where.append("(fragments.content LIKE ? OR fragments.source LIKE ?)")
+        params += [f"%{term}%", f"%{term}%"]
     if aliases_only:
-        stmt = stmt.where(exists().where(aliases.c.fragment_id == fragments.c.id))
-    return _fragment_records(conn, stmt)
+        where.append("EXISTS (SELECT 1 FROM fragment_aliases WHERE fragment_id = fragments.id)")
+    sql = f"SELECT {_FRAGMENT_COLUMNS} FROM fragments"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY fragments.datetime_utc, fragments.id"
+    return with_aliases(rows, list(rows.rows(sql, params)))
+
+
+def fragment_id_for_key(conn: RowSource | Connection, key: str) -> int | None:
+    found: int | None = _first(
+        source(conn),
+        f"SELECT fragments.id FROM fragments WHERE {_FRAGMENT_MATCH} ORDER BY fragments.id LIMIT 1",
+        [key, key],
+    )
+    return found
 
 
 # Schemas -----------------------------------------------------------------------------------
 
 
-def get_schema(conn: Connection, schema_id: str) -> str | None:
-    schemas = tables["schemas"]
-    return conn.execute(select(schemas.c.content).where(schemas.c.id == schema_id)).scalar()
-
-
-def schema_usage(conn: Connection, query: str | None = None) -> list[Record]:
-    schemas = tables["schemas"]
-    stmt = (
-        select(
-            schemas.c.id,
-            schemas.c.content,
-            func.count(responses.c.id).label("times_used"),
-            func.max(responses.c.datetime_utc).label("last_used"),
-        )
-        .select_from(schemas.outerjoin(responses, responses.c.schema_id == schemas.c.id))
-        .group_by(schemas.c.id, schemas.c.content)
-        .order_by(func.max(responses.c.datetime_utc).desc(), schemas.c.id)
+def get_schema(conn: RowSource | Connection, schema_id: str) -> str | None:
+    found: str | None = _first(
+        source(conn), "SELECT content FROM schemas WHERE id = ?", [schema_id]
     )
+    return found
+
+
+def schema_usage(conn: RowSource | Connection, query: str | None = None) -> list[Record]:
+    where: list[str] = []
+    params: list[Any] = []
     for term in (query or "").split():
-        stmt = stmt.where(schemas.c.content.like(f"%{term}%"))
-    return [dict(row._mapping) for row in conn.execute(stmt)]
-
-
-def fragment_id_for_key(conn: Connection, key: str) -> int | None:
-    return conn.execute(
-        select(fragments.c.id).where(_fragment_key_clause(key)).order_by(fragments.c.id).limit(1)
-    ).scalar()
+        where.append("schemas.content LIKE ?")
+        params.append(f"%{term}%")
+    sql = (
+        "SELECT schemas.id, schemas.content, count(responses.id) AS times_used,"
+        " max(responses.datetime_utc) AS last_used"
+        " FROM schemas LEFT JOIN responses ON responses.schema_id = schemas.id"
+    )
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " GROUP BY schemas.id, schemas.content"
+    sql += " ORDER BY max(responses.datetime_utc) DESC, schemas.id"
+    return list(source(conn).rows(sql, params))

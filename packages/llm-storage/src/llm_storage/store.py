@@ -171,6 +171,14 @@ class LogStore:
                 latest=latest,
             )
 
+    def iter_responses(self, limit: int | None = 3, **filters: Any) -> Iterator[Record]:
+        """As ``list_responses`` (same filters, plus ``omit``: see ``read.iter_responses``),
+        one record at a time, as they are read."""
+        if "fragments" in filters:
+            filters["fragments_filter"] = filters.pop("fragments")
+        with self._read() as conn:
+            yield from read.iter_responses(conn, limit=limit, **filters)
+
     def get_response(self, response_id: str) -> Record | None:
         with self._read() as conn:
             found = read.list_responses(conn, limit=None, response_ids=[response_id])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +56,21 @@ def _existing_store(database: str | None) -> Any:
     store = open_store(database)
     click.get_current_context().call_on_close(store.close)
     return store
+
+
+def _reader(database: str | None) -> Any:
+    """Like ``_existing_store``, for commands that only read responses: an up-to-date
+    SQLite file is read with the standard library alone (no SQLAlchemy to import)."""
+    from llm_storage.opening import default_target
+    from llm_storage.sqlite_reader import open_current
+
+    target = database if database is not None else default_target()
+    if _is_file(target) and Path(target).exists():
+        reader = open_current(Path(target).expanduser())
+        if reader is not None:
+            click.get_current_context().call_on_close(reader.close)
+            return reader
+    return _existing_store(database)
 
 
 def _is_file(target: Any) -> bool:
@@ -122,7 +140,9 @@ def _tools_by_name(names: tuple[str, ...]) -> list[tuple[str, str | None]]:
     """(name, plugin) of each tool named by ``-T``: a logged tool is known by both."""
     if not names:
         return []
-    available = llm.get_tools()
+    from llm.tool_registry import get_tools_named
+
+    available = get_tools_named(names)
     found: list[tuple[str, str | None]] = []
     for name in names:
         tool = available.get(name)
@@ -130,6 +150,22 @@ def _tools_by_name(names: tuple[str, ...]) -> list[tuple[str, str | None]]:
             raise click.ClickException(f"Unknown tool: {name}")
         found.append((name, getattr(tool, "plugin", None)))
     return found
+
+
+def _store_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """A storage failure while the command reads (responses are read as they are printed)
+    is one clear error line, never a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        import llm_storage
+
+        try:
+            command(*args, **kwargs)
+        except llm_storage.StoreError as ex:
+            raise click.ClickException(str(ex)) from ex
+
+    return run
 
 
 @logs.command(name="list")
@@ -181,6 +217,7 @@ def _tools_by_name(names: tuple[str, ...]) -> list[tuple[str, str | None]]:
 @click.option("--id-gte", help="Return responses with ID >= this")
 @click.option("as_json", "--json", is_flag=True, help="Output logs as JSON")
 @click.option("-e", "--expand", is_flag=True, help="Expand fragments to show their content")
+@_store_errors
 def logs_list(
     count: int | None,
     path: str | None,
@@ -211,7 +248,7 @@ def logs_list(
 ) -> None:
     """Show logged prompts and their responses"""
     database = database or path
-    store = _existing_store(database)
+    store = _reader(database)
     if store is None:
         raise click.ClickException(_missing_message(database))
     if short and (as_json or response):
@@ -221,9 +258,10 @@ def logs_list(
         raise click.ClickException(f"Cannot use --short and {clashing} together")
     if response and not current and not conversation_id:
         current = True
+    data_output = bool(data or data_array or data_key or data_ids)
     if current:
         # The conversation of the latest response (none, if that one had none).
-        latest = store.list_responses(1)
+        latest = list(store.iter_responses(1, omit=_unshown(response_only=True)))
         if not latest:
             raise click.ClickException("No conversations found")
         conversation_id = latest[-1]["conversation_id"]
@@ -245,46 +283,86 @@ def logs_list(
 
         resolved = resolve_schema_input(schema or schema_multi, database, multi=not schema)
         schema_id = make_schema_id(resolved or {})[0]
-    records = store.list_responses(
-        count or None,
-        model=model_id,
-        query=query or None,
-        conversation_id=conversation_id or None,
-        id_gt=id_gt or None,
-        id_gte=id_gte or None,
-        fragments=hashes,
-        has_tools=tools,
-        tools_used=tools_used,
-        schema_id=schema_id,
-    )
-    if data or data_array or data_key or data_ids:
+
+    def fetch(omit: set[str]) -> Any:
+        return store.iter_responses(
+            count or None,
+            model=model_id,
+            query=query or None,
+            conversation_id=conversation_id or None,
+            id_gt=id_gt or None,
+            id_gte=id_gte or None,
+            fragments=hashes,
+            has_tools=tools,
+            tools_used=tools_used,
+            schema_id=schema_id,
+            omit=omit,
+        )
+
+    def prepared(omit: set[str]) -> Any:
+        # Responses are printed as they are read: none is kept once shown.
+        for record in fetch(omit):
+            yield logs_format.prepare(record, truncate=truncate, expand=expand)
+
+    if data_output:
+        found = list(fetch(_unshown(response_only=True)))
         if data and not query:
-            records.reverse()  # as the original: --data lists the newest first
-        items = logs_format.data_items(records, data_key, data_ids)
+            found.reverse()  # as the original: --data lists the newest first
+        items = logs_format.data_items(found, data_key, data_ids)
         for line in output_rows_as_json(items, nl=not data_array, compact=True):
             click.echo(line)
         return
-    rows = [logs_format.prepare(r, truncate=truncate, expand=expand) for r in records]
-
-    output: str | None = None
     if as_json:
-        output = logs_format.as_json(rows)
-    elif extract or extract_last:
-        for row in rows:
+        rows = prepared(_unshown(as_json=True, expand=expand))
+        _write(itertools.chain(logs_format.json_pieces(rows), ["\n"]))
+        return
+    if extract or extract_last or response:
+        output: str | None = None
+        for row in prepared(_unshown(response_only=True)):
+            if response and not (extract or extract_last):
+                output = row["response"]
+                continue
             output = extract_fenced_code_block(row["response"] or "", last=extract_last)
             if output is not None:
                 break
-    elif response and rows:
-        output = rows[-1]["response"]
-    if output is not None:
-        click.echo(output)
-        return
+        if output is not None:
+            click.echo(output)
+            return
+        # As the original: with nothing to extract, the log is shown instead.
+    rows = prepared(_unshown(expand=expand))
     if short:
-        for row in rows:
-            click.echo(logs_format.as_short(row, usage))
+        _write(f"{logs_format.as_short(row, usage)}\n" for row in rows)
         return
     writer = logs_format.MarkdownWriter(
         single_conversation=bool(conversation_id), usage=usage, expand=expand
     )
-    for row in rows:
-        click.echo(writer.render(row), nl=False)
+    _write(piece for row in rows for piece in writer.pieces(row))
+
+
+def _write(pieces: Iterable[str]) -> None:
+    """Output as it is made, in few writes, a huge piece never copied into a bigger one
+    (``click.echo`` each, as the original echoes: it strips ANSI codes when not a tty)."""
+    for piece in logs_format.gathered(pieces):
+        click.echo(piece, nl=False)
+
+
+#: Response columns only the JSON output shows.
+_JSON_ONLY = ("prompt_json", "options_json", "response_json", "duration_ms")
+
+
+def _unshown(
+    *, response_only: bool = False, as_json: bool = False, expand: bool = False
+) -> set[str]:
+    """What the output will not show, so need not be read: attachment bodies always (only
+    their length is shown); fragment contents past their preview unless ``expand``; the JSON
+    columns except with ``--json``; for output made of responses alone, prompts too."""
+    from llm_storage import read
+
+    omit = {read.ATTACHMENT_CONTENT}
+    if not expand:
+        omit.add(read.FRAGMENT_CONTENT)
+    if not as_json or response_only:
+        omit.update(_JSON_ONLY)
+    if response_only:
+        omit.update(("prompt", "system"))
+    return omit
