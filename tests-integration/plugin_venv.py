@@ -112,7 +112,8 @@ def build_venv(work: Path) -> Path:
     makes one; no network."""
     wheels = [w for w in build_wheels(work / "wheels") if not w.name.startswith(OWN_PLUGIN_WHEELS)]
     locked = export_locked(work / "pylock.toml")
-    return make_venv(wheels, locked, work / "venv", with_pip=True, compile=True)
+    # Not compiled ahead: the runs write bytecode for what they import (a fraction of scipy).
+    return make_venv(wheels, locked, work / "venv", with_pip=True)
 
 
 def install_plugins(venv: Path, cache: Path) -> subprocess.CompletedProcess[str]:
@@ -120,7 +121,7 @@ def install_plugins(venv: Path, cache: Path) -> subprocess.CompletedProcess[str]
     assert UV
     pins = [f"{name}=={version}" for name, version in PLUGINS.items()]
     python = str(venv / "bin" / "python")
-    options = ["-q", "--offline", "--no-index", "--compile-bytecode", "--find-links", str(cache)]
+    options = ["-q", "--offline", "--no-index", "--find-links", str(cache)]
     return subprocess.run(
         [UV, "pip", "install", *options, "--python", python, *pins],
         capture_output=True,

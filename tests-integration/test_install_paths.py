@@ -328,7 +328,7 @@ def test_install_upgrade_and_uninstall_a_plugin(environment: Environment) -> Non
     assert _lists_command(environment, "hello")
     assert _plugins(environment)["llm-hello"] == "0.1"
     assert sorted(freeze(environment)) == sorted([*before, "llm-hello==0.1"])
-    assert (environment.home / "llm" / "plugin-cache.json").exists()
+    assert len(list((environment.home / "llm").glob("plugin-cache*.json"))) == 1
 
     _ok(llm(environment, "install", "--upgrade", "llm-hello"))
     assert _ok(llm(environment, "hello")).stdout == "Hello from 0.2\n"

@@ -72,9 +72,7 @@ def export_locked(path: Path) -> Path:
     return path
 
 
-def make_venv(
-    wheels: Iterable[Path], locked: Path, path: Path, *, with_pip: bool, compile: bool = False
-) -> Path:
+def make_venv(wheels: Iterable[Path], locked: Path, path: Path, *, with_pip: bool) -> Path:
     """A virtual environment holding the given wheels and the locked third-party set.
 
     ``with_pip=False`` gives an environment without pip, as some tool installers make them
@@ -82,7 +80,7 @@ def make_venv(
     """
     seed = ["--seed"] if with_pip else []
     python = path / "bin" / "python"
-    install = ["pip", "install", "-q", "--offline", *(["--compile-bytecode"] if compile else [])]
+    install = ["pip", "install", "-q", "--offline"]
     uv("venv", "-q", *seed, path)
     uv(*install, "--python", python, "-r", locked)
     uv(*install, "--no-deps", "--python", python, *wheels)
