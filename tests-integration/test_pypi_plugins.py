@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import sqlite3
 import struct
 import subprocess
@@ -77,10 +78,30 @@ def _llm_env(venv: Path, home: Path, plugins: str, env: dict[str, str] | None) -
     }
 
 
+@pytest.fixture(scope="module")
+def warm_cache(venv: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The plugin cache as a user has it after a first run: built once, describing every
+    plugin. Runs with cache on start from a copy (a test of the first build deletes it)."""
+    home = tmp_path_factory.mktemp("warm-cache")
+    built = subprocess.run(
+        [str(venv / "bin" / "llm"), "plugins"],
+        capture_output=True,
+        text=True,
+        env=_llm_env(venv, home, ",".join(plugin_venv.PLUGINS), None),
+        cwd=home,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    [cache] = home.glob("plugin-cache*.json")
+    return cache
+
+
 @pytest.fixture
-def run(venv: Path, home: Path, plugin_cache: str) -> Run:
+def run(venv: Path, home: Path, plugin_cache: str, request: pytest.FixtureRequest) -> Run:
     if plugin_cache == "cache on":
         command = [str(venv / "bin" / "llm")]
+        warm = request.getfixturevalue("warm_cache")
+        shutil.copy(warm, home / warm.name)
     else:
         command = [str(venv / "bin" / "python"), "-c", CACHE_OFF]
 
@@ -483,6 +504,8 @@ def test_cluster_clusters_a_collection_made_by_us(run: Run, home: Path) -> None:
 
 
 def test_the_plugin_cache_is_on_or_off(run: Run, home: Path, plugin_cache: str) -> None:
+    for seeded in home.glob("plugin-cache*.json"):
+        seeded.unlink()  # the first run in a new user directory builds it
     result = run("-m", "markov", "a b c", plugins="llm-markov,llm-echo")
     assert result.returncode == 0, result.stderr
     caches = list(home.glob("plugin-cache*.json"))  # one file per Python environment
