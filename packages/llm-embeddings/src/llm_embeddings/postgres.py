@@ -234,17 +234,20 @@ class PostgresEmbeddings:
 
     # -- errors and transactions -------------------------------------------------------------
 
+    def _error(self, ex: Exception) -> EmbeddingsDatabaseError:
+        """One line naming the database and the server's first line of complaint."""
+        original = getattr(ex, "orig", None) or ex
+        text = str(original).strip()
+        message = text.splitlines()[0] if text else type(original).__name__
+        return EmbeddingsDatabaseError(f"PostgreSQL error on {self.location}: {message}")
+
     def _guard(self, work: Callable[[], _T]) -> _T:
         from sqlalchemy.exc import SQLAlchemyError
 
         try:
             return work()
         except SQLAlchemyError as ex:
-            original = getattr(ex, "orig", None) or ex
-            message = str(original).strip().splitlines()[0] if str(original).strip() else ""
-            raise EmbeddingsDatabaseError(
-                f"PostgreSQL error on {self.location}: {message or type(original).__name__}"
-            ) from ex
+            raise self._error(ex) from ex
 
     @contextmanager
     def _begin(self) -> Iterator[Any]:
@@ -255,11 +258,7 @@ class PostgresEmbeddings:
             with self.engine.begin() as conn:
                 yield conn
         except SQLAlchemyError as ex:
-            original = getattr(ex, "orig", None) or ex
-            message = str(original).strip().splitlines()[0] if str(original).strip() else ""
-            raise EmbeddingsDatabaseError(
-                f"PostgreSQL error on {self.location}: {message or type(original).__name__}"
-            ) from ex
+            raise self._error(ex) from ex
 
     # -- schema ------------------------------------------------------------------------------
 
