@@ -25,6 +25,7 @@ BACKENDS = [
     "sqlite",
     "sqlite-stdlib-writer",
     pytest.param("postgresql", marks=pytest.mark.postgres),
+    pytest.param("postgresql-psycopg-writer", marks=pytest.mark.postgres),
 ]
 
 
@@ -37,8 +38,8 @@ def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 class StdlibWritingStore:
-    """A LogStore whose ``log_response`` goes through the sqlite3 writer, so that every
-    conformance test also checks that path, row for row."""
+    """A LogStore whose ``log_response`` goes through the sqlite3 (or psycopg) writer, so
+    that every conformance test also checks that path, row for row."""
 
     def __init__(self, store: Any, writer: Any) -> None:
         self._store = store
@@ -57,13 +58,18 @@ class StdlibWritingStore:
 
 @pytest.fixture
 def store(request: pytest.FixtureRequest, store_target: str):
-    from llm_storage import open_store
+    from llm_storage import open_store, pg_writer
     from llm_storage.sqlite_writer import SqliteLogWriter, open_current
 
     opened = open_store(store_target)
-    if request.node.callspec.params.get("store_target") == "sqlite-stdlib-writer":
+    kind = request.node.callspec.params.get("store_target")
+    if kind == "sqlite-stdlib-writer":
         writer = open_current(Path(store_target))
         assert isinstance(writer, SqliteLogWriter)
         opened = StdlibWritingStore(opened, writer)
+    elif kind == "postgresql-psycopg-writer":
+        pg = pg_writer.open_current(store_target, "test database", 10.0)
+        assert isinstance(pg, pg_writer.PostgresLogWriter)
+        opened = StdlibWritingStore(opened, pg)
     yield opened
     opened.close()
