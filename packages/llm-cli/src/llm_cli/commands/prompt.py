@@ -11,7 +11,7 @@ import llm
 from llm.utils import extract_fenced_code_block, token_usage_string
 
 from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type
-from ..errors import friendly_errors
+from ..errors import exit_code_for, friendly_errors, signal_name, stop_on_signals
 from ..prepare import PreparedPrompt, PromptRequest, prepare
 from ..shared_options import (
     continue_options,
@@ -216,19 +216,24 @@ def prompt(
         repairing = prepared.schema is not None and prepared.schema_retries > 0
         streaming = not no_stream and not extracting and not repairing
         try:
-            if use_async:
-                import asyncio
+            with stop_on_signals():
+                if use_async:
+                    import asyncio
 
-                asyncio.run(_consume_async(response, echo=streaming))
-            else:
-                _consume(response, echo=streaming)
-        except KeyboardInterrupt:
-            # Stop cleanly: keep and log what arrived, then exit as interrupted.
+                    asyncio.run(_consume_async(response, echo=streaming))
+                else:
+                    _consume(response, echo=streaming)
+        except KeyboardInterrupt as interrupt:
+            # Ctrl-C, SIGTERM or SIGHUP: stop cleanly, keep and log what arrived, then exit
+            # as interrupted (128 + the signal's number).
             response.finish_early()
             _write("\n")
             log_to(log_store, response)
-            click.echo("Interrupted: the partial response was kept", err=True)
-            sys.exit(130)
+            click.echo(
+                f"Interrupted ({signal_name(interrupt)}): the partial response was kept",
+                err=True,
+            )
+            sys.exit(exit_code_for(interrupt))
         except llm.ModelError as ex:
             # A stream cut off part-way: what arrived was shown; keep it in the log too.
             partial = response.text_or_raise() if response.error is not None else ""
