@@ -268,6 +268,18 @@ CASES: dict[str, Case] = {
     ),
     # --- stdin -----------------------------------------------------------------------------
     "keys set with empty stdin": Case(("keys", "set", "openai"), "empty", input=""),
+    "stdin above LLM_MAX_STDIN_BYTES": Case(
+        ("-m", "recorder"),
+        ("larger than the limit of 1 KB", "LLM_MAX_STDIN_BYTES"),
+        input=b"word " * 1000,
+        env={"LLM_MAX_STDIN_BYTES": "1K"},
+    ),
+    "LLM_MAX_STDIN_BYTES not a number": Case(
+        ("-m", "recorder"),
+        "LLM_MAX_STDIN_BYTES must be a number",
+        input="hi",
+        env={"LLM_MAX_STDIN_BYTES": "lots"},
+    ),
     "stdin not UTF-8": Case(
         ("-m", "recorder"),
         "UTF-8",
