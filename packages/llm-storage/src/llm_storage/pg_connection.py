@@ -21,6 +21,7 @@ from typing import Any
 #: Server messages that mean "try again shortly".
 TRANSIENT_MESSAGES = (
     "too many clients",
+    "too many connections for role",  # the role's CONNECTION LIMIT: its other processes
     "remaining connection slots are reserved",
     "sorry, too many",
     "the database system is starting up",
