@@ -16,7 +16,9 @@ Cases run in process through ``invoke_llm``; none of them needs a subprocess.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import stat
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -76,6 +78,53 @@ def nothing(user_dir: Path) -> None:
     pass
 
 
+def _set_read_only(path: Path, read_only: bool) -> None:
+    """Make ``path`` unwritable, or writable again. Root ignores permission bits, so as root
+    the file or directory is made immutable instead (``chattr +i``)."""
+    if os.geteuid() == 0:
+        flag = "+i" if read_only else "-i"
+        subprocess.run(["chattr", flag, str(path)], check=True, capture_output=True)
+    else:
+        mode = path.stat().st_mode
+        write_bits = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+        path.chmod(mode & ~write_bits if read_only else mode | stat.S_IWUSR)
+
+
+def read_only(name: str, *, remove: tuple[str, ...] = ()) -> tuple[Setup, Setup]:
+    """A setup making ``name`` (in the user directory; "" for the directory itself)
+    read-only, after removing ``remove``, and the teardown that undoes it."""
+
+    def setup(user_dir: Path) -> None:
+        for other in remove:
+            (user_dir / other).unlink(missing_ok=True)
+        _set_read_only(user_dir / name, True)
+
+    return setup, lambda user_dir: _set_read_only(user_dir / name, False)
+
+
+_HOLDERS: list[sqlite3.Connection] = []
+
+
+def _lock_logs_db(user_dir: Path) -> None:
+    """Another process writing: the write lock of logs.db held until the teardown."""
+    holder = sqlite3.connect(user_dir / "logs.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    _HOLDERS.append(holder)
+
+
+def _release_lock(user_dir: Path) -> None:
+    while _HOLDERS:
+        holder = _HOLDERS.pop()
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+_READ_ONLY_DB = read_only("logs.db")
+# The write-ahead log's files, absent while no process has the database open, are what a
+# read-only directory stops SQLite from creating.
+_READ_ONLY_DIR = read_only("", remove=("logs.db-wal", "logs.db-shm"))
+
+
 @dataclass
 class Case:
     args: tuple[str, ...]
@@ -84,6 +133,8 @@ class Case:
     input: bytes | str = ""
     env: dict[str, str] = field(default_factory=dict)
     xfail: str | None = None
+    #: Undoes what ``setup`` did that the test directory's clean-up could not (run always).
+    teardown: Setup = nothing
     #: Log a response first, so "nothing was written" is checked against real data. Cases
     #: that replace logs.db skip it: this process would still hold the seeded database open.
     seed: bool = True
@@ -217,6 +268,18 @@ CASES: dict[str, Case] = {
     ),
     # --- stdin -----------------------------------------------------------------------------
     "keys set with empty stdin": Case(("keys", "set", "openai"), "empty", input=""),
+    "stdin above LLM_MAX_STDIN_BYTES": Case(
+        ("-m", "recorder"),
+        ("larger than the limit of 1 KB", "LLM_MAX_STDIN_BYTES"),
+        input=b"word " * 1000,
+        env={"LLM_MAX_STDIN_BYTES": "1K"},
+    ),
+    "LLM_MAX_STDIN_BYTES not a number": Case(
+        ("-m", "recorder"),
+        "LLM_MAX_STDIN_BYTES must be a number",
+        input="hi",
+        env={"LLM_MAX_STDIN_BYTES": "lots"},
+    ),
     "stdin not UTF-8": Case(
         ("-m", "recorder"),
         "UTF-8",
@@ -363,6 +426,32 @@ CASES: dict[str, Case] = {
     "LLM_DATABASE_URL unknown scheme": Case(
         ("-m", "recorder", "hi"), "nosuchdb", env={"LLM_DATABASE_URL": "nosuchdb://x/y"}
     ),
+    # Check before you pay: an answer that could not be logged is not asked for.
+    "logs.db read-only": Case(
+        ("-m", "recorder", "hi"),
+        ("logs.db", "read-only"),
+        setup=_READ_ONLY_DB[0],
+        teardown=_READ_ONLY_DB[1],
+    ),
+    "logs.db read-only in chat": Case(
+        ("chat", "-m", "recorder"),
+        ("logs.db", "read-only"),
+        setup=_READ_ONLY_DB[0],
+        teardown=_READ_ONLY_DB[1],
+        input="hi\n",
+    ),
+    "user directory read-only": Case(
+        ("-m", "recorder", "hi"),
+        ("logs.db", "for writing"),
+        setup=_READ_ONLY_DIR[0],
+        teardown=_READ_ONLY_DIR[1],
+    ),
+    "logs.db locked by another process": Case(
+        ("-m", "recorder", "hi"),
+        ("logs.db", "locked by another process"),
+        setup=_lock_logs_db,
+        teardown=_release_lock,
+    ),
     "logs -n not a number": Case(("logs", "list", "-n", "many"), "many"),
     "fetch attachment invalid URL": Case(("-m", "recorder", "-a", "http://", "hi"), "http://"),
     "template URL invalid": Case(("-m", "recorder", "-t", "https://", "hi"), "https://"),
@@ -431,12 +520,14 @@ def test_bad_input(
         seeded = invoke_llm("-m", "recorder", "seed prompt")
         assert seeded.returncode == 0, seeded.stderr
     recorder.clear()
-    case.setup(user_dir)
-    before = digest(user_dir)
-
-    result = invoke_llm(
-        *(_fill(arg, user_dir) for arg in case.args), input=case.input, env=case.env
-    )
+    try:
+        case.setup(user_dir)
+        before = digest(user_dir)
+        result = invoke_llm(
+            *(_fill(arg, user_dir) for arg in case.args), input=case.input, env=case.env
+        )
+    finally:
+        case.teardown(user_dir)
 
     assert result.returncode != 0, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr + result.stdout

@@ -9,6 +9,9 @@ What it does depends on the ``model`` in the request:
 - ``fake-500``: always a 500
 - ``fake-cutoff``: streams two chunks then closes the connection mid-response
 - ``fake-slow``: waits 2 seconds before answering
+- ``fake-reset-once``: resets the connection (TCP RST, no response) on the first request,
+  then like fake-chat
+- ``fake-503-twice``: a 503 for the first two requests, then like fake-chat
 - ``fake-echo-request``: answers with the JSON of the request it received
 
 Requests with a bearer token other than ``sk-good`` (or ``no-key-needed`` for the keyless
@@ -118,6 +121,10 @@ class FakeOpenAI:
                         {"error": {"message": "Rate limit reached", "type": "requests"}},
                         {"Retry-After": "0.2"},
                     )
+                if model == "fake-reset-once" and fake.counts[model] == 1:
+                    return self._reset()
+                if model == "fake-503-twice" and fake.counts[model] <= 2:
+                    return self._json(503, {"error": {"message": "Service unavailable"}})
                 if model == "fake-slow":
                     time.sleep(2)
                 if model == "fake-cutoff":
@@ -222,6 +229,17 @@ class FakeOpenAI:
                 self._sse(_chunk(body, {}, "tool_calls"))
                 self._sse({**_chunk(body, {}), "choices": [], "usage": usage})
                 self._sse_end()
+
+            def _reset(self) -> None:
+                """Abort the connection: SO_LINGER with a zero timeout makes close() send RST."""
+                import socket
+                import struct
+
+                self.close_connection = True
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.close()
 
             def _cut_off(self) -> None:
                 self._sse_start()

@@ -14,6 +14,8 @@ FAKE_MODELS = (
     "fake-500",
     "fake-cutoff",
     "fake-slow",
+    "fake-reset-once",
+    "fake-503-twice",
     "fake-echo-request",
 )
 

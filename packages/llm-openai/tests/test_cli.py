@@ -100,6 +100,30 @@ def test_rate_limit_then_success_and_server_error(run: Run, fake: FakeOpenAI) ->
     assert len(fake.requests) == 3
 
 
+def test_connection_reset_and_unavailable_are_retried(run: Run, fake: FakeOpenAI) -> None:
+    result = run("-m", "fake-reset-once", "hi")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Hello from fake: hi\n"
+    assert fake.counts["fake-reset-once"] == 2
+    result = run("-m", "fake-503-twice", "hi")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Hello from fake: hi\n"
+    assert fake.counts["fake-503-twice"] == 3
+    logged = json.loads(run("logs", "-n", "0", "--json").stdout)
+    assert [(r["model"], r["response"]) for r in logged] == [
+        ("fake-reset-once", "Hello from fake: hi"),
+        ("fake-503-twice", "Hello from fake: hi"),
+    ]
+
+
+def test_timeout_is_reported_and_nothing_is_logged(run: Run, fake: FakeOpenAI) -> None:
+    result = run("-m", "fake-slow", "hi", env={"LLM_OPENAI_TIMEOUT": "0.3"})
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"Error: Request to {fake.url} timed out"
+    assert fake.counts["fake-slow"] == 1
+    assert json.loads(run("logs", "-n", "0", "--json").stdout) == []
+
+
 def test_stream_cut_off(run: Run) -> None:
     result = run("-m", "fake-cutoff", "hi")
     assert result.returncode == 1

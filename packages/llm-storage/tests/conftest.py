@@ -25,6 +25,7 @@ BACKENDS = [
     "sqlite",
     "sqlite-stdlib",
     pytest.param("postgresql", marks=pytest.mark.postgres),
+    pytest.param("postgresql-psycopg-writer", marks=pytest.mark.postgres),
 ]
 
 
@@ -54,11 +55,11 @@ READER_METHODS = {
 
 
 class StdlibStore:
-    """A LogStore whose ``log_response`` goes through the sqlite3 writer and whose reads go
-    through the sqlite3 reader, so that every conformance test also checks those paths, row
-    for row (the rest is the LogStore's)."""
+    """A LogStore whose ``log_response`` goes through the light writer (sqlite3 or psycopg)
+    and, given a reader, whose reads go through the sqlite3 reader, so that every conformance
+    test also checks those paths, row for row (the rest is the LogStore's)."""
 
-    def __init__(self, store: Any, writer: Any, reader: Any) -> None:
+    def __init__(self, store: Any, writer: Any, reader: Any = None) -> None:
         self._store = store
         self._writer = writer
         self._reader = reader
@@ -67,24 +68,31 @@ class StdlibStore:
         self._writer.log_response(response)
 
     def close(self) -> None:
-        self._reader.close()
+        if self._reader is not None:
+            self._reader.close()
         self._writer.close()
         self._store.close()
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._reader if name in READER_METHODS else self._store, name)
+        reads = self._reader is not None and name in READER_METHODS
+        return getattr(self._reader if reads else self._store, name)
 
 
 @pytest.fixture
 def store(request: pytest.FixtureRequest, store_target: str):
-    from llm_storage import open_store, sqlite_reader, sqlite_writer
+    from llm_storage import open_store, pg_writer, sqlite_reader, sqlite_writer
 
     opened = open_store(store_target)
-    if request.node.callspec.params.get("store_target") == "sqlite-stdlib":
+    kind = request.node.callspec.params.get("store_target")
+    if kind == "sqlite-stdlib":
         writer = sqlite_writer.open_current(Path(store_target))
         reader = sqlite_reader.open_current(Path(store_target))
         assert isinstance(writer, sqlite_writer.SqliteLogWriter)
         assert isinstance(reader, sqlite_reader.SqliteLogReader)
         opened = StdlibStore(opened, writer, reader)
+    elif kind == "postgresql-psycopg-writer":
+        pg = pg_writer.open_current(store_target, "test database", 10.0)
+        assert isinstance(pg, pg_writer.PostgresLogWriter)
+        opened = StdlibStore(opened, pg)
     yield opened
     opened.close()

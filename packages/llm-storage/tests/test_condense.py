@@ -133,3 +133,17 @@ def test_earlier_turns_are_referenced_as_the_original_references_them() -> None:
             ]
         },
     ]
+
+
+def test_a_text_of_megabytes_is_referenced_without_a_regex_of_that_size() -> None:
+    import tracemalloc
+
+    text = "word " * 1_000_000  # 5 MB
+    tracemalloc.start()
+    try:
+        condensed = condense({"echo": f"[{text}]"}, {"r:1": text})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert condensed == {"echo": {"$r": ["[", {"$": "r:1"}, "]"]}}
+    assert peak < 3 * len(text)

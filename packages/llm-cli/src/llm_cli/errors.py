@@ -28,3 +28,55 @@ def friendly_errors() -> Iterator[None]:
         yield
     except (llm.UnknownModelError, llm.ModelError, ValueError, OSError) as ex:
         raise click.ClickException(str(ex)) from ex
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived while a response was streaming: handled like Ctrl-C (what
+    arrived is kept and logged), then the process exits with ``exit_code``."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+def exit_code_for(interrupt: KeyboardInterrupt) -> int:
+    """The conventional status for an interrupted process: 128 + the signal's number
+    (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP)."""
+    return interrupt.exit_code if isinstance(interrupt, Interrupted) else 130
+
+
+def signal_name(interrupt: KeyboardInterrupt) -> str:
+    import signal
+
+    signum = interrupt.signum if isinstance(interrupt, Interrupted) else signal.SIGINT
+    return signal.Signals(signum).name
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """While a response streams, SIGTERM and SIGHUP raise :class:`Interrupted` in the main
+    thread, as SIGINT raises KeyboardInterrupt; the previous handlers come back after."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, _frame: Any) -> None:
+        raise Interrupted(signum)
+
+    previous: dict[int, Any] = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            previous[signum] = signal.signal(signum, interrupt)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -22,7 +22,7 @@ from .fragments import resolve_fragments
 from .models_lookup import find_model_id, load_model, validate_options
 from .schema_input import resolve_schema_input
 from .shared_options import SCHEMA_RETRIES_DEFAULT
-from .store import open_for_logging, open_store
+from .store import check_writable, open_for_logging, open_store
 from .templates import apply_templates, load_template
 from .tool_options import conversation_tools, gather_tools
 
@@ -179,6 +179,8 @@ def prepare(
     needs_store = request.continuing or bool(fragments or system_fragments)
     store = open_store(request.database) if needs_store else None
     log_store = (store or open_for_logging(request.database)) if request.log else None
+    if log_store is not None:
+        check_writable(log_store)
     conversation = None
     if request.continuing:
         conversation, model = load_conversation(

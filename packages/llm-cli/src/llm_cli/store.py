@@ -30,11 +30,26 @@ def open_store(database: str | None) -> Any:
 
 def open_for_logging(database: str | None) -> Any:
     """Where responses get logged, opened the cheapest way the database allows (an
-    up-to-date SQLite file needs no SQLAlchemy); still before the model is called."""
+    up-to-date SQLite or PostgreSQL database needs no SQLAlchemy); still before the model
+    is called."""
     import llm_storage
 
     try:
         return llm_storage.open_for_logging(database)
+    except llm_storage.StoreError as ex:
+        raise click.ClickException(str(ex)) from ex
+
+
+def check_writable(store: Any) -> None:
+    """Check before you pay: refuse now, before a model is called, when the answer could not
+    be logged (a read-only database or directory, a full disk, a lock held past the wait)."""
+    import llm_storage
+
+    check = getattr(store, "check_writable", None)
+    if check is None:
+        return
+    try:
+        check()
     except llm_storage.StoreError as ex:
         raise click.ClickException(str(ex)) from ex
 

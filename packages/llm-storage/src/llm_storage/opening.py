@@ -127,13 +127,20 @@ def default_location() -> str:
 def open_for_logging(target: StoreTarget = None, *, timeout: float = DEFAULT_TIMEOUT) -> LogTarget:
     """Something to ``log_response()`` to (and ``close()``), as cheaply as possible.
 
-    An existing SQLite file at the current schema gets a ``sqlite3`` writer that never
-    imports SQLAlchemy; anything else gets a full ``LogStore`` from ``open_store`` (which
-    creates or migrates the database).
+    An existing SQLite file at the current schema gets a ``sqlite3`` writer, and a PostgreSQL
+    database at the current schema a psycopg writer; neither imports SQLAlchemy. Anything
+    else gets a full ``LogStore`` from ``open_store`` (which creates or migrates the
+    database). Call ``check_writable()`` on the result before running a model.
     """
     if target is None:
         target = default_target()
-    if isinstance(target, str | os.PathLike) and not (isinstance(target, str) and "://" in target):
+    if isinstance(target, str) and "://" in target:
+        from . import pg_writer
+
+        found = pg_writer.open_current(target, _mask(target), timeout)
+        if found is not None:
+            return found
+    elif isinstance(target, str | os.PathLike):
         from .sqlite_writer import open_current
 
         writer = open_current(Path(target).expanduser(), timeout)

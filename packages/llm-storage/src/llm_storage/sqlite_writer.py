@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import write
 from ._head import HEAD_REVISION
-from ._translate import describe
+from ._translate import describe, disk_is_full, full_disk_message
 from .errors import StoreError
 from .opening import DEFAULT_TIMEOUT
-from .sqlite_settings import configure
+from .sqlite_settings import WRITE_PROBE, configure
 
 if TYPE_CHECKING:
     from .contracts import LoggableResponse
@@ -27,6 +27,17 @@ if TYPE_CHECKING:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def insert_sql(table: str, columns: list[str], suffix: str = "", mark: str = "?") -> str:
+    """``INSERT INTO "table" ("a", "b") VALUES (?, ?)suffix``, with the driver's ``mark``."""
+    names = ", ".join(_quote(c) for c in columns)
+    marks = ", ".join(mark for _ in columns)
+    return f"INSERT INTO {_quote(table)} ({names}) VALUES ({marks}){suffix}"
+
+
+def select_id_sql(table: str, column: str, mark: str = "?") -> str:
+    return f"SELECT id FROM {_quote(table)} WHERE {_quote(column)} = {mark}"
 
 
 class SqliteWriter:
@@ -37,9 +48,7 @@ class SqliteWriter:
 
     @staticmethod
     def _insert_sql(table: str, columns: list[str], suffix: str = "") -> str:
-        names = ", ".join(_quote(c) for c in columns)
-        marks = ", ".join("?" for _ in columns)
-        return f"INSERT INTO {_quote(table)} ({names}) VALUES ({marks}){suffix}"
+        return insert_sql(table, columns, suffix)
 
     def insert_ignore(self, table: str, values: dict[str, Any]) -> None:
         columns = list(values)
@@ -53,8 +62,7 @@ class SqliteWriter:
         )
 
     def id_for(self, table: str, column: str, value: Any) -> int:
-        sql = f"SELECT id FROM {_quote(table)} WHERE {_quote(column)} = ?"
-        row = self.conn.execute(sql, [value]).fetchone()
+        row = self.conn.execute(select_id_sql(table, column), [value]).fetchone()
         return int(row[0])
 
     def insert_returning_id(self, table: str, values: dict[str, Any]) -> int:
@@ -93,6 +101,22 @@ class SqliteLogWriter:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+        except sqlite3.Error as ex:
+            raise StoreError(describe(ex, self.location, self.timeout)) from ex
+
+    def check_writable(self) -> None:
+        """Take the write lock (waiting at most the busy timeout) and let it go: a read-only
+        file or directory, a full disk or a lock held too long is found now, before a
+        model is paid to answer, rather than when its answer is to be logged."""
+        if disk_is_full(self.location):
+            raise StoreError(full_disk_message(self.location))
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(WRITE_PROBE)
+            finally:
+                conn.execute("ROLLBACK")
         except sqlite3.Error as ex:
             raise StoreError(describe(ex, self.location, self.timeout)) from ex
 

@@ -111,6 +111,33 @@ class LogStore:
         with self._write() as conn:
             write.log_response(ConnectionWriter(conn), response)
 
+    def check_writable(self) -> None:
+        """Raise StoreError unless a response could be logged now: on SQLite, the write lock
+        is taken (waiting at most the timeout) and released, which finds a read-only file or
+        directory, a full disk or a lock held too long; on PostgreSQL, the server is asked
+        whether this session may write. Called before a model is paid to answer."""
+        if self.backend == "postgresql":
+            from .pg_connection import WRITE_ACCESS_SQL, write_access_problem
+
+            with self._read() as conn:
+                row = conn.exec_driver_sql(WRITE_ACCESS_SQL).one()
+            problem = write_access_problem(tuple(row), self.location)
+            if problem:
+                raise StoreError(problem)
+            return
+        from ._translate import disk_is_full, full_disk_message
+        from .sqlite_settings import WRITE_PROBE
+
+        if self.path is not None and disk_is_full(str(self.path)):
+            raise StoreError(full_disk_message(self.location))
+        options = {sqlite_backend.BEGIN_OPTION: "IMMEDIATE"}
+        with self._errors(), self.engine.connect().execution_options(**options) as conn:
+            transaction = conn.begin()
+            try:
+                conn.exec_driver_sql(WRITE_PROBE)
+            finally:
+                transaction.rollback()
+
     def store_fragment(self, content: str, source: str | None = "") -> str:
         """Store a fragment (deduplicated by content); return its sha256 hash."""
         with self._write() as conn:

@@ -32,8 +32,18 @@ CONVERSATION_NAME_LENGTH = 32
 
 
 def conversation_name(prompt: str | None) -> str:
-    """First characters of the prompt, whitespace collapsed, "…" when cut short."""
-    collapsed = re.sub(r"\s+", " ", prompt or "").strip()
+    """First characters of the prompt, whitespace collapsed, "…" when cut short.
+
+    Only as much of the prompt is looked at as the name needs: collapsing all of a 50 MB
+    prompt would cost many times its size in memory."""
+    text = prompt or ""
+    window = 4 * CONVERSATION_NAME_LENGTH
+    while True:
+        part = text[:window]
+        collapsed = re.sub(r"\s+", " ", part).strip()
+        if len(part) == len(text) or len(collapsed) > CONVERSATION_NAME_LENGTH:
+            break
+        window *= 4
     if len(collapsed) <= CONVERSATION_NAME_LENGTH:
         return collapsed
     return collapsed[: CONVERSATION_NAME_LENGTH - 1] + "…"

@@ -9,7 +9,7 @@ import click
 
 import llm
 
-from ..errors import friendly_errors
+from ..errors import Interrupted, exit_code_for, friendly_errors, signal_name, stop_on_signals
 from ..prepare import PromptRequest, prepare
 from ..shared_options import (
     continue_options,
@@ -191,9 +191,21 @@ def chat(
                     **tool_kwargs,
                 )
                 try:
-                    for chunk in response:
-                        sys.stdout.write(chunk)
-                        sys.stdout.flush()
+                    with stop_on_signals():
+                        for chunk in response:
+                            sys.stdout.write(chunk)
+                            sys.stdout.flush()
+                except Interrupted as interrupt:
+                    # SIGTERM or SIGHUP (the terminal closed) ends the session; what
+                    # arrived of this turn is kept, as for Ctrl-C.
+                    response.finish_early()
+                    click.echo("")
+                    log_to(log_store, response)
+                    click.echo(
+                        f"Interrupted ({signal_name(interrupt)}): the partial response was kept",
+                        err=True,
+                    )
+                    sys.exit(exit_code_for(interrupt))
                 except KeyboardInterrupt:
                     response.finish_early()
                     click.echo("\nInterrupted")

@@ -11,7 +11,7 @@ import llm
 from llm.utils import extract_fenced_code_block, token_usage_string
 
 from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type
-from ..errors import friendly_errors
+from ..errors import exit_code_for, friendly_errors, signal_name, stop_on_signals
 from ..prepare import PreparedPrompt, PromptRequest, prepare
 from ..shared_options import (
     continue_options,
@@ -42,16 +42,71 @@ def read_prompt(prompt: str | None, stdin_taken: bool, wait_for_input: bool = Tr
     return _utf8(prompt)
 
 
-def _read(stdin: Any) -> str:
-    # Decoded strictly: bytes that are not UTF-8 could not be logged (nor sent as text), so
-    # they are refused before anything is sent to the model.
-    data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read()
-    if isinstance(data, str):
-        return data
+#: The most standard input ``llm prompt`` reads, in bytes; ``LLM_MAX_STDIN_BYTES`` changes it
+#: (a number, optionally followed by K, M or G).
+STDIN_LIMIT_ENV = "LLM_MAX_STDIN_BYTES"
+DEFAULT_STDIN_LIMIT = 200 * 1024 * 1024
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def stdin_limit() -> int:
+    """The byte limit for standard input, from ``LLM_MAX_STDIN_BYTES`` or the default."""
+    import os
+
+    given = os.environ.get(STDIN_LIMIT_ENV, "").strip()
+    raw = given.upper().removesuffix("B")
+    if not raw:
+        return DEFAULT_STDIN_LIMIT
+    unit = raw[-1] if raw[-1] in _UNITS else ""
     try:
-        return str(data.decode("utf-8"))
+        value = int(float(raw[: len(raw) - len(unit)]) * _UNITS[unit])
+    except ValueError:
+        raise click.ClickException(
+            f"{STDIN_LIMIT_ENV} must be a number of bytes (such as 500M), not {given!r}"
+        ) from None
+    if value <= 0:
+        raise click.ClickException(f"{STDIN_LIMIT_ENV} must be more than 0")
+    return value
+
+
+def _describe_size(size: int) -> str:
+    for unit in ("G", "M", "K"):
+        if size >= _UNITS[unit] and size % _UNITS[unit] == 0:
+            return f"{size // _UNITS[unit]} {unit}B"
+    return f"{size} bytes"
+
+
+def _read(stdin: Any) -> str:
+    """All of standard input, up to ``stdin_limit()`` bytes (more is an error that names
+    the setting), decoded strictly: bytes that are not UTF-8 could not be logged (nor sent
+    as text), so they are refused before anything is sent to the model. Read in chunks
+    into one buffer, so the peak is the input and its text, not more copies."""
+    limit = stdin_limit()
+    source = getattr(stdin, "buffer", None)
+    if source is None:  # a text stream without bytes underneath (an in-memory one)
+        text = str(stdin.read())
+        if len(text.encode("utf-8", "surrogatepass")) > limit:
+            _too_large(limit)
+        return text
+    data = bytearray()
+    while True:
+        chunk = source.read(min(1024 * 1024, limit + 1 - len(data)))
+        if not chunk:
+            break
+        data += chunk
+        if len(data) > limit:
+            _too_large(limit)
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as ex:
         raise click.ClickException(f"Input on stdin is not UTF-8 text: {ex.reason}") from None
+
+
+def _too_large(limit: int) -> None:
+    raise click.ClickException(
+        f"Input on stdin is larger than the limit of {_describe_size(limit)}; set "
+        f"{STDIN_LIMIT_ENV} to allow more (such as {STDIN_LIMIT_ENV}=1G)"
+    )
 
 
 def _utf8(text: str | None) -> str | None:
@@ -217,19 +272,24 @@ def prompt(
         repairing = prepared.schema is not None and prepared.schema_retries > 0
         streaming = not no_stream and not extracting and not repairing
         try:
-            if use_async:
-                import asyncio
+            with stop_on_signals():
+                if use_async:
+                    import asyncio
 
-                asyncio.run(_consume_async(response, echo=streaming))
-            else:
-                _consume(response, echo=streaming)
-        except KeyboardInterrupt:
-            # Stop cleanly: keep and log what arrived, then exit as interrupted.
+                    asyncio.run(_consume_async(response, echo=streaming))
+                else:
+                    _consume(response, echo=streaming)
+        except KeyboardInterrupt as interrupt:
+            # Ctrl-C, SIGTERM or SIGHUP: stop cleanly, keep and log what arrived, then exit
+            # as interrupted (128 + the signal's number).
             response.finish_early()
             _write("\n")
             log_to(log_store, response)
-            click.echo("Interrupted: the partial response was kept", err=True)
-            sys.exit(130)
+            click.echo(
+                f"Interrupted ({signal_name(interrupt)}): the partial response was kept",
+                err=True,
+            )
+            sys.exit(exit_code_for(interrupt))
         except llm.ModelError as ex:
             # A stream cut off part-way: what arrived was shown; keep it in the log too.
             partial = response.text_or_raise() if response.error is not None else ""
