@@ -49,6 +49,11 @@ class PsycopgWriter:
         self.cursor.execute(sql, [values[c] for c in columns])
         return int(self.cursor.fetchone()[0])
 
+    @property
+    def database(self) -> str:
+        # The connection parameters, password left out: the same for every write's connection.
+        return f"postgresql:{self.cursor.connection.info.dsn}"
+
 
 class PostgresLogWriter:
     """Logs responses to a PostgreSQL database whose schema is current."""
