@@ -345,6 +345,12 @@ def test_install_upgrade_and_uninstall_a_plugin(environment: Environment) -> Non
     assert "Unknown model: hello-model" in unknown.stderr
 
 
+# pipx makes a venv with pip, as `pip install` in a venv does: what pip does inside it is
+# tested once, under "pip" (pipx is covered by the install, upgrade and uninstall above).
+PIP_AND_UV = pytest.mark.parametrize("environment", ["pip", "uv tool"], indirect=True)
+
+
+@PIP_AND_UV
 def test_editable_install(environment: Environment, tmp_path: Path) -> None:
     before = freeze(environment)
     project = _greet_project(tmp_path / "llm-greet", "first")
@@ -358,6 +364,7 @@ def test_editable_install(environment: Environment, tmp_path: Path) -> None:
     assert not _lists_command(environment, "greet")
 
 
+@PIP_AND_UV
 def test_a_failed_install_leaves_the_environment_as_it_was(
     environment: Environment, tmp_path: Path
 ) -> None:
@@ -378,6 +385,7 @@ def test_a_failed_install_leaves_the_environment_as_it_was(
     assert _plugins(environment) == {}  # built-in ones are listed only with --all
 
 
+@PIP_AND_UV
 def test_a_plugin_never_replaces_or_downgrades_llm(environment: Environment) -> None:
     before = freeze(environment)
     # llm-oldie wants llm<0.20 and llm 0.19 is on offer: the install fails instead.

@@ -243,6 +243,22 @@ def test_a_wrong_cache_never_gives_a_wrong_answer(site: Site, user_dir: Path) ->
     assert result.stdout == "llm_fakeone command ran\n"
 
 
+def test_plugins_load_from_the_recorded_entry_points(site: Site, user_dir: Path) -> None:
+    """A current cache's record of the entry points spares the scan of every installed
+    distribution; a record that turns out wrong (a file edited in place) falls back to it."""
+    path = _cache_file(user_dir)
+    cache = json.loads(path.read_text())
+    for row in cache["key"]:
+        if row[0] == "llm-faketwo":
+            row[3] = "llm_no_such_module"
+    path.write_text(json.dumps(cache))
+    result, _ = site.run("-m", "fake-two", "hi", "-n")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "llm_faketwo says hi\n", "")
+    result, imported = site.run("-m", "fake-one", "hi", "-n")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "llm_fakeone says hi\n", "")
+    assert imported == ["llm_fakeone"]  # from the record, scanning nothing
+
+
 def test_llm_load_plugins_still_selects_plugins(site: Site) -> None:
     env = {"LLM_LOAD_PLUGINS": "llm-faketwo"}
     result, imported = site.run("--help", env=env)

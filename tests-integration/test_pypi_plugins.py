@@ -132,7 +132,11 @@ def _clean_error(result: subprocess.CompletedProcess[str], expected: str) -> Non
 
 # Installing ------------------------------------------------------------------------------
 
+# For checks of the cache itself, or of installing, a run without the cache shows nothing new.
+CACHE_ON_ONLY = pytest.mark.parametrize("plugin_cache", ["cache on"], indirect=True)
 
+
+@CACHE_ON_ONLY
 def test_installing_plugins_keeps_our_packages(venv: Path, run: Run) -> None:
     version = plugin_venv.installed_version(venv, "llm-core")
     assert version == plugin_venv.installed_version(venv, "llm")
@@ -514,6 +518,7 @@ def test_the_plugin_cache_is_on_or_off(run: Run, home: Path, plugin_cache: str) 
         assert "llm-markov" in cache.read_text() and "llm-echo" in cache.read_text()
 
 
+@CACHE_ON_ONLY
 def test_the_cache_follows_an_uninstall_and_a_reinstall(run: Run) -> None:
     plugins = "llm-markov"
     env = {

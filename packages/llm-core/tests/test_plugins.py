@@ -218,3 +218,14 @@ def test_get_plugins_names_an_in_code_plugin_by_its_dunder_name(register_plugin:
     names = [plugin["name"] for plugin in llm.get_plugins()]
     assert "NamedTestPlugin" in names
     assert "undo-NamedTestPlugin" not in names
+
+
+def test_a_recorded_entry_point_loads_like_an_installed_one() -> None:
+    import os.path
+
+    from llm.plugins import RecordedEntryPoint
+
+    recorded = RecordedEntryPoint("some-dist", "1.2", "joiner", "os.path:join [extra]")
+    assert recorded.load() is os.path.join
+    assert (recorded.dist.name, recorded.dist.version) == ("some-dist", "1.2")
+    assert RecordedEntryPoint("d", "1", "module", "os.path").load() is os.path

@@ -91,7 +91,7 @@ def _distributions_in(directory: str) -> list[str]:
 
 def _full_key() -> list[list[str]]:
     found = []
-    for ep in plugins._entry_points():
+    for ep in plugins.installed_entry_points():
         dist = ep.dist
         found.append(
             [
@@ -239,6 +239,7 @@ def current(describe_commands: CommandDescriber) -> dict[str, Description | None
                 dirty = True
     if dirty:
         _write(path, data)
+    plugins.use_recorded_entry_points(data["key"])
     _descriptions = {name: described.get(name) for name in allowed}
     return _descriptions
 
@@ -262,6 +263,7 @@ def peek() -> dict[str, Description | None] | None:
         _write(path, data)
     described: dict[str, Any] = data["plugins"]
     allowed = sorted({k[0] for k in data["key"] if plugins._allowed(k[0])})
+    plugins.use_recorded_entry_points(data["key"])
     _descriptions = {name: described.get(name) for name in allowed}
     return _descriptions
 

@@ -7,11 +7,12 @@ and code that never asks for a model should not pay for that.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pluggy
 
@@ -46,12 +47,54 @@ def _distribution_name(entry_point: metadata.EntryPoint) -> str:
     return entry_point.dist.name if entry_point.dist is not None else entry_point.name
 
 
-def _entry_points() -> Any:
-    # importlib.metadata costs tens of milliseconds to import: only commands that load
-    # plugins (or refresh the plugin cache) pay for it.
+def installed_entry_points() -> Any:
+    """Every entry point of the group, found by scanning the installed distributions."""
+    # importlib.metadata costs tens of milliseconds to import, and the scan as much again:
+    # only commands that load plugins without a current plugin cache pay for it.
     from importlib import metadata
 
     return metadata.entry_points(group=ENTRY_POINT_GROUP)
+
+
+class _RecordedDistribution(NamedTuple):
+    name: str
+    version: str
+
+
+class RecordedEntryPoint:
+    """An entry point as the plugin cache recorded it (distribution, version, name, value):
+    loading it imports the plugin's module and nothing else."""
+
+    group = ENTRY_POINT_GROUP
+
+    def __init__(self, dist_name: str, version: str, name: str, value: str) -> None:
+        self.name = name
+        self.value = value
+        self.dist = _RecordedDistribution(dist_name, version)
+
+    def load(self) -> Any:
+        module_name, _, attributes = self.value.split("[", 1)[0].strip().partition(":")
+        target = importlib.import_module(module_name.strip())
+        for attribute in filter(None, attributes.strip().split(".")):
+            target = getattr(target, attribute)
+        return target
+
+
+#: The entry points as recorded by a plugin cache that has checked it is current.
+_recorded: list[list[str]] | None = None
+
+
+def use_recorded_entry_points(rows: list[list[str]] | None) -> None:
+    """Load plugins from these recorded entry points instead of scanning the installed
+    distributions (the plugin cache calls this once it knows its record is current)."""
+    global _recorded
+    _recorded = rows
+
+
+def _entry_points() -> Any:
+    if _recorded is not None:
+        return [RecordedEntryPoint(*row) for row in _recorded]
+    return installed_entry_points()
 
 
 def _in_loading_order(entry_points: Any) -> list[metadata.EntryPoint]:
@@ -94,6 +137,17 @@ def _load_entry_point(entry_point: metadata.EntryPoint) -> None:
         module = entry_point.load()
         pm.register(module, name=entry_point.name)
     except Exception as ex:  # a broken plugin must not break llm
+        if isinstance(entry_point, RecordedEntryPoint):
+            # The record was wrong (a file edited in place): ask the installed ones.
+            use_recorded_entry_points(None)
+            _attempted.discard(key)
+            for installed in installed_entry_points():
+                if (
+                    installed.name == entry_point.name
+                    and _distribution_name(installed) == dist_name
+                ):
+                    _load_entry_point(installed)
+            return
         message = f"{type(ex).__name__}: {ex}"
         failed_plugins.append((dist_name, message))
         print(f"Warning: plugin {dist_name} failed to load: {message}", file=sys.stderr)
