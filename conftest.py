@@ -139,8 +139,37 @@ def network_guard(pytestconfig: pytest.Config) -> NetworkGuard:
     return guard
 
 
+def load_every_installed_plugin() -> None:
+    """Put this process's plugins as a fresh ``llm`` has them: every installed plugin
+    registered, whatever an earlier in-process test narrowed (LLM_LOAD_PLUGINS, a lookup
+    through the plugin cache) or failed to load."""
+    from llm import plugin_cache, plugins
+
+    requested = os.environ.pop("LLM_LOAD_PLUGINS", None)
+    try:
+        # Registered again in loading order: which hooks run first depends on it.
+        for name in list(plugins._plugin_distributions):
+            if plugins.pm.get_plugin(name) is not None:
+                plugins.pm.unregister(name=name)
+        plugins._plugin_distributions.clear()
+        plugins._loaded = False
+        plugins._attempted.clear()
+        plugins.use_recorded_entry_points(None)
+        plugin_cache._descriptions = None
+        plugins.load_plugins()
+    finally:
+        if requested is not None:
+            os.environ["LLM_LOAD_PLUGINS"] = requested
+
+
 @pytest.fixture
-def register_plugin() -> Iterator[Any]:
+def every_plugin_loaded() -> None:
+    """For tests that run ``llm`` in this process: its plugins as a fresh ``llm`` has them."""
+    load_every_installed_plugin()
+
+
+@pytest.fixture
+def register_plugin(every_plugin_loaded: None) -> Iterator[Any]:
     """Register plugin objects with llm's plugin manager for one test only."""
     from llm.plugins import pm
 

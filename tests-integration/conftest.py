@@ -67,7 +67,9 @@ def run_llm(user_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
 
 
 @pytest.fixture
-def invoke_llm(user_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+def invoke_llm(
+    user_dir: Path, every_plugin_loaded: None
+) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run ``llm``'s console-script entry point in this process, as the executable would:
     same arguments, stdin, environment and exit status, stdout and stderr kept apart.
 
@@ -75,18 +77,7 @@ def invoke_llm(user_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]
     (``LLM_LOAD_PLUGINS``, ``PYTHONPATH``) needs ``run_llm``."""
     from click.testing import CliRunner
 
-    from llm import plugins
     from llm_cli.__main__ import main
-
-    # A fresh `llm` loads every installed plugin. If a test elsewhere in this process loaded
-    # them under a narrower LLM_LOAD_PLUGINS, load the rest now (loading skips those present).
-    requested = os.environ.pop("LLM_LOAD_PLUGINS", None)
-    try:
-        plugins._loaded = False
-        plugins.load_plugins()
-    finally:
-        if requested is not None:
-            os.environ["LLM_LOAD_PLUGINS"] = requested
 
     def invoke(
         *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None

@@ -21,7 +21,7 @@ def user_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def invoke() -> Callable[..., Result]:
+def invoke(every_plugin_loaded: None) -> Callable[..., Result]:
     """Run the ``llm`` click app in-process; stdout and stderr kept apart."""
     from llm_cli.app import cli
 

@@ -239,7 +239,7 @@ def current(describe_commands: CommandDescriber) -> dict[str, Description | None
                 dirty = True
     if dirty:
         _write(path, data)
-    plugins.use_recorded_entry_points(data["key"])
+    plugins.use_recorded_entry_points(data["key"], lambda: _fast_key() == fast_key)
     _descriptions = {name: described.get(name) for name in allowed}
     return _descriptions
 
@@ -263,7 +263,7 @@ def peek() -> dict[str, Description | None] | None:
         _write(path, data)
     described: dict[str, Any] = data["plugins"]
     allowed = sorted({k[0] for k in data["key"] if plugins._allowed(k[0])})
-    plugins.use_recorded_entry_points(data["key"])
+    plugins.use_recorded_entry_points(data["key"], lambda: _fast_key() == fast_key)
     _descriptions = {name: described.get(name) for name in allowed}
     return _descriptions
 

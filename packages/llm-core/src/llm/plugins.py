@@ -11,7 +11,7 @@ import importlib
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pluggy
@@ -80,20 +80,24 @@ class RecordedEntryPoint:
         return target
 
 
-#: The entry points as recorded by a plugin cache that has checked it is current.
-_recorded: list[list[str]] | None = None
+#: The entry points as recorded by a plugin cache that has checked it is current, and how
+#: to tell that it still is (the environment can change within a process: tests do that).
+_recorded: tuple[list[list[str]], Callable[[], bool]] | None = None
 
 
-def use_recorded_entry_points(rows: list[list[str]] | None) -> None:
+def use_recorded_entry_points(
+    rows: list[list[str]] | None, still_current: Callable[[], bool] = lambda: True
+) -> None:
     """Load plugins from these recorded entry points instead of scanning the installed
-    distributions (the plugin cache calls this once it knows its record is current)."""
+    distributions, while ``still_current()`` says the record holds (the plugin cache calls
+    this once it knows its record is current)."""
     global _recorded
-    _recorded = rows
+    _recorded = None if rows is None else (rows, still_current)
 
 
 def _entry_points() -> Any:
-    if _recorded is not None:
-        return [RecordedEntryPoint(*row) for row in _recorded]
+    if _recorded is not None and _recorded[1]():
+        return [RecordedEntryPoint(*row) for row in _recorded[0]]
     return installed_entry_points()
 
 

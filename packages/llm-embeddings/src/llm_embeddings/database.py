@@ -16,11 +16,28 @@ def connect(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> sqlite3.Conne
     """
     conn = sqlite3.connect(str(path), timeout=timeout)
     conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-    mode = conn.execute("PRAGMA journal_mode").fetchone()
-    if mode and str(mode[0]).lower() != "wal":
-        conn.execute("PRAGMA journal_mode = WAL")
+    _use_wal(conn, timeout)
     conn.execute("PRAGMA synchronous = NORMAL")
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Switch to WAL. The switch needs the file to itself, and SQLite can refuse it at once
+    ("database is locked") while another process is creating the same new file: retried
+    within the timeout."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            mode = conn.execute("PRAGMA journal_mode").fetchone()
+            if mode and str(mode[0]).lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as ex:
+            if "locked" not in str(ex) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 URL_FILE = "embeddings-database-url.txt"
