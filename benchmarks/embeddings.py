@@ -12,7 +12,7 @@ Measured, for each side:
 
 - ``llm similar bench -c QUERY -n 10`` over ``--rows`` stored 384-dimension vectors (a
   collection made by our ``embed-multi``, copied for each side): median wall-clock time and
-  peak RSS, after two warm-up runs;
+  peak RSS, after two warm-up runs, the sides taking turns run by run;
 - ``llm embed-multi`` of ``--multi-rows`` short texts from a CSV file into a new database,
   and of ``--rows`` texts: rows per second (one run each; the second shows whether the rate
   stays flat as the collection grows).
@@ -143,17 +143,21 @@ def main() -> None:
     if not shared.exists():
         embed_multi_rate(venvs["ours"] / "bin" / "llm", env, big, shared)
 
-    results: dict[str, dict[str, str]] = {}
+    commands: dict[str, tuple[list[str], dict[str, str]]] = {}
     for side, venv in venvs.items():
-        llm = venv / "bin" / "llm"
-        side_env = dict(env, LLM_USER_PATH=str(work / f"user-{side}"))
         database = work / f"similar-{side}.db"
         shutil.copy(shared, database)
         query = ["similar", "bench", "-c", "otter heron", "-n", "10", "-d", str(database)]
-        command = [str(llm), *query]
-        seconds, peak = measure(command, side_env, args.runs)
+        side_env = dict(env, LLM_USER_PATH=str(work / f"user-{side}"))
+        commands[side] = ([str(venv / "bin" / "llm"), *query], side_env)
+    similar = measure(commands, args.runs)  # the sides take turns, run by run
+
+    results: dict[str, dict[str, str]] = {}
+    for side, (command, side_env) in commands.items():
+        llm = Path(command[0])
         small_rate = embed_multi_rate(llm, side_env, small, work / f"multi-{side}.db")
         big_rate = embed_multi_rate(llm, side_env, big, work / f"multi-{side}.db")
+        seconds, peak = similar[side]
         results[side] = {
             "similar": f"{seconds * 1000:.0f} ms",
             "similar peak": f"{peak:.0f} MiB",
