@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -100,3 +100,20 @@ def invoke_llm(
         return subprocess.CompletedProcess(["llm", *args], code, out, err)
 
     return invoke
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL whose search_path is a fresh schema of the test PostgreSQL, dropped afterwards."""
+    from llm_storage.testing import schema_or_skip
+
+    with schema_or_skip() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """One log database shared by several ``llm`` processes: a SQLite file, or PostgreSQL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "shared.db")
+    return str(request.getfixturevalue("pg_url"))

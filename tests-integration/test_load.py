@@ -22,28 +22,12 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from llm_storage.testing import schema_or_skip
-
 WRITERS = 100
 READERS = 10
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    with schema_or_skip() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "shared.db")
-    return str(request.getfixturevalue("pg_url"))
 
 
 def _env(user_dir: Path, database: str) -> dict[str, str]:

@@ -7,25 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
-
-from llm_storage.testing import schema_or_skip
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    with schema_or_skip() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "shared.db")
-    return str(request.getfixturevalue("pg_url"))
 
 
 def test_database_url_from_environment_option_and_settings_file(
