@@ -24,8 +24,9 @@ print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})), file=sys.stder
 def _imported_by(args: list[str], user_path) -> set[str]:
     """Every module (full dotted names) a command imports, in a fresh process."""
     probe = PROBE.replace("ARGS", repr(args)).replace(
-        "{m.split('.')[0] for m in sys.modules}", "set(sys.modules)"
+        '{m.split(".")[0] for m in sys.modules}', "set(sys.modules)"
     )
+    assert "set(sys.modules)" in probe
     result = subprocess.run(
         [sys.executable, "-c", probe],
         capture_output=True,

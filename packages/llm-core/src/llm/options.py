@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from . import pydantic_plugins
+
+pydantic_plugins.stand_in_for_the_loader()  # before the first model class below
+
+from pydantic import BaseModel, ConfigDict  # noqa: E402
 
 
 class Options(BaseModel):

@@ -29,9 +29,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from . import plugins
+from . import plugins, pydantic_plugins
 
-FORMAT = 1
+FORMAT = 2
 MAX_FAST_KEYS = 4
 
 #: One distribution's description: section name -> list of entries.
@@ -39,6 +39,9 @@ Description = dict[str, Any]
 #: Describes the commands a set of plugins registers, given their ``register_commands``
 #: hook caller (the CLI supplies it: core knows nothing of click).
 CommandDescriber = Callable[[Any], list[list[Any]]]
+
+#: The cache's record of pydantic's own plugins (see ``pydantic_plugins``).
+PYDANTIC = "pydantic_plugins"
 
 #: The descriptions of the distributions allowed to load, once ``current()`` has run.
 _descriptions: dict[str, Description | None] | None = None
@@ -90,8 +93,13 @@ def _distributions_in(directory: str) -> list[str]:
 
 
 def _full_key() -> list[list[str]]:
+    return _recorded(plugins.ENTRY_POINT_GROUP)
+
+
+def _recorded(group: str) -> list[list[str]]:
+    """The group's installed entry points as rows: distribution, version, name, value."""
     found = []
-    for ep in plugins.installed_entry_points():
+    for ep in plugins.installed_entry_points(group):
         dist = ep.dist
         found.append(
             [
@@ -116,6 +124,8 @@ def _read(path: Path) -> dict[str, Any] | None:
     if not isinstance(key, list) or not isinstance(described, dict):
         return None
     if not isinstance(data.get("fast_keys", []), list):
+        return None
+    if not isinstance(data.get(PYDANTIC), list):
         return None
     if not all(isinstance(k, list) and len(k) == 4 for k in key):
         return None
@@ -225,7 +235,7 @@ def current(describe_commands: CommandDescriber) -> dict[str, Description | None
         key = _full_key()
         if data is None or data["key"] != key:
             data = {"format": FORMAT, "key": key, "plugins": {}, "fast_keys": []}
-        data["fast_keys"] = [*data.get("fast_keys", [])[-(MAX_FAST_KEYS - 1) :], fast_key]
+        _add_fast_key(data, fast_key)
         dirty = True
     described: dict[str, Any] = data["plugins"]
     allowed = sorted({k[0] for k in data["key"] if plugins._allowed(k[0])})
@@ -239,9 +249,26 @@ def current(describe_commands: CommandDescriber) -> dict[str, Description | None
                 dirty = True
     if dirty:
         _write(path, data)
-    plugins.use_recorded_entry_points(data["key"], lambda: _fast_key() == fast_key)
+    _use(data, fast_key)
     _descriptions = {name: described.get(name) for name in allowed}
     return _descriptions
+
+
+def _add_fast_key(data: dict[str, Any], fast_key: list[Any]) -> None:
+    """Record that ``fast_key`` stands for the full key just checked. Whatever else was
+    installed meanwhile may be a pydantic plugin: that record is taken again too."""
+    data["fast_keys"] = [*data.get("fast_keys", [])[-(MAX_FAST_KEYS - 1) :], fast_key]
+    data[PYDANTIC] = _recorded(pydantic_plugins.GROUP)
+
+
+def _use(data: dict[str, Any], fast_key: list[Any]) -> None:
+    """Hand the current record to what loads from it, for as long as it stays current."""
+
+    def still_current() -> bool:
+        return _fast_key() == fast_key
+
+    plugins.use_recorded_entry_points(data["key"], still_current)
+    pydantic_plugins.use_recorded(data[PYDANTIC], still_current)
 
 
 def peek() -> dict[str, Description | None] | None:
@@ -259,11 +286,11 @@ def peek() -> dict[str, Description | None] | None:
     if fast_key not in data.get("fast_keys", []):
         if data["key"] != _full_key():
             return None
-        data["fast_keys"] = [*data.get("fast_keys", [])[-(MAX_FAST_KEYS - 1) :], fast_key]
+        _add_fast_key(data, fast_key)
         _write(path, data)
     described: dict[str, Any] = data["plugins"]
     allowed = sorted({k[0] for k in data["key"] if plugins._allowed(k[0])})
-    plugins.use_recorded_entry_points(data["key"], lambda: _fast_key() == fast_key)
+    _use(data, fast_key)
     _descriptions = {name: described.get(name) for name in allowed}
     return _descriptions
 

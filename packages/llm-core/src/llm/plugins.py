@@ -47,13 +47,13 @@ def _distribution_name(entry_point: metadata.EntryPoint) -> str:
     return entry_point.dist.name if entry_point.dist is not None else entry_point.name
 
 
-def installed_entry_points() -> Any:
+def installed_entry_points(group: str = ENTRY_POINT_GROUP) -> Any:
     """Every entry point of the group, found by scanning the installed distributions."""
     # importlib.metadata costs tens of milliseconds to import, and the scan as much again:
     # only commands that load plugins without a current plugin cache pay for it.
     from importlib import metadata
 
-    return metadata.entry_points(group=ENTRY_POINT_GROUP)
+    return metadata.entry_points(group=group)
 
 
 class _RecordedDistribution(NamedTuple):
