@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import stat
 import sys
 from pathlib import Path
@@ -109,6 +108,8 @@ def write_atomic(path: Path, text: str, *, private: bool = False) -> None:
     except OSError:
         existing_mode = None
     mode = 0o600 if private else existing_mode
+    import secrets  # with hmac and OpenSSL behind it: not for commands that write nothing
+
     temp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o666)
