@@ -107,22 +107,49 @@ def test_a_50_mb_prompt_peaks_under_three_times_its_size(
 def test_a_50_mb_prompt_logged_stays_bounded(
     llm_executable: str, user_dir: Path, tiny_plugin: Path, big_input: Path
 ) -> None:
-    """Logging adds SQLite's own copy of the bound text and the full-text index of the row
-    (about 2.5 times the prompt between them, measured with the sqlite3 module alone): a
-    generous bound, far below the gigabytes a 50 MB prompt once cost."""
-    code, peak, stdout, stderr = _run_measured(
-        llm_executable, ["-m", "tiny"], big_input, _env(user_dir, tiny_plugin)
-    )
+    """Logged, the 3x of the issue is out of reach while the row is written with its
+    full-text index in one statement; these bounds sit just above what is measured
+    (SQLite 3.40, Python 3.11; ``sqlite3_memory_highwater`` for SQLite's share):
+
+    - about 34 MB: the interpreter and ``llm`` with the tiny plugin, logging through the
+      ``sqlite3`` writer (the file exists); about 65 MB on the first prompt, which creates
+      the file through SQLAlchemy and Alembic;
+    - 50 MB: the prompt, one ``str`` (ASCII: one byte a character), held by the prompt;
+    - 50 MB: SQLite's copy of the bound text (the ``sqlite3`` module binds with
+      ``SQLITE_TRANSIENT``; no Python API binds without a copy);
+    - 50 MB: the row's record, which SQLite builds whole before writing it to pages;
+    - about 70 MB: FTS5's pending terms for the one 50 MB document (the ``responses_ai``
+      trigger runs inside the INSERT, while the bound copy and the record are still held;
+      FTS5 flushes pending terms only between documents).
+
+    That is 259 MB (5.2x) on an existing file and 290 MB (5.8x) on a new one. No
+    pragma changes it (cache_size, cache_spill, temp_store, journal mode, mmap measured);
+    the page cache stays within its 2 MB because overflow pages spill to the WAL."""
+    env = _env(user_dir, tiny_plugin)
+    code, first, stdout, stderr = _run_measured(llm_executable, ["-m", "tiny"], big_input, env)
     assert code == 0, stderr
     assert stdout.decode().strip() == f"got {INPUT_BYTES} characters"
-    print(f"peak RSS, logged: {peak / 1e6:.0f} MB for {INPUT_BYTES / 1e6:.0f} MB")
-    assert peak <= 8 * INPUT_BYTES
+    code, again, stdout, stderr = _run_measured(llm_executable, ["-m", "tiny"], big_input, env)
+    assert code == 0, stderr
+    assert stdout.decode().strip() == f"got {INPUT_BYTES} characters"
+    print(
+        f"peak RSS, logged: {first / 1e6:.0f} MB to a new file, {again / 1e6:.0f} MB to an"
+        f" existing one, for {INPUT_BYTES / 1e6:.0f} MB"
+    )
+    assert first <= 6 * INPUT_BYTES
+    assert again <= 5.5 * INPUT_BYTES
     conn = sqlite3.connect(user_dir / "logs.db")
     try:
-        [(length,)] = conn.execute("select length(prompt) from responses").fetchall()
+        lengths = conn.execute("select length(prompt) from responses").fetchall()
+        with big_input.open() as text:
+            word = text.read(40).split()[1]
+        found = conn.execute(
+            "select count(*) from responses_fts where responses_fts match ?", [f'"{word}"']
+        ).fetchone()[0]
     finally:
         conn.close()
-    assert length == INPUT_BYTES
+    assert lengths == [(INPUT_BYTES,), (INPUT_BYTES,)]
+    assert found == 2  # the full-text index holds both rows
 
 
 def test_stdin_above_the_limit_is_refused_naming_the_setting(
