@@ -120,10 +120,10 @@ def test_a_50_mb_prompt_logged_stays_bounded(
     The row itself is written first, by a statement of its own: SQLite's copy of the bound
     text (``SQLITE_TRANSIENT``: no Python API binds without one) and the record built from
     it, 50 MB each, are released before the index is built (``SqliteWriter.
-    _insert_big_response``; when the ``responses_ai`` trigger indexed the row inside the
-    INSERT, both were still held: 259 MB). The first prompt, which creates the file through
-    SQLAlchemy and Alembic (31 MB more) and logs with the trigger inside the INSERT, 290 MB.
-    No pragma changes these (cache_size, cache_spill, temp_store, journal mode, mmap
+    insert_big_response``; when the ``responses_ai`` trigger indexed the row inside the
+    INSERT, both were still held: 259 MB). The first prompt, which creates the file and
+    logs through SQLAlchemy and Alembic (the same two statements), 31 MB more: 240 MB (it
+    was 290 MB). No pragma changes these (cache_size, cache_spill, temp_store, journal mode, mmap
     measured)."""
     env = _env(user_dir, tiny_plugin)
     code, first, stdout, stderr = _run_measured(llm_executable, ["-m", "tiny"], big_input, env)
@@ -136,7 +136,7 @@ def test_a_50_mb_prompt_logged_stays_bounded(
         f"peak RSS, logged: {first / 1e6:.0f} MB to a new file, {again / 1e6:.0f} MB to an"
         f" existing one, for {INPUT_BYTES / 1e6:.0f} MB"
     )
-    assert first <= 6 * INPUT_BYTES
+    assert first <= 5 * INPUT_BYTES
     assert again <= 4.5 * INPUT_BYTES
     conn = sqlite3.connect(user_dir / "logs.db")
     try:

@@ -1,11 +1,12 @@
-"""A response of megabytes through the sqlite3 writer: inserted apart from its full-text
-entry (``SqliteWriter._insert_big_response``), with the same index, schema and row as a
-small one gets from the ``responses_ai`` trigger."""
+"""A response of megabytes, through the sqlite3 writer and through SQLAlchemy: inserted
+apart from its full-text entry (``SqliteWriter.insert_big_response``), with the same index,
+schema and row as a small one gets from the ``responses_ai`` trigger."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from storage_fakes import make_response
@@ -25,17 +26,23 @@ def _schema(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     return conn.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall()
 
 
-@pytest.fixture
-def writer(tmp_path: Path) -> SqliteLogWriter:
+@pytest.fixture(params=["sqlite3", "sqlalchemy"])
+def writer(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     path = tmp_path / "logs.db"
+    if request.param == "sqlalchemy":
+        return open_store(path)
     open_store(path).close()
     opened = open_for_logging(path)
     assert isinstance(opened, SqliteLogWriter)
     return opened
 
 
-def test_a_big_prompt_is_indexed_as_the_trigger_indexes_it(writer: SqliteLogWriter) -> None:
-    conn = sqlite3.connect(writer.path)
+def _path(writer: Any) -> Path:
+    return Path(writer.path)
+
+
+def test_a_big_prompt_is_indexed_as_the_trigger_indexes_it(writer: Any) -> None:
+    conn = sqlite3.connect(_path(writer))
     before = _schema(conn)
     prompt = _big_prompt()
     assert len(prompt.encode()) >= BIG_ROW
@@ -65,8 +72,8 @@ def test_a_big_prompt_is_indexed_as_the_trigger_indexes_it(writer: SqliteLogWrit
     conn.close()
 
 
-def test_a_failed_big_insert_leaves_the_trigger_in_place(writer: SqliteLogWriter) -> None:
-    conn = sqlite3.connect(writer.path)
+def test_a_failed_big_insert_leaves_the_trigger_in_place(writer: Any) -> None:
+    conn = sqlite3.connect(_path(writer))
     before = _schema(conn)
     response = make_response(_big_prompt(), "first")
     writer.log_response(response)

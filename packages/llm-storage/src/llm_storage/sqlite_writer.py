@@ -44,8 +44,9 @@ def select_id_sql(table: str, column: str, mark: str = "?") -> str:
 BIG_ROW = 1 << 20
 
 
-def _text_size(row: dict[str, Any]) -> int:
-    return sum(len(v) for v in row.values() if isinstance(v, str))
+def is_big(row: dict[str, Any]) -> bool:
+    """Whether a response row is written apart from its full-text entry."""
+    return sum(len(v) for v in row.values() if isinstance(v, str)) >= BIG_ROW
 
 
 class SqliteWriter:
@@ -65,14 +66,14 @@ class SqliteWriter:
 
     def insert(self, table: str, rows: list[dict[str, Any]]) -> None:
         columns = list(rows[0])
-        big = table == "responses" and len(rows) == 1 and _text_size(rows[0]) >= BIG_ROW
-        if big and self._insert_big_response(rows[0]):
+        big = table == "responses" and len(rows) == 1 and is_big(rows[0])
+        if big and self.insert_big_response(rows[0]):
             return
         self.conn.executemany(
             self._insert_sql(table, columns), [[row[c] for c in columns] for row in rows]
         )
 
-    def _insert_big_response(self, row: dict[str, Any]) -> bool:
+    def insert_big_response(self, row: dict[str, Any]) -> bool:
         """Insert a response of megabytes, and its full-text entry, as two statements.
 
         Written by one statement, the ``responses_ai`` trigger indexes the row while SQLite
