@@ -107,22 +107,49 @@ def test_a_50_mb_prompt_peaks_under_three_times_its_size(
 def test_a_50_mb_prompt_logged_stays_bounded(
     llm_executable: str, user_dir: Path, tiny_plugin: Path, big_input: Path
 ) -> None:
-    """Logging adds SQLite's own copy of the bound text and the full-text index of the row
-    (about 2.5 times the prompt between them, measured with the sqlite3 module alone): a
-    generous bound, far below the gigabytes a 50 MB prompt once cost."""
-    code, peak, stdout, stderr = _run_measured(
-        llm_executable, ["-m", "tiny"], big_input, _env(user_dir, tiny_plugin)
-    )
+    """Logged, the 3x of the issue is out of reach with the full-text index; these bounds
+    sit just above what is measured (SQLite 3.40, Python 3.11; SQLite's share read with
+    ``sqlite3_memory_highwater``). To an existing file (the ``sqlite3`` writer), 209 MB:
+
+    - about 34 MB: the interpreter and ``llm`` with the tiny plugin;
+    - 50 MB: the prompt, one ``str`` (ASCII: one byte a character), held by the prompt;
+    - 50 MB: the prompt read back from the stored row to index it;
+    - about 70 MB: FTS5's pending terms for the one 50 MB document (FTS5 flushes pending
+      terms only between documents, so one document's are all held at once).
+
+    The row itself is written first, by a statement of its own: SQLite's copy of the bound
+    text (``SQLITE_TRANSIENT``: no Python API binds without one) and the record built from
+    it, 50 MB each, are released before the index is built (``SqliteWriter.
+    insert_big_response``; when the ``responses_ai`` trigger indexed the row inside the
+    INSERT, both were still held: 259 MB). The first prompt, which creates the file and
+    logs through SQLAlchemy and Alembic (the same two statements), 31 MB more: 240 MB (it
+    was 290 MB). No pragma changes these (cache_size, cache_spill, temp_store, journal mode, mmap
+    measured)."""
+    env = _env(user_dir, tiny_plugin)
+    code, first, stdout, stderr = _run_measured(llm_executable, ["-m", "tiny"], big_input, env)
     assert code == 0, stderr
     assert stdout.decode().strip() == f"got {INPUT_BYTES} characters"
-    print(f"peak RSS, logged: {peak / 1e6:.0f} MB for {INPUT_BYTES / 1e6:.0f} MB")
-    assert peak <= 8 * INPUT_BYTES
+    code, again, stdout, stderr = _run_measured(llm_executable, ["-m", "tiny"], big_input, env)
+    assert code == 0, stderr
+    assert stdout.decode().strip() == f"got {INPUT_BYTES} characters"
+    print(
+        f"peak RSS, logged: {first / 1e6:.0f} MB to a new file, {again / 1e6:.0f} MB to an"
+        f" existing one, for {INPUT_BYTES / 1e6:.0f} MB"
+    )
+    assert first <= 5 * INPUT_BYTES
+    assert again <= 4.5 * INPUT_BYTES
     conn = sqlite3.connect(user_dir / "logs.db")
     try:
-        [(length,)] = conn.execute("select length(prompt) from responses").fetchall()
+        lengths = conn.execute("select length(prompt) from responses").fetchall()
+        with big_input.open() as text:
+            word = text.read(40).split()[1]
+        found = conn.execute(
+            "select count(*) from responses_fts where responses_fts match ?", [f'"{word}"']
+        ).fetchone()[0]
     finally:
         conn.close()
-    assert length == INPUT_BYTES
+    assert lengths == [(INPUT_BYTES,), (INPUT_BYTES,)]
+    assert found == 2  # the full-text index holds both rows
 
 
 def test_stdin_above_the_limit_is_refused_naming_the_setting(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import DBAPIError
 
 from .schema import tables
 
@@ -35,6 +37,16 @@ class ConnectionWriter:
                 self.conn.execute(insert(target).values(**values))
 
     def insert(self, table: str, rows: list[dict[str, Any]]) -> None:
+        if table == "responses" and len(rows) == 1 and self.conn.dialect.name == "sqlite":
+            from . import sqlite_writer
+
+            raw = self.conn.connection.driver_connection
+            if sqlite_writer.is_big(rows[0]) and isinstance(raw, sqlite3.Connection):
+                try:  # the same two statements as the sqlite3 writer's (see there)
+                    if sqlite_writer.SqliteWriter(raw).insert_big_response(rows[0]):
+                        return
+                except sqlite3.Error as ex:  # as SQLAlchemy would have raised it
+                    raise DBAPIError.instance(None, None, ex, sqlite3.Error) from ex
         self.conn.execute(insert(tables[table]), rows)
 
     def id_for(self, table: str, column: str, value: Any) -> int:

@@ -40,6 +40,15 @@ def select_id_sql(table: str, column: str, mark: str = "?") -> str:
     return f"SELECT id FROM {_quote(table)} WHERE {_quote(column)} = {mark}"
 
 
+#: A response row with at least this many bytes of text is inserted apart from its index entry.
+BIG_ROW = 1 << 20
+
+
+def is_big(row: dict[str, Any]) -> bool:
+    """Whether a response row is written apart from its full-text entry."""
+    return sum(len(v) for v in row.values() if isinstance(v, str)) >= BIG_ROW
+
+
 class SqliteWriter:
     """The ``Writer`` operations as SQL text for one ``sqlite3`` connection."""
 
@@ -57,9 +66,41 @@ class SqliteWriter:
 
     def insert(self, table: str, rows: list[dict[str, Any]]) -> None:
         columns = list(rows[0])
+        big = table == "responses" and len(rows) == 1 and is_big(rows[0])
+        if big and self.insert_big_response(rows[0]):
+            return
         self.conn.executemany(
             self._insert_sql(table, columns), [[row[c] for c in columns] for row in rows]
         )
+
+    def insert_big_response(self, row: dict[str, Any]) -> bool:
+        """Insert a response of megabytes, and its full-text entry, as two statements.
+
+        Written by one statement, the ``responses_ai`` trigger indexes the row while SQLite
+        still holds its copy of the bound text and the record it built from it (twice the
+        prompt, under FTS5's pending terms). So inside the caller's transaction the trigger
+        is dropped, the row inserted (the statement finalized, releasing both), the index
+        entry inserted from the stored row, exactly as the trigger inserts it, and the
+        trigger recreated from its own stored text: once committed, schema and index are
+        as the trigger leaves them. False when the file has no such trigger."""
+        conn = self.conn
+        found = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'responses_ai'"
+        ).fetchone()
+        if found is None:
+            return False
+        columns = list(row)
+        conn.execute('DROP TRIGGER "responses_ai"')
+        cursor = conn.execute(self._insert_sql("responses", columns), [row[c] for c in columns])
+        rowid = cursor.lastrowid
+        cursor.close()
+        conn.execute(
+            'INSERT INTO "responses_fts" (rowid, "prompt", "response") '
+            'SELECT rowid, "prompt", "response" FROM "responses" WHERE rowid = ?',
+            [rowid],
+        )
+        conn.execute(found[0])
+        return True
 
     def id_for(self, table: str, column: str, value: Any) -> int:
         row = self.conn.execute(select_id_sql(table, column), [value]).fetchone()
@@ -133,7 +174,9 @@ class SqliteLogWriter:
 def _connect(path: Path, timeout: float) -> sqlite3.Connection:
     """A connection configured as the SQLAlchemy engine configures its own (WAL is checked
     by the caller rather than set: a file not yet in WAL mode goes through ``LogStore``)."""
-    conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+    # No statement cache: a cached statement keeps its bound values (SQLite's copy of a
+    # 50 MB prompt) until it is next used.
+    conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, cached_statements=0)
     try:
         configure(conn, timeout, wal=False)
     except BaseException:

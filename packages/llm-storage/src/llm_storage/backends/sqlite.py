@@ -21,7 +21,9 @@ def make_engine(url: URL, timeout: float, creator: sqlite3.Connection | None = N
         shared = creator
         engine = create_engine(url, creator=lambda: shared, poolclass=StaticPool)
     else:
-        engine = create_engine(url, connect_args={"timeout": timeout})
+        # No statement cache (as the sqlite3 writer's): a cached statement keeps its bound
+        # values, SQLite's copy of a logged 50 MB prompt, until it is next used.
+        engine = create_engine(url, connect_args={"timeout": timeout, "cached_statements": 0})
     wal = url.database not in (None, "", ":memory:")
 
     @event.listens_for(engine, "connect")
