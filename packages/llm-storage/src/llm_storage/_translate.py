@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,7 +29,10 @@ def disk_is_full(location: str) -> bool:
     """Whether the file system holding ``location`` (a SQLite file path) is (nearly) full."""
     directory = Path(location).parent
     try:
-        return shutil.disk_usage(directory).free < NEARLY_FULL_BYTES
+        # What shutil.disk_usage() reports as free, without importing shutil (and with it
+        # bz2, lzma and fnmatch) on every logged prompt, which checks this first.
+        found = os.statvfs(directory)
+        return found.f_bavail * found.f_frsize < NEARLY_FULL_BYTES
     except OSError:
         return False
 
