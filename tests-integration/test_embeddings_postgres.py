@@ -158,6 +158,54 @@ def test_embed_multi_sql_reads_sqlite_while_storing_in_postgres(
     assert json.loads(found.stdout)["id"] == "a"
 
 
+def test_embed_multi_sql_runs_on_postgres_without_attach(
+    invoke_llm, url: str, env: dict[str, str]
+) -> None:
+    """With a PostgreSQL target and no --attach, --sql is PostgreSQL's SQL over its tables,
+    streamed (more rows than one fetch batch); the query cannot write; a bad one is one line."""
+    from sqlalchemy import text
+
+    from llm_embeddings.postgres import PostgresEmbeddings
+
+    with PostgresEmbeddings.open(url).engine.begin() as conn:
+        conn.execute(text("CREATE TABLE notes (id integer, title text, body text)"))
+        conn.execute(text("CREATE SEQUENCE note_numbers"))
+        conn.execute(
+            text(
+                "INSERT INTO notes SELECT n, 'note ' || n, repeat('word ', n % 7)"
+                " FROM generate_series(1, 2500) n"
+            )
+        )
+    result = invoke_llm(
+        "embed-multi", "notes", "-m", "hash", "--store", "-d", url,
+        "--sql", "SELECT id, title, body FROM notes WHERE id::text ~ '^[0-9]+$' ORDER BY id",
+        env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    listing = invoke_llm("collections", "list", "--json", "-d", url, env=env)
+    assert json.loads(listing.stdout)[0]["num_embeddings"] == 2500
+    with PostgresEmbeddings.open(url).engine.connect() as conn:
+        stored = conn.execute(text("SELECT content FROM embeddings WHERE id = '12'")).scalar_one()
+    assert stored == "note 12 " + "word " * 5  # the columns after the id, joined by a space
+
+    for bad in ("SELEC id FROM notes", "SELECT id, title FROM no_such_table"):
+        failed = invoke_llm("embed-multi", "other", "-m", "hash", "--sql", bad, "-d", url, env=env)
+        assert failed.returncode == 1, bad
+        assert failed.stderr.startswith("Error: SQL error: ") and failed.stderr.count("\n") == 1
+        assert "Traceback" not in failed.stderr
+    for writing_sql in (
+        "WITH gone AS (DELETE FROM notes RETURNING id, title) SELECT * FROM gone",
+        "SELECT id, nextval('note_numbers')::text FROM notes",
+    ):
+        writing = invoke_llm(
+            "embed-multi", "other", "-m", "hash", "-d", url, "--sql", writing_sql, env=env
+        )
+        assert writing.returncode == 1 and writing.stderr.startswith("Error: SQL error: ")
+    assert "read-only transaction" in writing.stderr
+    with PostgresEmbeddings.open(url).engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM notes")).scalar_one() == 2500
+
+
 def test_unreachable_server_is_one_error_line(invoke_llm) -> None:
     for command in (
         ["embed", "x", "1", "-c", "hi", "-m", "hash"],

@@ -249,6 +249,46 @@ class PostgresEmbeddings:
         except SQLAlchemyError as ex:
             raise self._error(ex) from ex
 
+    def query(self, sql: str, batch: int = 1000) -> Iterator[tuple[Any, ...]]:
+        """The rows of a user's query (``embed-multi --sql``), in a read-only transaction of
+        its own connection, fetched ``batch`` at a time by a server-side cursor so that a
+        large table is never held in memory. The query runs before this returns: a bad one
+        is an EmbeddingsDatabaseError here, not half-way through embedding."""
+        from sqlalchemy import text
+        from sqlalchemy.exc import SQLAlchemyError
+
+        conn = self._guard(self.engine.connect)
+        try:
+            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+            result = conn.execution_options(stream_results=True, yield_per=batch).execute(text(sql))
+        except SQLAlchemyError as ex:
+            conn.close()
+            raise self._error(ex) from ex
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            try:
+                for row in result:
+                    yield tuple(row)
+            except SQLAlchemyError as ex:
+                raise self._error(ex) from ex
+            finally:
+                conn.close()
+
+        return rows()
+
+    def count_query(self, sql: str) -> int:
+        """How many rows ``query(sql)`` yields (for the progress bar)."""
+        from sqlalchemy import text
+
+        def work() -> int:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+                return int(
+                    conn.execute(text(f"SELECT count(*) FROM ({sql}) AS counted")).scalar_one()
+                )
+
+        return self._guard(work)
+
     @contextmanager
     def _begin(self) -> Iterator[Any]:
         """A transaction (committed on success), its errors as EmbeddingsDatabaseError."""

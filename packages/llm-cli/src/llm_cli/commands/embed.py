@@ -380,8 +380,10 @@ def embed_multi(
     from llm_embeddings.postgres import EmbeddingsDatabaseError
 
     target = connect(database)
-    # --sql reads SQLite: the embeddings database itself, or (when that is on PostgreSQL) an
-    # empty in-memory database, with the --attach files.
+    # --sql runs where the embeddings are: on PostgreSQL itself, or on SQLite (the embeddings
+    # database, or with a PostgreSQL target and --attach an in-memory database holding the
+    # attached files, since PostgreSQL cannot attach SQLite files).
+    on_postgres = not isinstance(target, sqlite3.Connection) and not attach
     conn = target if isinstance(target, sqlite3.Connection) else sqlite3.connect(":memory:")
     for alias, attach_path in attach:
         try:
@@ -400,6 +402,14 @@ def embed_multi(
 
         def count() -> int | None:
             return sum(1 for directory, pattern in files for _ in Path(directory).glob(pattern))
+    elif sql and on_postgres:
+        try:
+            pairs = ((row[0], " ".join(_text(v) for v in row[1:])) for row in target.query(sql))
+        except EmbeddingsDatabaseError as ex:
+            raise click.ClickException(f"SQL error: {ex}") from ex
+
+        def count() -> int | None:
+            return int(target.count_query(sql))
     elif sql:
         try:
             cursor = conn.execute(sql)
