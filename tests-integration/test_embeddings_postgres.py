@@ -178,7 +178,8 @@ def test_embed_multi_sql_runs_on_postgres_without_attach(
         )
     result = invoke_llm(
         "embed-multi", "notes", "-m", "hash", "--store", "-d", url,
-        "--sql", "SELECT id, title, body FROM notes WHERE id::text ~ '^[0-9]+$' ORDER BY id",
+        "--sql", "SELECT id, title, body FROM notes WHERE title LIKE 'note %' AND"
+        " id::text ~ '^[0-9]+$' AND title <> ':title' ORDER BY id",
         env=env,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

@@ -253,41 +253,40 @@ class PostgresEmbeddings:
         """The rows of a user's query (``embed-multi --sql``), in a read-only transaction of
         its own connection, fetched ``batch`` at a time by a server-side cursor so that a
         large table is never held in memory. The query runs before this returns: a bad one
-        is an EmbeddingsDatabaseError here, not half-way through embedding."""
-        from sqlalchemy import text
-        from sqlalchemy.exc import SQLAlchemyError
+        is an EmbeddingsDatabaseError here, not half-way through embedding.
 
-        conn = self._guard(self.engine.connect)
+        The SQL goes to psycopg as written, with no parameters: through SQLAlchemy's
+        ``text()`` a ``:word`` would be a bind parameter, and with parameters psycopg reads
+        ``%`` as a placeholder, so ``LIKE '%cat%'`` would fail."""
+        import psycopg
+
+        raw = self._guard(self.engine.raw_connection)
         try:
-            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-            result = conn.execution_options(stream_results=True, yield_per=batch).execute(text(sql))
-        except SQLAlchemyError as ex:
-            conn.close()
+            driver: psycopg.Connection[Any] = raw.driver_connection  # type: ignore[assignment]
+            cursor = driver.cursor(name="llm_embed_multi_sql")
+            cursor.itersize = batch
+            cursor.connection.execute("SET TRANSACTION READ ONLY")
+            cursor.execute(sql)
+            first = cursor.fetchmany(batch)  # a server-side cursor's errors come with rows
+        except psycopg.Error as ex:
+            raw.close()
             raise self._error(ex) from ex
 
         def rows() -> Iterator[tuple[Any, ...]]:
             try:
-                for row in result:
-                    yield tuple(row)
-            except SQLAlchemyError as ex:
+                yield from first
+                yield from cursor
+            except psycopg.Error as ex:
                 raise self._error(ex) from ex
             finally:
-                conn.close()
+                raw.close()  # back to the pool, which rolls the transaction back
 
         return rows()
 
     def count_query(self, sql: str) -> int:
         """How many rows ``query(sql)`` yields (for the progress bar)."""
-        from sqlalchemy import text
-
-        def work() -> int:
-            with self.engine.connect() as conn:
-                conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-                return int(
-                    conn.execute(text(f"SELECT count(*) FROM ({sql}) AS counted")).scalar_one()
-                )
-
-        return self._guard(work)
+        (n,) = self.query(f"SELECT count(*) FROM ({sql}) AS counted")
+        return int(n[0])
 
     @contextmanager
     def _begin(self) -> Iterator[Any]:
