@@ -12,7 +12,7 @@ import inspect
 import time
 from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, cast
 
 from ._ulid import ulid
 from .attachments import Attachment
@@ -21,8 +21,8 @@ from .options import Options
 from .prompts import Prompt
 from .tools import CancelToolCall, Tool, Toolbox, ToolCall, ToolResult
 
-if TYPE_CHECKING:
-    from .chain import AsyncChainResponse, ChainResponse
+if TYPE_CHECKING:  # named in the type arguments of the base classes below
+    from .chain import AsyncChainResponse, ChainResponse  # noqa: F401
 
 __all__ = [
     "AsyncConversation",
@@ -59,8 +59,15 @@ class Usage:
 
 # ---------------------------------------------------------------- models
 
+# What a model's prompts, conversations and chains return: Response, Conversation and
+# ChainResponse for sync models, their Async counterparts for async ones. The methods are
+# written once, on the base classes, and typed per kind through these.
+ResponseT = TypeVar("ResponseT")
+ConversationT = TypeVar("ConversationT")
+ChainT = TypeVar("ChainT")
 
-class _BaseModel:
+
+class _BaseModel(Generic[ResponseT, ConversationT, ChainT]):
     model_id: str
     can_stream: bool = False
     attachment_types: Collection[str] = frozenset()
@@ -102,16 +109,13 @@ class _BaseModel:
         self._validate(built)
         return built
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__}: {self.model_id}"
+    #: The classes a prompt and a conversation of this kind of model make (set once they
+    #: exist, at the end of this module).
+    _response_class: ClassVar[Callable[..., Any]]
+    _conversation_class: ClassVar[Callable[..., Any]]
 
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} '{self.model_id}'>"
-
-
-class _SyncModel(_BaseModel):
-    def conversation(self, tools: list[Any] | None = None) -> Conversation:
-        return Conversation(model=self, tools=tools)
+    def conversation(self, tools: list[Any] | None = None) -> ConversationT:
+        return cast(ConversationT, self._conversation_class(model=self, tools=tools))
 
     def prompt(
         self,
@@ -127,7 +131,7 @@ class _SyncModel(_BaseModel):
         tool_results: list[ToolResult] | None = None,
         key: str | None = None,
         **options: Any,
-    ) -> Response:
+    ) -> ResponseT:
         """A lazy response: it runs when iterated or when its text is asked for."""
         built = self._make_prompt(
             prompt,
@@ -140,7 +144,7 @@ class _SyncModel(_BaseModel):
             tool_results=tool_results,
             options=options,
         )
-        return Response(built, self, stream, key=key)
+        return cast(ResponseT, self._response_class(built, self, stream, key=key))
 
     def chain(
         self,
@@ -160,25 +164,39 @@ class _SyncModel(_BaseModel):
         key: str | None = None,
         options: dict[str, Any] | None = None,
         **more_options: Any,
-    ) -> ChainResponse:
+    ) -> ChainT:
         """Prompt the model, run the tools it calls and prompt it again with their results,
         until it calls none (see ``llm.chain``); a new conversation holds the responses."""
-        return self.conversation().chain(
-            prompt,
-            fragments=fragments,
-            attachments=attachments,
-            system=system,
-            system_fragments=system_fragments,
-            stream=stream,
-            schema=schema,
-            tools=tools,
-            tool_results=tool_results,
-            chain_limit=chain_limit,
-            before_call=before_call,
-            after_call=after_call,
-            key=key,
-            options={**(options or {}), **more_options},
+        conversation: Any = self.conversation()
+        return cast(
+            ChainT,
+            conversation.chain(
+                prompt,
+                fragments=fragments,
+                attachments=attachments,
+                system=system,
+                system_fragments=system_fragments,
+                stream=stream,
+                schema=schema,
+                tools=tools,
+                tool_results=tool_results,
+                chain_limit=chain_limit,
+                before_call=before_call,
+                after_call=after_call,
+                key=key,
+                options={**(options or {}), **more_options},
+            ),
         )
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__}: {self.model_id}"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} '{self.model_id}'>"
+
+
+class _SyncModel(_BaseModel["Response", "Conversation", "ChainResponse"]):
+    pass
 
 
 class Model(_SyncModel):
@@ -208,79 +226,10 @@ class KeyModel(_SyncModel):
         raise NotImplementedError(f"{type(self).__name__} must implement execute()")
 
 
-class _AsyncModel(_BaseModel):
+class _AsyncModel(_BaseModel["AsyncResponse", "AsyncConversation", "AsyncChainResponse"]):
     def __str__(self) -> str:
         # "(async)" tells the two apart in ``llm models --async``, as in the original.
         return f"{type(self).__name__} (async): {self.model_id}"
-
-    def conversation(self, tools: list[Any] | None = None) -> AsyncConversation:
-        return AsyncConversation(model=self, tools=tools)
-
-    def prompt(
-        self,
-        prompt: str | None = None,
-        *,
-        fragments: list[str] | None = None,
-        attachments: list[Attachment] | None = None,
-        system: str | None = None,
-        system_fragments: list[str] | None = None,
-        stream: bool = True,
-        schema: Any = None,
-        tools: list[Any] | None = None,
-        tool_results: list[ToolResult] | None = None,
-        key: str | None = None,
-        **options: Any,
-    ) -> AsyncResponse:
-        built = self._make_prompt(
-            prompt,
-            fragments=fragments,
-            attachments=attachments,
-            system=system,
-            system_fragments=system_fragments,
-            schema=schema,
-            tools=tools,
-            tool_results=tool_results,
-            options=options,
-        )
-        return AsyncResponse(built, self, stream, key=key)
-
-    def chain(
-        self,
-        prompt: str | None = None,
-        *,
-        fragments: list[str] | None = None,
-        attachments: list[Attachment] | None = None,
-        system: str | None = None,
-        system_fragments: list[str] | None = None,
-        stream: bool = True,
-        schema: Any = None,
-        tools: list[Any] | None = None,
-        tool_results: list[ToolResult] | None = None,
-        chain_limit: int | None = None,
-        before_call: Callable[..., Any] | None = None,
-        after_call: Callable[..., Any] | None = None,
-        key: str | None = None,
-        options: dict[str, Any] | None = None,
-        **more_options: Any,
-    ) -> AsyncChainResponse:
-        """Prompt the model, run the tools it calls and prompt it again with their results,
-        until it calls none (see ``llm.chain``); a new conversation holds the responses."""
-        return self.conversation().chain(
-            prompt,
-            fragments=fragments,
-            attachments=attachments,
-            system=system,
-            system_fragments=system_fragments,
-            stream=stream,
-            schema=schema,
-            tools=tools,
-            tool_results=tool_results,
-            chain_limit=chain_limit,
-            before_call=before_call,
-            after_call=after_call,
-            key=key,
-            options={**(options or {}), **more_options},
-        )
 
 
 class AsyncModel(_AsyncModel):
@@ -728,115 +677,79 @@ class AsyncResponse(_BaseResponse):
 
 
 @dataclass
-class _BaseConversation:
+class _BaseConversation(Generic[ResponseT, ChainT]):
     model: Any
     id: str = field(default_factory=ulid)
     name: str | None = None
     responses: list[Any] = field(default_factory=list)
     tools: list[Any] | None = None
 
+    _asynchronous: ClassVar[bool] = False
+
+    def prompt(self, prompt: str | None = None, **kwargs: Any) -> ResponseT:
+        if self.tools and "tools" not in kwargs:
+            kwargs["tools"] = self.tools
+        response = self.model.prompt(prompt, **kwargs)
+        response.conversation = self
+        return response
+
+    def chain(
+        self,
+        prompt: str | None = None,
+        *,
+        fragments: list[str] | None = None,
+        attachments: list[Attachment] | None = None,
+        system: str | None = None,
+        system_fragments: list[str] | None = None,
+        stream: bool = True,
+        schema: Any = None,
+        tools: list[Any] | None = None,
+        tool_results: list[ToolResult] | None = None,
+        chain_limit: int | None = None,
+        before_call: Callable[..., Any] | None = None,
+        after_call: Callable[..., Any] | None = None,
+        key: str | None = None,
+        options: dict[str, Any] | None = None,
+        **more_options: Any,
+    ) -> ChainT:
+        """Like ``prompt()``, but tool calls are run and answered until the model stops
+        calling tools. ``chain_limit`` caps the number of responses (None or 0: no cap)."""
+        from .chain import start_chain
+
+        chained = start_chain(
+            self,
+            prompt,
+            asynchronous=self._asynchronous,
+            fragments=fragments,
+            attachments=attachments,
+            system=system,
+            system_fragments=system_fragments,
+            stream=stream,
+            schema=schema,
+            tools=tools,
+            tool_results=tool_results,
+            chain_limit=chain_limit,
+            before_call=before_call,
+            after_call=after_call,
+            key=key,
+            options={**(options or {}), **more_options},
+        )
+        return cast(ChainT, chained)
+
 
 @dataclass
-class Conversation(_BaseConversation):
+class Conversation(_BaseConversation["Response", "ChainResponse"]):
     """A sequence of prompts to one model; each sees the responses before it."""
 
-    def prompt(self, prompt: str | None = None, **kwargs: Any) -> Response:
-        if self.tools and "tools" not in kwargs:
-            kwargs["tools"] = self.tools
-        response = self.model.prompt(prompt, **kwargs)
-        response.conversation = self
-        return response
-
-    def chain(
-        self,
-        prompt: str | None = None,
-        *,
-        fragments: list[str] | None = None,
-        attachments: list[Attachment] | None = None,
-        system: str | None = None,
-        system_fragments: list[str] | None = None,
-        stream: bool = True,
-        schema: Any = None,
-        tools: list[Any] | None = None,
-        tool_results: list[ToolResult] | None = None,
-        chain_limit: int | None = None,
-        before_call: Callable[..., Any] | None = None,
-        after_call: Callable[..., Any] | None = None,
-        key: str | None = None,
-        options: dict[str, Any] | None = None,
-        **more_options: Any,
-    ) -> ChainResponse:
-        """Like ``prompt()``, but tool calls are run and answered until the model stops
-        calling tools. ``chain_limit`` caps the number of responses (None or 0: no cap)."""
-        from .chain import start_chain
-
-        return start_chain(
-            self,
-            prompt,
-            asynchronous=False,
-            fragments=fragments,
-            attachments=attachments,
-            system=system,
-            system_fragments=system_fragments,
-            stream=stream,
-            schema=schema,
-            tools=tools,
-            tool_results=tool_results,
-            chain_limit=chain_limit,
-            before_call=before_call,
-            after_call=after_call,
-            key=key,
-            options={**(options or {}), **more_options},
-        )
-
 
 @dataclass
-class AsyncConversation(_BaseConversation):
-    def prompt(self, prompt: str | None = None, **kwargs: Any) -> AsyncResponse:
-        if self.tools and "tools" not in kwargs:
-            kwargs["tools"] = self.tools
-        response = self.model.prompt(prompt, **kwargs)
-        response.conversation = self
-        return response
+class AsyncConversation(_BaseConversation["AsyncResponse", "AsyncChainResponse"]):
+    """A conversation with an async model: its prompts return ``AsyncResponse``."""
 
-    def chain(
-        self,
-        prompt: str | None = None,
-        *,
-        fragments: list[str] | None = None,
-        attachments: list[Attachment] | None = None,
-        system: str | None = None,
-        system_fragments: list[str] | None = None,
-        stream: bool = True,
-        schema: Any = None,
-        tools: list[Any] | None = None,
-        tool_results: list[ToolResult] | None = None,
-        chain_limit: int | None = None,
-        before_call: Callable[..., Any] | None = None,
-        after_call: Callable[..., Any] | None = None,
-        key: str | None = None,
-        options: dict[str, Any] | None = None,
-        **more_options: Any,
-    ) -> AsyncChainResponse:
-        """Like ``prompt()``, but tool calls are run and answered until the model stops
-        calling tools. ``chain_limit`` caps the number of responses (None or 0: no cap)."""
-        from .chain import start_chain
+    _asynchronous: ClassVar[bool] = True
 
-        return start_chain(
-            self,
-            prompt,
-            asynchronous=True,
-            fragments=fragments,
-            attachments=attachments,
-            system=system,
-            system_fragments=system_fragments,
-            stream=stream,
-            schema=schema,
-            tools=tools,
-            tool_results=tool_results,
-            chain_limit=chain_limit,
-            before_call=before_call,
-            after_call=after_call,
-            key=key,
-            options={**(options or {}), **more_options},
-        )
+
+_SyncModel._response_class = Response
+_SyncModel._conversation_class = Conversation
+_AsyncModel._response_class = AsyncResponse
+_AsyncModel._conversation_class = AsyncConversation

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Collection, Iterator
+from collections.abc import Collection
 from typing import Any
 
 import llm
 
 from ..catalog import ModelSpec, attachment_types
-from ..client import where
 from ..messages import build_messages, redact_data, tools_param
 from ..options import ChatOptions, ReasoningOptions
-from .driver import arun, run
+from .driver import AsyncDrivenModel, DrivenModel, SpecModel
 from .request import option_kwargs
 
 
-class _SharedChat:
+class _SharedChat(SpecModel):
     """The ``/chat/completions`` request, shared by the sync and async chat models (the
     loop that sends it is :mod:`.driver`)."""
 
@@ -23,17 +22,10 @@ class _SharedChat:
     attachment_types: Collection[str]
 
     def __init__(self, spec: ModelSpec) -> None:
-        self.spec = spec
-        self.model_id = spec.model_id
-        self.model_name = spec.api_model_name
-        self.api_base = spec.api_base
-        self.headers = spec.headers
-        self.can_stream = spec.can_stream
+        super().__init__(spec)
         self.supports_schema = spec.supports_schema
         self.supports_tools = spec.supports_tools
         self.attachment_types = attachment_types(spec.vision, spec.audio)
-        self.needs_key = spec.needs_key
-        self.key_env_var = spec.key_env_var
 
     def __str__(self) -> str:
         return f"OpenAI Chat: {self.model_id}"
@@ -63,38 +55,13 @@ class _SharedChat:
     def create(self, client: Any, kwargs: dict[str, Any]) -> Any:
         return client.chat.completions.create(**kwargs)
 
-    @property
-    def where(self) -> str:
-        return where(self.api_base)
 
-
-class Chat(_SharedChat, llm.KeyModel):
+class Chat(_SharedChat, DrivenModel):
     Options = ChatOptions
 
-    def execute(
-        self,
-        prompt: llm.Prompt,
-        stream: bool,
-        response: llm.Response,
-        conversation: llm.Conversation | None = None,
-        key: str | None = None,
-    ) -> Iterator[str]:
-        yield from run(self, prompt, stream, response, conversation, key)
 
-
-class AsyncChat(_SharedChat, llm.AsyncKeyModel):
+class AsyncChat(_SharedChat, AsyncDrivenModel):
     Options = ChatOptions
-
-    async def execute(
-        self,
-        prompt: llm.Prompt,
-        stream: bool,
-        response: llm.AsyncResponse,
-        conversation: llm.AsyncConversation | None = None,
-        key: str | None = None,
-    ) -> AsyncGenerator[str, None]:
-        async for text in arun(self, prompt, stream, response, conversation, key):
-            yield text
 
 
 class ReasoningChat(Chat):

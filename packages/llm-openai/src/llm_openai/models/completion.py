@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
 import llm
 
-from ..catalog import ModelSpec
-from ..client import where
 from ..options import CompletionOptions
-from .driver import arun, run
+from .driver import AsyncDrivenModel, DrivenModel, SpecModel
 from .request import option_kwargs
 
 
@@ -26,17 +23,7 @@ def completion_lines(prompt: llm.Prompt, conversation: Any) -> list[str]:
     return lines
 
 
-class _SharedCompletion:
-    def __init__(self, spec: ModelSpec) -> None:
-        self.spec = spec
-        self.model_id = spec.model_id
-        self.model_name = spec.api_model_name
-        self.api_base = spec.api_base
-        self.headers = spec.headers
-        self.can_stream = spec.can_stream
-        self.needs_key = spec.needs_key
-        self.key_env_var = spec.key_env_var
-
+class _SharedCompletion(SpecModel):
     def __str__(self) -> str:
         return f"OpenAI Completion: {self.model_id}"
 
@@ -55,35 +42,10 @@ class _SharedCompletion:
     def create(self, client: Any, kwargs: dict[str, Any]) -> Any:
         return client.completions.create(**kwargs)
 
-    @property
-    def where(self) -> str:
-        return where(self.api_base)
 
-
-class Completion(_SharedCompletion, llm.KeyModel):
+class Completion(_SharedCompletion, DrivenModel):
     Options = CompletionOptions
 
-    def execute(
-        self,
-        prompt: llm.Prompt,
-        stream: bool,
-        response: llm.Response,
-        conversation: llm.Conversation | None = None,
-        key: str | None = None,
-    ) -> Iterator[str]:
-        yield from run(self, prompt, stream, response, conversation, key)
 
-
-class AsyncCompletion(_SharedCompletion, llm.AsyncKeyModel):
+class AsyncCompletion(_SharedCompletion, AsyncDrivenModel):
     Options = CompletionOptions
-
-    async def execute(
-        self,
-        prompt: llm.Prompt,
-        stream: bool,
-        response: llm.AsyncResponse,
-        conversation: llm.AsyncConversation | None = None,
-        key: str | None = None,
-    ) -> AsyncGenerator[str, None]:
-        async for text in arun(self, prompt, stream, response, conversation, key):
-            yield text

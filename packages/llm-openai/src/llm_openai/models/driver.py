@@ -2,13 +2,15 @@
 
 Build the request, send it (with retries and readable errors), then either record the
 result or relay a stream chunk by chunk, and record its summary even when the stream breaks
-off. What differs between chat and completion models is behind :class:`Endpoint`.
+off. What differs between chat and completion models is behind :class:`Endpoint`; what they share
+(the attributes a spec gives, ``execute`` handing over to the loop) is :class:`SpecModel`,
+:class:`DrivenModel` and :class:`AsyncDrivenModel`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any, Protocol
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from typing import Any, Protocol, cast
 
 import llm
 
@@ -123,3 +125,51 @@ async def arun(
                 raise cut_off_error(model.spec)
     finally:
         await client.close()
+
+
+class SpecModel:
+    """The attributes every chat and completion model takes from its :class:`ModelSpec`."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        self.model_id = spec.model_id
+        self.model_name = spec.api_model_name
+        self.api_base = spec.api_base
+        self.headers = spec.headers
+        self.can_stream = spec.can_stream
+        self.needs_key = spec.needs_key
+        self.key_env_var = spec.key_env_var
+
+    @property
+    def where(self) -> str:
+        return where(self.api_base)
+
+
+class DrivenModel(llm.KeyModel):
+    """A sync model whose ``execute`` is :func:`run`; the class also needs an endpoint."""
+
+    def execute(
+        self,
+        prompt: llm.Prompt,
+        stream: bool,
+        response: llm.Response,
+        conversation: llm.Conversation | None = None,
+        key: str | None = None,
+    ) -> Iterator[str]:
+        yield from run(cast(Endpoint, self), prompt, stream, response, conversation, key)
+
+
+class AsyncDrivenModel(llm.AsyncKeyModel):
+    """An async model whose ``execute`` is :func:`arun`."""
+
+    async def execute(
+        self,
+        prompt: llm.Prompt,
+        stream: bool,
+        response: llm.AsyncResponse,
+        conversation: llm.AsyncConversation | None = None,
+        key: str | None = None,
+    ) -> AsyncGenerator[str, None]:
+        endpoint = cast(Endpoint, self)
+        async for text in arun(endpoint, prompt, stream, response, conversation, key):
+            yield text
