@@ -10,23 +10,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from llm.utils import find_unused_key, maybe_fenced_code, token_usage_string, truncate_string
+from llm_storage.read import RESPONSE_COLUMNS
 
-# The keys of a ``--json`` row, in the original's order.
+# The keys of a ``--json`` row, in the original's order: the stored columns, with the
+# schema's ID replaced by what the reader joins in.
 RESPONSE_KEYS = (
-    "id",
-    "model",
-    "prompt",
-    "system",
-    "prompt_json",
-    "options_json",
-    "response",
-    "response_json",
-    "conversation_id",
-    "duration_ms",
-    "datetime_utc",
-    "input_tokens",
-    "output_tokens",
-    "token_details",
+    *(column for column in RESPONSE_COLUMNS if column != "schema_id"),
     "conversation_name",
     "conversation_model",
     "schema_json",

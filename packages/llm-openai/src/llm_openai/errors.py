@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import llm
@@ -78,17 +78,8 @@ def _translatable(error: BaseException) -> bool:
 
 @contextlib.contextmanager
 def model_errors(where: str, key_name: str | None) -> Iterator[None]:
-    """Re-raise SDK errors (and exhausted retries) as ``llm.ModelError``."""
-    try:
-        yield
-    except Exception as ex:
-        if isinstance(ex, llm.ModelError) or not _translatable(ex):
-            raise
-        raise to_model_error(ex, where, key_name) from ex
-
-
-@contextlib.asynccontextmanager
-async def amodel_errors(where: str, key_name: str | None) -> AsyncIterator[None]:
+    """Re-raise SDK errors (and exhausted retries) as ``llm.ModelError``; a plain ``with``
+    serves async code too (the body may await)."""
     try:
         yield
     except Exception as ex:

@@ -104,6 +104,16 @@ class GaveUp(Exception):
         self.attempts = attempts
 
 
+def _retry_delay(error: Exception, attempt: int, policy: RetryPolicy) -> float:
+    """Seconds to wait after the ``attempt``-th failed attempt; raises ``error`` when it is
+    not worth retrying, and :class:`GaveUp` when the retries are used up."""
+    if not should_retry(error):
+        raise error
+    if attempt > policy.max_retries:
+        raise GaveUp(error, attempt) from error
+    return policy.delay(attempt, _headers_of(error))
+
+
 def call_with_retries(call: Callable[[], T], policy: RetryPolicy | None = None) -> T:
     policy = policy or RetryPolicy.from_environment()
     attempt = 0
@@ -111,12 +121,8 @@ def call_with_retries(call: Callable[[], T], policy: RetryPolicy | None = None) 
         try:
             return call()
         except Exception as ex:
-            if not should_retry(ex):
-                raise
             attempt += 1
-            if attempt > policy.max_retries:
-                raise GaveUp(ex, attempt) from ex
-            time.sleep(policy.delay(attempt, _headers_of(ex)))
+            time.sleep(_retry_delay(ex, attempt, policy))
 
 
 async def acall_with_retries(
@@ -130,19 +136,5 @@ async def acall_with_retries(
         try:
             return await call()
         except Exception as ex:
-            if not should_retry(ex):
-                raise
             attempt += 1
-            if attempt > policy.max_retries:
-                raise GaveUp(ex, attempt) from ex
-            await asyncio.sleep(policy.delay(attempt, _headers_of(ex)))
-
-
-__all__ = [
-    "GaveUp",
-    "RetryPolicy",
-    "acall_with_retries",
-    "call_with_retries",
-    "retry_after_seconds",
-    "should_retry",
-]
+            await asyncio.sleep(_retry_delay(ex, attempt, policy))

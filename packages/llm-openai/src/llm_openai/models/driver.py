@@ -16,7 +16,7 @@ import llm
 
 from ..catalog import ModelSpec
 from ..client import async_client, sync_client, where
-from ..errors import StreamCutOff, amodel_errors, model_errors
+from ..errors import StreamCutOff, model_errors
 from ..retry import acall_with_retries, call_with_retries
 from .summary import StreamSummary, record_result
 
@@ -104,7 +104,7 @@ async def arun(
     kwargs = model.request(prompt, stream, conversation, response)
     client = async_client(key, model.api_base, model.headers)
     try:
-        async with amodel_errors(model.where, model.needs_key):
+        with model_errors(model.where, model.needs_key):
             result = await acall_with_retries(lambda: model.create(client, kwargs))
             if not stream:
                 text = record_result(result, response)
