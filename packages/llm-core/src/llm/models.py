@@ -67,7 +67,62 @@ ConversationT = TypeVar("ConversationT")
 ChainT = TypeVar("ChainT")
 
 
-class _BaseModel(Generic[ResponseT, ConversationT, ChainT]):
+class _Chaining(Generic[ChainT]):
+    """``chain()``, written once for models and conversations, sync and async."""
+
+    _asynchronous: ClassVar[bool] = False
+
+    def _chain_holder(self) -> Any:
+        """The conversation the chain's responses join."""
+        raise NotImplementedError
+
+    def chain(
+        self,
+        prompt: str | None = None,
+        *,
+        fragments: list[str] | None = None,
+        attachments: list[Attachment] | None = None,
+        system: str | None = None,
+        system_fragments: list[str] | None = None,
+        stream: bool = True,
+        schema: Any = None,
+        tools: list[Any] | None = None,
+        tool_results: list[ToolResult] | None = None,
+        chain_limit: int | None = None,
+        before_call: Callable[..., Any] | None = None,
+        after_call: Callable[..., Any] | None = None,
+        key: str | None = None,
+        options: dict[str, Any] | None = None,
+        **more_options: Any,
+    ) -> ChainT:
+        """Like ``prompt()``, but the tools the model calls are run and their results sent
+        back, until it calls none (see ``llm.chain``). A model's chain holds its responses in
+        a new conversation, a conversation's in itself. ``chain_limit`` caps the number of
+        responses (None or 0: no cap)."""
+        from .chain import start_chain
+
+        chained = start_chain(
+            self._chain_holder(),
+            prompt,
+            asynchronous=self._asynchronous,
+            fragments=fragments,
+            attachments=attachments,
+            system=system,
+            system_fragments=system_fragments,
+            stream=stream,
+            schema=schema,
+            tools=tools,
+            tool_results=tool_results,
+            chain_limit=chain_limit,
+            before_call=before_call,
+            after_call=after_call,
+            key=key,
+            options={**(options or {}), **more_options},
+        )
+        return cast(ChainT, chained)
+
+
+class _BaseModel(_Chaining[ChainT], Generic[ResponseT, ConversationT, ChainT]):
     model_id: str
     can_stream: bool = False
     attachment_types: Collection[str] = frozenset()
@@ -117,6 +172,9 @@ class _BaseModel(Generic[ResponseT, ConversationT, ChainT]):
     def conversation(self, tools: list[Any] | None = None) -> ConversationT:
         return cast(ConversationT, self._conversation_class(model=self, tools=tools))
 
+    def _chain_holder(self) -> Any:
+        return self.conversation()
+
     def prompt(
         self,
         prompt: str | None = None,
@@ -145,48 +203,6 @@ class _BaseModel(Generic[ResponseT, ConversationT, ChainT]):
             options=options,
         )
         return cast(ResponseT, self._response_class(built, self, stream, key=key))
-
-    def chain(
-        self,
-        prompt: str | None = None,
-        *,
-        fragments: list[str] | None = None,
-        attachments: list[Attachment] | None = None,
-        system: str | None = None,
-        system_fragments: list[str] | None = None,
-        stream: bool = True,
-        schema: Any = None,
-        tools: list[Any] | None = None,
-        tool_results: list[ToolResult] | None = None,
-        chain_limit: int | None = None,
-        before_call: Callable[..., Any] | None = None,
-        after_call: Callable[..., Any] | None = None,
-        key: str | None = None,
-        options: dict[str, Any] | None = None,
-        **more_options: Any,
-    ) -> ChainT:
-        """Prompt the model, run the tools it calls and prompt it again with their results,
-        until it calls none (see ``llm.chain``); a new conversation holds the responses."""
-        conversation: Any = self.conversation()
-        return cast(
-            ChainT,
-            conversation.chain(
-                prompt,
-                fragments=fragments,
-                attachments=attachments,
-                system=system,
-                system_fragments=system_fragments,
-                stream=stream,
-                schema=schema,
-                tools=tools,
-                tool_results=tool_results,
-                chain_limit=chain_limit,
-                before_call=before_call,
-                after_call=after_call,
-                key=key,
-                options={**(options or {}), **more_options},
-            ),
-        )
 
     def __str__(self) -> str:
         return f"{type(self).__name__}: {self.model_id}"
@@ -227,6 +243,8 @@ class KeyModel(_SyncModel):
 
 
 class _AsyncModel(_BaseModel["AsyncResponse", "AsyncConversation", "AsyncChainResponse"]):
+    _asynchronous: ClassVar[bool] = True
+
     def __str__(self) -> str:
         # "(async)" tells the two apart in ``llm models --async``, as in the original.
         return f"{type(self).__name__} (async): {self.model_id}"
@@ -677,14 +695,15 @@ class AsyncResponse(_BaseResponse):
 
 
 @dataclass
-class _BaseConversation(Generic[ResponseT, ChainT]):
+class _BaseConversation(_Chaining[ChainT], Generic[ResponseT, ChainT]):
     model: Any
     id: str = field(default_factory=ulid)
     name: str | None = None
     responses: list[Any] = field(default_factory=list)
     tools: list[Any] | None = None
 
-    _asynchronous: ClassVar[bool] = False
+    def _chain_holder(self) -> Any:
+        return self
 
     def prompt(self, prompt: str | None = None, **kwargs: Any) -> ResponseT:
         if self.tools and "tools" not in kwargs:
@@ -692,49 +711,6 @@ class _BaseConversation(Generic[ResponseT, ChainT]):
         response = self.model.prompt(prompt, **kwargs)
         response.conversation = self
         return response
-
-    def chain(
-        self,
-        prompt: str | None = None,
-        *,
-        fragments: list[str] | None = None,
-        attachments: list[Attachment] | None = None,
-        system: str | None = None,
-        system_fragments: list[str] | None = None,
-        stream: bool = True,
-        schema: Any = None,
-        tools: list[Any] | None = None,
-        tool_results: list[ToolResult] | None = None,
-        chain_limit: int | None = None,
-        before_call: Callable[..., Any] | None = None,
-        after_call: Callable[..., Any] | None = None,
-        key: str | None = None,
-        options: dict[str, Any] | None = None,
-        **more_options: Any,
-    ) -> ChainT:
-        """Like ``prompt()``, but tool calls are run and answered until the model stops
-        calling tools. ``chain_limit`` caps the number of responses (None or 0: no cap)."""
-        from .chain import start_chain
-
-        chained = start_chain(
-            self,
-            prompt,
-            asynchronous=self._asynchronous,
-            fragments=fragments,
-            attachments=attachments,
-            system=system,
-            system_fragments=system_fragments,
-            stream=stream,
-            schema=schema,
-            tools=tools,
-            tool_results=tool_results,
-            chain_limit=chain_limit,
-            before_call=before_call,
-            after_call=after_call,
-            key=key,
-            options={**(options or {}), **more_options},
-        )
-        return cast(ChainT, chained)
 
 
 @dataclass
