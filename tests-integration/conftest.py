@@ -75,9 +75,7 @@ def invoke_llm(
 
     Plugins are those this process loaded once, so a test that changes which plugins load
     (``LLM_LOAD_PLUGINS``, ``PYTHONPATH``) needs ``run_llm``."""
-    from click.testing import CliRunner
-
-    from llm_cli.__main__ import main
+    from llm_cli.testing import invoke as invoke_in_process
 
     def invoke(
         *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None
@@ -85,19 +83,7 @@ def invoke_llm(
         # Unset the LLM_* variables of this process, as run_llm does for the child.
         unset: dict[str, str | None] = {k: None for k in os.environ if k.startswith("LLM_")}
         changes = {**unset, "LLM_USER_PATH": str(user_dir), **(env or {})}
-        with CliRunner().isolation(input=input or "", env=changes) as (stdout, stderr, _):
-            argv, sys.argv = sys.argv, ["llm", *args]
-            try:
-                main()
-                code = 0
-            except SystemExit as exit:
-                code = exit.code if isinstance(exit.code, int) else int(exit.code is not None)
-            finally:
-                sys.argv = argv
-                sys.stdout.flush()  # print() to the swapped streams is buffered
-                sys.stderr.flush()
-            out, err = stdout.getvalue().decode(), stderr.getvalue().decode()
-        return subprocess.CompletedProcess(["llm", *args], code, out, err)
+        return invoke_in_process(*args, input=input, env=changes)
 
     return invoke
 

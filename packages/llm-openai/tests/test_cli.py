@@ -1,4 +1,7 @@
-"""The real ``llm`` executable against the OpenAI-style server on 127.0.0.1."""
+"""``llm`` with OpenAI-style models against the fake server on 127.0.0.1.
+
+Commands run in this process through the console script's entry point
+(``llm_cli.testing.invoke``); one test runs the real executable, end to end."""
 
 from __future__ import annotations
 
@@ -14,26 +17,45 @@ import pytest
 from fake_openai import FakeOpenAI
 from helpers import write_extra_models
 
+from llm_cli.testing import invoke
+
 LLM = shutil.which("llm", path=str(Path(sys.executable).parent)) or shutil.which("llm")
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
-def run(environment: Path, fake: FakeOpenAI) -> Run:
-    assert LLM, "the llm executable is not installed"
+def configured(environment: Path, fake: FakeOpenAI) -> Path:
+    """The user directory with the fake server's models and a key for them."""
     write_extra_models(environment, fake.url)
     (environment / "keys.json").write_text(json.dumps({"fake": "sk-good"}))
+    return environment
 
+
+@pytest.fixture
+def run(configured: Path) -> Run:
     def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-        full_env.pop("PYTHONDONTWRITEBYTECODE", None)
-        full_env.update(env or {})
-        return subprocess.run(
-            [LLM, *args], capture_output=True, text=True, env=full_env, input="", timeout=60
-        )
+        return invoke(*args, env=env)
 
     return run
+
+
+def test_the_executable_streams_logs_and_reports_usage(configured: Path, fake: FakeOpenAI) -> None:
+    assert LLM, "the llm executable is not installed"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    result = subprocess.run(
+        [LLM, "-m", "fake-chat", "hello", "-s", "be nice", "-u"],
+        capture_output=True, text=True, env=env, input="", timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Hello from fake: hello\n"
+    assert "Token usage: 10 input, 5 output" in result.stderr
+    assert fake.requests[-1]["body"]["stream"] is True
+    logged = json.loads(invoke("logs", "-n", "1", "--json").stdout)
+    assert (logged[0]["prompt"], logged[0]["system"]) == ("hello", "be nice")
+    assert logged[0]["response"] == "Hello from fake: hello"
+    assert (logged[0]["input_tokens"], logged[0]["output_tokens"]) == (10, 5)
 
 
 def test_prompt_streams_and_logs_usage(run: Run, fake: FakeOpenAI) -> None:
