@@ -1,6 +1,7 @@
-"""Tools through the real ``llm`` executable: a plugin tool, ``--functions`` in a file, the
-debug output on stderr, a bad spec, a chat that runs a tool, all logged, and a plugin's
-toolbox rebuilt from the logs by ``-c`` in a new process (and refused once uninstalled)."""
+"""Tools from the command line: a plugin tool, ``--functions`` in a file, the debug output on
+stderr, a bad spec, a chat that runs a tool, all logged (in process, through the console
+script's entry point), and a plugin's toolbox rebuilt from the logs by ``-c`` in a new
+process of the real executable (and refused once uninstalled)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ def _calls(name: str, arguments: dict[str, object]) -> str:
     return json.dumps({"tool_calls": [{"name": name, "arguments": arguments}]})
 
 
-def test_plugin_tool_with_debug_output(run_llm: Run, user_dir: Path) -> None:
-    done = run_llm("-m", "echo", "-T", "llm_version", "--td", _calls("llm_version", {}))
+def test_plugin_tool_with_debug_output(invoke_llm: Run, user_dir: Path) -> None:
+    done = invoke_llm("-m", "echo", "-T", "llm_version", "--td", _calls("llm_version", {}))
     assert done.returncode == 0, done.stderr
     assert "Tool call: llm_version({})" in done.stderr
     from llm import __version__
@@ -32,10 +33,10 @@ def test_plugin_tool_with_debug_output(run_llm: Run, user_dir: Path) -> None:
         ]
 
 
-def test_functions_file_in_a_chat(run_llm: Run, user_dir: Path, tmp_path: Path) -> None:
+def test_functions_file_in_a_chat(invoke_llm: Run, user_dir: Path, tmp_path: Path) -> None:
     path = tmp_path / "mine.py"
     path.write_text('def reverse(text: str) -> str:\n    "Reverse text"\n    return text[::-1]\n')
-    done = run_llm(
+    done = invoke_llm(
         "chat",
         "-m",
         "echo",
@@ -52,8 +53,8 @@ def test_functions_file_in_a_chat(run_llm: Run, user_dir: Path, tmp_path: Path) 
         ]
 
 
-def test_bad_spec_is_one_line_and_nothing_runs(run_llm: Run, user_dir: Path) -> None:
-    done = run_llm("-m", "echo", "-T", "missing_tool", "hi")
+def test_bad_spec_is_one_line_and_nothing_runs(invoke_llm: Run, user_dir: Path) -> None:
+    done = invoke_llm("-m", "echo", "-T", "missing_tool", "hi")
     assert done.returncode == 1
     assert done.stderr.startswith("Error: Tool(s) missing_tool not found. Available tools: ")
     assert len(done.stderr.splitlines()) == 1
