@@ -212,7 +212,7 @@ class _BaseModel(_Chaining[ChainT], Generic[ResponseT, ConversationT, ChainT]):
 
 
 class _SyncModel(_BaseModel["Response", "Conversation", "ChainResponse"]):
-    pass
+    """A sync model: its prompts return ``Response``, its chains ``ChainResponse``."""
 
 
 class Model(_SyncModel):
