@@ -315,6 +315,34 @@ def test_response_ids_are_unique_ulids() -> None:
     assert first.id < second.id
 
 
+def test_forked_children_never_repeat_an_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Children forked in the millisecond of their parent's last ID (the clock is held still
+    here) each make an ID of their own, all greater than the parent's."""
+    import os
+    import types
+
+    from llm import _ulid
+
+    frozen = types.SimpleNamespace(time_ns=lambda: 1_750_000_000_000 * 1_000_000)
+    monkeypatch.setattr(_ulid, "time", frozen)
+    parent = _ulid.ulid()
+    children = []
+    for _ in range(3):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            os.write(write, (_ulid.ulid() + _ulid.ulid()).encode())
+            os._exit(0)
+        os.close(write)
+        made = os.read(read, 100).decode()
+        os.close(read)
+        os.waitpid(pid, 0)
+        children.extend([made[:26], made[26:]])
+    assert len(set(children)) == 6
+    assert all(child > parent for child in children)
+    assert children[0] < children[1]  # still ordered within a process
+
+
 def test_text_or_raise_before_and_after() -> None:
     response = llm.get_model("test-words").prompt("a")
     with pytest.raises(ValueError):
