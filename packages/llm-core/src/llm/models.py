@@ -68,13 +68,11 @@ ChainT = TypeVar("ChainT")
 
 
 class _Chaining(Generic[ChainT]):
-    """``chain()``, written once for models and conversations, sync and async."""
+    """``chain()``, written once for models and conversations, sync and async. Each defines
+    ``_chain_holder()``: the conversation the chain's responses join."""
 
     _asynchronous: ClassVar[bool] = False
-
-    def _chain_holder(self) -> Any:
-        """The conversation the chain's responses join."""
-        raise NotImplementedError
+    _chain_holder: Callable[[], Any]
 
     def chain(
         self,
