@@ -233,28 +233,24 @@ def test_the_real_executable(run_llm, url: str, env: dict[str, str], facts: Path
 def test_concurrent_processes_all_succeed(
     llm_executable: str, user_dir: Path, url: str, env: dict[str, str], tmp_path: Path
 ) -> None:
-    """Four processes creating the same new collection in a new schema at once: one
+    """Four processes creating the same new collection in a new schema at once (forked
+    from one that has imported the CLI, so they race from the same instant): one
     migration, one collection row, every row written."""
     import os
     import subprocess
 
+    from forked import run_forked
+
     child_env = {k: v for k, v in os.environ.items() if not k.startswith("LLM_")}
     child_env.update({"LLM_USER_PATH": str(user_dir), **env})
-    processes = []
+    commands = []
     for worker in range(4):
         source = tmp_path / f"rows-{worker}.csv"
         source.write_text(
             "id,text\n" + "".join(f"w{worker}-{i},row {i} of worker {worker}\n" for i in range(50))
         )
-        command = [llm_executable, "embed-multi", "shared", str(source), "-m", "hash", "-d", url]
-        processes.append(
-            subprocess.Popen(
-                command, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-            )
-        )
-    for process in processes:
-        _out, err = process.communicate(timeout=600)
-        assert process.returncode == 0, err
+        commands.append(["embed-multi", "shared", str(source), "-m", "hash", "-d", url])
+    assert run_forked(commands, child_env, tmp_path / "stderr") == []
     listing = subprocess.run(
         [llm_executable, "collections", "list", "--json", "-d", url],
         env=child_env, capture_output=True, text=True, check=True,

@@ -10,13 +10,14 @@ Real processes on one SQLite file and on one PostgreSQL schema:
   locked.
 
 The hundred are forked from one Python process that has imported the CLI, its plugins and
-the database drivers, each child then running the console script's entry point with its
-own arguments, file descriptors and database connection: what is exercised is connecting,
-locking and writing, all at once (a fork starts in a millisecond, where a new interpreter
-spends a quarter of a second importing, which on two cores spread the writers out and cost
-a minute and a half of CPU per run). Concurrent start-up of the real executable, the
-plugin cache included, is tested by ``test_storage_backends.py``, ten executables creating
-one database at once. The figures (processes, rows, failures, seconds) are printed (``pytest -s``).
+the database drivers (``forked.run_forked``), each child then running the console script's
+entry point with its own arguments, file descriptors and database connection: what is
+exercised is connecting, locking and writing, all at once (a fork starts in a millisecond,
+where a new interpreter spends a quarter of a second importing, which on two cores spread
+the writers out and cost a minute and a half of CPU per run). Concurrent start-up of the
+real executable, the plugin cache included, is tested by ``test_storage_backends.py``, ten
+executables creating one database at once. The figures (processes, rows, failures,
+seconds) are printed (``pytest -s``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import time
 from pathlib import Path
 
 import pytest
+from forked import run_forked
 
 WRITERS = 100
 READERS = 10
@@ -62,70 +64,6 @@ def _integrity(database: str) -> str:
         conn.close()
 
 
-# The parent of the writers: imports what every ``llm`` command here needs, then forks one
-# child per command line. A child points stdin and stdout at /dev/null and stderr at a file
-# of its own, runs the console script's entry point and exits with its status; the parent
-# prints each child's exit status, in order, as JSON.
-FORKED = """
-import json, os, sys
-import llm
-import llm_cli.app
-import llm_cli.commands.logs, llm_cli.commands.prompt
-from llm_cli.__main__ import main
-from llm_storage import opening, sqlite_writer, pg_writer
-import psycopg
-llm.get_model("echo"), llm.get_model("markov")
-
-commands, stderr_dir = json.loads(sys.argv[1]), sys.argv[2]
-children = {}
-for n, args in enumerate(commands):
-    pid = os.fork()
-    if pid == 0:
-        null = os.open(os.devnull, os.O_RDWR)
-        os.dup2(null, 0)
-        os.dup2(null, 1)
-        os.dup2(os.open(os.path.join(stderr_dir, str(n)), os.O_WRONLY | os.O_CREAT), 2)
-        sys.argv = ["llm", *args]
-        try:
-            main()
-            code = 0
-        except SystemExit as exit:
-            code = exit.code if isinstance(exit.code, int) else int(exit.code is not None)
-        except BaseException:
-            code = 70
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    children[pid] = n
-codes = [None] * len(commands)
-for _ in commands:
-    pid, status = os.wait()
-    codes[children[pid]] = os.waitstatus_to_exitcode(status)
-print(json.dumps(codes))
-"""
-
-
-def _run_forked(commands: list[list[str]], env: dict[str, str], stderr_dir: Path) -> list[str]:
-    """Run every command line at once, forked from one warmed-up process; the stderr of each
-    that failed."""
-    stderr_dir.mkdir()
-    parent = subprocess.run(
-        [sys.executable, "-c", FORKED, json.dumps(commands), str(stderr_dir)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,  # a hang, not a slow machine
-    )
-    assert parent.returncode == 0, parent.stderr
-    codes = json.loads(parent.stdout)
-    assert len(codes) == len(commands)
-    return [
-        f"{commands[n]} exited {code}: {(stderr_dir / str(n)).read_text()}"
-        for n, code in enumerate(codes)
-        if code != 0
-    ]
-
-
 def test_a_hundred_writers_and_readers_at_once(
     llm_executable: str, user_dir: Path, database: str
 ) -> None:
@@ -144,7 +82,7 @@ def test_a_hundred_writers_and_readers_at_once(
         if n % (WRITERS // READERS) == 0:
             commands.append(["logs", "-n", "3", "--json"])
     started = time.monotonic()
-    failures = _run_forked(commands, env, user_dir / "stderr")
+    failures = run_forked(commands, env, user_dir / "stderr")
     seconds = time.monotonic() - started
     prompts = _logged_prompts(llm_executable, env)
     backend = "postgresql" if "://" in database else "sqlite"
