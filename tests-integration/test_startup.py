@@ -90,6 +90,23 @@ def test_logging_to_an_existing_sqlite_database_skips_sqlalchemy(run_llm, user_d
     assert prompts == ["creates the database", "logged cheaply"]
 
 
+@pytest.mark.postgres
+def test_logging_to_an_up_to_date_postgres_database_skips_sqlalchemy_and_psycopg(
+    run_llm, user_dir, pg_url
+) -> None:
+    """On PostgreSQL too a logged prompt is a few INSERTs: sent through libpq itself
+    (``llm_storage/libpq.py``), without SQLAlchemy or psycopg (about 0.1 s)."""
+    env = {"LLM_USER_PATH": str(user_dir), "PATH": "", "LLM_DATABASE_URL": pg_url}
+    assert run_llm("-m", "echo", "creates the schema", env=env).returncode == 0, pg_url
+    probe = PROBE.replace("ARGS", repr(["-m", "echo", "logged cheaply"]))
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    imported = set(json.loads(result.stderr.strip().splitlines()[-1]))
+    assert not imported & {"sqlalchemy", "alembic", "psycopg", "psycopg_binary"}
+    prompts = [r["prompt"] for r in json.loads(run_llm("logs", "--json", env=env).stdout)]
+    assert prompts == ["creates the schema", "logged cheaply"]
+
+
 READ_ONLY = ["sqlalchemy", "alembic", "pydantic"]
 
 

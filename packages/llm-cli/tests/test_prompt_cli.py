@@ -191,6 +191,18 @@ def test_version_takes_the_name_it_was_invoked_as(invoke) -> None:
     assert invoke("--version").stdout == f"cli, version {llm.__version__}\n"
 
 
+def test_version_names_each_invocation_as_it_was_invoked() -> None:
+    # click's version_option remembered the first name for the life of the process.
+    from click.testing import CliRunner
+
+    from llm_cli.app import cli
+
+    runner = CliRunner()
+    for name in ("cli", "llm", "python -m llm"):
+        result = runner.invoke(cli, ["--version"], prog_name=name)
+        assert result.output == f"{name}, version {llm.__version__}\n"
+
+
 def test_help_examples_use_models_pip_install_llm_provides(invoke) -> None:
     for args in (["--help"], ["prompt", "--help"]):
         text = invoke(*args).stdout

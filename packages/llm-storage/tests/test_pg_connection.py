@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from llm_storage import testing
+from llm_storage import pg_writer, testing
 from llm_storage.pg_connection import connect, conninfo, is_transient
 
 pytestmark = pytest.mark.postgres
@@ -43,25 +43,35 @@ def limited_role() -> Iterator[str]:
         admin.close()
 
 
-def test_a_slot_freed_while_waiting_is_taken(limited_role: str) -> None:
-    holder = connect(limited_role, 5)
+#: Either driver the writers connect with (``pg_writer.driver``).
+DRIVERS = ["psycopg", "libpq"]
+
+
+@pytest.mark.parametrize("driver_name", DRIVERS)
+def test_a_slot_freed_while_waiting_is_taken(limited_role: str, driver_name: str) -> None:
+    driver = pg_writer.driver(driver_name)
+    holder = connect(limited_role, 5, driver)
     release = threading.Timer(0.5, holder.close)
     release.start()
     try:
-        second = connect(limited_role, 10)  # refused at first: the one slot is taken
+        second = connect(limited_role, 10, driver)  # refused at first: the one slot is taken
     finally:
         release.join()
-    assert second.execute("SELECT 1").fetchone() == (1,)
+    cursor = second.cursor()
+    cursor.execute("SELECT 1")
+    assert cursor.fetchone() == (1,)
     second.close()
 
 
-def test_gives_up_after_the_timeout_with_the_servers_message(limited_role: str) -> None:
-    import psycopg
-
-    holder = connect(limited_role, 5)
+@pytest.mark.parametrize("driver_name", DRIVERS)
+def test_gives_up_after_the_timeout_with_the_servers_message(
+    limited_role: str, driver_name: str
+) -> None:
+    driver = pg_writer.driver(driver_name)
+    holder = connect(limited_role, 5, driver)
     try:
-        with pytest.raises(psycopg.OperationalError) as refused:
-            connect(limited_role, 0.5)
+        with pytest.raises(driver.OperationalError) as refused:
+            connect(limited_role, 0.5, driver)
     finally:
         holder.close()
     assert "too many connections for role" in str(refused.value)

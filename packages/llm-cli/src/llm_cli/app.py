@@ -105,11 +105,25 @@ BUILT_IN_COMMANDS: dict[str, tuple[str, list[Any]]] = {
         llm prompt --help
     """,
 )
-# No prog_name: click takes the name the command was invoked as ("llm" from the console
-# script), as the original does.
-@click.version_option(__version__, "--version", package_name="llm")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _, value: _print_version(ctx, value),
+    help="Show the version and exit.",
+)
 def cli() -> None:
     pass
+
+
+def _print_version(ctx: click.Context, value: bool) -> None:
+    """``--version`` under the name the command was invoked as ("llm" from the console
+    script), as the original does. click's own version option keeps the first invocation's
+    name for the life of the process, so a second caller in one process saw the wrong one."""
+    if value and not ctx.resilient_parsing:
+        click.echo(f"{ctx.find_root().info_name}, version {__version__}")
+        ctx.exit()
 
 
 for _name, (_target, _summary) in BUILT_IN_COMMANDS.items():

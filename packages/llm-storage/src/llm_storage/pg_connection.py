@@ -1,15 +1,16 @@
 """Connecting to PostgreSQL: briefly, and again when the server is busy.
 
 Every connection the log store makes to PostgreSQL comes from :func:`connect`, for the
-SQLAlchemy engine (``backends/postgresql.py``, which pools nothing) and for the psycopg-only
-writer (``pg_writer.py``) alike. A process holds a connection only while it reads or writes;
+SQLAlchemy engine (``backends/postgresql.py``, which pools nothing) and for the light writer
+(``pg_writer.py``) alike. A process holds a connection only while it reads or writes;
 a chat session waiting for its user holds none. When the server refuses a connection for a
 reason that passes - every slot taken ("too many clients already"), starting up, shutting
 down, a connection reset - the connection is tried again with exponential backoff and
 jitter, for at most the store's timeout. Anything else (a wrong password, an unknown
 database, nothing listening) fails at once.
 
-Standard library and psycopg only: no SQLAlchemy, so a logged prompt does not pay for it.
+Standard library and a driver only (psycopg, or ``libpq.py``): no SQLAlchemy, so a logged
+prompt does not pay for it.
 """
 
 from __future__ import annotations
@@ -58,23 +59,23 @@ def is_transient(error: BaseException) -> bool:
     return any(message in text for message in TRANSIENT_MESSAGES)
 
 
-def connect(info: str, timeout: float, **kwargs: Any) -> Any:
-    """A psycopg connection to ``info``, retrying transient refusals for up to ``timeout``
-    seconds. ``prepare_threshold=None``: no server-side prepared statements, so the
-    connection works through PgBouncer in transaction-pooling mode."""
-    import psycopg
+def connect(info: str, timeout: float, driver: Any = None, **kwargs: Any) -> Any:
+    """A connection to ``info``, retrying transient refusals for up to ``timeout`` seconds.
+    ``driver`` is psycopg (the default) or ``libpq`` (this package's ctypes binding). With
+    psycopg, ``prepare_threshold=None``: no server-side prepared statements, so the
+    connection works through PgBouncer in transaction-pooling mode (libpq.py prepares none)."""
+    if driver is None:
+        import psycopg
+
+        driver = psycopg
+        kwargs = {"prepare_threshold": None, **kwargs}
 
     deadline = time.monotonic() + timeout
     delay = FIRST_DELAY
     while True:
         try:
-            return psycopg.connect(
-                info,
-                connect_timeout=max(1, int(timeout)),
-                prepare_threshold=None,
-                **kwargs,
-            )
-        except psycopg.OperationalError as ex:
+            return driver.connect(info, connect_timeout=max(1, int(timeout)), **kwargs)
+        except driver.OperationalError as ex:
             wait = delay * (0.5 + random.random())
             if not is_transient(ex) or time.monotonic() + wait > deadline:
                 raise

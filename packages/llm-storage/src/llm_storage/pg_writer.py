@@ -1,10 +1,14 @@
-"""Logging to an up-to-date PostgreSQL database with psycopg alone.
+"""Logging to an up-to-date PostgreSQL database through libpq alone (or psycopg).
 
 The PostgreSQL counterpart of ``sqlite_writer.py``: when the database already has the current
 schema, a logged prompt needs a connection and a few INSERTs, not SQLAlchemy (whose import
 costs more than the rest of the prompt). The same rows, built by the same ``write`` module, in
 one transaction. The connection is opened for the write and closed after it, so nothing is
 held while a model generates or a chat waits for its user.
+
+The driver is ``libpq.py``, a ctypes binding to the libpq psycopg itself loads, because
+importing psycopg costs a prompt more than everything else on this path (``libpq.py`` says
+how much); psycopg when no libpq can be loaded, or when ``LLM_POSTGRES_DRIVER=psycopg``.
 """
 
 from __future__ import annotations
@@ -22,11 +26,30 @@ if TYPE_CHECKING:
     from .contracts import LoggableResponse
 
 
-class PsycopgWriter:
-    """The ``Writer`` operations as SQL text for one psycopg cursor."""
+def driver(name: str | None = None) -> Any:
+    """The driver module to connect with: ``libpq`` (this package's) when it loads, else
+    psycopg; ``name`` ("libpq" or "psycopg") asks for one."""
+    from . import libpq
 
-    def __init__(self, cursor: Any) -> None:
+    if name == "libpq" or (name is None and libpq.available()):
+        return libpq
+    import psycopg
+
+    return psycopg
+
+
+def is_undefined_table(error: BaseException) -> bool:
+    from .libpq import UNDEFINED_TABLE
+
+    return getattr(error, "sqlstate", None) == UNDEFINED_TABLE
+
+
+class CursorWriter:
+    """The ``Writer`` operations as SQL text for one cursor of either driver."""
+
+    def __init__(self, cursor: Any, database: str) -> None:
         self.cursor = cursor
+        self._database = database
 
     def insert_ignore(self, table: str, values: dict[str, Any]) -> None:
         columns = list(values)
@@ -51,8 +74,7 @@ class PsycopgWriter:
 
     @property
     def database(self) -> str:
-        # The connection parameters, password left out: the same for every write's connection.
-        return f"postgresql:{self.cursor.connection.info.dsn}"
+        return self._database
 
 
 class PostgresLogWriter:
@@ -60,28 +82,27 @@ class PostgresLogWriter:
 
     backend = "postgresql"
 
-    def __init__(self, info: str, location: str, timeout: float) -> None:
+    def __init__(self, info: str, location: str, timeout: float, driver: Any) -> None:
         self._info = info
         self.location = location
         self.timeout = timeout
+        self.driver = driver
 
     def _connect(self) -> Any:
-        import psycopg
-
         try:
-            return connect(self._info, self.timeout)
-        except psycopg.Error as ex:
+            return connect(self._info, self.timeout, self.driver)
+        except self.driver.Error as ex:
             raise StoreError(describe(ex, self.location, self.timeout)) from ex
 
     def log_response(self, response: LoggableResponse) -> None:
         """Store an ``llm`` Response and its child rows, all in one transaction."""
-        import psycopg
-
         conn = self._connect()
         try:
             with conn, conn.cursor() as cursor:  # commits, or rolls back on an error
-                write.log_response(PsycopgWriter(cursor), response)
-        except psycopg.Error as ex:
+                # The location names the database (its password masked): the same for every
+                # write's connection, as ``write`` needs to tell databases apart.
+                write.log_response(CursorWriter(cursor, self.location), response)
+        except self.driver.Error as ex:
             raise StoreError(describe(ex, self.location, self.timeout)) from ex
         finally:
             conn.close()
@@ -99,32 +120,37 @@ class PostgresLogWriter:
         self.close()
 
 
-def open_current(url: str, location: str, timeout: float) -> PostgresLogWriter | None:
+def open_current(
+    url: str, location: str, timeout: float, driver_name: str | None = None
+) -> PostgresLogWriter | None:
     """A writer for ``url`` if it is a psycopg PostgreSQL URL whose database has the current
     schema and lets us write, else None (the caller then opens a full ``LogStore``, which
     creates or migrates the schema). A server that cannot be reached, or that refuses
-    writes, is a :class:`StoreError` now, before any model is called."""
+    writes, is a :class:`StoreError` now, before any model is called. ``driver_name``
+    picks the driver (see :func:`driver`)."""
     info = conninfo(url)
     if info is None:
         return None
     try:
-        import psycopg
+        chosen = driver(driver_name)
     except ImportError:
         return None  # the full store says which package to install
-    writer = PostgresLogWriter(info, location, timeout)
+    writer = PostgresLogWriter(info, location, timeout, chosen)
     conn = writer._connect()
     try:
         with conn.cursor() as cursor:
             try:
                 cursor.execute("SELECT version_num FROM alembic_version")
                 row = cursor.fetchone()
-            except psycopg.errors.UndefinedTable:
-                return None
+            except chosen.Error as ex:
+                if is_undefined_table(ex):
+                    return None
+                raise
             if row is None or row[0] != HEAD_REVISION:
                 return None
             cursor.execute(WRITE_ACCESS_SQL)
             problem = write_access_problem(cursor.fetchone(), location)
-    except psycopg.Error as ex:
+    except chosen.Error as ex:
         raise StoreError(describe(ex, location, timeout)) from ex
     finally:
         conn.close()
