@@ -189,3 +189,37 @@ def test_reloading_llm_cli_registers_plugin_commands_again() -> None:
         llm.plugins.pm.unregister(name="hello-plugin-test")
         importlib.reload(llm.cli)
     assert "hello-from-plugin" not in llm.cli.cli.commands
+
+
+def test_python_dash_m_llm_runs_the_command_line(tmp_path) -> None:
+    import subprocess
+
+    env = {"LLM_USER_PATH": str(tmp_path), "PATH": ""}
+    result = subprocess.run(
+        [sys.executable, "-m", "llm", "--version"], capture_output=True, text=True, env=env
+    )
+    assert (result.returncode, result.stdout) == (0, f"llm, version {llm.__version__}\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "llm", "-m", "echo", "hi", "-n"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"prompt": "hi"' in result.stdout
+
+
+def test_python_dash_m_llm_without_llm_cli_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import llm.__main__
+
+    monkeypatch.delitem(sys.modules, "llm_cli.__main__", raising=False)
+    monkeypatch.delitem(sys.modules, "llm_cli", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [_Hidden("llm_cli"), *sys.meta_path])
+    with pytest.raises(SystemExit) as exited:
+        llm.__main__.main()
+    assert exited.value.code == 1
+    assert capsys.readouterr().err == (
+        "Error: python -m llm needs the llm-cli package: pip install llm-cli\n"
+    )
