@@ -82,13 +82,20 @@ class Site:
 
     def install(self, dist: str, version: str, *, model: str, command: str) -> None:
         module = dist.replace("-", "_")
-        self.uninstall(dist)
         short = module.split("_", 1)[1]
-        (self.root / f"{module}.py").write_text(
+        self.install_source(
+            dist,
+            version,
             PLUGIN.format(
                 module=module, model=model, command=command, tool=f"{short}_tool", prefix=short
-            )
+            ),
         )
+
+    def install_source(self, dist: str, version: str, source: str) -> None:
+        """A distribution whose one module, its plugin, is ``source``."""
+        module = dist.replace("-", "_")
+        self.uninstall(dist)
+        (self.root / f"{module}.py").write_text(source)
         info = self.root / f"{module}-{version}.dist-info"
         info.mkdir()
         (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
@@ -183,6 +190,89 @@ def test_models_lists_every_plugin(site: Site) -> None:
     result, imported = site.run("models")
     assert "FakeModel: fake-one" in result.stdout and "FakeModel: fake-two" in result.stdout
     assert sorted(imported) == ["llm_fakeone", "llm_faketwo"]
+
+
+#: A plugin that only adds a command (as llm-cluster does, importing scikit-learn).
+COMMAND_ONLY_PLUGIN = """
+import os
+
+import llm
+
+with open(os.environ["FAKE_IMPORT_LOG"], "a") as log:
+    log.write("llm_fakecmd\\n")
+
+
+@llm.hookimpl
+def register_commands(cli):
+    @cli.command(name="fake-cmd-only")
+    def command():
+        "Only a command."
+"""
+
+#: A plugin whose models depend on its configuration (as llm-ollama's on a running server).
+CONFIGURED_PLUGIN = """
+import os
+
+import llm
+
+with open(os.environ["FAKE_IMPORT_LOG"], "a") as log:
+    log.write("llm_fakeconfigured\\n")
+
+
+class Configured(llm.Model):
+    model_id = "configured-model"
+
+    def execute(self, prompt, stream, response, conversation):
+        yield "configured"
+
+
+@llm.hookimpl
+def register_models(register):
+    if os.environ.get("FAKE_CONFIGURED"):
+        register(Configured())
+"""
+
+LISTINGS = [
+    ["models"],
+    ["models", "list", "-q", "fake"],
+    ["aliases"],
+    ["embed-models"],
+    ["tools"],
+    ["templates", "loaders"],
+    ["fragments", "loaders"],
+]
+
+
+@pytest.mark.parametrize("args", LISTINGS, ids=" ".join)
+def test_listings_import_only_the_plugins_that_implement_their_hook(
+    site: Site, args: list[str]
+) -> None:
+    site.install_source("llm-fakecmd", "1.0", COMMAND_ONLY_PLUGIN)
+    assert "llm_fakecmd" in site.run("--version")[1]  # described (with the others) once
+    result, imported = site.run(*args)
+    assert result.returncode == 0, result.stderr
+    # The fake plugins implement every hook but register_embedding_models.
+    assert sorted(imported) == ([] if args == ["embed-models"] else ["llm_fakeone", "llm_faketwo"])
+    # The same output as with every plugin loaded (no cache: LLM_USER_PATH elsewhere).
+    full, _ = site.run(*args, env={"LLM_USER_PATH": str(site.user / "elsewhere")})
+    assert result.stdout == full.stdout
+    # llm plugins still lists (and loads) every plugin.
+    result, imported = site.run("plugins")
+    assert "llm_fakecmd" in imported
+    assert {"name": "llm-fakecmd", "hooks": ["register_commands"], "version": "1.0"} in (
+        json.loads(result.stdout)
+    )
+
+
+def test_a_plugin_whose_models_depend_on_its_configuration_is_always_asked(site: Site) -> None:
+    # Described while it registers no model; by its hook it is still asked for models.
+    site.install_source("llm-fakeconfigured", "1.0", CONFIGURED_PLUGIN)
+    assert "llm_fakeconfigured" in site.run("--version")[1]
+    result, imported = site.run("models", env={"FAKE_CONFIGURED": "1"})
+    assert "Configured: configured-model" in result.stdout, result.stderr
+    assert "llm_fakeconfigured" in imported
+    result, _ = site.run("-m", "configured-model", "hi", "-n", env={"FAKE_CONFIGURED": "1"})
+    assert (result.returncode, result.stdout) == (0, "configured\n"), result.stderr
 
 
 def test_an_unknown_model_asks_every_plugin(site: Site) -> None:
@@ -330,6 +420,15 @@ def test_get_model_from_python_imports_only_its_plugin(site: Site) -> None:
     assert imported == ["llm_faketwo", "llm_fakeone"]  # each when it was asked for
     result, imported = site.run_python("import llm; print(len(llm.get_models()) > 1)")
     assert sorted(imported) == ["llm_fakeone", "llm_faketwo"]
+
+
+def test_hook_results_keep_the_order_of_a_full_load_after_partial_loads(site: Site) -> None:
+    listing = "print([m.model_id for m in llm.get_models()])"
+    full, _ = site.run_python(f"import llm; {listing}")
+    # fake-two's plugin loads first, then the rest: pluggy would call it last.
+    partial, imported = site.run_python(f"import llm; llm.get_model('fake-two'); {listing}")
+    assert imported == ["llm_faketwo", "llm_fakeone"]
+    assert "fake-one" in full.stdout and partial.stdout == full.stdout, partial.stderr
 
 
 def test_without_a_cache_python_loads_every_plugin(site: Site, user_dir: Path) -> None:

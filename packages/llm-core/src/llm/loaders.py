@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .plugins import load_plugins, pm
+from .plugins import pm
 from .templates import Template
 
 TemplateLoader = Callable[[str], Template]
@@ -16,7 +16,9 @@ FragmentLoader = Callable[[str], Any]
 
 def _collect(hook: Any) -> dict[str, Any]:
     """Run a ``register_*_loaders`` hook; a prefix registered twice gets ``_1``, ``_2``..."""
-    load_plugins()
+    from . import plugin_cache
+
+    plugin_cache.load_implementing(hook.name)
     loaders: dict[str, Any] = {}
 
     def register(prefix: str, loader: Any) -> None:

@@ -1,17 +1,20 @@
 """What each installed plugin registers, cached so that commands import only the plugins they use.
 
 The cache (``plugin-cache-<environment>.json`` in the user directory, one per Python environment)
-describes, per distribution of the ``llm`` entry-point group, the commands (name and help
-summary), model and embedding-model IDs with their aliases, tool names and loader prefixes it
-registers. It is keyed on the installed entry points and distribution versions and rebuilt
-when they change. Checking that key on every start would mean scanning every installed
-distribution, so a cheap key comes first: the modification times of the ``sys.path``
-directories, which change whenever a distribution is installed, upgraded or removed. Only
-when that cheap key differs is the full key computed.
+describes, per distribution of the ``llm`` entry-point group, the hooks it implements, and the
+commands (name and help summary), model and embedding-model IDs with their aliases, tool names
+and loader prefixes it registers. It is keyed on the installed entry points and distribution
+versions and rebuilt when they change. Checking that key on every start would mean scanning
+every installed distribution, so a cheap key comes first: the modification times of the
+``sys.path`` directories, which change whenever a distribution is installed, upgraded or
+removed. Only when that cheap key differs is the full key computed.
 
 Lookups narrow through it: ``llm.get_model()`` (and the embedding-model, tool and loader lookups,
 see ``narrowed``) import only the plugins that provide the name asked for, from Python as from
 the CLI; a lookup from Python reads an up-to-date cache but never rebuilds one (``peek``).
+Listings (``llm models``, ``llm tools``...) import only the plugins that implement the hook
+they call (``load_implementing``): by the hook, never by what a plugin registered when it was
+described, which may change with its configuration.
 
 A cache that cannot be read, has the wrong shape or describes other distributions is rebuilt;
 a plugin that cannot be described (it fails to load, or a hook raises) is never cached and so
@@ -31,7 +34,7 @@ from typing import Any
 
 from . import plugins, pydantic_plugins
 
-FORMAT = 2
+FORMAT = 3
 MAX_FAST_KEYS = 4
 
 #: One distribution's description: section name -> list of entries.
@@ -177,11 +180,22 @@ def _name_of(item: Any, name: str | None = None) -> str:
     return str(name or getattr(item, "name", None) or getattr(item, "__name__", None) or item)
 
 
-def describe(dist_name: str, describe_commands: CommandDescriber) -> Description | None:
-    """What the loaded plugins of this distribution register; None when it cannot be told."""
+def describe(
+    dist_name: str, describe_commands: CommandDescriber, registered: Iterable[Any] = ()
+) -> Description | None:
+    """What the loaded plugins of this distribution register; None when it cannot be told.
+    ``registered``: every plugin object that loading it added (a plugin module may register
+    more objects than itself), whose hooks count as the distribution's."""
     objects = _plugin_objects(dist_name)
     if not objects or any(o is None for o in objects):
         return None
+    hooks = sorted(
+        {
+            caller.name
+            for plugin in [*objects, *registered]
+            for caller in plugins.pm.get_hookcallers(plugin) or []
+        }
+    )
     models: list[list[Any]] = []
     embedding_models: list[list[Any]] = []
     tools: list[str] = []
@@ -210,6 +224,7 @@ def describe(dist_name: str, describe_commands: CommandDescriber) -> Description
     except Exception:  # a plugin whose hooks misbehave is simply loaded every time
         return None
     return {
+        "hooks": hooks,
         "commands": commands,
         "models": models,
         "embedding_models": embedding_models,
@@ -240,13 +255,15 @@ def current(describe_commands: CommandDescriber) -> dict[str, Description | None
     described: dict[str, Any] = data["plugins"]
     allowed = sorted({k[0] for k in data["key"] if plugins._allowed(k[0])})
     missing = {name for name in allowed if name not in described}
-    if missing:
-        plugins.load_distributions(missing)
-        for name in missing:
-            description = describe(name, describe_commands)
-            if description is not None:
-                described[name] = description
-                dirty = True
+    for name in plugins.in_loading_order(missing):
+        # One at a time (in the order a full load takes), to see what each one registers.
+        before = {id(p) for p in plugins.pm.get_plugins()}
+        plugins.load_distributions({name})
+        added = [p for p in plugins.pm.get_plugins() if id(p) not in before]
+        description = describe(name, describe_commands, added)
+        if description is not None:
+            described[name] = description
+            dirty = True
     if dirty:
         _write(path, data)
     _use(data, fast_key)
@@ -332,6 +349,23 @@ def providers(section: str, name: str) -> set[str] | None:
 def distributions_for_model(name: str) -> set[str] | None:
     """The distributions that, by the cache, provide the model with this ID or alias."""
     return providers("models", name)
+
+
+def load_implementing(hook: str) -> None:
+    """``load_plugins()`` for a caller about to call ``hook``: by the cache, only the
+    distributions that implement it (and those it could not describe) load; without a
+    current cache, or inside a narrower scope (``narrowed``), as ``load_plugins()``."""
+    if plugins.is_fully_loaded() or plugins.in_scope():
+        plugins.load_plugins()
+        return
+    described = peek()
+    if described is None:
+        plugins.load_plugins()
+        return
+    plugins.load_distributions(
+        {name for name, d in described.items() if d is None or hook in d.get("hooks", [hook])}
+    )
+    plugins.report_missing_requested()
 
 
 @contextlib.contextmanager

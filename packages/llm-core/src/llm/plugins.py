@@ -187,13 +187,48 @@ def load_distributions(names: set[str]) -> None:
     if not names:
         return
     with _load_lock:
-        for entry_point in plugin_entry_points():
+        entry_points = plugin_entry_points()
+        for entry_point in entry_points:
             if _distribution_name(entry_point) in names:
                 _load_entry_point(entry_point)
+        _keep_loading_order(entry_points)
+
+
+def _keep_loading_order(entry_points: list[metadata.EntryPoint]) -> None:
+    """Keep the entry-point plugins registered in loading order, however many partial loads
+    brought them in: pluggy calls the latest-registered first, so this is what makes the
+    order of every hook's results (``llm models``, ``llm aliases``...) the order a full
+    load gives, whichever lookups loaded a plugin first."""
+    rank = {ep.name: i for i, ep in enumerate(entry_points)}
+    registered = [
+        (name, plugin)
+        for name, plugin in pm.list_name_plugin()
+        if name in _plugin_distributions and name in rank
+    ]
+    wanted = sorted(registered, key=lambda item: rank[item[0]])
+    if [n for n, _ in registered] == [n for n, _ in wanted]:
+        return
+    for name, plugin in registered:
+        pm.unregister(plugin, name=name)
+    for name, plugin in wanted:
+        pm.register(plugin, name=name)
 
 
 def is_fully_loaded() -> bool:
     return _loaded
+
+
+def in_scope() -> bool:
+    """Whether ``only_distributions`` is narrowing ``load_plugins()`` right now."""
+    return _scope is not None
+
+
+def in_loading_order(names: set[str]) -> list[str]:
+    """These distribution names in the order ``load_plugins()`` loads them."""
+    if not names:
+        return []  # without listing the entry points (which may scan every distribution)
+    order = [_distribution_name(ep) for ep in plugin_entry_points()]
+    return sorted(names, key=lambda n: order.index(n) if n in order else len(order))
 
 
 def loaded_distributions() -> set[str]:
@@ -218,14 +253,33 @@ def load_plugins() -> None:
             return
         _loaded = True
         found: set[str] = set()
-        for entry_point in _in_loading_order(_entry_points()):
+        in_order = _in_loading_order(_entry_points())
+        for entry_point in in_order:
             dist_name = _distribution_name(entry_point)
             found.add(dist_name)
             if _allowed(dist_name):
                 _load_entry_point(entry_point)
-        for name in sorted((_requested_plugins() or set()) - found):
-            if not _is_installed(name):
-                print(f"Plugin {name} could not be found", file=sys.stderr)
+        _keep_loading_order(in_order)
+        report_missing_requested(found)
+
+
+_missing_reported = False
+
+
+def report_missing_requested(found: set[str] | None = None) -> None:
+    """Say which distributions ``LLM_LOAD_PLUGINS`` names that are not installed, once per
+    process, as the original does whenever it loads plugins. ``found``: the distributions of
+    the entry points, when the caller has them."""
+    global _missing_reported
+    requested = _requested_plugins()
+    if _missing_reported or not requested:
+        return
+    _missing_reported = True
+    if found is None:
+        found = {_distribution_name(ep) for ep in _entry_points()}
+    for name in sorted(requested - found):
+        if not _is_installed(name):
+            print(f"Plugin {name} could not be found", file=sys.stderr)
 
 
 def _called_from_test() -> bool:

@@ -12,7 +12,7 @@ from . import config
 from .embeddings import EmbeddingModel
 from .errors import UnknownModelError
 from .models import AsyncKeyModel, AsyncModel, KeyModel, Model
-from .plugins import load_plugins, pm
+from .plugins import pm
 
 DEFAULT_EMBEDDING_MODEL: str | None = None
 
@@ -61,7 +61,9 @@ def _check_model_class(model: Any, sync: bool) -> None:
 
 def get_models_with_aliases() -> list[ModelWithAliases]:
     """Every model plugins register, with its aliases (user aliases from aliases.json too)."""
-    load_plugins()
+    from . import plugin_cache
+
+    plugin_cache.load_implementing("register_models")
     found: list[ModelWithAliases] = []
     user_aliases = config.load_aliases()
 
@@ -82,7 +84,9 @@ def get_models_with_aliases() -> list[ModelWithAliases]:
 
 
 def get_embedding_models_with_aliases() -> list[EmbeddingModelWithAliases]:
-    load_plugins()
+    from . import plugin_cache
+
+    plugin_cache.load_implementing("register_embedding_models")
     found: list[EmbeddingModelWithAliases] = []
     user_aliases = config.load_aliases()
 

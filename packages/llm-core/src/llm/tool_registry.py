@@ -11,7 +11,7 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .plugins import load_plugins, pm
+from .plugins import pm
 from .tools import Tool, Toolbox
 
 #: What ``get_tools()`` maps names to: a Tool, or a Toolbox class to be configured by the user.
@@ -55,7 +55,9 @@ def _register_into(tools: dict[str, ToolOrToolbox], plugin_name: str | None) -> 
 
 def get_tools() -> dict[str, ToolOrToolbox]:
     """Every tool and toolbox class registered by plugins, by name."""
-    load_plugins()
+    from . import plugin_cache
+
+    plugin_cache.load_implementing("register_tools")
     tools: dict[str, ToolOrToolbox] = {}
     for plugin in pm.get_plugins():
         implementations = [
