@@ -256,12 +256,64 @@ def test_listings_import_only_the_plugins_that_implement_their_hook(
     # The same output as with every plugin loaded (no cache: LLM_USER_PATH elsewhere).
     full, _ = site.run(*args, env={"LLM_USER_PATH": str(site.user / "elsewhere")})
     assert result.stdout == full.stdout
-    # llm plugins still lists (and loads) every plugin.
-    result, imported = site.run("plugins")
-    assert "llm_fakecmd" in imported
-    assert {"name": "llm-fakecmd", "hooks": ["register_commands"], "version": "1.0"} in (
-        json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["plugins"], ["plugins", "--all"], ["plugins", "--hook", "register_tools"]],
+    ids=" ".join,
+)
+def test_llm_plugins_answers_from_the_cache(site: Site, args: list[str]) -> None:
+    site.install_source("llm-fakecmd", "1.0", COMMAND_ONLY_PLUGIN)
+    site.run("--version")
+    result, imported = site.run(*args)
+    assert (result.returncode, imported) == (0, []), result.stderr
+    # What describing every plugin live says (a new user directory: no cache yet).
+    live, loaded = site.run(*args, env={"LLM_USER_PATH": str(site.user / "elsewhere")})
+    assert sorted(loaded) == ["llm_fakecmd", "llm_fakeone", "llm_faketwo"]
+    assert result.stdout == live.stdout
+    listed = json.loads(result.stdout)
+    if "--hook" not in args:
+        assert {"name": "llm-fakecmd", "hooks": ["register_commands"], "version": "1.0"} in listed
+    assert ("llm-openai" in {p["name"] for p in listed}) == ("--all" in args)
+
+
+def test_llm_plugins_with_a_broken_plugin_loads_it_to_show_the_failure(site: Site) -> None:
+    site.install_source("llm-fakeone", "1.1", "raise RuntimeError('broken')\n")
+    result, _ = site.run("plugins")
+    assert "plugin llm-fakeone failed to load: RuntimeError: broken" in result.stderr
+    names = {p["name"] for p in json.loads(result.stdout)}
+    assert "llm-faketwo" in names and "llm-fakeone" not in names
+
+
+def test_an_edited_development_install_is_described_again(site: Site) -> None:
+    """``pip install -e``: the code changes, the version does not. The cache notices the
+    edit by the source files' times, so a new hook, command or tool shows at once."""
+    site.install_source("llm-fakecmd", "1.0", COMMAND_ONLY_PLUGIN)
+    info = next(site.root.glob("llm_fakecmd-*.dist-info"))
+    (info / "direct_url.json").write_text(
+        json.dumps({"url": site.root.as_uri(), "dir_info": {"editable": True}})
     )
+    site.run("--version")
+    result, imported = site.run("--version")
+    assert imported == []  # unchanged: described from the cache
+    module = site.root / "llm_fakecmd.py"
+    module.write_text(
+        COMMAND_ONLY_PLUGIN.replace("fake-cmd-only", "fake-cmd-renamed")
+        + "\n\n@llm.hookimpl\ndef register_tools(register):\n"
+        + "    def fakecmd_tool(text: str) -> str:\n        return text\n\n"
+        + "    register(fakecmd_tool)\n"
+    )
+    stat = module.stat()
+    os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # a later edit
+    result, _ = site.run("--help")
+    assert "fake-cmd-renamed" in result.stdout and "fake-cmd-only" not in result.stdout
+    result, _ = site.run("tools")
+    assert "fakecmd_tool" in result.stdout, result.stderr
+    result, imported = site.run("plugins")
+    entry = next(p for p in json.loads(result.stdout) if p["name"] == "llm-fakecmd")
+    assert entry["hooks"] == ["register_commands", "register_tools"]
+    assert imported == []  # described again by the first run after the edit
 
 
 def test_a_plugin_whose_models_depend_on_its_configuration_is_always_asked(site: Site) -> None:

@@ -180,6 +180,52 @@ def _name_of(item: Any, name: str | None = None) -> str:
     return str(name or getattr(item, "name", None) or getattr(item, "__name__", None) or item)
 
 
+def _is_editable(dist_name: str) -> bool:
+    """Whether the distribution is installed in development mode (``pip install -e``,
+    ``uv sync``: PEP 610's ``direct_url.json`` says so), where its code changes with no
+    change of version."""
+    from importlib import metadata
+
+    try:
+        raw = metadata.distribution(dist_name).read_text("direct_url.json")
+        return bool(raw and json.loads(raw).get("dir_info", {}).get("editable"))
+    except (metadata.PackageNotFoundError, ValueError, AttributeError, OSError):
+        return False
+
+
+def _editable_sources(dist_name: str, objects: list[Any]) -> list[list[Any]]:
+    """For a distribution installed in development mode, its plugin modules' source files
+    and folders with their modification times: a description is current only while they
+    are unchanged (an edit can add a hook, a command or a model without a new version).
+    Empty for any other install, whose version changes when its code does."""
+    if not _is_editable(dist_name):
+        return []
+    paths: set[str] = set()
+    for plugin in objects:
+        top = sys.modules.get(str(getattr(plugin, "__name__", "")).split(".")[0])
+        for folder in getattr(top, "__path__", None) or []:
+            for root, dirs, files in os.walk(folder):
+                dirs[:] = [d for d in dirs if d != "__pycache__"]
+                paths.add(root)
+                paths.update(os.path.join(root, f) for f in files if f.endswith(".py"))
+        if top is not None and getattr(top, "__file__", None) and not hasattr(top, "__path__"):
+            paths.add(str(top.__file__))
+            paths.add(os.path.dirname(str(top.__file__)))
+    return [[path, _mtime(path)] for path in sorted(paths)]
+
+
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _unchanged(description: Description) -> bool:
+    """Whether the sources a description was made from (development installs) are as then."""
+    return all(_mtime(path) == mtime for path, mtime in description.get("sources", []))
+
+
 def describe(
     dist_name: str, describe_commands: CommandDescriber, registered: Iterable[Any] = ()
 ) -> Description | None:
@@ -189,13 +235,11 @@ def describe(
     objects = _plugin_objects(dist_name)
     if not objects or any(o is None for o in objects):
         return None
-    hooks = sorted(
-        {
-            caller.name
-            for plugin in [*objects, *registered]
-            for caller in plugins.pm.get_hookcallers(plugin) or []
-        }
-    )
+    every = list({id(o): o for o in [*objects, *registered]}.values())
+    sources = _editable_sources(dist_name, every)
+    hooks = sorted({caller.name for o in every for caller in plugins.pm.get_hookcallers(o) or []})
+    # What ``llm plugins`` says of each object: it can then answer without importing any.
+    listed = [plugins.describe_plugin(o) for o in every]
     models: list[list[Any]] = []
     embedding_models: list[list[Any]] = []
     tools: list[str] = []
@@ -225,6 +269,8 @@ def describe(
         return None
     return {
         "hooks": hooks,
+        "plugins": [[entry["name"], entry["hooks"], entry.get("version")] for entry in listed],
+        "sources": sources,
         "commands": commands,
         "models": models,
         "embedding_models": embedding_models,
@@ -254,7 +300,7 @@ def current(describe_commands: CommandDescriber) -> dict[str, Description | None
         dirty = True
     described: dict[str, Any] = data["plugins"]
     allowed = sorted({k[0] for k in data["key"] if plugins._allowed(k[0])})
-    missing = {name for name in allowed if name not in described}
+    missing = {name for name in allowed if name not in described or not _unchanged(described[name])}
     for name in plugins.in_loading_order(missing):
         # One at a time (in the order a full load takes), to see what each one registers.
         before = {id(p) for p in plugins.pm.get_plugins()}
@@ -308,7 +354,11 @@ def peek() -> dict[str, Description | None] | None:
     described: dict[str, Any] = data["plugins"]
     allowed = sorted({k[0] for k in data["key"] if plugins._allowed(k[0])})
     _use(data, fast_key)
-    _descriptions = {name: described.get(name) for name in allowed}
+    # A development install edited since it was described loads as one never described.
+    _descriptions = {
+        name: d if d is not None and _unchanged(d) else None
+        for name, d in ((name, described.get(name)) for name in allowed)
+    }
     return _descriptions
 
 
@@ -349,6 +399,30 @@ def providers(section: str, name: str) -> set[str] | None:
 def distributions_for_model(name: str) -> set[str] | None:
     """The distributions that, by the cache, provide the model with this ID or alias."""
     return providers("models", name)
+
+
+def unloaded_plugin_entries() -> list[dict[str, Any]] | None:
+    """What ``llm.get_plugins()`` would say of the plugins of every distribution not loaded
+    yet, by the cache; None when the cache cannot tell (no current cache, or a distribution
+    it could not describe, which must load to show its failure)."""
+    if plugins.is_fully_loaded():
+        return []
+    described = peek()
+    if described is None:
+        return None
+    loaded = plugins.loaded_distributions()
+    entries: list[dict[str, Any]] = []
+    for name, description in described.items():
+        if name in loaded:
+            continue
+        if description is None or "plugins" not in description:
+            return None
+        for display, hooks, version in description["plugins"]:
+            entry: dict[str, Any] = {"name": display, "hooks": hooks}
+            if version is not None:
+                entry["version"] = version
+            entries.append(entry)
+    return entries
 
 
 def load_implementing(hook: str) -> None:

@@ -298,29 +298,39 @@ def _is_installed(distribution: str) -> bool:
 
 
 def get_plugins(all: bool = False) -> list[dict[str, Any]]:
-    """Describe loaded plugins: name, the hooks each implements and its version.
+    """Describe plugins: name, the hooks each implements and its version.
 
     Our own provider and tool distributions are hidden unless ``all`` is true, as the
-    original hides its built-in plugins.
+    original hides its built-in plugins. Plugins not loaded yet are described from the
+    plugin cache when it can (importing none of them), else every plugin loads.
     """
-    load_plugins()
-    plugins = []
-    for plugin in pm.get_plugins():
-        name = pm.get_name(plugin) or repr(plugin)
-        # Like the original: a plugin from a distribution is named after it; one registered
-        # in code by its __name__ (a module's name, or one a plugin class sets), else the
-        # name it was registered under.
-        dist_name = _plugin_distributions.get(name) or getattr(plugin, "__name__", None) or name
-        if not all and dist_name in BUILT_IN_DISTRIBUTIONS:
-            continue
-        info: dict[str, Any] = {
-            "name": dist_name,
-            "hooks": sorted(h.name for h in pm.get_hookcallers(plugin) or []),
-        }
-        if name in _plugin_versions:
-            info["version"] = _plugin_versions[name]
-        plugins.append(info)
-    return sorted(plugins, key=lambda p: p["name"])
+    from . import plugin_cache
+
+    unloaded = plugin_cache.unloaded_plugin_entries()
+    if unloaded is None:
+        load_plugins()
+        unloaded = []
+    found = [describe_plugin(plugin) for plugin in pm.get_plugins()] + unloaded
+    if not all:
+        found = [entry for entry in found if entry["name"] not in BUILT_IN_DISTRIBUTIONS]
+    return sorted(found, key=lambda p: p["name"])
+
+
+def describe_plugin(plugin: Any) -> dict[str, Any]:
+    """``{"name", "hooks", "version"}`` of one registered plugin object, as ``llm plugins``
+    shows it."""
+    name = pm.get_name(plugin) or repr(plugin)
+    # Like the original: a plugin from a distribution is named after it; one registered in
+    # code by its __name__ (a module's name, or one a plugin class sets), else the name it
+    # was registered under.
+    dist_name = _plugin_distributions.get(name) or getattr(plugin, "__name__", None) or name
+    info: dict[str, Any] = {
+        "name": dist_name,
+        "hooks": sorted(h.name for h in pm.get_hookcallers(plugin) or []),
+    }
+    if name in _plugin_versions:
+        info["version"] = _plugin_versions[name]
+    return info
 
 
 #: Distributions of the llm family that register through entry points like any plugin.
