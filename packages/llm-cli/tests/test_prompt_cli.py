@@ -244,3 +244,16 @@ def test_chat_bad_fragment_is_reported_and_the_chat_goes_on(invoke) -> None:
     assert result.exit_code == 0
     assert result.stderr == "Error: Fragment 'nope.txt' not found\n"
     assert '"prompt": "Hi"' in result.stdout
+
+
+@pytest.mark.parametrize("continuing", [False, True])
+def test_a_prompt_closes_the_stores_it_opened(invoke, user_path: Path, continuing) -> None:
+    """Run in a process that goes on (a test, a notebook), a prompt leaves no connection to
+    logs.db open: the last one to close folds the write-ahead log back into the file."""
+    assert invoke("-m", "echo", "first").exit_code == 0
+    assert not (user_path / "logs.db-wal").exists()
+    result = invoke("-m", "echo", "again", *(["-c"] if continuing else []))
+    assert result.exit_code == 0, result.output
+    assert not (user_path / "logs.db-wal").exists()
+    logged = json.loads(invoke("logs", "--json", "-n", "0").output)
+    assert [row["prompt"] for row in logged] == ["first", "again"]

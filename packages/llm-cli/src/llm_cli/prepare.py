@@ -105,6 +105,14 @@ class PreparedPrompt:
             self._store = open_store(self.database)
         return self._store
 
+    def close(self) -> None:
+        """Close the stores this prompt opened (each once: logging may use the reading one)."""
+        stores = [self.log_store, self._store]
+        for index, store in enumerate(stores):
+            if store is not None and not any(store is seen for seen in stores[:index]):
+                store.close()
+        self.log_store = self._store = None
+
     def render(self, text: str | None) -> tuple[str | None, str | None]:
         """The prompt and system prompt for ``text``: the template applied when there is one."""
         if not self.templates:

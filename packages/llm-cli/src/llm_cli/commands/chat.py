@@ -113,6 +113,7 @@ def chat(
         functions=python_tools,
     )
     prepared = prepare(request)
+    click.get_current_context().call_on_close(prepared.close)
     model = prepared.model
     conversation = prepared.conversation or model.conversation()
     log_store = prepared.log_store

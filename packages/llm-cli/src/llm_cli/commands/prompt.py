@@ -248,6 +248,7 @@ def prompt(
         save_template(save, request, read_prompt(prompt, stdin_taken, wait), typed_attachments)
         return
     prepared = prepare(request, read_input=lambda: read_prompt(prompt, stdin_taken, wait))
+    click.get_current_context().call_on_close(prepared.close)
     log_store = prepared.log_store
     extract, extract_last = prepared.extract, prepared.extract_last
 
