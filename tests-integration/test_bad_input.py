@@ -476,13 +476,18 @@ def _content(path: Path) -> bytes:
     raw = path.read_bytes()
     if not raw.startswith(b"SQLite format 3\x00"):
         return raw
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return "\n".join(db.iterdump()).encode()
-    except sqlite3.DatabaseError:
-        return raw
-    finally:
-        db.close()
+    # In a directory that cannot be written, SQLite cannot make the shared-memory file a
+    # WAL database is read with: there, with no log to read beside it, read the file alone.
+    options = ["mode=ro"] + (["immutable=1"] if not Path(f"{path}-wal").exists() else [])
+    for option in options:
+        db = sqlite3.connect(f"file:{path}?{option}", uri=True)
+        try:
+            return "\n".join(db.iterdump()).encode()
+        except sqlite3.DatabaseError:
+            continue
+        finally:
+            db.close()
+    return raw
 
 
 def digest(user_dir: Path) -> dict[str, str]:

@@ -90,6 +90,17 @@ def test_logging_to_an_existing_sqlite_database_skips_sqlalchemy(run_llm, user_d
     assert prompts == ["creates the database", "logged cheaply"]
 
 
+def test_the_first_logged_prompt_creates_the_database_without_sqlalchemy(run_llm, user_dir) -> None:
+    """The first prompt creates logs.db from the schema snapshot (``fresh_sqlite``), not
+    through the migrations: neither SQLAlchemy nor Alembic (half a second, 33 MB)."""
+    assert not (user_dir / "logs.db").exists()
+    imported = _imported_by(["-m", "echo", "the very first"], user_dir)
+    assert _matching(imported, {"sqlalchemy", "alembic"}) == set()
+    assert "llm_storage.fresh_sqlite" in imported
+    prompts = [r["prompt"] for r in json.loads(run_llm("logs", "--json").stdout)]
+    assert prompts == ["the very first"]
+
+
 @pytest.mark.postgres
 def test_logging_to_an_up_to_date_postgres_database_skips_sqlalchemy_and_psycopg(
     run_llm, user_dir, pg_url

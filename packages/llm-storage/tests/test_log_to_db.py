@@ -76,8 +76,8 @@ def test_unusable_target_is_a_clear_error(echo: llm.Model) -> None:
 
 def test_what_open_for_logging_returns_meets_the_contract(tmp_path: Path) -> None:
     path = tmp_path / "logs.db"
-    first = open_for_logging(path)  # a new file: the full store, which creates it
-    second = open_for_logging(path)  # now current: the sqlite3 writer
+    first = open_for_logging(f"sqlite:///{path}")  # a URL: the full store, which creates it
+    second = open_for_logging(path)  # a current file: the sqlite3 writer
     assert type(first) is not type(second)
     for target in (first, second):
         assert isinstance(target, LogTarget)

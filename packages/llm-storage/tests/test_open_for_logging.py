@@ -14,10 +14,10 @@ from llm_storage import LogStore, open_for_logging, open_store
 from llm_storage.sqlite_writer import SqliteLogWriter
 
 
-def test_new_file_gets_a_full_store_then_the_light_writer(tmp_path: Path) -> None:
+def test_new_file_is_created_for_the_light_writer(tmp_path: Path) -> None:
     path = tmp_path / "logs.db"
     first = open_for_logging(path)
-    assert isinstance(first, LogStore)  # it has to create the schema
+    assert isinstance(first, SqliteLogWriter)  # created from the schema snapshot
     first.close()
     second = open_for_logging(str(path))
     assert isinstance(second, SqliteLogWriter)
@@ -25,6 +25,7 @@ def test_new_file_gets_a_full_store_then_the_light_writer(tmp_path: Path) -> Non
     second.log_response(response)
     second.close()
     with open_store(path) as store:
+        assert store.migrate() is None  # already current
         assert store.get_response(response.id)["prompt"] == "through sqlite3"
 
 

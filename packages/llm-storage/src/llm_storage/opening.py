@@ -127,8 +127,9 @@ def default_location() -> str:
 def open_for_logging(target: StoreTarget = None, *, timeout: float = DEFAULT_TIMEOUT) -> LogTarget:
     """Something to ``log_response()`` to (and ``close()``), as cheaply as possible.
 
-    An existing SQLite file at the current schema gets a ``sqlite3`` writer, and a PostgreSQL
-    database at the current schema a psycopg writer; neither imports SQLAlchemy. Anything
+    An existing SQLite file at the current schema gets a ``sqlite3`` writer (a new one is
+    first created from the schema snapshot, ``fresh_sqlite``), and a PostgreSQL database at
+    the current schema a libpq or psycopg writer; none imports SQLAlchemy. Anything
     else gets a full ``LogStore`` from ``open_store`` (which creates or migrates the
     database). Call ``check_writable()`` on the result before running a model.
     """
@@ -143,7 +144,13 @@ def open_for_logging(target: StoreTarget = None, *, timeout: float = DEFAULT_TIM
     elif isinstance(target, str | os.PathLike):
         from .sqlite_writer import open_current
 
-        writer = open_current(Path(target).expanduser(), timeout)
+        path = Path(target).expanduser()
+        writer = open_current(path, timeout)
+        if writer is None and not path.exists():
+            from . import fresh_sqlite
+
+            if fresh_sqlite.create(path, timeout):
+                writer = open_current(path, timeout)
         if writer is not None:
             return writer
     return open_store(target, timeout=timeout)
