@@ -7,6 +7,16 @@ import sys
 
 
 def main() -> None:
+    from . import collection
+
+    collection.defer_during_startup()
+    try:
+        _run()
+    finally:
+        collection.spare_the_shutdown()
+
+
+def _run() -> None:
     import click
 
     from .app import cli
