@@ -48,6 +48,11 @@ def make_venv(path: Path, requirements: list[str], find_links: Path | None = Non
     sh("uv", "venv", "-q", "--python", sys.executable, path)
     python = path / "bin" / "python"
     extra = ["--find-links", str(find_links)] if find_links else []
+    if find_links:
+        # Our wheels keep one version from build to build: without this, uv installs the
+        # copy it cached from an earlier build instead of the one just made.
+        for wheel in find_links.glob("*.whl"):
+            extra += ["--refresh-package", wheel.name.split("-")[0].replace("_", "-")]
     sh("uv", "pip", "install", "-q", "--python", python, *extra, *requirements)
     # Bytecode compiled, as an installer does, so that no run pays for compiling.
     subprocess.run(
