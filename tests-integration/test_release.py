@@ -30,7 +30,7 @@ DISTRIBUTIONS = {
     "llm-storage": "llm_storage",
     "llm-embeddings": "llm_embeddings",
     "llm-tools": "llm_tools",
-    "llm-openai": "llm_openai",
+    "llm-openai": "llm_openai_provider",
     "llm-cli": "llm_cli",
     "llm-echo": "llm_echo",
     "llm-markov": "llm_markov",

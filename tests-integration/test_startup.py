@@ -41,7 +41,7 @@ def _matching(modules: set[str], names: set[str]) -> set[str]:
     return {m for m in modules if m in names or any(m.startswith(n + ".") for n in names)}
 
 
-PLUGINS = {"llm_echo", "llm_markov", "llm_openai"}
+PLUGINS = {"llm_echo", "llm_markov", "llm_openai_provider"}
 #: What no command below may import before it needs it (dotted prefixes).
 NEVER = {*HEAVY, "httpx", "numpy", "sqlite_utils"}
 #: The import budget of each command: what it may import beyond the lightest start-up, once

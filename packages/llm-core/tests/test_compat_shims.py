@@ -17,7 +17,12 @@ from llm._compat import import_sibling
 
 SHIMS = [
     ("llm.cli", "llm_cli", "llm_cli.app", "llm-cli"),
-    ("llm.default_plugins.openai_models", "llm_openai", "llm_openai.compat", "llm-openai"),
+    (
+        "llm.default_plugins.openai_models",
+        "llm_openai_provider",
+        "llm_openai_provider.compat",
+        "llm-openai",
+    ),
 ]
 
 
@@ -67,11 +72,11 @@ def test_the_shims_hand_over_the_real_objects() -> None:
     import llm.cli
     import llm.default_plugins.openai_models as openai_models
     import llm_cli.app
-    import llm_openai.compat
+    import llm_openai_provider.compat
 
     assert llm.cli.cli is llm_cli.app.cli
-    assert openai_models.Chat is llm_openai.compat.Chat
-    assert openai_models.AsyncChat is llm_openai.compat.AsyncChat
+    assert openai_models.Chat is llm_openai_provider.compat.Chat
+    assert openai_models.AsyncChat is llm_openai_provider.compat.AsyncChat
 
 
 @pytest.mark.parametrize(("shim", "package", "module", "distribution"), SHIMS)

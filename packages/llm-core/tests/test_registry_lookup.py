@@ -17,7 +17,7 @@ def without_llm_openai(monkeypatch: pytest.MonkeyPatch) -> None:
     real_find_spec = importlib.util.find_spec
 
     def find_spec(name: str, *args, **kwargs):  # type: ignore[no-untyped-def]
-        return None if name == "llm_openai" else real_find_spec(name, *args, **kwargs)
+        return None if name == "llm_openai_provider" else real_find_spec(name, *args, **kwargs)
 
     monkeypatch.setattr(registry.importlib.util, "find_spec", find_spec)
 
@@ -38,7 +38,7 @@ def test_other_unknown_models_get_no_hint(without_llm_openai) -> None:
 
 
 def test_no_hint_when_llm_openai_is_installed() -> None:
-    assert importlib.util.find_spec("llm_openai") is not None
+    assert importlib.util.find_spec("llm_openai_provider") is not None
     with pytest.raises(llm.UnknownModelError) as raised:
         llm.get_model("gpt-99")
     assert str(raised.value) == "Unknown model: gpt-99"

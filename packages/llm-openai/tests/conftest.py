@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from fake_openai import FakeOpenAI
 
-import llm_openai.client
+import llm_openai_provider.client
 
 _CLEARED = (
     "LLM_LOAD_PLUGINS",
@@ -45,7 +45,7 @@ def transport(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Install an httpx2 transport that answers every request of the openai clients."""
 
     def install(value: object) -> object:
-        monkeypatch.setattr(llm_openai.client, "TEST_TRANSPORT", value)
+        monkeypatch.setattr(llm_openai_provider.client, "TEST_TRANSPORT", value)
         return value
 
     return install

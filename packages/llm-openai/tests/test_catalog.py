@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import llm
-from llm_openai.catalog import CHAT_MODELS
-from llm_openai.config import load_extra_models
+from llm_openai_provider.catalog import CHAT_MODELS
+from llm_openai_provider.config import load_extra_models
 
 REFERENCE_LISTING = """\
 OpenAI Chat: gpt-4o (aliases: 4o)

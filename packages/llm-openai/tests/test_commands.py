@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from fake_openai import FakeOpenAI
 
-from llm_openai.commands import openai_group, table
+from llm_openai_provider.commands import openai_group, table
 
 
 def test_table() -> None:
@@ -52,7 +52,7 @@ def test_models_json_is_the_servers_data(fake: FakeOpenAI, monkeypatch: pytest.M
 
 
 def test_registered_through_the_hook() -> None:
-    from llm_openai.plugin import register_commands
+    from llm_openai_provider.plugin import register_commands
 
     group = click.Group()
     register_commands(group)

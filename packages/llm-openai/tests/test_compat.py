@@ -19,7 +19,7 @@ from fake_openai import GOOD_KEY, FakeOpenAI
 from pydantic import Field
 
 import llm
-import llm_openai.compat
+import llm_openai_provider.compat
 from llm.config import set_key
 from llm.default_plugins.openai_models import (
     AsyncChat,
@@ -447,7 +447,7 @@ def test_module_exposes_the_original_names() -> None:
     import llm.default_plugins.openai_models as openai_models
 
     for name in openai_models.__all__:
-        assert getattr(openai_models, name) is getattr(llm_openai.compat, name)
+        assert getattr(openai_models, name) is getattr(llm_openai_provider.compat, name)
     assert issubclass(Chat, llm.KeyModel)
     assert issubclass(AsyncChat, llm.AsyncKeyModel)
     assert (Chat.needs_key, Chat.key_env_var, Chat.default_max_tokens) == (
@@ -460,7 +460,7 @@ def test_module_exposes_the_original_names() -> None:
 _PROBE = """
 import json, sys
 import llm
-after_llm = sorted(m for m in sys.modules if m.split(".")[0] in ("llm_openai", "openai"))
+after_llm = sorted(m for m in sys.modules if m.split(".")[0] in ("llm_openai_provider", "openai"))
 import llm.default_plugins.openai_models
 after_compat = sorted(m for m in sys.modules if m.split(".")[0] == "openai")
 print(json.dumps([after_llm, after_compat]))
@@ -484,7 +484,10 @@ def test_import_llm_imports_neither_provider_nor_sdk(environment: Path) -> None:
 
 
 def test_missing_llm_openai_names_the_package(environment: Path) -> None:
-    code = "import sys; sys.modules['llm_openai'] = None\nimport llm.default_plugins.openai_models"
+    code = (
+        "import sys; sys.modules['llm_openai_provider'] = None\n"
+        "import llm.default_plugins.openai_models"
+    )
     result = _run(code, environment)
     assert result.returncode == 1
     assert "ImportError: llm.default_plugins.openai_models needs the llm-openai package" in (

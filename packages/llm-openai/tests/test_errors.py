@@ -13,7 +13,7 @@ from helpers import write_extra_models
 
 import llm
 from llm.config import set_key
-from llm_openai.retry import RetryPolicy, retry_after_seconds
+from llm_openai_provider.retry import RetryPolicy, retry_after_seconds
 
 
 @pytest.fixture(autouse=True)

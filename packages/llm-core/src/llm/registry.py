@@ -136,7 +136,7 @@ def _unknown_model(name: str) -> UnknownModelError:
     """``Unknown model: NAME``, with the package to install when it names an OpenAI model
     and our OpenAI provider is not installed (``llm-core`` alone has no models)."""
     message = f"Unknown model: {name}"
-    if _OPENAI_NAMES.match(name) and importlib.util.find_spec("llm_openai") is None:
+    if _OPENAI_NAMES.match(name) and importlib.util.find_spec("llm_openai_provider") is None:
         message += " (OpenAI models need the llm-openai package: pip install llm-openai)"
     return UnknownModelError(message)
 

@@ -228,7 +228,7 @@ def logging_client() -> Any:
     transport belongs to llm-openai, so it is borrowed from there."""
     import httpx2
 
-    debug = import_sibling("llm_openai.debug", "llm-openai", "llm.utils.logging_client")
+    debug = import_sibling("llm_openai_provider.debug", "llm-openai", "llm.utils.logging_client")
     return httpx2.Client(transport=debug.LoggingTransport(httpx2.HTTPTransport()))
 
 

@@ -6,7 +6,9 @@ from typing import Any
 
 from .._compat import import_sibling
 
-_openai = import_sibling("llm_openai.compat", "llm-openai", "llm.default_plugins.openai_models")
+_openai = import_sibling(
+    "llm_openai_provider.compat", "llm-openai", "llm.default_plugins.openai_models"
+)
 
 AsyncChat = _openai.AsyncChat
 AsyncCompletion = _openai.AsyncCompletion

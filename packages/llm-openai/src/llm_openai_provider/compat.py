@@ -2,8 +2,9 @@
 
 Plugins on PyPI write ``class MyChat(Chat)`` and call ``Chat.__init__`` with the original
 keyword arguments (``model_id``, ``model_name``, ``api_base``, ``vision``...). These classes
-take those arguments, describe the model as a :class:`~llm_openai.catalog.ModelSpec` and hand
-it to our real implementations. As in the original, ``needs_key`` defaults to ``"openai"``;
+take those arguments, describe the model as a
+:class:`~llm_openai_provider.catalog.ModelSpec` and hand it to our real implementations.
+As in the original, ``needs_key`` defaults to ``"openai"``;
 any class attribute a plugin's subclass defines (``needs_key``, ``key``, ``model_id``,
 ``can_stream``, ``Options``...) wins over what the constructor derives.
 
