@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
 import llm
@@ -12,12 +10,7 @@ from llm import registry
 
 @pytest.fixture
 def without_llm_openai(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_find_spec = importlib.util.find_spec
-
-    def find_spec(name: str, *args, **kwargs):  # type: ignore[no-untyped-def]
-        return None if name == "llm_openai_provider" else real_find_spec(name, *args, **kwargs)
-
-    monkeypatch.setattr(registry.importlib.util, "find_spec", find_spec)
+    monkeypatch.setattr(registry, "sibling_installed", lambda role: role != "openai")
 
 
 @pytest.mark.parametrize("name", ["gpt-4o-mini", "o3-mini", "4o", "text-embedding-3-small"])
