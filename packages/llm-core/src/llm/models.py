@@ -437,15 +437,12 @@ class _BaseResponse:
         awaited first; a sync ``Response`` that was never read is run first, as the original
         does.
         """
-        try:
-            import llm_storage
-        except ImportError as ex:  # pragma: no cover - depends on the installation
-            raise ImportError(
-                "Logging responses needs the llm-storage package: pip install llm-storage"
-            ) from ex
+        from ._compat import sibling
+
+        storage = sibling("storage", feature="Logging responses")
         if isinstance(self, Response):
             self._force()
-        store = llm_storage.open_for_logging(db)
+        store = storage.open_for_logging(db)
         try:
             store.log_response(self)
         finally:
