@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime
 import inspect
 import time
-from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, cast
 
 from ._ulid import ulid
 from .attachments import Attachment
-from .errors import ConversationNotSupported
+from .errors import ConversationNotSupported, NeedsKeyException
 from .fragments import Fragment
 from .options import Options
 from .prompts import Prompt
@@ -28,6 +28,7 @@ from .tools import (
     Tool,
     Toolbox,
     ToolCall,
+    ToolOutput,
     ToolResult,
     with_tool_call_id,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "Fragment",
     "KeyModel",
     "Model",
+    "NeedsKeyException",
     "Options",
     "PauseChain",
     "Prompt",
@@ -55,6 +57,7 @@ __all__ = [
     "ServerSideTool",
     "Tool",
     "ToolCall",
+    "ToolOutput",
     "ToolResult",
     "Toolbox",
     "Usage",
@@ -63,6 +66,35 @@ __all__ = [
 
 class _NoOptions(Options):
     """The options of a model that takes none."""
+
+
+# Names the original's ``llm.models`` had that published plugins import from it.
+monotonic_ulid = ulid
+#: What ``tools=`` accepts.
+ToolDef = Tool | Toolbox | ServerSideTool | Callable[..., Any]
+BeforeCallSync = Callable[[Tool | None, ToolCall], None]
+AfterCallSync = Callable[[Tool, ToolCall, ToolResult], None]
+BeforeCallAsync = Callable[[Tool | None, ToolCall], Awaitable[None] | None]
+AfterCallAsync = Callable[[Tool, ToolCall, ToolResult], Awaitable[None] | None]
+
+#: Names that live in modules importing this one: resolved on first access.
+_ELSEWHERE = {
+    "ChainResponse": "chain",
+    "AsyncChainResponse": "chain",
+    "_BaseChainResponse": "chain",
+    "EmbeddingModel": "embeddings",
+    "ModelWithAliases": "registry",
+    "EmbeddingModelWithAliases": "registry",
+    "token_usage_string": "utils",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ELSEWHERE:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_ELSEWHERE[name]}", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _merge_options(options: dict[str, Any] | None, more: dict[str, Any]) -> dict[str, Any]:
