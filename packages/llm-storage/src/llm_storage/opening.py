@@ -12,7 +12,7 @@ import llm
 from .errors import StoreError
 
 if TYPE_CHECKING:
-    from .contracts import LogTarget, StoreTarget
+    from .contracts import LogReader, LogTarget, StoreTarget
     from .store import LogStore
 
 DATABASE_URL_ENV = "LLM_DATABASE_URL"
@@ -153,6 +153,31 @@ def open_for_logging(target: StoreTarget = None, *, timeout: float = DEFAULT_TIM
                 writer = open_current(path, timeout)
         if writer is not None:
             return writer
+    return open_store(target, timeout=timeout)
+
+
+def open_for_reading(
+    target: StoreTarget = None, *, timeout: float = DEFAULT_TIMEOUT
+) -> LogReader | None:
+    """Something to read logged responses, fragments and schemas from (then ``close()``), or
+    None when the SQLite file does not exist: reading never creates a database.
+
+    An existing SQLite file at the current schema gets the ``sqlite3`` reader (no
+    SQLAlchemy to import); anything else (an older file to migrate or adopt, a URL, a
+    connection or store passed in) a full ``LogStore`` from ``open_store``.
+    """
+    if target is None:
+        target = default_target()
+    is_url = isinstance(target, str) and "://" in target
+    if isinstance(target, str | os.PathLike) and not is_url:
+        from .sqlite_reader import open_current
+
+        path = Path(target).expanduser()
+        if not path.exists():
+            return None
+        reader = open_current(path, timeout)
+        if reader is not None:
+            return reader
     return open_store(target, timeout=timeout)
 
 
