@@ -396,22 +396,9 @@ class _BaseChainResponse:
         """
         if not self._responses:
             return
-        import os
+        from ._compat import log_to_db
 
-        try:
-            import llm_storage
-        except ImportError as ex:  # pragma: no cover - depends on the installation
-            raise ImportError(
-                "Logging responses needs the llm-storage package: pip install llm-storage"
-            ) from ex
-
-        store = llm_storage.open_for_logging(db)
-        try:
-            for response in self._responses:  # sync and async responses log the same way
-                store.log_response(response)
-        finally:
-            if store is not db and (db is None or isinstance(db, str | os.PathLike)):
-                store.close()
+        log_to_db(list(self._responses), db)
 
     def responses_made(self) -> list[Any]:
         """The responses made so far, in order, without running the chain any further."""

@@ -656,20 +656,11 @@ class _BaseResponse:
         awaited first; a sync ``Response`` that was never read is run first, as the original
         does.
         """
-        try:
-            import llm_storage
-        except ImportError as ex:  # pragma: no cover - depends on the installation
-            raise ImportError(
-                "Logging responses needs the llm-storage package: pip install llm-storage"
-            ) from ex
+        from ._compat import log_to_db
+
         if isinstance(self, Response):
             self._force()
-        store = llm_storage.open_for_logging(db)
-        try:
-            store.log_response(self)
-        finally:
-            if store is not db:  # we opened it, so we close it (a borrowed connection stays open)
-                store.close()
+        log_to_db([self], db)
 
     def __repr__(self) -> str:
         text = "".join(self._chunks) if self._done else "... not yet done ..."
