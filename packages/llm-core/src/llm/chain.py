@@ -44,9 +44,9 @@ DEFAULT_CHAIN_LIMIT = 5
 # ---------------------------------------------------------------- one tool call
 
 
-def _missing_tool(call: ToolCall) -> ToolResult:
+def _missing_tool(call: ToolCall, reason: str = "does not exist") -> ToolResult:
     # Sent back to the model, which can then correct itself.
-    message = f'tool "{call.name}" does not exist'
+    message = f'tool "{call.name}" {reason}'
     return ToolResult(
         name=call.name,
         output=f"Error: {message}",
@@ -284,8 +284,9 @@ async def execute_tool_calls_async(
             except PauseChain as ex:
                 paused = (ex, call)
                 break
-        if tool is None:
-            results[index] = _missing_tool(call)
+        if tool is None or tool.implementation is None:
+            reason = "does not exist" if tool is None else "has no implementation"
+            results[index] = _missing_tool(call, reason)
             continue
         if inspect.iscoroutinefunction(_implementation(tool)):
             tasks.append((call, asyncio.create_task(run(index, tool, call))))
