@@ -337,9 +337,9 @@ def test_register_models_may_take_model_aliases() -> None:
     class Plugin:
         __name__ = "AliasAware"
 
-        @llm.hookimpl
+        @llm.hookimpl(trylast=True)
         def register_models(self, register: Any, model_aliases: Any) -> None:
-            # Sees what was registered before it: here at least the echo model.
+            # Called last, it sees what the others registered: at least the echo model.
             register(Scripted(), aliases=[f"scripted-after-{len(model_aliases)}"])
 
     llm.pm.register(Plugin(), name="alias-aware")
