@@ -351,3 +351,23 @@ def test_register_models_may_take_model_aliases() -> None:
         assert entry.aliases != ["scripted-after-0"]
     finally:
         llm.pm.unregister(name="alias-aware")
+
+
+def test_a_conversation_rebuilt_from_logs_sends_every_earlier_turn() -> None:
+    # What `llm -c` does: responses rebuilt from log rows know only their own turn.
+    model = Scripted(["next"])
+    conversation = model.conversation()
+    for question, answer in (("q1", "a1"), ("q2", "a2")):
+        prompt = llm.Prompt(question, model, system="be brief")
+        conversation.responses.append(
+            llm.Response.from_log(model, prompt, answer, conversation=conversation)
+        )
+    conversation.prompt("q3").text()
+    assert [(m.role, m.parts[0].text) for m in model.sent[-1]] == [  # type: ignore[attr-defined]
+        ("system", "be brief"),
+        ("user", "q1"),
+        ("assistant", "a1"),
+        ("user", "q2"),
+        ("assistant", "a2"),
+        ("user", "q3"),
+    ]

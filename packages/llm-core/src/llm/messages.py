@@ -84,6 +84,26 @@ def history_after(response: Any) -> list[Message]:
     return [*response.prompt.messages, *response._messages_now()]
 
 
+def conversation_history(responses: Sequence[Any]) -> list[Message]:
+    """The history through the last of ``responses``.
+
+    A response made in this process was sent the whole history (``prompt.messages``), so the
+    last one tells it all. Responses rebuilt from a log row (``-c``) know only their own turn:
+    their turns are joined, each followed by its answer, the system prompt kept once.
+    """
+    chain: list[Message] = []
+    for response in responses:
+        if response.prompt._explicit_messages is not None:
+            chain = list(response.prompt.messages)
+        else:
+            turn = response.prompt.messages
+            if chain and turn and turn[0].role == "system" and turn[0] in chain:
+                turn = turn[1:]
+            chain.extend(turn)
+        chain.extend(response._messages_now())
+    return chain
+
+
 def trailing_pending_tool_calls(messages: Iterable[Message]) -> list[ToolCall]:
     """The tool calls a history ends with that have no result yet.
 
@@ -143,7 +163,7 @@ def conversation_chain(
     elif getattr(conversation, "loaded_messages", None):
         chain = list(conversation.loaded_messages)
     elif conversation.responses:
-        chain = history_after(conversation.responses[-1])
+        chain = conversation_history(conversation.responses)
     else:
         chain = [system_message(system)] if system else []
     return append_turn_input(chain, prompt, fragments, attachments, tool_results)
