@@ -371,3 +371,21 @@ def test_a_conversation_rebuilt_from_logs_sends_every_earlier_turn() -> None:
         ("assistant", "a2"),
         ("user", "q3"),
     ]
+
+
+def test_from_row_rebuilds_a_logged_response(tmp_path: Any) -> None:
+    import sqlite3
+
+    model = llm.get_model("echo")
+    logged = model.prompt(json.dumps({"prompt": "hi", "tool_calls": [{"name": "t"}]}))
+    logged.log_to_db(str(tmp_path / "logs.db"))
+    conn = sqlite3.connect(str(tmp_path / "logs.db"))
+    conn.row_factory = sqlite3.Row
+    row = dict(conn.execute("select * from responses").fetchone())
+    rebuilt = llm.Response.from_row(conn, row)
+    assert rebuilt.id == logged.id
+    assert rebuilt.text() == logged.text()
+    assert rebuilt.tool_calls() == logged.tool_calls()
+    [message] = rebuilt.messages()
+    assert message.parts == [TextPart(logged.text()), *logged.messages()[0].parts[1:]]
+    assert isinstance(llm.AsyncResponse.from_row(conn, row), llm.AsyncResponse)

@@ -577,6 +577,14 @@ class _BaseResponse:
         return response_to_dict(self)
 
     @classmethod
+    def from_row(cls, db: Any, row: Any, _async: bool = False) -> Any:
+        """A finished response rebuilt from a ``responses`` row of a log database (a
+        ``sqlite_utils.Database`` or ``sqlite3.Connection``), as the original offers."""
+        from ._compat import response_from_row
+
+        return response_from_row(db, row, use_async=_async or issubclass(cls, AsyncResponse))
+
+    @classmethod
     def from_dict(cls, data: ResponseDict, *, model: Any = None) -> Self:
         """A finished response from ``to_dict()`` data; ``reply()`` continues from it.
         ``model`` overrides the model the data names."""
