@@ -10,6 +10,9 @@ from typing import Any
 
 from .identity import attachment_id
 
+#: Redirects followed when fetching a URL attachment (as 0.32+): a loop fails fast.
+MAX_REDIRECTS = 3
+
 # Names puremagic reports that differ from what model plugins check for.
 _MIME_TYPE_FIXES = {"audio/mp3": "audio/mpeg", "audio/wave": "audio/wav"}
 
@@ -97,7 +100,8 @@ class Attachment:
         if self.url:
             import httpx2
 
-            response = httpx2.get(self.url, follow_redirects=True)
+            with httpx2.Client(follow_redirects=True, max_redirects=MAX_REDIRECTS) as client:
+                response = client.get(self.url)
             response.raise_for_status()
             # Not kept in ``self.content``: the ID of a URL attachment must stay the hash of
             # its URL, whether or not the content has been fetched.
@@ -114,6 +118,7 @@ class Attachment:
         import httpx2
 
         assert self.url is not None
-        response = httpx2.head(self.url, follow_redirects=True)
+        with httpx2.Client(follow_redirects=True, max_redirects=MAX_REDIRECTS) as client:
+            response = client.head(self.url)
         content_type = response.headers.get("content-type", "")
         return content_type.split(";")[0].strip() or None
