@@ -296,3 +296,26 @@ def test_echo_needs_key_async() -> None:
 
 def test_plain_echo_has_no_key_field() -> None:
     assert "key" not in json.loads(llm.get_model("echo").prompt("x").text())
+
+
+def test_thinking_option_streams_reasoning_before_the_answer() -> None:
+    from llm.parts import ReasoningPart, TextPart
+
+    response = llm.get_model("echo").prompt("hi", thinking=True)
+    events = list(response.stream_events())
+    assert [e.type for e in events[:2]] == ["reasoning", "reasoning"]
+    assert {e.type for e in events[2:]} == {"text"}
+    [message] = response.messages()
+    assert message.parts == [
+        ReasoningPart("First I consider the prompt, then I decide what to say."),
+        TextPart(response.text()),
+    ]
+    assert "options" not in json.loads(response.text())  # only example_bool is reported
+
+    async def run_async() -> list[str]:
+        async_response = llm.get_async_model("echo").prompt("hi", thinking=True)
+        return [e.type async for e in async_response.astream_events()]
+
+    import asyncio
+
+    assert asyncio.run(run_async())[:2] == ["reasoning", "reasoning"]
