@@ -389,3 +389,9 @@ def test_from_row_rebuilds_a_logged_response(tmp_path: Any) -> None:
     [message] = rebuilt.messages()
     assert message.parts == [TextPart(logged.text()), *logged.messages()[0].parts[1:]]
     assert isinstance(llm.AsyncResponse.from_row(conn, row), llm.AsyncResponse)
+
+
+def test_token_usage_string() -> None:
+    response = llm.get_model("echo").prompt("one two three")
+    response.text()
+    assert response.token_usage() == f"3 input, {response.output_tokens} output"

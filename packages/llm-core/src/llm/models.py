@@ -531,6 +531,12 @@ class _BaseResponse:
         """Record a tool call the model asked for (given an id if it has none)."""
         self._tool_calls.append(with_tool_call_id(tool_call))
 
+    def token_usage(self) -> str:
+        """``"12 input, 34 output"`` (and the details as JSON), leaving out what is unknown."""
+        from .utils import token_usage_string
+
+        return token_usage_string(self.input_tokens, self.output_tokens, self.token_details)
+
     def set_resolved_model(self, model_id: str) -> None:
         """Record the model that actually answered, when the provider reports one."""
         self.resolved_model = model_id
