@@ -395,3 +395,20 @@ def test_token_usage_string() -> None:
     response = llm.get_model("echo").prompt("one two three")
     response.text()
     assert response.token_usage() == f"3 input, {response.output_tokens} output"
+
+
+def test_conversation_from_row_and_to_sync_conversation() -> None:
+    row = {"id": "01abc", "name": "pelicans", "model": "echo"}
+    sync = llm.Conversation.from_row(row)
+    assert (sync.id, sync.name, sync.model.model_id) == ("01abc", "pelicans", "echo")
+    async_conversation = llm.AsyncConversation.from_row(row)
+    assert isinstance(async_conversation.model, llm.AsyncModel)
+    back = async_conversation.to_sync_conversation()
+    assert isinstance(back, llm.Conversation)
+    assert (back.id, back.name, back.responses) == ("01abc", "pelicans", [])
+
+
+def test_template_extract_vars() -> None:
+    import string
+
+    assert llm.Template.extract_vars(string.Template("$a and $b, $$c ${d}")) == ["a", "b"]

@@ -1067,6 +1067,16 @@ class _BaseConversation(_Chaining[ChainT], Generic[ResponseT, ChainT]):
     #: The exact history read back from storage: the next turn's history until the
     #: conversation has a response of its own.
     loaded_messages: list[Message] | None = None
+    #: The tool specs (e.g. ``'Datasette({"url": ...})'``) storage recorded for it.
+    loaded_tools: list[str] | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        """The conversation of a ``conversations`` row (its model looked up by id)."""
+        from .registry import get_async_model, get_model
+
+        lookup = get_async_model if cls._asynchronous else get_model
+        return cls(model=lookup(row["model"]), id=row["id"], name=row["name"])
 
     def _chain_holder(self) -> Any:
         return self
@@ -1110,6 +1120,17 @@ class AsyncConversation(_BaseConversation["AsyncResponse", "AsyncChainResponse"]
     """A conversation with an async model: its prompts return ``AsyncResponse``."""
 
     _asynchronous: ClassVar[bool] = True
+
+    def to_sync_conversation(self) -> Conversation:
+        """A sync ``Conversation`` with this one's id, name, tools and chain limit (no
+        responses), e.g. to log under."""
+        return Conversation(
+            model=self.model,
+            id=self.id,
+            name=self.name,
+            tools=self.tools,
+            chain_limit=self.chain_limit,
+        )
 
 
 _SyncModel._response_class = Response
