@@ -412,3 +412,30 @@ def test_template_extract_vars() -> None:
     import string
 
     assert llm.Template.extract_vars(string.Template("$a and $b, $$c ${d}")) == ["a", "b"]
+
+
+def test_a_reader_that_stops_early_is_continued_not_rerun() -> None:
+    model = Scripted(["one ", "two ", "three"])
+    response = model.prompt("count")
+    for chunk in response:
+        assert chunk == "one "
+        break
+    assert response.text() == "one two three"
+    assert len(model.sent) == 1  # the model ran once
+
+    events_first = model.prompt("count")
+    model.scripts.append(["x", "y"])
+    reader = events_first.stream_events()
+    assert next(reader).chunk == "x"
+    reader.close()  # a reader dropped part-way
+    assert events_first.text() == "xy"
+
+    async def run_async() -> tuple[str, str]:
+        async_response = AsyncScripted(["a", "b", "c"]).prompt("x")
+        first = ""
+        async for chunk in async_response:
+            first = chunk
+            break
+        return first, await async_response.text()
+
+    assert asyncio.run(run_async()) == ("a", "abc")

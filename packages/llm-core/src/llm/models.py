@@ -497,6 +497,8 @@ class _BaseResponse:
         self._loaded_messages: list[Message] | None = None
         #: The model the provider says answered (e.g. a dated version of an alias).
         self.resolved_model: str | None = None
+        #: The model's run while it is under way (see ``_live``).
+        self._running: Any = None
         self._done = False
         self._tool_calls: list[ToolCall] = []
         self._prompt_json: dict[str, Any] | None = None
@@ -770,7 +772,7 @@ class Response(_BaseResponse):
         if self._done:
             yield from self._chunks
             return
-        for event in self._run():
+        for event in self._live():
             if event.type == "text":
                 yield event.chunk
 
@@ -780,7 +782,16 @@ class Response(_BaseResponse):
         if self._done:
             yield from self._events.events
             return
-        yield from self._run()
+        # A loop, not ``yield from``: closing this reader must not close the run.
+        for event in self._live():  # noqa: UP028
+            yield event
+
+    def _live(self) -> Iterator[StreamEvent]:
+        """The one run of the model: a reader that stopped early (``break``) is continued by
+        the next, never started again."""
+        if self._running is None:
+            self._running = self._run()
+        return self._running
 
     def messages(self) -> list[Message]:
         """The assistant message(s) this response produced (runs it first if needed)."""
@@ -916,7 +927,7 @@ class AsyncResponse(_BaseResponse):
             for chunk in self._chunks:
                 yield chunk
             return
-        async for event in self._run():
+        async for event in self._live():
             if event.type == "text":
                 yield event.chunk
 
@@ -929,8 +940,14 @@ class AsyncResponse(_BaseResponse):
             for event in self._events.events:
                 yield event
             return
-        async for event in self._run():
+        async for event in self._live():
             yield event
+
+    def _live(self) -> AsyncGenerator[StreamEvent, None]:
+        """The one run of the model: a reader that stopped early is continued by the next."""
+        if self._running is None:
+            self._running = self._run()
+        return self._running
 
     async def messages(self) -> list[Message]:
         """The assistant message(s) this response produced (awaits it first if needed)."""
