@@ -73,7 +73,7 @@ def import_sibling(module: str, distribution: str, feature: str) -> ModuleType:
 def log_to_db(responses: list[Any], db: Any) -> None:
     """The one body of ``Response/AsyncResponse/ChainResponse.log_to_db``: llm-storage opens
     ``db`` once, logs each response in order and closes only what it opened."""
-    storage = import_sibling("llm_storage.opening", "llm-storage", "Logging responses")
+    storage = sibling("storage", "opening", feature="Logging responses")
     storage.log_to_db(responses, db)
 
 
@@ -81,8 +81,8 @@ def response_from_row(db: Any, row: Any, *, use_async: bool) -> Any:
     """``Response.from_row(db, row)``: the logged response ``row`` (a ``responses`` row of a
     SQLite database: a ``sqlite_utils.Database`` or ``sqlite3.Connection``) rebuilt with its
     fragments, attachments, tool calls and results, for the model it names."""
-    read = import_sibling("llm_storage.read", "llm-storage", "Response.from_row")
-    rebuild = import_sibling("llm_storage.rebuild", "llm-storage", "Response.from_row")
+    read = sibling("storage", "read", feature="Response.from_row")
+    rebuild = sibling("storage", "rebuild", feature="Response.from_row")
     from .registry import get_async_model, get_model
 
     rows = read.SqliteRows(getattr(db, "conn", db))
