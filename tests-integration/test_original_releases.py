@@ -1,0 +1,157 @@
+"""One logs.db shared with the real originals, llm 0.26 and llm 0.36, in both directions.
+
+What we write, both releases show in ``llm logs`` and continue with ``-c``; a database that
+0.36 created and migrated (its ``_llm_migrations`` m019-m027, its threads/turns/messages/parts
+tables) opens for us without error, and what we then log 0.36 still shows.
+
+The releases come from PyPI, installed once into a persistent cache
+(``$LLM_TEST_ORIGINALS_CACHE``, default ``~/.cache/llm-test-originals``) with the llm-echo
+release each accepts; a ready installation can be named with ``LLM_TEST_ORIGINAL_026`` /
+``LLM_TEST_ORIGINAL_036`` (its ``bin/llm``). Without the network and without a cached copy,
+the tests skip, saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+#: release -> (the llm-echo release it accepts, the variable naming a ready installation)
+RELEASES = {
+    "0.26": ("0.3a3", "LLM_TEST_ORIGINAL_026"),
+    "0.36": ("0.5", "LLM_TEST_ORIGINAL_036"),
+}
+#: Where these machines already have them.
+KNOWN_PLACES = {"0.26": Path("/tmp/llm-original"), "0.36": Path("/tmp/llm036")}
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def _cache_dir() -> Path:
+    configured = os.environ.get("LLM_TEST_ORIGINALS_CACHE")
+    return Path(configured) if configured else Path.home() / ".cache" / "llm-test-originals"
+
+
+def _version_of(llm: Path) -> str | None:
+    try:
+        result = subprocess.run(
+            [str(llm), "--version"], capture_output=True, text=True, timeout=120
+        )
+    except OSError:
+        return None
+    return result.stdout.strip().rpartition(" ")[2] if result.returncode == 0 else None
+
+
+def _installed(release: str) -> Path:
+    """The ``llm`` executable of ``release``, installing it into the cache if needed."""
+    echo, variable = RELEASES[release]
+    candidates = [Path(os.environ[variable])] if os.environ.get(variable) else []
+    candidates += [KNOWN_PLACES[release], _cache_dir() / f"llm-{release}"]
+    for place in candidates:
+        llm = place / "bin" / "llm"
+        if _version_of(llm) == release:
+            return llm
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.skip(f"llm {release} is not installed and uv is missing to install it")
+    target = _cache_dir() / f"llm-{release}"
+    shutil.rmtree(target, ignore_errors=True)
+    steps = [
+        [uv, "venv", "-q", "--python", "3.11", str(target)],
+        [uv, "pip", "install", "-q", "--python", str(target / "bin" / "python"),
+         f"llm=={release}", f"llm-echo=={echo}"],
+    ]  # fmt: skip
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            shutil.rmtree(target, ignore_errors=True)
+            pytest.skip(
+                f"llm {release} could not be installed from PyPI (offline?) into {target}: "
+                + (done.stderr.strip().splitlines() or ["no output"])[-1]
+            )
+    llm = target / "bin" / "llm"
+    assert _version_of(llm) == release
+    return llm
+
+
+@pytest.fixture(scope="session", params=sorted(RELEASES))
+def original(request: pytest.FixtureRequest) -> tuple[str, Path]:
+    return request.param, _installed(request.param)
+
+
+@pytest.fixture
+def run_original(original: tuple[str, Path], user_dir: Path) -> Run:
+    """Run the original release on the same user directory (so the same logs.db)."""
+    _, llm = original
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LLM_")}
+        env["LLM_USER_PATH"] = str(user_dir)
+        return subprocess.run(
+            [str(llm), *args], capture_output=True, text=True, env=env, timeout=600, input=""
+        )
+
+    return run
+
+
+def _ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _logged(run: Run) -> list[tuple[str, str]]:
+    """(prompt, conversation id) of every logged response, oldest first."""
+    return [
+        (r["prompt"], r["conversation_id"])
+        for r in json.loads(_ok(run("logs", "-n", "0", "--json")))
+    ]
+
+
+def test_the_original_shows_and_continues_what_we_log(
+    run_llm: Run, run_original: Run, original: tuple[str, Path]
+) -> None:
+    release, _ = original
+    _ok(run_llm("-m", "echo", "ours first"))
+    [(_, cid)] = _logged(run_llm)
+    # The original reads our rows, then continues our conversation with -c.
+    assert _logged(run_original) == [("ours first", cid)]
+    _ok(run_original("-m", "echo", "-c", f"{release} continues"))
+    shown = _logged(run_original)
+    assert shown == [("ours first", cid), (f"{release} continues", cid)]
+    # We go on logging to the database the original has opened (and migrated).
+    _ok(run_llm("-m", "echo", "ours again"))
+    shown = _logged(run_original)
+    assert [prompt for prompt, _ in shown] == ["ours first", f"{release} continues", "ours again"]
+    assert "ours again" in _ok(run_original("logs", "-q", "again"))
+
+
+def test_a_database_the_original_created_is_adopted_in_place(
+    run_llm: Run, run_original: Run, original: tuple[str, Path], user_dir: Path
+) -> None:
+    release, _ = original
+    _ok(run_original("-m", "echo", f"{release} first"))
+    conn = sqlite3.connect(user_dir / "logs.db")
+    ledger_before = conn.execute("SELECT name FROM _llm_migrations ORDER BY rowid").fetchall()
+    conn.close()
+    # It opens without error, and what we log there the original shows beside its own.
+    _ok(run_llm("-m", "echo", "ours after"))
+    assert "ours after" in [prompt for prompt, _ in _logged(run_original)]
+    assert f"{release} first" in [prompt for prompt, _ in _logged(run_original)]
+    conn = sqlite3.connect(user_dir / "logs.db")
+    try:
+        ledger = conn.execute("SELECT name FROM _llm_migrations ORDER BY rowid").fetchall()
+        (revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    finally:
+        conn.close()
+    assert ledger[: len(ledger_before)] == ledger_before  # its ledger kept as it was
+    assert revision.startswith("0002")
+    # And the original goes on writing to it after we adopted it.
+    _ok(run_original("-m", "echo", f"{release} last"))
+    assert f"{release} last" in [prompt for prompt, _ in _logged(run_original)]
