@@ -155,3 +155,53 @@ def test_a_database_the_original_created_is_adopted_in_place(
     # And the original goes on writing to it after we adopted it.
     _ok(run_original("-m", "echo", f"{release} last"))
     assert f"{release} last" in [prompt for prompt, _ in _logged(run_original)]
+
+
+@pytest.mark.parametrize("original", ["0.36"], indirect=True)
+def test_we_show_and_continue_what_0_36_logged_as_turns(
+    run_llm: Run, run_original: Run, original: tuple[str, Path], user_dir: Path
+) -> None:
+    """llm 0.32+ logs to threads/turns/messages/parts: our ``llm logs`` (Markdown, --json,
+    filters) lists those turns with our responses, and -c/--cid continue them."""
+    _ok(run_original("-m", "echo", "0.36 hello"))
+    _ok(run_original("-m", "echo", "-c", "0.36 again"))
+    conn = sqlite3.connect(user_dir / "logs.db")
+    try:
+        (cid,) = conn.execute("SELECT DISTINCT thread_id FROM turns").fetchone()
+        assert conn.execute("SELECT count(*) FROM responses").fetchone() == (0,)
+    finally:
+        conn.close()
+    assert _logged(run_llm) == [("0.36 hello", cid), ("0.36 again", cid)]
+    # -c continues the latest conversation: the one 0.36 started (the echo model shows
+    # the earlier turns it was sent).
+    continued = json.loads(_ok(run_llm("-m", "echo", "-c", "ours continues")))
+    assert [p["prompt"] for p in continued["previous"]] == ["0.36 hello", "0.36 again"]
+    _ok(run_llm("-m", "echo", "a new one"))
+    again = json.loads(_ok(run_llm("-m", "echo", "--cid", cid, "and --cid")))
+    assert [p["prompt"] for p in again["previous"]] == [
+        "0.36 hello",
+        "0.36 again",
+        "ours continues",
+    ]
+    # Filters and formats: by conversation, by model, newest n, Markdown and --json.
+    assert [p for p, c in _logged(run_llm) if c == cid] == [
+        "0.36 hello",
+        "0.36 again",
+        "ours continues",
+        "and --cid",
+    ]
+    by_cid = json.loads(_ok(run_llm("logs", "--cid", cid, "--json")))
+    assert [r["prompt"] for r in by_cid] == [
+        "0.36 hello",
+        "0.36 again",
+        "ours continues",
+        "and --cid",
+    ]
+    assert all(r["model"] == "echo" for r in by_cid)
+    newest = json.loads(_ok(run_llm("logs", "-n", "2", "-m", "echo", "--json")))
+    assert [r["prompt"] for r in newest] == ["a new one", "and --cid"]
+    markdown = _ok(run_llm("logs", "--cid", cid))
+    assert "## Prompt\n\n0.36 again" in markdown
+    assert markdown.index("0.36 hello") < markdown.index("ours continues")
+    # And 0.36 shows our continuation in its conversation.
+    assert [p for p, c in _logged(run_original) if c == cid][-2:] == ["ours continues", "and --cid"]
