@@ -2,7 +2,8 @@
 
 What we write, both releases show in ``llm logs`` and continue with ``-c``; a database that
 0.36 created and migrated (its ``_llm_migrations`` m019-m027, its threads/turns/messages/parts
-tables) opens for us without error, and what we then log 0.36 still shows.
+tables) opens for us without error, and what we then log 0.36 still shows; what 0.36 logged
+as turns we show and continue.
 
 The releases come from PyPI, installed once into a persistent cache
 (``$LLM_TEST_ORIGINALS_CACHE``, default ``~/.cache/llm-test-originals``) with the llm-echo
@@ -22,6 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from llm_storage import HEAD_REVISION
 
 #: release -> (the llm-echo release it accepts, the variable naming a ready installation)
 RELEASES = {
@@ -151,7 +154,7 @@ def test_a_database_the_original_created_is_adopted_in_place(
     finally:
         conn.close()
     assert ledger[: len(ledger_before)] == ledger_before  # its ledger kept as it was
-    assert revision.startswith("0002")
+    assert revision == HEAD_REVISION
     # And the original goes on writing to it after we adopted it.
     _ok(run_original("-m", "echo", f"{release} last"))
     assert f"{release} last" in [prompt for prompt, _ in _logged(run_original)]

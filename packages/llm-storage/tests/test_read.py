@@ -13,8 +13,7 @@ from llm_storage import open_store, read, schema, sqlite_reader
 
 
 def test_the_column_list_is_the_schemas() -> None:
-    columns = tuple(c.name for c in schema.tables["responses"].columns)
-    assert columns == read.RESPONSE_COLUMNS + read.UNREAD_RESPONSE_COLUMNS
+    assert tuple(c.name for c in schema.tables["responses"].columns) == read.RESPONSE_COLUMNS
 
 
 def test_omitted_columns_are_not_read(store) -> None:

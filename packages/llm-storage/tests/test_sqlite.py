@@ -56,46 +56,38 @@ M012_TABLES = [
 ]
 
 
-#: What revision 0002 adds to a llm 0.26 database: the columns llm 0.27-0.32 added.
-LATER_COLUMNS = {"responses": 2, "tool_results": 1}
-LATER_MIGRATIONS = [
-    "m019_resolved_model",
-    "m020_tool_results_attachments",
-    "m021_tool_results_exception",
-    "m022_response_reasoning",
-]
-
-
 def test_adopt_original_026_database(tmp_path):
     path = original_db.build(tmp_path / "logs.db")
     before = original_db.dump(path)
     before_master = original_db.sqlite_master(path)
     store = open_store(path)
-    after = original_db.dump(path)
-    # Every row of every table unchanged; only the later originals' columns (NULL) added,
-    # and the ledger gains the migrations whose effect they are.
-    for table, rows in before.items():
-        added = LATER_COLUMNS.get(table, 0)
-        if table == "_llm_migrations":
-            assert after[table][: len(rows)] == rows
-            assert [row[1] for row in after[table][len(rows) :]] == LATER_MIGRATIONS
-            continue
-        assert [row[: len(row) - added] if added else row for row in after[table]] == rows
-        assert all(v is None for row in after[table] for v in row[len(row) - added :])
+    assert original_db.dump(path) == before  # every row of every table, unchanged
     after_master = original_db.sqlite_master(path)
-    altered = {m[1] for m in before_master if m not in after_master}
-    assert altered == set(LATER_COLUMNS)  # ALTER TABLE ... ADD COLUMN, nothing else
+    assert [m for m in before_master if m not in after_master] == []  # nothing altered
     assert {m[1] for m in after_master} - {m[1] for m in before_master} == {
         "alembic_version",
         "sqlite_autoindex_alembic_version_1",
-        "tool_results_attachments",
-        "sqlite_autoindex_tool_results_attachments_1",
     }
+    assert llm_storage.migrate.current_revision(store.engine) == llm_storage.HEAD_REVISION
+    # It works afterwards: reading old rows, searching them, writing new ones.
+    old = store.get_response("01j0resp000000000000000001")
+    assert old["conversation_name"] == "Old chat"
+    assert [a["id"] for a in old["attachments"]] == ["att1", "att2"]
+    assert [f["content"] for f in old["prompt_fragments"]] == ["fragment text"] * 2
+    assert (
+        store.get_response("01j0resp000000000000000002")["tool_results"][0]["instance_name"]
+        == "SQLite"
+    )
+    assert [r["id"] for r in store.list_responses(5, query="pelicans")] == [old["id"]]
+    store.log_response(make_response("new pelicans", "more", fragments=["fragment text"]))
+    assert store.count_responses() == 3
+    assert len(store.list_responses(5, query="pelicans")) == 2
+    assert store.get_fragment("notes")["content"] == "fragment text"
     store.close()
-    # And the original tool's view is intact: its ledger kept, nothing left to migrate.
+    # And the original tool's view is intact: its ledger untouched, nothing left to migrate.
     conn = sqlite3.connect(path)
     assert conn.execute("select name from _llm_migrations order by rowid").fetchall() == [
-        (name,) for name in [*original_db.MIGRATIONS_026, *LATER_MIGRATIONS]
+        (name,) for name in original_db.MIGRATIONS_026
     ]
     assert conn.execute("select count(*) from fragments").fetchone() == (2,)
     conn.close()
@@ -116,7 +108,7 @@ def test_adopt_older_database_fills_in_missing_pieces(tmp_path):
     # The ledger keeps its rows and gains the migrations whose effect now exists.
     ledger = after["_llm_migrations"]
     assert ledger[:13] == before["_llm_migrations"]
-    assert [row[1] for row in ledger] == [*original_db.MIGRATIONS_026, *LATER_MIGRATIONS]
+    assert [row[1] for row in ledger] == original_db.MIGRATIONS_026
     conn = sqlite3.connect(path)
     pk = [r[1] for r in conn.execute("pragma table_info(prompt_fragments)") if r[5]]
     assert pk == ["response_id", "fragment_id", "order"]

@@ -55,9 +55,6 @@ RESPONSE_COLUMNS = (
     "token_details",
     "schema_id",
 )
-#: Columns later originals added (revision 0002) that no record carries yet: ``llm logs``
-#: shows what llm 0.26 shows.
-UNREAD_RESPONSE_COLUMNS = ("resolved_model", "reasoning")
 #: ``omit`` may name these as well as response columns: attachment bodies (their length is
 #: always read) and fragment contents beyond what ``truncate_string`` shows.
 ATTACHMENT_CONTENT = "attachments.content"

@@ -53,8 +53,6 @@ Table(
     _int("output_tokens"),
     _text("token_details"),
     _text("schema_id", ForeignKey("schemas.id")),
-    _text("resolved_model"),  # revision 0002 (llm 0.27+)
-    _text("reasoning"),  # revision 0002 (llm 0.32+)
 )
 
 Table(
@@ -144,15 +142,6 @@ Table(
     _text("output"),
     _text("tool_call_id"),
     _int("instance_id", ForeignKey("tool_instances.id")),
-    _text("exception"),  # revision 0002 (llm 0.27+), as later columns below
-)
-
-Table(
-    "tool_results_attachments",
-    metadata,
-    _int("tool_result_id", ForeignKey("tool_results.id"), primary_key=True),
-    _text("attachment_id", ForeignKey("attachments.id"), primary_key=True),
-    _int("order"),
 )
 
 Table(
