@@ -131,7 +131,7 @@ def open_for_logging(target: StoreTarget = None, *, timeout: float = DEFAULT_TIM
 
     An existing SQLite file at the current schema gets a ``sqlite3`` writer (a new one is
     first created from the schema snapshot, ``fresh_sqlite``), and a PostgreSQL database at
-    the current schema a libpq or psycopg writer; none imports SQLAlchemy. Anything
+    the current schema a psycopg writer; none imports SQLAlchemy. Anything
     else gets a full ``LogStore`` from ``open_store`` (which creates or migrates the
     database). Call ``check_writable()`` on the result before running a model.
     """

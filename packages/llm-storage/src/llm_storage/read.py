@@ -293,9 +293,34 @@ def iter_responses(
             _in_order(rows.rows(f"{select} ({_marks(chunk)})", chunk), chunk)
             for chunk in _slices(ids, BATCH)
         )
+    adopted: list[Record] = []
+    if not (query or fragments_filter or has_tools or tools_used):
+        from . import turns
+
+        if turns.present(rows):
+            adopted = turns.turn_records(
+                rows,
+                limit=limit,
+                model=model,
+                conversation_id=conversation_id,
+                schema_id=schema_id,
+                id_gt=id_gt,
+                id_gte=id_gte,
+                response_ids=response_ids,
+            )
+    if adopted:
+        # A llm 0.32+ database: its turns and the responses, in ID (time) order.
+        merged = [record for batch in batches for record in _with_children(rows, batch, omit)]
+        merged = sorted(merged + adopted, key=lambda record: record["id"])
+        yield from merged[-limit:] if limit else merged
+        return
     for batch in batches:
-        _attach_children(rows, batch, omit)
-        yield from batch
+        yield from _with_children(rows, batch, omit)
+
+
+def _with_children(rows: RowSource, batch: list[Record], omit: Collection[str]) -> list[Record]:
+    _attach_children(rows, batch, omit)
+    return batch
 
 
 def _batched(records: Iterable[Record]) -> Iterator[list[Record]]:
@@ -416,12 +441,21 @@ def _first(rows: RowSource, sql: str, params: Sequence[Any] = ()) -> Any:
 
 
 def latest_conversation_id(conn: RowSource | Connection) -> str | None:
-    found: str | None = _first(
-        source(conn),
-        "SELECT conversation_id FROM responses WHERE conversation_id IS NOT NULL"
-        " ORDER BY id DESC LIMIT 1",
-    )
-    return found
+    """The conversation of the newest response (or, in a llm 0.32+ database, turn)."""
+    rows = source(conn)
+    newest: tuple[str, str] | None = None
+    for record in rows.rows(
+        "SELECT id, conversation_id FROM responses WHERE conversation_id IS NOT NULL"
+        " ORDER BY id DESC LIMIT 1"
+    ):
+        newest = (record["id"], record["conversation_id"])
+    from . import turns
+
+    if turns.present(rows):
+        turn = turns.latest_conversation(rows)
+        if turn is not None and (newest is None or turn[0] > newest[0]):
+            newest = turn
+    return None if newest is None else newest[1]
 
 
 def count(conn: RowSource | Connection, table_name: str) -> int:
