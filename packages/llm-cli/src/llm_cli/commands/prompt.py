@@ -166,6 +166,7 @@ def _write(text: str) -> None:
 @click.option(
     "extract_last", "--xl", "--extract-last", is_flag=True, help="Extract last fenced code block"
 )
+@click.option("show_options", "--options", is_flag=True, help="Show options for the selected model")
 def prompt(
     prompt: str | None,
     system: str | None,
@@ -198,6 +199,7 @@ def prompt(
     usage: bool,
     extract: bool,
     extract_last: bool,
+    show_options: bool,
 ) -> None:
     """Execute a prompt
 
@@ -212,6 +214,11 @@ def prompt(
     The -x/--extract option returns just the content of the first ``` fenced code
     block, if one is present. If none are present it returns the full response.
     """
+    if show_options:
+        from .models import echo_model_options
+
+        echo_model_options(model_id, queries, use_async)
+        return
     if no_log and log:
         raise click.ClickException("--log and --no-log are mutually exclusive")
     ctx = click.get_current_context()
