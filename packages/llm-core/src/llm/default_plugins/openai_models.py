@@ -12,9 +12,12 @@ _openai = import_sibling(
 
 AsyncChat = _openai.AsyncChat
 AsyncCompletion = _openai.AsyncCompletion
+AsyncResponses = _openai.AsyncResponses
 Chat = _openai.Chat
 Completion = _openai.Completion
 OpenAIEmbeddingModel = _openai.OpenAIEmbeddingModel
+ReasoningEffortEnum = _openai.ReasoningEffortEnum
+Responses = _openai.Responses
 _attachment = _openai._attachment
 combine_chunks = _openai.combine_chunks
 not_nulls = _openai.not_nulls
@@ -23,9 +26,12 @@ remove_dict_none_values = _openai.remove_dict_none_values
 __all__ = [
     "AsyncChat",
     "AsyncCompletion",
+    "AsyncResponses",
     "Chat",
     "Completion",
     "OpenAIEmbeddingModel",
+    "ReasoningEffortEnum",
+    "Responses",
     "_attachment",
     "combine_chunks",
     "not_nulls",

@@ -43,6 +43,15 @@ class Endpoint(Protocol):
         """Send the request with a sync or async client (for async, return the awaitable)."""
         ...
 
+    def new_summary(self) -> Any:
+        """What sums up a stream: ``feed(chunk)`` returns new text, ``finish(response)``
+        records it, ``finished`` says whether the server said it was done."""
+        ...
+
+    def record(self, result: Any, response: Any) -> str | None:
+        """Record a non-streamed result on ``response``; return its text."""
+        ...
+
 
 def cut_off_error(spec: ModelSpec) -> StreamCutOff:
     return StreamCutOff(
@@ -69,11 +78,11 @@ def run(
         with model_errors(model.where, model.needs_key):
             result = call_with_retries(lambda: model.create(client, kwargs))
             if not stream:
-                text = record_result(result, response)
+                text = model.record(result, response)
                 if text:
                     yield text
                 return
-            summary = StreamSummary()
+            summary = model.new_summary()
             try:
                 for chunk in result:
                     text = summary.feed(chunk)
@@ -107,11 +116,11 @@ async def arun(
         with model_errors(model.where, model.needs_key):
             result = await acall_with_retries(lambda: model.create(client, kwargs))
             if not stream:
-                text = record_result(result, response)
+                text = model.record(result, response)
                 if text:
                     yield text
                 return
-            summary = StreamSummary()
+            summary = model.new_summary()
             try:
                 async for chunk in result:
                     text = summary.feed(chunk)
@@ -143,6 +152,12 @@ class SpecModel:
     @property
     def where(self) -> str:
         return where(self.api_base)
+
+    def new_summary(self) -> Any:
+        return StreamSummary()
+
+    def record(self, result: Any, response: Any) -> str | None:
+        return record_result(result, response)
 
 
 class DrivenModel(llm.KeyModel):

@@ -1,0 +1,302 @@
+"""What ``/responses`` (OpenAI's Responses API) sends and answers: request parameters, the
+``input`` items of a conversation, and the summary of a result or a stream of events.
+
+Reasoning models return opaque reasoning items (``encrypted_content``, with ``store: false``
+nothing is kept on OpenAI's side) that must go back, verbatim and in order, with the next
+request of the conversation, or the model loses its chain of thought between tool calls.
+They are kept in the response's ``response_json["output"]`` (which is logged), so they
+round-trip within a chain, with ``conversation.prompt()`` and with ``llm -c``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import llm
+from llm.utils import remove_dict_none_values, simplify_usage_dict
+
+from ..catalog import ModelSpec
+from ..messages import attachment_part
+from .summary import parse_arguments
+
+#: Options that ``/responses`` names differently or not at all; the rest go as they are.
+_NOT_SENT = frozenset(
+    {"json_object", "chat_completions", "image_detail", "reasoning_effort", "reasoning_summary",
+     "verbosity", "max_tokens", "logit_bias", "frequency_penalty", "presence_penalty", "stop",
+     "seed"}
+)  # fmt: skip
+#: Chat Completions options the Responses API has no parameter for.
+CHAT_ONLY_OPTIONS = ("logit_bias", "frequency_penalty", "presence_penalty", "stop", "seed")
+
+
+def _value(option: Any) -> Any:
+    """An enum option's value, or the option itself."""
+    return getattr(option, "value", option)
+
+
+def options_kwargs(prompt: Any, spec: ModelSpec) -> dict[str, Any]:
+    """The request parameters that come from the prompt's options, schema and tools (all but
+    ``model``, ``input`` and ``stream``)."""
+    options = prompt.options
+    values = dict(options.set_values()) if hasattr(options, "set_values") else {}
+    unsupported = [name for name in CHAT_ONLY_OPTIONS if values.get(name) is not None]
+    if unsupported:
+        raise llm.ModelError(
+            f"The Responses API does not take {', '.join(unsupported)}: "
+            "add -o chat_completions 1 to use Chat Completions instead"
+        )
+    kwargs: dict[str, Any] = {k: v for k, v in values.items() if k not in _NOT_SENT}
+    if values.get("max_tokens") is not None:
+        kwargs["max_output_tokens"] = values["max_tokens"]
+    if spec.reasoning:
+        kwargs["include"] = ["reasoning.encrypted_content"]
+        reasoning: dict[str, Any] = {}
+        if not getattr(prompt, "hide_reasoning", False):
+            reasoning["summary"] = _value(values.get("reasoning_summary")) or "auto"
+        if values.get("reasoning_effort") is not None:
+            reasoning["effort"] = _value(values["reasoning_effort"])
+        if reasoning:
+            kwargs["reasoning"] = reasoning
+    text: dict[str, Any] = {}
+    if getattr(prompt, "schema", None):
+        text["format"] = {"type": "json_schema", "name": "output", "schema": prompt.schema}
+    elif values.get("json_object"):
+        text["format"] = {"type": "json_object"}
+    if values.get("verbosity") is not None:
+        text["verbosity"] = _value(values["verbosity"])
+    if text:
+        kwargs["text"] = text
+    if getattr(prompt, "tools", None):
+        kwargs["tools"] = [
+            {
+                "type": "function",
+                "name": tool.name,
+                **({"description": tool.description} if tool.description else {}),
+                "parameters": tool.input_schema,
+            }
+            for tool in prompt.tools
+        ]
+    return kwargs
+
+
+def _image_detail(prompt: Any) -> str | None:
+    return _value(getattr(prompt.options, "image_detail", None))
+
+
+def input_part(attachment: llm.Attachment, detail: str | None) -> dict[str, Any]:
+    """One ``input_*`` content part for an attachment."""
+    chat_part = attachment_part(attachment)
+    if chat_part["type"] == "image_url":
+        part = {"type": "input_image", "image_url": chat_part["image_url"]["url"]}
+        if detail:
+            part["detail"] = detail
+        return part
+    if chat_part["type"] == "file":
+        return {"type": "input_file", **chat_part["file"]}
+    return {"type": "input_audio", "input_audio": chat_part["input_audio"]}
+
+
+def user_item(
+    text: str | None, attachments: list[llm.Attachment], detail: str | None
+) -> dict[str, Any] | None:
+    if not attachments:
+        return {"role": "user", "content": text} if text else None
+    content: list[dict[str, Any]] = []
+    if text:
+        content.append({"type": "input_text", "text": text})
+    content.extend(input_part(attachment, detail) for attachment in attachments)
+    return {"role": "user", "content": content}
+
+
+def function_call_item(call: llm.ToolCall) -> dict[str, Any]:
+    return {
+        "type": "function_call",
+        "call_id": call.tool_call_id,
+        "name": call.name,
+        "arguments": json.dumps(call.arguments),
+    }
+
+
+def _prompt_items(prompt: llm.Prompt, detail: str | None) -> list[dict[str, Any]]:
+    """Tool results for the previous turn (they answer its calls), then the user's turn."""
+    items: list[dict[str, Any]] = [
+        {"type": "function_call_output", "call_id": result.tool_call_id, "output": result.output}
+        for result in prompt.tool_results
+    ]
+    user = user_item(prompt.prompt or None, list(prompt.attachments), detail)
+    if user:
+        items.append(user)
+    return items
+
+
+def replayed_output(previous: Any) -> list[dict[str, Any]]:
+    """What an earlier response said, as input items: its reasoning items verbatim, its
+    function calls, and its text as an assistant message, in the order they came."""
+    output = (getattr(previous, "response_json", None) or {}).get("output")
+    if isinstance(output, list) and output:
+        items: list[dict[str, Any]] = []
+        said = False
+        for item in output:
+            kind = item.get("type")
+            if kind == "reasoning" and item.get("encrypted_content"):
+                items.append(
+                    {
+                        "type": "reasoning",
+                        "id": item["id"],
+                        "encrypted_content": item["encrypted_content"],
+                        "summary": item.get("summary") or [],
+                    }
+                )
+            elif kind == "function_call":
+                items.append(
+                    {
+                        "type": "function_call",
+                        "call_id": item["call_id"],
+                        "name": item["name"],
+                        "arguments": json.dumps(parse_arguments(item.get("arguments") or "")),
+                    }
+                )
+            elif kind == "message" and not said:
+                # The text as the response holds it: the logged JSON refers to it instead
+                # of repeating it (see llm_storage.condense).
+                said = True
+                text = previous.text_or_raise()
+                if text:
+                    items.append({"role": "assistant", "content": text})
+        return items
+    # A response from another API (Chat Completions, another model): its text and calls.
+    items = []
+    text = previous.text_or_raise()
+    if text:
+        items.append({"role": "assistant", "content": text})
+    items.extend(function_call_item(call) for call in previous.tool_calls_or_raise())
+    return items
+
+
+def build_input(
+    prompt: llm.Prompt, conversation: Any = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The ``input`` items of the whole conversation and this prompt, and the
+    ``instructions`` (the latest system prompt)."""
+    detail = _image_detail(prompt)
+    items: list[dict[str, Any]] = []
+    instructions: str | None = None
+    for previous in getattr(conversation, "responses", None) or []:
+        instructions = previous.prompt.system or instructions
+        items.extend(_prompt_items(previous.prompt, detail))
+        items.extend(replayed_output(previous))
+    instructions = prompt.system or instructions
+    items.extend(_prompt_items(prompt, detail))
+    return items, instructions
+
+
+def record_usage(response: Any, usage: dict[str, Any] | None) -> None:
+    if not usage:
+        return
+    details = {
+        key: value
+        for key, value in usage.items()
+        if key.endswith("_details") and isinstance(value, dict)
+    }
+    response.set_usage(
+        input=usage.get("input_tokens"),
+        output=usage.get("output_tokens"),
+        details=simplify_usage_dict(details) or None,
+    )
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value.model_dump() if hasattr(value, "model_dump") else dict(value)
+
+
+def output_text(data: dict[str, Any]) -> str:
+    return "".join(
+        part.get("text") or ""
+        for item in data.get("output") or []
+        if item.get("type") == "message"
+        for part in item.get("content") or []
+        if part.get("type") == "output_text"
+    )
+
+
+def reasoning_text(data: dict[str, Any]) -> str:
+    """The visible reasoning: the summaries of the reasoning items."""
+    return "\n\n".join(
+        part.get("text") or ""
+        for item in data.get("output") or []
+        if item.get("type") == "reasoning"
+        for part in item.get("summary") or []
+        if part.get("text")
+    )
+
+
+def record_final(data: dict[str, Any], response: Any) -> None:
+    """Tool calls, usage and ``response_json`` from a finished response's payload."""
+    for item in data.get("output") or []:
+        if item.get("type") == "function_call":
+            response.add_tool_call(
+                llm.ToolCall(
+                    name=item.get("name", ""),
+                    arguments=parse_arguments(item.get("arguments") or ""),
+                    tool_call_id=item.get("call_id"),
+                )
+            )
+    record_usage(response, data.get("usage"))
+    response.response_json = remove_dict_none_values(data)
+
+
+def record_result(result: Any, response: Any) -> str | None:
+    """A non-streamed result: record it and return its text."""
+    data = _as_dict(result)
+    _raise_if_failed(data)
+    record_final(data, response)
+    return output_text(data) or None
+
+
+def _raise_if_failed(data: dict[str, Any]) -> None:
+    if data.get("status") == "failed" or data.get("error"):
+        error = data.get("error") or {}
+        raise llm.ModelError(error.get("message") or "The response failed")
+
+
+class ResponsesStreamSummary:
+    """Fed the events of a ``/responses`` stream: text deltas are returned as they come,
+    reasoning summaries are collected, and the final payload (``response.completed``) is
+    what is recorded. A stream cut off before it keeps the items that were done."""
+
+    def __init__(self) -> None:
+        self.finished = False
+        self.final: dict[str, Any] | None = None
+        self.items: dict[int, dict[str, Any]] = {}
+        self.text = ""
+        self.reasoning = ""
+
+    def feed(self, event: Any) -> str | None:
+        data = _as_dict(event)
+        kind = data.get("type")
+        if kind == "response.output_text.delta":
+            delta = data.get("delta") or ""
+            self.text += delta
+            return delta or None
+        if kind == "response.reasoning_summary_text.delta":
+            self.reasoning += data.get("delta") or ""
+        elif kind == "response.output_item.done":
+            self.items[data.get("output_index", len(self.items))] = data.get("item") or {}
+        elif kind in ("response.completed", "response.incomplete"):
+            self.final = data.get("response") or {}
+            self.finished = True
+        elif kind == "response.failed":
+            _raise_if_failed(data.get("response") or {"status": "failed"})
+        elif kind == "error":
+            raise llm.ModelError(data.get("message") or "The response failed")
+        return None
+
+    def finish(self, response: Any) -> None:
+        final = self.final
+        if final is None:
+            output = [item for _, item in sorted(self.items.items())]
+            final = {"object": "response", "output": output}
+        elif not final.get("output") and self.items:
+            final = {**final, "output": [item for _, item in sorted(self.items.items())]}
+        record_final(final, response)
