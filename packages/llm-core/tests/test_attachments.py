@@ -69,7 +69,8 @@ def test_type_detection_from_content_and_path(
     path.write_bytes(content)
     attachment = llm.Attachment(path=str(path))
     assert attachment.resolve_type() == expected
-    assert attachment.type == expected  # remembered
+    assert attachment.type is None  # as given: the original leaves it so (echo shows it)
+    assert attachment._resolved_type == expected  # remembered: a URL is asked once
 
 
 def test_given_type_wins() -> None:

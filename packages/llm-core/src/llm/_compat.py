@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from types import ModuleType
+from typing import Any
 
 
 def _installed(package: str) -> bool:
@@ -39,3 +40,10 @@ def import_sibling(module: str, distribution: str, feature: str) -> ModuleType:
         else:
             message = f"{feature} needs the {distribution} package: pip install {distribution}"
         raise ImportError(message, name=module) from None
+
+
+def log_to_db(responses: list[Any], db: Any) -> None:
+    """The one body of ``Response/AsyncResponse/ChainResponse.log_to_db``: llm-storage opens
+    ``db`` once, logs each response in order and closes only what it opened."""
+    storage = import_sibling("llm_storage.opening", "llm-storage", "Logging responses")
+    storage.log_to_db(responses, db)

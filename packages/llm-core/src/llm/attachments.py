@@ -40,6 +40,7 @@ class Attachment:
     url: str | None = None
     content: bytes | None = None
     _id: str | None = field(default=None, repr=False)
+    _resolved_type: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.path is not None:
@@ -70,6 +71,8 @@ class Attachment:
         """The content type: as given, or detected from the content (or the URL's headers)."""
         if self.type:
             return self.type
+        if self._resolved_type:
+            return self._resolved_type
         if self.path:
             with open(self.path, "rb") as fp:
                 detected = detect_type(fp.read(2048), filename=self.path)
@@ -81,7 +84,8 @@ class Attachment:
             detected = None
         if not detected:
             raise ValueError(f"Could not determine the type of attachment {self.describe()}")
-        self.type = detected
+        # Remembered (a URL is asked once) but ``type`` stays as given, as the original's.
+        self._resolved_type = detected
         return detected
 
     def content_bytes(self) -> bytes:
