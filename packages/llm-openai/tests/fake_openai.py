@@ -13,6 +13,8 @@ What it does depends on the ``model`` in the request:
   then like fake-chat
 - ``fake-503-twice``: a 503 for the first two requests, then like fake-chat
 - ``fake-echo-request``: answers with the JSON of the request it received
+- ``fake-thinker``: reasons first in ``reasoning_content`` (as llama.cpp, vLLM and DeepSeek
+  do), ``Let me think.``, then answers like fake-chat
 
 ``POST /v1/responses`` (the Responses API) answers any model with ``Hello from fake:
 <last user text>``, preceded by a reasoning item (summary ``Thinking about it``, encrypted
@@ -145,6 +147,9 @@ class FakeOpenAI:
                     return self._answer(body, f"Result: {last['content']}")
                 if model == "fake-echo-request":
                     return self._answer(body, json.dumps(body))
+                if model == "fake-thinker":
+                    text = _last_user_text(body["messages"])
+                    return self._answer(body, f"Hello from fake: {text}", "Let me think.")
                 text = _last_user_text(body["messages"])
                 return self._answer(body, f"Hello from fake: {text}")
 
@@ -192,7 +197,7 @@ class FakeOpenAI:
                 self._sse("[DONE]")
                 self.wfile.write(b"0\r\n\r\n")
 
-            def _answer(self, body: dict[str, Any], text: str) -> None:
+            def _answer(self, body: dict[str, Any], text: str, reasoning: str = "") -> None:
                 usage = {
                     "prompt_tokens": 10,
                     "completion_tokens": 5,
@@ -201,8 +206,12 @@ class FakeOpenAI:
                 }
                 if not body.get("stream"):
                     message = {"role": "assistant", "content": text}
+                    if reasoning:
+                        message["reasoning_content"] = reasoning
                     return self._json(200, _completion(body, message, "stop", usage))
                 self._sse_start()
+                for piece in (reasoning[:4], reasoning[4:]) if reasoning else ():
+                    self._sse(_chunk(body, {"content": None, "reasoning_content": piece}))
                 pieces = [text[: len(text) // 2], text[len(text) // 2 :]]
                 for piece in pieces:
                     self._sse(_chunk(body, {"content": piece}))

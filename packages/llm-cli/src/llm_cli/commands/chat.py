@@ -19,6 +19,7 @@ from ..shared_options import (
     template_options,
 )
 from ..store import log_to, logging_enabled
+from ..streaming import StreamWriter, events_of
 from ..tool_options import ToolSettings, chain_kwargs, describe_tools, tool_options
 
 EXIT_WORDS = {"exit", "quit"}
@@ -76,6 +77,9 @@ def _read_multi(end_marker: str) -> str | None:
 @click.option("--no-stream", is_flag=True, help="Do not stream output")
 @click.option("--key", help="API key to use")
 @tool_options
+@click.option(
+    "hide_reasoning", "-R", "--hide-reasoning", is_flag=True, help="Hide reasoning output"
+)
 def chat(
     system: str | None,
     model_id: str | None,
@@ -94,6 +98,7 @@ def chat(
     tools_debug: bool,
     tools_approve: bool,
     chain_limit: int,
+    hide_reasoning: bool,
 ) -> None:
     """Hold an ongoing chat with a model."""
     request = PromptRequest(
@@ -188,14 +193,16 @@ def chat(
                     system_fragments=prepared.system_fragments if first else [],
                     stream=not no_stream,
                     key=prepared.key,
+                    **({"hide_reasoning": True} if hide_reasoning else {}),
                     **prepared.options,
                     **tool_kwargs,
                 )
                 try:
                     with stop_on_signals():
-                        for chunk in response:
-                            sys.stdout.write(chunk)
-                            sys.stdout.flush()
+                        writer = StreamWriter(show_reasoning=not hide_reasoning)
+                        for event in events_of(response):
+                            writer.event(event)
+                        writer.end_reasoning()
                 except Interrupted as interrupt:
                     # SIGTERM or SIGHUP (the terminal closed) ends the session; what
                     # arrived of this turn is kept, as for Ctrl-C.

@@ -22,6 +22,7 @@ from ..shared_options import (
     template_options,
 )
 from ..store import log_to, logging_enabled
+from ..streaming import consume, consume_async
 from ..tool_options import ToolSettings, start_prompt, tool_options
 
 
@@ -167,6 +168,9 @@ def _write(text: str) -> None:
     "extract_last", "--xl", "--extract-last", is_flag=True, help="Extract last fenced code block"
 )
 @click.option("show_options", "--options", is_flag=True, help="Show options for the selected model")
+@click.option(
+    "hide_reasoning", "-R", "--hide-reasoning", is_flag=True, help="Hide reasoning output"
+)
 def prompt(
     prompt: str | None,
     system: str | None,
@@ -200,6 +204,7 @@ def prompt(
     extract: bool,
     extract_last: bool,
     show_options: bool,
+    hide_reasoning: bool,
 ) -> None:
     """Execute a prompt
 
@@ -274,6 +279,7 @@ def prompt(
             attachments=prepared.attachments,
             stream=not no_stream and not extracting,
             key=prepared.key,
+            **({"hide_reasoning": True} if hide_reasoning else {}),
             **prepared.options,
         )
         # A structured answer is shown once it has been checked against the schema.
@@ -284,9 +290,9 @@ def prompt(
                 if use_async:
                     import asyncio
 
-                    asyncio.run(_consume_async(response, echo=streaming))
+                    asyncio.run(consume_async(response, streaming, not hide_reasoning))
                 else:
-                    _consume(response, echo=streaming)
+                    consume(response, streaming, not hide_reasoning)
         except KeyboardInterrupt as interrupt:
             # Ctrl-C, SIGTERM or SIGHUP: stop cleanly, keep and log what arrived, then exit
             # as interrupted (128 + the signal's number).
@@ -354,9 +360,9 @@ def _repair(prepared: PreparedPrompt, response: Any, text: str, stream: bool) ->
         if isinstance(response, llm.AsyncResponse):
             import asyncio
 
-            asyncio.run(_consume_async(response, echo=False))
+            asyncio.run(consume_async(response, echo=False))
         else:
-            _consume(response, echo=False)
+            consume(response, echo=False)
         text = response.text_or_raise()
         errors = validation_errors(text, schema)
     if errors:
@@ -364,20 +370,3 @@ def _repair(prepared: PreparedPrompt, response: Any, text: str, stream: bool) ->
         log_to(prepared.log_store, response)
         raise click.ClickException("The answer does not match the schema: " + "; ".join(errors))
     return response, text
-
-
-def _consume(response: llm.Response, echo: bool) -> None:
-    """Run the response to the end, writing chunks as they arrive when ``echo``."""
-    for chunk in response:
-        if echo:
-            _write(chunk)
-    if echo:
-        _write("\n")
-
-
-async def _consume_async(response: llm.AsyncResponse, echo: bool) -> None:
-    async for chunk in response:
-        if echo:
-            _write(chunk)
-    if echo:
-        _write("\n")

@@ -4,7 +4,7 @@ chat_completions 1`` sends the same prompt to ``/chat/completions`` instead."""
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Collection, Iterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import llm
 
@@ -13,6 +13,9 @@ from ..messages import redact_data
 from ..options import PlainResponsesOptions, ReasoningResponsesOptions, VerbosityResponsesOptions
 from . import responses_api
 from .chat import AsyncChat, AsyncReasoningChat, Chat, ReasoningChat
+
+if TYPE_CHECKING:
+    from .driver import Chunk
 from .driver import AsyncDrivenModel, DrivenModel, SpecModel, arun, run
 
 
@@ -63,7 +66,7 @@ class _SharedResponses(SpecModel):
     def new_summary(self) -> Any:
         return responses_api.ResponsesStreamSummary()
 
-    def record(self, result: Any, response: Any) -> str | None:
+    def record(self, result: Any, response: Any) -> list[Any]:
         return responses_api.record_result(result, response)
 
     def _wants_chat_completions(self, prompt: llm.Prompt) -> bool:
@@ -73,14 +76,14 @@ class _SharedResponses(SpecModel):
 class Responses(_SharedResponses, DrivenModel):
     Options: ClassVar[type[llm.Options]] = PlainResponsesOptions
 
-    def execute(
+    def execute(  # type: ignore[override]  # StreamEvents too
         self,
         prompt: llm.Prompt,
         stream: bool,
         response: llm.Response,
         conversation: llm.Conversation | None = None,
         key: str | None = None,
-    ) -> Iterator[str]:
+    ) -> Iterator[Chunk]:
         if self._wants_chat_completions(prompt):
             fallback = (ReasoningChat if self.spec.reasoning else Chat)(self.spec)
             yield from run(fallback, prompt, stream, response, conversation, key)
@@ -91,14 +94,14 @@ class Responses(_SharedResponses, DrivenModel):
 class AsyncResponses(_SharedResponses, AsyncDrivenModel):
     Options: ClassVar[type[llm.Options]] = PlainResponsesOptions
 
-    async def execute(
+    async def execute(  # type: ignore[override]  # StreamEvents too
         self,
         prompt: llm.Prompt,
         stream: bool,
         response: llm.AsyncResponse,
         conversation: llm.AsyncConversation | None = None,
         key: str | None = None,
-    ) -> AsyncGenerator[str, None]:
+    ) -> AsyncGenerator[Chunk, None]:
         if self._wants_chat_completions(prompt):
             fallback = (AsyncReasoningChat if self.spec.reasoning else AsyncChat)(self.spec)
             async for text in arun(fallback, prompt, stream, response, conversation, key):

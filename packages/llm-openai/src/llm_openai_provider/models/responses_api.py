@@ -220,17 +220,6 @@ def output_text(data: dict[str, Any]) -> str:
     )
 
 
-def reasoning_text(data: dict[str, Any]) -> str:
-    """The visible reasoning: the summaries of the reasoning items."""
-    return "\n\n".join(
-        part.get("text") or ""
-        for item in data.get("output") or []
-        if item.get("type") == "reasoning"
-        for part in item.get("summary") or []
-        if part.get("text")
-    )
-
-
 def record_final(data: dict[str, Any], response: Any) -> None:
     """Tool calls, usage and ``response_json`` from a finished response's payload."""
     for item in data.get("output") or []:
@@ -246,12 +235,33 @@ def record_final(data: dict[str, Any], response: Any) -> None:
     response.response_json = remove_dict_none_values(data)
 
 
-def record_result(result: Any, response: Any) -> str | None:
-    """A non-streamed result: record it and return its text."""
+def reasoning_event(item: dict[str, Any], text: str = "") -> Any:
+    """A reasoning item as a stream event: its visible summary, and what must go back to
+    OpenAI next turn (``id``, ``encrypted_content``) as the part's provider metadata."""
+    from llm.parts import StreamEvent
+
+    kept = {key: item[key] for key in ("id", "encrypted_content") if item.get(key)}
+    return StreamEvent(
+        type="reasoning", chunk=text, provider_metadata={"openai": kept} if kept else None
+    )
+
+
+def _summary_text(item: dict[str, Any]) -> str:
+    return "\n\n".join(p.get("text") or "" for p in item.get("summary") or [] if p.get("text"))
+
+
+def record_result(result: Any, response: Any) -> list[Any]:
+    """A non-streamed result: record it; return its reasoning (as events) and its text."""
     data = _as_dict(result)
     _raise_if_failed(data)
     record_final(data, response)
-    return output_text(data) or None
+    pieces: list[Any] = [
+        reasoning_event(item, _summary_text(item))
+        for item in data.get("output") or []
+        if item.get("type") == "reasoning"
+    ]
+    pieces.append(output_text(data))
+    return pieces
 
 
 def _raise_if_failed(data: dict[str, Any]) -> None:
@@ -271,8 +281,12 @@ class ResponsesStreamSummary:
         self.items: dict[int, dict[str, Any]] = {}
         self.text = ""
         self.reasoning = ""
+        self.streamed_reasoning: set[str | None] = set()
 
-    def feed(self, event: Any) -> str | None:
+    def feed(self, event: Any) -> Any:
+        """Take one event; return the text or reasoning event it adds, if any."""
+        from llm.parts import StreamEvent
+
         data = _as_dict(event)
         kind = data.get("type")
         if kind == "response.output_text.delta":
@@ -280,9 +294,20 @@ class ResponsesStreamSummary:
             self.text += delta
             return delta or None
         if kind == "response.reasoning_summary_text.delta":
-            self.reasoning += data.get("delta") or ""
+            delta = data.get("delta") or ""
+            self.reasoning += delta
+            self.streamed_reasoning.add(data.get("item_id"))
+            return StreamEvent(type="reasoning", chunk=delta) if delta else None
+        if kind == "response.reasoning_summary_part.added" and data.get("summary_index"):
+            if data.get("item_id") in self.streamed_reasoning:
+                return StreamEvent(type="reasoning", chunk="\n\n")
         elif kind == "response.output_item.done":
-            self.items[data.get("output_index", len(self.items))] = data.get("item") or {}
+            item = data.get("item") or {}
+            self.items[data.get("output_index", len(self.items))] = item
+            if item.get("type") == "reasoning":
+                # The summary streamed already, unless the server sent none of it.
+                streamed = item.get("id") in self.streamed_reasoning
+                return reasoning_event(item, "" if streamed else _summary_text(item))
         elif kind in ("response.completed", "response.incomplete"):
             self.final = data.get("response") or {}
             self.finished = True

@@ -42,6 +42,25 @@ def parse_arguments(raw: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"value": value}
 
 
+#: Where OpenAI-compatible servers put visible reasoning: ``reasoning_content`` (llama.cpp,
+#: vLLM, DeepSeek) or ``reasoning`` (OpenRouter, newer vLLM).
+REASONING_KEYS = ("reasoning_content", "reasoning")
+
+
+def reasoning_of(message: dict[str, Any]) -> str | None:
+    for key in REASONING_KEYS:
+        value = message.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def reasoning_event(text: str) -> Any:
+    from llm.parts import StreamEvent
+
+    return StreamEvent(type="reasoning", chunk=text)
+
+
 def _as_dict(value: Any) -> dict[str, Any]:
     """SDK objects (pydantic models) and plain mappings alike."""
     return value.model_dump() if hasattr(value, "model_dump") else dict(value)
@@ -62,15 +81,16 @@ class StreamSummary:
         # although, as in the original, they are not part of the stored summary.
         self.finished = False
 
-    def feed(self, chunk: Any) -> str | None:
-        """Take one chunk; return the text it adds to the first choice, if any."""
+    def feed(self, chunk: Any) -> list[Any]:
+        """Take one chunk; return the reasoning (as an event) and the text it adds to the
+        first choice."""
         data = _as_dict(chunk)
         if self.first is None:
             self.first = data
         if data.get("usage"):
             self.usage = data["usage"]
             self.finished = True
-        text = None
+        found: list[Any] = []
         for position, choice in enumerate(data.get("choices") or []):
             if choice.get("finish_reason") is not None:
                 self.finished = True
@@ -79,10 +99,14 @@ class StreamSummary:
                 self.logprobs.append(
                     {"text": choice.get("text"), "top_logprobs": logprobs["top_logprobs"]}
                 )
+            if position == 0 and "delta" in choice:
+                reasoning = reasoning_of(choice.get("delta") or {})
+                if reasoning:
+                    found.append(reasoning_event(reasoning))
             piece = self._chat_delta(choice) if "delta" in choice else self._text(choice)
             if position == 0 and piece:
-                text = piece
-        return text
+                found.append(piece)
+        return found
 
     def _chat_delta(self, choice: dict[str, Any]) -> str | None:
         delta = choice.get("delta") or {}
@@ -137,8 +161,9 @@ class StreamSummary:
         response.response_json = remove_dict_none_values(self.combined())
 
 
-def record_result(result: Any, response: Any) -> str | None:
-    """Record a non-streamed result (chat or completion) on ``response``; return its text."""
+def record_result(result: Any, response: Any) -> list[Any]:
+    """Record a non-streamed result (chat or completion) on ``response``; return its
+    reasoning (as an event, when the server sent any) and its text."""
     data = _as_dict(result)
     choices = data.get("choices") or []
     first = choices[0] if choices else {}
@@ -158,4 +183,5 @@ def record_result(result: Any, response: Any) -> str | None:
             )
     record_usage(response, data.get("usage"))
     response.response_json = remove_dict_none_values(data)
-    return text
+    reasoning = reasoning_of(message) if message else None
+    return [reasoning_event(reasoning), text] if reasoning else [text]
