@@ -15,6 +15,7 @@ from ..shared_options import (
     continue_options,
     database_option,
     fragment_options,
+    hide_reasoning_option,
     model_option_pairs,
     template_options,
 )
@@ -77,9 +78,7 @@ def _read_multi(end_marker: str) -> str | None:
 @click.option("--no-stream", is_flag=True, help="Do not stream output")
 @click.option("--key", help="API key to use")
 @tool_options
-@click.option(
-    "hide_reasoning", "-R", "--hide-reasoning", is_flag=True, help="Hide reasoning output"
-)
+@hide_reasoning_option
 def chat(
     system: str | None,
     model_id: str | None,

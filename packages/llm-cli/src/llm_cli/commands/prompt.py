@@ -17,6 +17,7 @@ from ..shared_options import (
     continue_options,
     database_option,
     fragment_options,
+    hide_reasoning_option,
     model_option_pairs,
     schema_options,
     template_options,
@@ -168,8 +169,12 @@ def _write(text: str) -> None:
     "extract_last", "--xl", "--extract-last", is_flag=True, help="Extract last fenced code block"
 )
 @click.option("show_options", "--options", is_flag=True, help="Show options for the selected model")
+@hide_reasoning_option
 @click.option(
-    "hide_reasoning", "-R", "--hide-reasoning", is_flag=True, help="Hide reasoning output"
+    "as_json",
+    "--json",
+    is_flag=True,
+    help="Output the response as JSON, same format as llm logs --json",
 )
 def prompt(
     prompt: str | None,
@@ -205,6 +210,7 @@ def prompt(
     extract_last: bool,
     show_options: bool,
     hide_reasoning: bool,
+    as_json: bool,
 ) -> None:
     """Execute a prompt
 
@@ -264,8 +270,9 @@ def prompt(
     log_store = prepared.log_store
     extract, extract_last = prepared.extract, prepared.extract_last
 
-    # Only the extracted block is shown, so the model is not asked to stream (as the original).
-    extracting = extract or extract_last
+    # Only the extracted block (or the JSON) is shown, so the model is not asked to stream
+    # (as the original).
+    extracting = extract or extract_last or as_json
     with friendly_errors():
         settings = ToolSettings(tools, python_tools, tools_debug, tools_approve, chain_limit)
         response = start_prompt(
@@ -316,12 +323,18 @@ def prompt(
         text = response.text_or_raise()
         if repairing:
             response, text = _repair(prepared, response, text, stream=not no_stream)
-        if extracting:
+        if as_json:
+            pass  # written below, once logged
+        elif extracting:
             _write((extract_fenced_code_block(text, last=extract_last) or text) + "\n")
         elif not streaming:
             _write(text + "\n")
 
     log_to(log_store, response)
+    if as_json:
+        from ..exchange_json import write_exchange_json
+
+        write_exchange_json(response, database, logged=log_store is not None)
     if usage:
         # A tool chain shows one line for each of its responses, as the original.
         made = getattr(response, "responses_made", None)
