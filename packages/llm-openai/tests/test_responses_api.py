@@ -204,3 +204,41 @@ def test_compat_classes_for_plugins(fake: FakeOpenAI) -> None:
     assert "include" not in body and "reasoning" not in body
     reasoner = AsyncResponses("o9", reasoning=True, verbosity=True)
     assert {"reasoning_effort", "verbosity"} <= set(reasoner.Options.model_fields)
+
+
+def test_server_side_tools_in_the_request(openai_at_fake: FakeOpenAI) -> None:
+    from llm.default_plugins.openai_models import CodeInterpreter, WebSearch
+
+    def multiply(a: int, b: int) -> int:
+        return a * b
+
+    tools = [multiply, CodeInterpreter(memory_limit="4g"), WebSearch(include_sources=True)]
+    model = llm.get_model("gpt-5.6-luna")
+    assert model.prompt("hi", tools=tools, stream=False).tool_calls()[0].name == "multiply"
+    [body] = _bodies(openai_at_fake)
+    assert [tool["type"] for tool in body["tools"]] == [
+        "function",
+        "code_interpreter",
+        "web_search",
+    ]
+    assert body["tools"][1]["container"] == {"type": "auto", "memory_limit": "4g"}
+    assert body["include"] == [
+        "reasoning.encrypted_content",
+        "code_interpreter_call.outputs",
+        "web_search_call.action.sources",
+    ]
+    with pytest.raises(ValueError, match="cannot be combined"):
+        CodeInterpreter(container="cntr_1", memory_limit="4g")
+    with pytest.raises(ValueError, match="llm tools -m gpt-4o"):
+        llm.get_model("gpt-4o").prompt("hi", tools=[WebSearch()])
+    with pytest.raises(ValueError, match=r"llm tools -m gpt-5\.6-luna"):
+        model.prompt("hi", tools=[WebSearch()], chat_completions=True).text()
+
+
+def test_tools_list_for_a_responses_model() -> None:
+    listed = json.loads(invoke("tools", "list", "-m", "gpt-5.6-luna", "--json").stdout)
+    names = [tool["name"] for tool in listed["server_side_tools"]]
+    assert names == ["WebSearch", "CodeInterpreter", "ServerSideTool"]
+    text = invoke("tools", "list", "-m", "gpt-5.6-luna").stdout
+    assert "Server-side tools for gpt-5.6-luna (executed by the provider):" in text
+    assert "CodeInterpreter(container: str | None = None" in text

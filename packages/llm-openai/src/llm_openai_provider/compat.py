@@ -34,16 +34,19 @@ from .options import (
     ReasoningResponsesOptions,
     VerbosityResponsesOptions,
 )
+from .server_tools import CodeInterpreter, WebSearch
 
 __all__ = [
     "AsyncChat",
     "AsyncCompletion",
     "AsyncResponses",
     "Chat",
+    "CodeInterpreter",
     "Completion",
     "OpenAIEmbeddingModel",
     "ReasoningEffortEnum",
     "Responses",
+    "WebSearch",
     "_attachment",
     "combine_chunks",
     "not_nulls",

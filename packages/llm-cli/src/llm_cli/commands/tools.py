@@ -63,10 +63,14 @@ def _echo_toolbox(name: str, methods: list[dict[str, Any]]) -> None:
 def _server_side_tool_json(tool: type) -> dict[str, Any]:
     import inspect
 
+    try:
+        signature = inspect.signature(tool, eval_str=True)
+    except NameError:  # an annotation that names something not importable here
+        signature = inspect.signature(tool)
     return {
         "name": tool.__name__,
         "description": inspect.getdoc(tool),
-        "signature": str(inspect.signature(tool)),
+        "signature": str(signature.replace(return_annotation=inspect.Signature.empty)),
         "server_side": True,
     }
 

@@ -14,10 +14,12 @@ AsyncChat = _openai.AsyncChat
 AsyncCompletion = _openai.AsyncCompletion
 AsyncResponses = _openai.AsyncResponses
 Chat = _openai.Chat
+CodeInterpreter = _openai.CodeInterpreter
 Completion = _openai.Completion
 OpenAIEmbeddingModel = _openai.OpenAIEmbeddingModel
 ReasoningEffortEnum = _openai.ReasoningEffortEnum
 Responses = _openai.Responses
+WebSearch = _openai.WebSearch
 _attachment = _openai._attachment
 combine_chunks = _openai.combine_chunks
 not_nulls = _openai.not_nulls
@@ -28,10 +30,12 @@ __all__ = [
     "AsyncCompletion",
     "AsyncResponses",
     "Chat",
+    "CodeInterpreter",
     "Completion",
     "OpenAIEmbeddingModel",
     "ReasoningEffortEnum",
     "Responses",
+    "WebSearch",
     "_attachment",
     "combine_chunks",
     "not_nulls",

@@ -34,11 +34,30 @@ class _SharedResponses(SpecModel):
     def __str__(self) -> str:
         return f"OpenAI Responses: {self.model_id}"
 
+    @property
+    def supported_server_side_tools(self) -> tuple[type[llm.ServerSideTool], ...]:
+        from ..server_tools import SUPPORTED
+
+        return SUPPORTED
+
     def _build_responses_kwargs(self, prompt: Any, stream: bool) -> dict[str, Any]:
         """Every request parameter except ``input`` and ``instructions``."""
         kwargs: dict[str, Any] = {"model": self.model_name, "store": False}
-        kwargs.update(responses_api.options_kwargs(prompt, self.spec))
+        kwargs.update(responses_api.options_kwargs(prompt, self.spec, self))
         kwargs["stream"] = stream
+        return kwargs
+
+    def _finalize_responses_kwargs(
+        self, prompt: Any, stream: bool, instructions: str | None = None
+    ) -> dict[str, Any]:
+        """The request without its ``input``: then each server-side tool adds what it needs
+        (``include`` entries, say), in the order the tools were given."""
+        kwargs = self._build_responses_kwargs(prompt, stream)
+        if instructions:
+            kwargs["instructions"] = instructions
+        _, server_side = responses_api.server_side_split(self, prompt.tools or [])
+        for tool in server_side:
+            tool.prepare_request(self, kwargs)
         return kwargs
 
     def _build_responses_input(
@@ -50,10 +69,8 @@ class _SharedResponses(SpecModel):
         self, prompt: llm.Prompt, stream: bool, conversation: Any, response: Any
     ) -> dict[str, Any]:
         items, instructions = self._build_responses_input(prompt, conversation)
-        kwargs = self._build_responses_kwargs(prompt, stream)
+        kwargs = self._finalize_responses_kwargs(prompt, stream, instructions)
         kwargs["input"] = items
-        if instructions:
-            kwargs["instructions"] = instructions
         logged: dict[str, Any] = {"input": redact_data(items)}
         if instructions:
             logged["instructions"] = instructions
@@ -70,7 +87,17 @@ class _SharedResponses(SpecModel):
         return responses_api.record_result(result, response)
 
     def _wants_chat_completions(self, prompt: llm.Prompt) -> bool:
-        return bool(getattr(prompt.options, "chat_completions", None))
+        """``-o chat_completions 1``; refused with a server-side tool, which only
+        ``/responses`` can carry."""
+        if not getattr(prompt.options, "chat_completions", None):
+            return False
+        _, server_side = responses_api.server_side_split(self, prompt.tools or [])
+        if server_side:
+            raise ValueError(
+                f"Server-side tools ({', '.join(t.name for t in server_side)}) need the"
+                f" Responses API, not chat_completions. Run: llm tools -m {self.model_id}"
+            )
+        return True
 
 
 class Responses(_SharedResponses, DrivenModel):

@@ -35,7 +35,7 @@ def _value(option: Any) -> Any:
     return getattr(option, "value", option)
 
 
-def options_kwargs(prompt: Any, spec: ModelSpec) -> dict[str, Any]:
+def options_kwargs(prompt: Any, spec: ModelSpec, model: Any) -> dict[str, Any]:
     """The request parameters that come from the prompt's options, schema and tools (all but
     ``model``, ``input`` and ``stream``)."""
     options = prompt.options
@@ -67,17 +67,27 @@ def options_kwargs(prompt: Any, spec: ModelSpec) -> dict[str, Any]:
         text["verbosity"] = _value(values["verbosity"])
     if text:
         kwargs["text"] = text
-    if getattr(prompt, "tools", None):
-        kwargs["tools"] = [
-            {
-                "type": "function",
-                "name": tool.name,
-                **({"description": tool.description} if tool.description else {}),
-                "parameters": tool.input_schema,
-            }
-            for tool in prompt.tools
-        ]
+    functions, server_side = server_side_split(model, getattr(prompt, "tools", None) or [])
+    tools = [
+        {
+            "type": "function",
+            "name": tool.name,
+            **({"description": tool.description} if tool.description else {}),
+            "parameters": tool.input_schema,
+        }
+        for tool in functions
+    ]
+    tools.extend(tool.tool_spec(model) for tool in server_side)
+    if tools:
+        kwargs["tools"] = tools
     return kwargs
+
+
+def server_side_split(model: Any, tools: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Function tools and the provider's own tools (refusing those the model cannot run)."""
+    from llm.models import _partition_tools
+
+    return _partition_tools(model, tools)
 
 
 def _image_detail(prompt: Any) -> str | None:
