@@ -37,6 +37,9 @@ class ModelSpec:
     responses: bool = False
     #: Takes the ``verbosity`` option (the GPT-5 family).
     verbosity: bool = False
+    #: A Responses reasoning model asks for a summary of its reasoning unless told not to
+    #: (OpenAI's own models; an arbitrary endpoint is not asked).
+    reasoning_summary: bool = True
 
     @property
     def api_model_name(self) -> str:

@@ -253,6 +253,7 @@ class _CompatResponses(_OriginalAPI, _responses._SharedResponses):
             api_base=api_base,
             headers=dict(headers or {}),
             responses=True,
+            reasoning_summary=reasoning_summary,
         )
         _responses._SharedResponses.__init__(self, spec)
         options: type[llm.Options] = PlainResponsesOptions

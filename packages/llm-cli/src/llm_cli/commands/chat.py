@@ -10,7 +10,7 @@ import click
 import llm
 
 from ..errors import Interrupted, exit_code_for, friendly_errors, signal_name, stop_on_signals
-from ..prepare import PromptRequest, prepare
+from ..prepare import GIVEN_LOGGING, GIVEN_MODEL, PromptRequest, prepare
 from ..shared_options import (
     continue_options,
     database_option,
@@ -100,6 +100,7 @@ def chat(
     hide_reasoning: bool,
 ) -> None:
     """Hold an ongoing chat with a model."""
+    meta = click.get_current_context().meta
     request = PromptRequest(
         model_id=model_id,
         system=system,
@@ -112,9 +113,10 @@ def chat(
         conversation_id=conversation_id,
         database=database,
         key=key,
-        log=logging_enabled(),
+        log=meta.get(GIVEN_LOGGING, logging_enabled()),
         tools=tools,
         functions=python_tools,
+        model=meta.get(GIVEN_MODEL),
     )
     prepared = prepare(request)
     click.get_current_context().call_on_close(prepared.close)

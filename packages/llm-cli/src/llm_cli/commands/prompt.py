@@ -12,7 +12,7 @@ from llm.utils import extract_fenced_code_block, token_usage_string
 
 from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type
 from ..errors import exit_code_for, friendly_errors, signal_name, stop_on_signals
-from ..prepare import PreparedPrompt, PromptRequest, prepare
+from ..prepare import GIVEN_MODEL, PreparedPrompt, PromptRequest, prepare
 from ..shared_options import (
     continue_options,
     database_option,
@@ -258,6 +258,7 @@ def prompt(
         schema=schema_input,
         schema_multi=schema_multi,
         schema_retries=schema_retries,
+        model=ctx.meta.get(GIVEN_MODEL),
     )
     wait = not (request.attachments or fragments or schema_input or schema_multi or save)
     if save:

@@ -52,8 +52,11 @@ def options_kwargs(prompt: Any, spec: ModelSpec, model: Any) -> dict[str, Any]:
     if spec.reasoning:
         kwargs["include"] = ["reasoning.encrypted_content"]
         reasoning: dict[str, Any] = {}
-        if not getattr(prompt, "hide_reasoning", False):
-            reasoning["summary"] = _value(values.get("reasoning_summary")) or "auto"
+        summary = _value(values.get("reasoning_summary"))
+        if spec.reasoning_summary and summary is None:
+            summary = "auto"
+        if summary and not getattr(prompt, "hide_reasoning", False):
+            reasoning["summary"] = summary
         if values.get("reasoning_effort") is not None:
             reasoning["effort"] = _value(values["reasoning_effort"])
         if reasoning:
