@@ -94,7 +94,7 @@ def server_side_split(model: Any, tools: list[Any]) -> tuple[list[Any], list[Any
 
 
 def _image_detail(prompt: Any) -> str | None:
-    return _value(getattr(prompt.options, "image_detail", None))
+    return _value(getattr(getattr(prompt, "options", None), "image_detail", None))
 
 
 def input_part(attachment: llm.Attachment, detail: str | None) -> dict[str, Any]:
@@ -191,8 +191,15 @@ def build_input(
     prompt: llm.Prompt, conversation: Any = None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The ``input`` items of the whole conversation and this prompt, and the
-    ``instructions`` (the latest system prompt)."""
+    ``instructions`` (the latest system prompt). A conversation's earlier responses are
+    replayed from what they recorded (their reasoning items included, also when read back
+    from the log); otherwise the prompt's messages are the history (``reply()``,
+    ``messages=``)."""
     detail = _image_detail(prompt)
+    if not getattr(conversation, "responses", None):
+        from .from_messages import responses_input
+
+        return responses_input(prompt.messages, user_item, detail)
     items: list[dict[str, Any]] = []
     instructions: str | None = None
     for previous in getattr(conversation, "responses", None) or []:
@@ -248,15 +255,25 @@ def record_final(data: dict[str, Any], response: Any) -> None:
     response.response_json = remove_dict_none_values(data)
 
 
-def reasoning_event(item: dict[str, Any], text: str = "") -> Any:
+def reasoning_event(item: dict[str, Any], text: str = "", index: int | None = None) -> Any:
     """A reasoning item as a stream event: its visible summary, and what must go back to
-    OpenAI next turn (``id``, ``encrypted_content``) as the part's provider metadata."""
+    OpenAI next turn (``id``, ``encrypted_content``) as the part's provider metadata.
+    ``index``: the item's place in the output, which is its part's index."""
     from llm.parts import StreamEvent
 
     kept = {key: item[key] for key in ("id", "encrypted_content") if item.get(key)}
     return StreamEvent(
-        type="reasoning", chunk=text, provider_metadata={"openai": kept} if kept else None
+        type="reasoning",
+        chunk=text,
+        part_index=index,
+        provider_metadata={"openai": kept} if kept else None,
     )
+
+
+def text_event(text: str, index: int | None) -> Any:
+    from llm.parts import StreamEvent
+
+    return StreamEvent(type="text", chunk=text, part_index=index)
 
 
 def _summary_text(item: dict[str, Any]) -> str:
@@ -268,12 +285,18 @@ def record_result(result: Any, response: Any) -> list[Any]:
     data = _as_dict(result)
     _raise_if_failed(data)
     record_final(data, response)
-    pieces: list[Any] = [
-        reasoning_event(item, _summary_text(item))
-        for item in data.get("output") or []
-        if item.get("type") == "reasoning"
-    ]
-    pieces.append(output_text(data))
+    pieces: list[Any] = []
+    for index, item in enumerate(data.get("output") or []):
+        if item.get("type") == "reasoning":
+            pieces.append(reasoning_event(item, _summary_text(item), index))
+        elif item.get("type") == "message":
+            text = "".join(
+                part.get("text") or ""
+                for part in item.get("content") or []
+                if part.get("type") == "output_text"
+            )
+            if text:
+                pieces.append(text_event(text, index))
     return pieces
 
 
@@ -289,7 +312,9 @@ class ResponsesStreamSummary:
     what is recorded. A stream cut off before it keeps the items that were done."""
 
     def __init__(self) -> None:
-        self.finished = False
+        # A stream cut off mid-way fails as a connection error; one that ends cleanly is
+        # complete, with or without a response.completed event (servers differ).
+        self.finished = True
         self.final: dict[str, Any] | None = None
         self.items: dict[int, dict[str, Any]] = {}
         self.text = ""
@@ -302,28 +327,34 @@ class ResponsesStreamSummary:
 
         data = _as_dict(event)
         kind = data.get("type")
+        index = data.get("output_index")
         if kind == "response.output_text.delta":
             delta = data.get("delta") or ""
             self.text += delta
-            return delta or None
+            return text_event(delta, index) if delta else None
         if kind == "response.reasoning_summary_text.delta":
             delta = data.get("delta") or ""
             self.reasoning += delta
             self.streamed_reasoning.add(data.get("item_id"))
-            return StreamEvent(type="reasoning", chunk=delta) if delta else None
+            return StreamEvent(type="reasoning", chunk=delta, part_index=index) if delta else None
         if kind == "response.reasoning_summary_part.added" and data.get("summary_index"):
             if data.get("item_id") in self.streamed_reasoning:
-                return StreamEvent(type="reasoning", chunk="\n\n")
+                return StreamEvent(type="reasoning", chunk="\n\n", part_index=index)
         elif kind == "response.output_item.done":
             item = data.get("item") or {}
             self.items[data.get("output_index", len(self.items))] = item
             if item.get("type") == "reasoning":
                 # The summary streamed already, unless the server sent none of it.
                 streamed = item.get("id") in self.streamed_reasoning
-                return reasoning_event(item, "" if streamed else _summary_text(item))
+                return reasoning_event(item, "" if streamed else _summary_text(item), index)
         elif kind in ("response.completed", "response.incomplete"):
             self.final = data.get("response") or {}
-            self.finished = True
+            # The final payload's reasoning items are the ones to send back next turn.
+            return [
+                reasoning_event(item, "", position)
+                for position, item in enumerate(self.final.get("output") or [])
+                if item.get("type") == "reasoning"
+            ]
         elif kind == "response.failed":
             _raise_if_failed(data.get("response") or {"status": "failed"})
         elif kind == "error":
