@@ -77,6 +77,8 @@ class StreamSummary:
         self.logprobs: list[dict[str, Any]] = []
         self.first: dict[str, Any] | None = None
         self.tool_calls: dict[int, dict[str, str]] = {}
+        #: Tool-call events of the chunk being fed, returned by ``feed``.
+        self.events: list[Any] = []
         # Whether the server said it was done; completion chunks' finish reasons count here
         # although, as in the original, they are not part of the stored summary.
         self.finished = False
@@ -106,6 +108,8 @@ class StreamSummary:
             piece = self._chat_delta(choice) if "delta" in choice else self._text(choice)
             if position == 0 and piece:
                 found.append(piece)
+        found.extend(self.events)
+        self.events = []
         return found
 
     def _chat_delta(self, choice: dict[str, Any]) -> str | None:
@@ -113,6 +117,8 @@ class StreamSummary:
         self.role = delta.get("role")
         if choice.get("finish_reason") is not None:
             self.finish_reason = choice["finish_reason"]
+        from llm.parts import StreamEvent
+
         for call in delta.get("tool_calls") or []:
             entry = self.tool_calls.setdefault(
                 call.get("index", 0), {"id": "", "name": "", "arguments": ""}
@@ -121,6 +127,15 @@ class StreamSummary:
             entry["id"] = call.get("id") or entry["id"]
             entry["name"] = function.get("name") or entry["name"]
             entry["arguments"] += function.get("arguments") or ""
+            # As events too, so that the response's messages show the call as it streamed.
+            for kind, chunk in (
+                ("tool_call_name", function.get("name")),
+                ("tool_call_args", function.get("arguments")),
+            ):
+                if chunk:
+                    self.events.append(
+                        StreamEvent(type=kind, chunk=chunk, tool_call_id=entry["id"] or None)
+                    )
         piece = delta.get("content")
         if piece is not None:
             self.content += piece
