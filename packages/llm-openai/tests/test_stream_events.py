@@ -31,3 +31,16 @@ def test_streamed_tool_call_events(environment: Path, fake: FakeOpenAI) -> None:
         ToolCallPart(name="add", arguments={"a": 2, "b": 3}, tool_call_id="call_fake_1")
     ]
     assert [call.name for call in response.tool_calls()] == ["add"]
+
+
+def test_withheld_reasoning_is_recorded_as_redacted() -> None:
+    from llm_openai_provider.models.summary import StreamSummary
+
+    summary = StreamSummary()
+    assert summary.feed({"choices": [{"index": 0, "delta": {"content": "Hi"}}]}) == ["Hi"]
+    usage = {"completion_tokens": 9, "completion_tokens_details": {"reasoning_tokens": 7}}
+    [event] = summary.feed({"choices": [], "usage": usage})
+    assert (event.type, event.chunk, event.redacted) == ("reasoning", "", True)
+    none_withheld = StreamSummary()
+    zero = {"completion_tokens": 2, "completion_tokens_details": {"reasoning_tokens": 0}}
+    assert none_withheld.feed({"choices": [], "usage": zero}) == []

@@ -61,6 +61,17 @@ def reasoning_event(text: str) -> Any:
     return StreamEvent(type="reasoning", chunk=text)
 
 
+def withheld_reasoning(usage: dict[str, Any] | None) -> Any:
+    """A redacted reasoning event when the usage counts reasoning tokens whose text the
+    server withheld (OpenAI's reasoning models on Chat Completions), else None."""
+    from llm.parts import StreamEvent
+
+    details = (usage or {}).get("completion_tokens_details") or {}
+    if (details.get("reasoning_tokens") or 0) > 0:
+        return StreamEvent(type="reasoning", chunk="", redacted=True)
+    return None
+
+
 def _as_dict(value: Any) -> dict[str, Any]:
     """SDK objects (pydantic models) and plain mappings alike."""
     return value.model_dump() if hasattr(value, "model_dump") else dict(value)
@@ -79,6 +90,7 @@ class StreamSummary:
         self.tool_calls: dict[int, dict[str, str]] = {}
         #: Tool-call events of the chunk being fed, returned by ``feed``.
         self.events: list[Any] = []
+        self.saw_reasoning = False
         # Whether the server said it was done; completion chunks' finish reasons count here
         # although, as in the original, they are not part of the stored summary.
         self.finished = False
@@ -104,6 +116,7 @@ class StreamSummary:
             if position == 0 and "delta" in choice:
                 reasoning = reasoning_of(choice.get("delta") or {})
                 if reasoning:
+                    self.saw_reasoning = True
                     found.append(reasoning_event(reasoning))
             piece = self._chat_delta(choice) if "delta" in choice else self._text(choice)
             if position == 0 and piece:
@@ -199,4 +212,7 @@ def record_result(result: Any, response: Any) -> list[Any]:
     record_usage(response, data.get("usage"))
     response.response_json = remove_dict_none_values(data)
     reasoning = reasoning_of(message) if message else None
-    return [reasoning_event(reasoning), text] if reasoning else [text]
+    if reasoning:
+        return [reasoning_event(reasoning), text]
+    withheld = withheld_reasoning(data.get("usage"))
+    return [withheld, text] if withheld is not None else [text]
