@@ -101,10 +101,13 @@ class StreamSummary:
         data = _as_dict(chunk)
         if self.first is None:
             self.first = data
+        found: list[Any] = []
         if data.get("usage"):
             self.usage = data["usage"]
             self.finished = True
-        found: list[Any] = []
+            withheld = None if self.saw_reasoning else withheld_reasoning(self.usage)
+            if withheld is not None:
+                found.append(withheld)
         for position, choice in enumerate(data.get("choices") or []):
             if choice.get("finish_reason") is not None:
                 self.finished = True
