@@ -265,15 +265,87 @@ def reasoning_event(item: dict[str, Any], text: str = "", index: int | None = No
     return StreamEvent(
         type="reasoning",
         chunk=text,
-        part_index=index,
+        part_index=None if index is None else 2 * index,
         provider_metadata={"openai": kept} if kept else None,
     )
 
 
-def text_event(text: str, index: int | None) -> Any:
+#: OpenAI's hosted tools as they appear in the output: the call's name, its arguments and
+#: its result, from the output item.
+def _server_call(item: dict[str, Any]) -> tuple[str, dict[str, Any], str | None] | None:
+    kind = item.get("type")
+    if kind == "code_interpreter_call":
+        logs = "".join(
+            out.get("logs") or "" for out in item.get("outputs") or [] if out.get("type") == "logs"
+        )
+        return "code_interpreter", {"code": item.get("code") or ""}, logs
+    if kind == "web_search_call":
+        results = item.get("results")
+        return "web_search", item.get("action") or {}, json.dumps(results) if results else None
+    return None
+
+
+def server_tool_events(item: dict[str, Any], index: int, message_index: int) -> list[Any]:
+    """A hosted tool's call and result, marked as run by the provider (never run here,
+    never sent back as a function call)."""
     from llm.parts import StreamEvent
 
-    return StreamEvent(type="text", chunk=text, part_index=index)
+    found = _server_call(item)
+    if found is None:
+        return []
+    name, arguments, output = found
+    call_id: str | None = item.get("id")
+    events = [
+        StreamEvent(
+            type="tool_call_name", chunk=name, part_index=2 * index,
+            message_index=message_index, tool_call_id=call_id, server_executed=True,
+        ),
+        StreamEvent(
+            type="tool_call_args", chunk=json.dumps(arguments), part_index=2 * index,
+            message_index=message_index, tool_call_id=call_id, server_executed=True,
+        ),
+    ]  # fmt: skip
+    if output is not None:
+        events.append(
+            StreamEvent(
+                type="tool_result",
+                chunk=output,
+                part_index=2 * index + 1,
+                message_index=message_index,
+                tool_name=name,
+                tool_call_id=call_id,
+                server_executed=True,
+            )
+        )
+    return events
+
+
+class MessageCounter:
+    """Which assistant message an output item belongs to: a message that follows a hosted
+    tool's call starts a new one."""
+
+    def __init__(self) -> None:
+        self.index = 0
+        self._after_tool = False
+
+    def item(self, item: dict[str, Any]) -> int:
+        if item.get("type") == "message" and self._after_tool:
+            self.index += 1
+            self._after_tool = False
+        elif _server_call(item) is not None:
+            self._after_tool = True
+        return self.index
+
+
+def text_event(text: str, index: int | None, message_index: int = 0) -> Any:
+    from llm.parts import StreamEvent
+
+    return StreamEvent(
+        type="text",
+        chunk=text,
+        part_index=None if index is None else 2 * index,
+        message_index=message_index,
+    )
 
 
 def _summary_text(item: dict[str, Any]) -> str:
@@ -286,7 +358,9 @@ def record_result(result: Any, response: Any) -> list[Any]:
     _raise_if_failed(data)
     record_final(data, response)
     pieces: list[Any] = []
+    messages = MessageCounter()
     for index, item in enumerate(data.get("output") or []):
+        message_index = messages.item(item)
         if item.get("type") == "reasoning":
             pieces.append(reasoning_event(item, _summary_text(item), index))
         elif item.get("type") == "message":
@@ -296,7 +370,9 @@ def record_result(result: Any, response: Any) -> list[Any]:
                 if part.get("type") == "output_text"
             )
             if text:
-                pieces.append(text_event(text, index))
+                pieces.append(text_event(text, index, message_index))
+        else:
+            pieces.extend(server_tool_events(item, index, message_index))
     return pieces
 
 
@@ -304,6 +380,11 @@ def _raise_if_failed(data: dict[str, Any]) -> None:
     if data.get("status") == "failed" or data.get("error"):
         error = data.get("error") or {}
         raise llm.ModelError(error.get("message") or "The response failed")
+
+
+def _doubled(index: int | None) -> int | None:
+    """Part indexes leave room for a hosted tool's result after each output item."""
+    return None if index is None else 2 * index
 
 
 class ResponsesStreamSummary:
@@ -320,6 +401,7 @@ class ResponsesStreamSummary:
         self.text = ""
         self.reasoning = ""
         self.streamed_reasoning: set[str | None] = set()
+        self.messages = MessageCounter()
 
     def feed(self, event: Any) -> Any:
         """Take one event; return the text or reasoning event it adds, if any."""
@@ -331,15 +413,19 @@ class ResponsesStreamSummary:
         if kind == "response.output_text.delta":
             delta = data.get("delta") or ""
             self.text += delta
-            return text_event(delta, index) if delta else None
+            return text_event(delta, index, self.messages.index) if delta else None
+        if kind == "response.output_item.added":
+            self.messages.item(data.get("item") or {})
         if kind == "response.reasoning_summary_text.delta":
             delta = data.get("delta") or ""
             self.reasoning += delta
             self.streamed_reasoning.add(data.get("item_id"))
-            return StreamEvent(type="reasoning", chunk=delta, part_index=index) if delta else None
+            if not delta:
+                return None
+            return StreamEvent(type="reasoning", chunk=delta, part_index=_doubled(index))
         if kind == "response.reasoning_summary_part.added" and data.get("summary_index"):
             if data.get("item_id") in self.streamed_reasoning:
-                return StreamEvent(type="reasoning", chunk="\n\n", part_index=index)
+                return StreamEvent(type="reasoning", chunk="\n\n", part_index=_doubled(index))
         elif kind == "response.output_item.done":
             item = data.get("item") or {}
             self.items[data.get("output_index", len(self.items))] = item
@@ -347,6 +433,9 @@ class ResponsesStreamSummary:
                 # The summary streamed already, unless the server sent none of it.
                 streamed = item.get("id") in self.streamed_reasoning
                 return reasoning_event(item, "" if streamed else _summary_text(item), index)
+            if _server_call(item) is not None:
+                message_index = self.messages.item(item)
+                return server_tool_events(item, index or 0, message_index)
         elif kind in ("response.completed", "response.incomplete"):
             self.final = data.get("response") or {}
             # The final payload's reasoning items are the ones to send back next turn.
