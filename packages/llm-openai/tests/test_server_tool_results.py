@@ -103,3 +103,42 @@ def test_code_interpreter_streamed(answers: list[dict]) -> None:
     ]
     assert all(e.server_executed for e in events[:3])
     assert "code_interpreter_call.outputs" in answers[-1]["include"]
+
+
+def test_web_search_parts_come_from_the_final_payload(
+    transport: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llm.default_plugins.openai_models import WebSearch
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+
+    def search(sources: int) -> dict[str, Any]:
+        found = [{"type": "url", "url": f"https://example.com/{i}"} for i in range(sources)]
+        return {
+            "type": "web_search_call", "id": "ws_1", "status": "completed",
+            "action": {"type": "search", "query": "q", "sources": found},
+            "results": [{"type": "image_result", "image_url": s["url"]} for s in found],
+        }  # fmt: skip
+
+    final = {**FINAL, "output": [search(2), _message("msg_1", "done")]}
+    events = [
+        {"type": "response.output_item.done", "output_index": 0, "item": search(1)},
+        {"type": "response.output_text.delta", "output_index": 1, "item_id": "msg_1",
+         "content_index": 0, "delta": "done"},
+        {"type": "response.completed", "response": final},
+    ]  # fmt: skip
+    transport(
+        httpx2.MockTransport(
+            lambda request: httpx2.Response(
+                200, content=_sse(events), headers={"content-type": "text/event-stream"}
+            )
+        )
+    )
+    tools = [WebSearch(include_sources=True, include_results=True)]
+    response = llm.get_model("gpt-5.6-luna").prompt("Search", tools=tools)
+    assert response.text() == "done"
+    parts = [p for m in response.messages() for p in m.parts if p.__class__ is not TextPart]
+    call, result = parts
+    assert isinstance(call, ToolCallPart) and call.server_executed
+    assert call.arguments == search(2)["action"]
+    assert json.loads(result.output) == search(2)["results"]

@@ -227,7 +227,10 @@ def record_usage(response: Any, usage: dict[str, Any] | None) -> None:
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
-    return value.model_dump() if hasattr(value, "model_dump") else dict(value)
+    """An SDK object as the server sent it (no keys the SDK's model adds as None)."""
+    if hasattr(value, "model_dump"):
+        return dict(value.model_dump(exclude_unset=True))
+    return dict(value)
 
 
 def output_text(data: dict[str, Any]) -> str:
@@ -402,6 +405,7 @@ class ResponsesStreamSummary:
         self.reasoning = ""
         self.streamed_reasoning: set[str | None] = set()
         self.messages = MessageCounter()
+        self.searches: dict[str | None, tuple[int, int]] = {}
 
     def feed(self, event: Any) -> Any:
         """Take one event; return the text or reasoning event it adds, if any."""
@@ -435,15 +439,23 @@ class ResponsesStreamSummary:
                 return reasoning_event(item, "" if streamed else _summary_text(item), index)
             if _server_call(item) is not None:
                 message_index = self.messages.item(item)
+                if item.get("type") == "web_search_call":
+                    # Its sources and results are complete only in the final payload.
+                    self.searches[item.get("id")] = (index or 0, message_index)
+                    return None
                 return server_tool_events(item, index or 0, message_index)
         elif kind in ("response.completed", "response.incomplete"):
             self.final = data.get("response") or {}
-            # The final payload's reasoning items are the ones to send back next turn.
-            return [
-                reasoning_event(item, "", position)
-                for position, item in enumerate(self.final.get("output") or [])
-                if item.get("type") == "reasoning"
-            ]
+            # The final payload's reasoning items are the ones to send back next turn, and
+            # its web searches the complete ones.
+            found: list[Any] = []
+            for position, item in enumerate(self.final.get("output") or []):
+                if item.get("type") == "reasoning":
+                    found.append(reasoning_event(item, "", position))
+                elif item.get("type") == "web_search_call":
+                    where = self.searches.pop(item.get("id"), None)
+                    found.extend(server_tool_events(item, *(where or (position, 0))))
+            return found
         elif kind == "response.failed":
             _raise_if_failed(data.get("response") or {"status": "failed"})
         elif kind == "error":
