@@ -27,6 +27,12 @@ from .store import check_writable, open_for_logging, open_for_reading
 from .templates import apply_templates, load_template
 from .tool_options import conversation_tools, gather_tools
 
+#: ``click`` context meta key: a model object that ``prompt`` and ``chat`` use instead of
+#: looking one up by ID (set by commands such as ``llm openai endpoint``).
+GIVEN_MODEL = "llm.given_model"
+#: ... and whether ``chat`` logs (it has no ``--no-log`` of its own).
+GIVEN_LOGGING = "llm.given_logging"
+
 
 @dataclass
 class PromptRequest:
@@ -60,6 +66,8 @@ class PromptRequest:
     schema_multi: str | None = None
     #: How often a structured answer that fails validation is sent back to be repaired.
     schema_retries: int = SCHEMA_RETRIES_DEFAULT
+    #: A model made for this run rather than looked up by ID (``llm openai endpoint``).
+    model: Any = None
 
     @property
     def continuing(self) -> bool:
@@ -177,7 +185,11 @@ def prepare(
     # a continued conversation names its model in the store, so that check comes after.
     model = None
     options: dict[str, Any] = {}
-    if not request.continuing:
+    if request.model is not None:
+        model = request.model
+        options = _options_for(model, request.options, template_options)
+        _check_schema_support(model, schema)
+    elif not request.continuing:
         model = load_model(find_model_id(model_id, request.queries), use_async=request.use_async)
         options = _options_for(model, request.options, template_options)
         _check_schema_support(model, schema)
@@ -199,7 +211,7 @@ def prepare(
             reader = open_for_reading(request.database)
         conversation = None
         tools = gather_tools(request.tools, request.functions)
-        if request.continuing:
+        if request.continuing and request.model is None:
             records = conversation_records(reader, request.conversation_id)
             conversation, model = load_conversation(records, model_id, use_async=request.use_async)
             options = _options_for(model, request.options, template_options)

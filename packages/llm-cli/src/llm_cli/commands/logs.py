@@ -162,6 +162,13 @@ def _store_errors(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("model_id", "-m", "--model", help="Filter by model or model alias")
 @click.option("-q", "--query", help="Search for logs matching this string")
 @click.option(
+    "newest_first",
+    "-l",
+    "--latest",
+    is_flag=True,
+    help="Return latest results matching search query",
+)
+@click.option(
     "fragments", "-f", "--fragment", multiple=True, help="Filter for prompts using these fragments"
 )
 @click.option(
@@ -203,6 +210,7 @@ def logs_list(
     database: str | None,
     model_id: str | None,
     query: str | None,
+    newest_first: bool,
     fragments: tuple[str, ...],
     tool_names: tuple[str, ...],
     tools: bool,
@@ -268,6 +276,7 @@ def logs_list(
             count or None,
             model=model_id,
             query=query or None,
+            latest=newest_first,
             conversation_id=conversation_id or None,
             id_gt=id_gt or None,
             id_gte=id_gte or None,
@@ -326,7 +335,7 @@ def _write(pieces: Iterable[str]) -> None:
 
 
 #: Response columns only the JSON output shows.
-_JSON_ONLY = ("prompt_json", "options_json", "response_json", "duration_ms")
+_JSON_ONLY = ("prompt_json", "options_json", "response_json")
 
 
 def _unshown(
