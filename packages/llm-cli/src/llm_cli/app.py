@@ -84,6 +84,8 @@ BUILT_IN_COMMANDS: dict[str, tuple[str, list[Any]]] = {
 @click.group(
     cls=DefaultGroup,
     default="prompt",
+    # Every command inherits ``-h`` from here, as in llm 0.27+.
+    context_settings={"help_option_names": ["-h", "--help"]},
     help="""Access Large Language Models from the command-line
 
     Documentation: https://llm.datasette.io/
