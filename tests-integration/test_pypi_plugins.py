@@ -569,7 +569,7 @@ def test_openai_plugin_loads_beside_our_openai_provider(
     run: Run, load_failures: dict[str, str]
 ) -> None:
     needs(load_failures, "llm-openai-plugin")
-    # Both name their entry point "openai": the plugin's models and the built-in ones.
+    # The plugin names its entry point "openai", as ours once did: both must load.
     result = run("models", "list", plugins="llm-openai-plugin")
     assert result.returncode == 0, result.stderr
     assert "OpenAI: openai/gpt-4o-mini" in result.stdout
