@@ -28,7 +28,7 @@ DISTRIBUTIONS = {
     "llm_storage",
     "llm_embeddings",
     "llm_tools",
-    "llm_openai_provider",
+    "llm_openai",  # the distribution llm-openai (its import name is llm_openai_provider)
     "llm_cli",
     "llm_echo",
     "llm_embed_hash",
