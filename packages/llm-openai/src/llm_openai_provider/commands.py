@@ -102,9 +102,10 @@ def _endpoint_model(
 
 
 def _list_endpoint_models(url: str, key: str, headers: dict[str, str]) -> None:
+    from llm.resilience import call_with_retries
+
     from .client import sync_client
     from .errors import model_errors
-    from .retry import call_with_retries
 
     client = sync_client(llm.get_key(key) or key, url.rstrip("/"), headers)
     try:
