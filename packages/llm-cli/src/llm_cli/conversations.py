@@ -20,6 +20,11 @@ def load_conversation(
     if cid is None:
         raise click.ClickException("No conversation found to continue")
     records = store.conversation_responses(cid)
+    if not records and conversation_id:  # --cid NAME: a name the user gave it
+        from .budget import conversation_named
+
+        named = conversation_named(store, conversation_id)
+        records = store.conversation_responses(named) if named else []
     if not records:
         raise click.ClickException(f"No conversation found with id {cid}")
     last = records[-1]

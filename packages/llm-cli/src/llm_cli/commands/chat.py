@@ -9,6 +9,7 @@ import click
 
 import llm
 
+from ..budget import BudgetRefused, after_log, before_send, budget_options, guard_chain
 from ..errors import Interrupted, exit_code_for, friendly_errors, signal_name, stop_on_signals
 from ..prepare import PromptRequest, prepare
 from ..shared_options import (
@@ -76,6 +77,7 @@ def _read_multi(end_marker: str) -> str | None:
 @click.option("--no-stream", is_flag=True, help="Do not stream output")
 @click.option("--key", help="API key to use")
 @tool_options
+@budget_options
 def chat(
     system: str | None,
     model_id: str | None,
@@ -116,6 +118,7 @@ def chat(
     click.get_current_context().call_on_close(prepared.close)
     model = prepared.model
     conversation = prepared.conversation or model.conversation()
+    guard = before_send(prepared, None)  # --name, --estimate; each turn is checked below
     log_store = prepared.log_store
     # Fragments and attachments given on the command line open the chat: they go with the
     # first message.
@@ -177,6 +180,7 @@ def chat(
         prompt_text, turn_system = prepared.render(line)
         try:
             with friendly_errors():
+                guard.check_turn(prepared, conversation, prompt_text, turn_fragments, first)
                 start = conversation.chain if tool_kwargs else conversation.prompt
                 response = start(
                     prompt_text,
@@ -191,6 +195,7 @@ def chat(
                     **prepared.options,
                     **tool_kwargs,
                 )
+                guard_chain(guard, response, prepared.options)
                 try:
                     with stop_on_signals():
                         for chunk in response:
@@ -215,7 +220,12 @@ def chat(
             # One failed turn (a network error, say) does not end the session; what arrived
             # before it is kept in the log.
             click.echo(f"Error: {ex.message}", err=True)
-            if response is None or response.error is None or not response.text_or_raise():
+            refused_chain = isinstance(ex, BudgetRefused) and response is not None
+            if not refused_chain and (
+                response is None or response.error is None or not response.text_or_raise()
+            ):
                 continue
         log_to(log_store, response)
+        after_log(guard, prepared, response, usage=False, logged=log_store is not None)
+        guard.name = None  # named with the first turn
         first = False

@@ -18,11 +18,17 @@ from ..default_group import DefaultGroup
 from ..fragments import resolve_fragment
 from ..shared_options import database_option
 from ..store import logging_enabled, logs_off_path, open_store
+from . import logs_rm
 
 
 @click.group(cls=DefaultGroup, default="list")
 def logs() -> None:
     """Tools for exploring logged prompts and responses"""
+
+
+# Deleting: llm logs rm / prune / retention (llm_cli/retention.py).
+for _command in logs_rm.COMMANDS:
+    logs.add_command(_command)
 
 
 @logs.command(name="path")
