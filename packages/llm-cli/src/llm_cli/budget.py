@@ -343,10 +343,6 @@ def after_log(guard: Guard, prepared: Any, response: Any, *, usage: bool, logged
     """After a prompt's responses are logged: name the new conversation (``--name``), store
     their costs when a budget or ``-u`` priced them, show the cost with ``-u``, and apply
     the retention setting (at most once a day)."""
-    from llm_storage import ledger as queries
-
-    from .retention import apply_if_due
-
     made = getattr(response, "responses_made", None)
     responses = made() if made is not None else [response]
     costs = costs_of(responses) if (usage or guard.budgeted) else []
@@ -357,18 +353,23 @@ def after_log(guard: Guard, prepared: Any, response: Any, *, usage: bool, logged
             click.echo(click.style(f"Cost: {label}", fg="yellow", bold=True), err=True)
     if not logged or not responses:
         return
-    with open_ledger(prepared.database) as ledger:
-        if ledger is None:
-            return
-        with ledger.transaction(write=True) as tx:
-            if costs:
-                queries.store_costs(tx, costs)
-            if guard.name:
-                cid = responses[0].conversation_id_for_log()
-                try:
-                    queries.set_name(tx, cid, guard.name, stored_time(now()))
-                except queries.LedgerError as ex:
-                    click.echo(f"The conversation was not named: {ex}", err=True)
+    if costs or guard.name:  # else nothing to write: the database is not opened again
+        from llm_storage import ledger as queries
+
+        with open_ledger(prepared.database) as ledger:
+            if ledger is None:
+                return
+            with ledger.transaction(write=True) as tx:
+                if costs:
+                    queries.store_costs(tx, costs)
+                if guard.name:
+                    cid = responses[0].conversation_id_for_log()
+                    try:
+                        queries.set_name(tx, cid, guard.name, stored_time(now()))
+                    except queries.LedgerError as ex:
+                        click.echo(f"The conversation was not named: {ex}", err=True)
+    from .retention import apply_if_due
+
     apply_if_due(prepared.database)
 
 

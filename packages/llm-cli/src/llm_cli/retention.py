@@ -20,6 +20,7 @@ from .ledger_access import (
     open_ledger,
     parse_duration,
     save_settings,
+    settings_path,
     stored_time,
 )
 
@@ -134,6 +135,8 @@ def _record_pruned(database: str | None, moment: dt.datetime) -> None:
 def apply_if_due(database: str | None) -> None:
     """Called after a response is logged: prune when retention is set and the last
     pruning of this database was a day or more ago."""
+    if not settings_path().exists():
+        return
     settings = load_settings()
     if not settings.get("retention"):
         return

@@ -54,7 +54,8 @@ def costs(by: str | None, since: str | None, json_: bool, database: str | None) 
     from .conversations import cost_cell
 
     header = (by.upper() if by else "", "RESPONSES", "TOKENS", "COST")
-    table: list[tuple[str, ...]] = [header] + [
+    table: list[tuple[str, ...]] = [header]
+    table += [
         (
             _label(row, by),
             f"{row['responses']:,}",
