@@ -48,14 +48,21 @@ def prices_path() -> Path:
     return Path(given) if given else llm.user_dir() / PRICES_FILE
 
 
-@cache
 def user_prices() -> dict[str, list[dict[str, Any]]]:
     """The user's prices file: ``{"model-id": {"input": 2.5, "output": 10}}`` (dollars per
     million tokens), or a list of such entries each with ``"from": "YYYY-MM-DD"``, for
-    prices that changed. Cached per process; a bad file is one clear error."""
+    prices that changed. A bad file is one clear error."""
     path = prices_path()
-    if not path.exists():
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
         return {}
+    return _read_prices(path, stamp)
+
+
+@cache
+def _read_prices(path: Path, _stamp: int) -> dict[str, list[dict[str, Any]]]:
+    """The prices file, read once per version of it."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):

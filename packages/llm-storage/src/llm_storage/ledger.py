@@ -165,19 +165,18 @@ GROUPINGS = {
 def cost_summary(tx: Transaction, by: str | None = None, since: str | None = None) -> list[Record]:
     """Responses, tokens, total cost and unpriced responses, in groups (``GROUPINGS``) or
     all together; ``since``: responses at or after this ISO time only."""
-    key = GROUPINGS[by] if by else "NULL"
+    key = GROUPINGS[by] if by else None
     where = "WHERE r.datetime_utc >= ?" if since else ""
     sql = f"""
-        SELECT {key} AS grp, COUNT(*) AS responses,
+        SELECT {key or "NULL"} AS grp, COUNT(*) AS responses,
             SUM(r.input_tokens) AS input_tokens, SUM(r.output_tokens) AS output_tokens,
             SUM(rc.cost_usd) AS cost_usd,
             SUM(CASE WHEN rc.cost_usd IS NULL THEN 1 ELSE 0 END) AS unpriced
         FROM responses r LEFT JOIN response_costs rc ON rc.response_id = r.id
-        {where}
-        GROUP BY {key}
-        ORDER BY {"SUM(rc.cost_usd) DESC, " if by != "day" else ""}{key}"""
-    if by == "day":
-        sql = sql.replace(f"ORDER BY {key}", f"ORDER BY {key} DESC")
+        {where}"""
+    if key:
+        order = f"{key} DESC" if by == "day" else f"SUM(rc.cost_usd) DESC, {key}"
+        sql += f" GROUP BY {key} ORDER BY {order}"
     rows = tx.rows(sql, [since] if since else [])
     if by == "conversation":
         names = {
