@@ -306,3 +306,68 @@ def test_costs_priced_at_each_response_date_user_prices_win(
     assert recent[0]["responses"] == 1 and recent[0]["cost_usd"] is None
     rows = _rows(db, "SELECT source, COUNT(*) FROM response_costs GROUP BY source")
     assert dict(rows) == {"user prices": 2, "unpriced": 1}
+    # llm logs -u shows each response's cost (Markdown and JSON); unpriced stays unpriced.
+    shown = json.loads(_ok(invoke_llm("logs", "-u", "--json", "-n", "0", "-d", db)).stdout)
+    assert {r["prompt"]: r["cost_usd"] for r in shown} == {
+        "in december": pytest.approx(dec_in + 2 * dec_out),
+        "in january": pytest.approx(jan_in * 3 + jan_out * 4),
+        "no price": None,
+    }
+    markdown = _ok(invoke_llm("logs", "-u", "-n", "0", "-d", db)).stdout
+    assert f"## Cost\n\n${jan_in * 3 + jan_out * 4:,.2f}\n" in markdown
+    assert "## Cost\n\nunpriced\n" in markdown
+    plain = json.loads(_ok(invoke_llm("logs", "--json", "-n", "1", "-d", db)).stdout)
+    assert "cost_usd" not in plain[0]  # without -u, the original's keys only
+
+
+def test_price_table_plugin_entry_and_provider_cost() -> None:
+    """The genai-prices table at a response's date, a model's ``price_entry``, and a cost
+    the provider reported, which wins over the table."""
+    from genai_prices import Usage, calc_price
+
+    from llm_cli.pricing import cost_of
+
+    row = {
+        "id": "r1",
+        "model": "my-plugin-model",
+        "input_tokens": 1000,
+        "output_tokens": 500,
+        "token_details": None,
+        "response_json": None,
+        "datetime_utc": "2025-06-01T12:00:00+00:00",
+    }
+    when = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
+    expected = calc_price(
+        Usage(input_tokens=1000, output_tokens=500),
+        "gpt-4o-mini",
+        provider_id="openai",
+        genai_request_timestamp=when,
+    ).total_price
+    unknown = cost_of(row, {})
+    assert (unknown.usd, unknown.source) == (None, "unpriced")
+    priced = cost_of(row, {"my-plugin-model": "openai:gpt-4o-mini"})
+    assert (priced.usd, priced.source, priced.price_entry) == (
+        pytest.approx(float(expected)),
+        "price table",
+        "openai:gpt-4o-mini",
+    )
+    assert priced.usd > 0
+    reported = cost_of({**row, "token_details": json.dumps({"cost": 0.25})}, {})
+    assert (reported.usd, reported.source) == (0.25, "provider")
+    in_body = cost_of({**row, "response_json": {"usage": {"cost": 0.5}}}, {})
+    assert in_body.usd == 0.5
+    no_usage = cost_of({**row, "input_tokens": None, "output_tokens": None}, {"x": "y"})
+    assert no_usage.usd is None
+
+
+def test_a_plugin_model_names_its_price_entry(invoke_llm, monkeypatch, db: str) -> None:
+    import llm
+
+    model_class = type(llm.get_model("echo"))
+    monkeypatch.setattr(model_class, "price_entry", "openai:gpt-4o-mini", raising=False)
+    shown = _ok(invoke_llm("-m", "echo", "hi", "-u", "-d", db))
+    assert "Cost: $0.0000" in shown.stderr  # a few tokens at gpt-4o-mini's price
+    assert "(price table: openai:gpt-4o-mini)" in shown.stderr
+    stored = _rows(db, "SELECT cost_usd, source, price_entry FROM response_costs")
+    assert len(stored) == 1 and stored[0][0] > 0
+    assert stored[0][1:] == ("price table", "openai:gpt-4o-mini")

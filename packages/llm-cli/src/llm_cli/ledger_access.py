@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -139,3 +139,35 @@ def catch_up_pricing(ledger: Any) -> int:
         with ledger.transaction(write=True) as tx:
             queries.store_costs(tx, costs)
         done += len(rows)
+
+
+def with_costs(store: Any, rows: Iterable[dict[str, Any]], batch: int = 100) -> Iterator[Any]:
+    """``llm logs -u``: each row with ``cost_usd`` (None: unpriced) and ``cost_source``,
+    from the stored costs, else priced now from the row (``llm logs`` writes nothing)."""
+    from llm_storage import ledger as queries
+    from llm_storage.ledger_db import Ledger
+
+    from .pricing import cost_of
+
+    ledger = Ledger.over(store)
+    pending: list[dict[str, Any]] = []
+
+    def flush() -> Iterator[dict[str, Any]]:
+        with ledger.transaction() as tx:
+            stored = queries.costs_for(tx, [row["id"] for row in pending])
+        for row in pending:
+            found = stored.get(row["id"])
+            if found is None:
+                cost = cost_of(row, {})
+                found = {"cost_usd": cost.usd, "source": cost.source}
+            row["cost_usd"] = found["cost_usd"]
+            row["cost_source"] = found["source"]
+            yield row
+        pending.clear()
+
+    for row in rows:
+        pending.append(row)
+        if len(pending) >= batch:
+            yield from flush()
+    if pending:
+        yield from flush()

@@ -310,6 +310,12 @@ def logs_list(
         for record in fetch(omit):
             yield logs_format.prepare(record, truncate=truncate, expand=expand)
 
+    if usage:  # -u: what each response cost, too (llm_cli/ledger_access.py)
+        from ..ledger_access import with_costs
+
+        plain = prepared
+        prepared = lambda omit: with_costs(store, plain(omit))  # noqa: E731
+
     if data_output:
         found = list(fetch(_unshown(response_only=True)))
         if data and not query:
