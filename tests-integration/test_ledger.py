@@ -306,18 +306,20 @@ def test_costs_priced_at_each_response_date_user_prices_win(
     assert recent[0]["responses"] == 1 and recent[0]["cost_usd"] is None
     rows = _rows(db, "SELECT source, COUNT(*) FROM response_costs GROUP BY source")
     assert dict(rows) == {"user prices": 2, "unpriced": 1}
-    # llm logs -u shows each response's cost (Markdown and JSON); unpriced stays unpriced.
-    shown = json.loads(_ok(invoke_llm("logs", "-u", "--json", "-n", "0", "-d", db)).stdout)
+    # llm logs --cost shows each response's cost (Markdown and JSON); unpriced stays so.
+    shown = json.loads(_ok(invoke_llm("logs", "--cost", "--json", "-n", "0", "-d", db)).stdout)
     assert {r["prompt"]: r["cost_usd"] for r in shown} == {
         "in december": pytest.approx(dec_in + 2 * dec_out),
         "in january": pytest.approx(jan_in * 3 + jan_out * 4),
         "no price": None,
     }
-    markdown = _ok(invoke_llm("logs", "-u", "-n", "0", "-d", db)).stdout
+    markdown = _ok(invoke_llm("logs", "--cost", "-n", "0", "-d", db)).stdout
     assert f"## Cost\n\n${jan_in * 3 + jan_out * 4:,.2f}\n" in markdown
     assert "## Cost\n\nunpriced\n" in markdown
     plain = json.loads(_ok(invoke_llm("logs", "--json", "-n", "1", "-d", db)).stdout)
-    assert "cost_usd" not in plain[0]  # without -u, the original's keys only
+    assert "cost_usd" not in plain[0]  # without --cost, the original's keys only
+    short = _ok(invoke_llm("logs", "--cost", "-s", "-n", "1", "-d", db)).stdout
+    assert "cost_usd: null" in short
 
 
 def test_price_table_plugin_entry_and_provider_cost() -> None:

@@ -174,7 +174,7 @@ def as_short(row: dict[str, Any], usage: bool) -> str:
         if row["token_details"]:
             tokens["details"] = _loads(row["token_details"])
         item["usage"] = tokens
-    if usage and "cost_usd" in row:
+    if "cost_usd" in row:  # llm logs --cost
         item["cost_usd"] = row["cost_usd"]
     return str(yaml.dump([item], sort_keys=False)).strip()
 
@@ -302,10 +302,10 @@ class MarkdownWriter:
             line = token_usage_string(row["input_tokens"], row["output_tokens"], details)
             if line:
                 out.append(f"## Token usage\n\n{line}\n")
-            if "cost_usd" in row:  # llm_cli/ledger_access.with_costs
-                from .pricing import format_usd
+        if "cost_usd" in row:  # llm logs --cost: llm_cli/ledger_access.with_costs
+            from .pricing import format_usd
 
-                out.append(f"## Cost\n\n{format_usd(row['cost_usd'])}\n")
+            out.append(f"## Cost\n\n{format_usd(row['cost_usd'])}\n")
         return out
 
 

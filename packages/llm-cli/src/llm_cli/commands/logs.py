@@ -208,6 +208,7 @@ def _store_errors(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("-t", "--truncate", is_flag=True, help="Truncate long strings in output")
 @click.option("-s", "--short", is_flag=True, help="Shorter YAML output with truncated prompts")
 @click.option("-u", "--usage", is_flag=True, help="Include token usage")
+@click.option("costs", "--cost", is_flag=True, help="Include what each response cost")
 @click.option("-r", "--response", is_flag=True, help="Just output the last response")
 @click.option("-x", "--extract", is_flag=True, help="Extract first fenced code block")
 @click.option(
@@ -242,6 +243,7 @@ def logs_list(
     truncate: bool,
     short: bool,
     usage: bool,
+    costs: bool,
     response: bool,
     extract: bool,
     extract_last: bool,
@@ -310,7 +312,7 @@ def logs_list(
         for record in fetch(omit):
             yield logs_format.prepare(record, truncate=truncate, expand=expand)
 
-    if usage:  # -u: what each response cost, too (llm_cli/ledger_access.py)
+    if costs:  # --cost: what each response cost (llm_cli/ledger_access.py)
         from ..ledger_access import with_costs
 
         plain = prepared
