@@ -55,13 +55,20 @@ store.close()
     subprocess.run([sys.executable, "-c", script], check=True)
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> float:
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall-clock seconds, CPU seconds of the process) of one run: on a shared, loaded
+    machine the CPU time is the figure that does not depend on the neighbours."""
     start = time.perf_counter()
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    assert proc.stderr is not None
+    errors = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{done.stderr}")
-    return elapsed
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{errors.decode(errors='replace')}")
+    return elapsed, usage.ru_utime + usage.ru_stime
 
 
 COSTS_SQL = (
@@ -100,22 +107,22 @@ def main() -> None:
     if not db.exists():
         print(f"generating {args.rows:,} responses in {db} ...", flush=True)
         generate(db, args.rows)
-        first = timed([str(LLM), "costs", "-d", str(db)], env)
-        print(f"first llm costs (prices all {args.rows:,} responses once): {first:.2f} s")
+        wall, cpu = timed([str(LLM), "costs", "-d", str(db)], env)
+        print(f"first llm costs, pricing all {args.rows:,} responses: {wall:.2f} s ({cpu:.2f} CPU)")
 
     costs = {
         "llm costs": [str(LLM), "costs", "-d", str(db)],
         "llm costs --by model": [str(LLM), "costs", "--by", "model", "-d", str(db)],
         "reference: python + sqlite3 aggregate": sqlite_command(db, COSTS_SQL),
     }
-    times: dict[str, list[float]] = {name: [] for name in costs}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in costs}
     for run in range(args.runs + 1):
         for name, cmd in costs.items():
             elapsed = timed(cmd, env)
             if run:  # the first round warms the page cache
                 times[name].append(elapsed)
 
-    deleting: dict[str, list[float]] = {
+    deleting: dict[str, list[tuple[float, float]]] = {
         "llm logs rm --older-than 90d --yes": [],
         "reference: python + sqlite3 bare DELETE": [],
     }
@@ -134,9 +141,11 @@ def main() -> None:
         sqlite_command(copy, "SELECT COUNT(*) FROM responses"), capture_output=True, text=True
     ).stdout.strip()
 
-    print(f"\n{args.rows:,} responses; median of {args.runs} runs (seconds)")
+    print(f"\n{args.rows:,} responses; median of {args.runs} runs, seconds: wall-clock, CPU")
     for name, values in {**times, **deleting}.items():
-        print(f"  {name:45} {statistics.median(values):6.3f}")
+        wall = statistics.median(v[0] for v in values)
+        cpu = statistics.median(v[1] for v in values)
+        print(f"  {name:45} {wall:6.3f}  {cpu:6.3f}")
     print(f"  (responses left after the last deletion: {gone})")
 
 

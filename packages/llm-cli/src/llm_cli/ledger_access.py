@@ -128,14 +128,17 @@ def catch_up_pricing(ledger: Any) -> int:
 
     entries: dict[str, str | None] = {}
     done = 0
+    last = ""
     while True:
         with ledger.transaction() as tx:
-            rows = queries.unpriced_responses(tx, PRICING_BATCH)
+            rows = queries.unpriced_responses(tx, last, PRICING_BATCH)
         if not rows:
             return done
+        last = rows[-1]["id"]
         for model_id in {str(row["model"] or "") for row in rows} - entries.keys():
             entries[model_id] = pricing.price_entry_of(model_id) if model_id else None
-        costs = [pricing.cost_of(row, entries) for row in rows]
+        prices = pricing.user_prices()
+        costs = [pricing.cost_of(row, entries, prices) for row in rows]
         with ledger.transaction(write=True) as tx:
             queries.store_costs(tx, costs)
         done += len(rows)

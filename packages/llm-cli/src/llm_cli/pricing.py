@@ -82,8 +82,11 @@ def _read_prices(path: Path, _stamp: int) -> dict[str, list[dict[str, Any]]]:
         raise click.ClickException(f"Cannot use prices file {path}: {ex}") from None
 
 
-def _user_price(model_id: str, when: dt.datetime) -> Price | None:
-    entries = user_prices().get(model_id)
+UserPrices = dict[str, list[dict[str, Any]]]
+
+
+def _user_price(model_id: str, when: dt.datetime, table: UserPrices | None = None) -> Price | None:
+    entries = (user_prices() if table is None else table).get(model_id)
     if not entries:
         return None
     day = when.date().isoformat()
@@ -187,9 +190,12 @@ def _cached_tokens(token_details: Any) -> int:
     return found if isinstance(found, int) else 0
 
 
-def cost_of(row: dict[str, Any], entries: dict[str, str | None]) -> Any:
+def cost_of(
+    row: dict[str, Any], entries: dict[str, str | None], prices: UserPrices | None = None
+) -> Any:
     """A ``ledger.Cost`` for a response row (id, model, input_tokens, output_tokens,
-    token_details, response_json, datetime_utc). ``entries``: model ID -> price entry."""
+    token_details, response_json, datetime_utc). ``entries``: model ID -> price entry;
+    ``prices``: the user's prices, when the caller read them once for many rows."""
     from llm_storage.ledger import (
         SOURCE_PROVIDER,
         SOURCE_TABLE,
@@ -206,7 +212,7 @@ def cost_of(row: dict[str, Any], entries: dict[str, str | None]) -> Any:
     def made(usd: float | None, source: str, entry: str | None = None) -> Cost:
         return Cost(row["id"], row.get("datetime_utc"), usd, source, entry)
 
-    user = _user_price(model_id, when)
+    user = _user_price(model_id, when, prices)
     if user is not None:
         usd = (input_tokens * user.input + output_tokens * user.output) / 1_000_000
         return made(usd, SOURCE_USER, model_id)

@@ -109,14 +109,16 @@ class Cost:
     price_entry: str | None = None
 
 
-def unpriced_responses(tx: Transaction, limit: int = 1000) -> list[Record]:
-    """Responses without a ``response_costs`` row, with what pricing needs."""
+def unpriced_responses(tx: Transaction, after: str = "", limit: int = 1000) -> list[Record]:
+    """Responses without a ``response_costs`` row, with what pricing needs, in ID order
+    from just after ``after`` (pass the last ID of one batch to get the next)."""
     return tx.rows(
         """SELECT r.id, r.model, r.input_tokens, r.output_tokens, r.token_details,
             r.response_json, r.datetime_utc
-        FROM responses r LEFT JOIN response_costs rc ON rc.response_id = r.id
-        WHERE rc.response_id IS NULL ORDER BY r.id LIMIT ?""",
-        [limit],
+        FROM responses r
+        WHERE r.id > ? AND NOT EXISTS (SELECT 1 FROM response_costs rc WHERE rc.response_id = r.id)
+        ORDER BY r.id LIMIT ?""",
+        [after, limit],
     )
 
 
@@ -124,10 +126,11 @@ def store_costs(tx: Transaction, costs: Iterable[Cost]) -> None:
     rows = [(c.response_id, c.datetime_utc, c.usd, c.source, c.price_entry) for c in costs]
     if not rows:
         return
-    tx.executemany("DELETE FROM response_costs WHERE response_id = ?", [(row[0],) for row in rows])
     tx.executemany(
         "INSERT INTO response_costs (response_id, datetime_utc, cost_usd, source, price_entry)"
-        " VALUES (?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (response_id) DO UPDATE SET"
+        " datetime_utc = excluded.datetime_utc, cost_usd = excluded.cost_usd,"
+        " source = excluded.source, price_entry = excluded.price_entry",
         rows,
     )
 
