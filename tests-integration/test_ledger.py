@@ -367,7 +367,7 @@ def test_a_plugin_model_names_its_price_entry(invoke_llm, monkeypatch, db: str) 
 
     model_class = type(llm.get_model("echo"))
     monkeypatch.setattr(model_class, "price_entry", "openai:gpt-4o-mini", raising=False)
-    shown = _ok(invoke_llm("-m", "echo", "hi", "-u", "-d", db))
+    shown = _ok(invoke_llm("-m", "echo", "hi", "-u", "--cost", "-d", db))
     assert "Cost: $0.0000" in shown.stderr  # a few tokens at gpt-4o-mini's price
     assert "(price table: openai:gpt-4o-mini)" in shown.stderr
     stored = _rows(db, "SELECT cost_usd, source, price_entry FROM response_costs")

@@ -64,7 +64,7 @@ def test_estimate_and_max_cost_refuse_before_sending(invoke_llm, fake: FakeOpenA
     lines = refused.stderr.strip().splitlines()
     assert len(lines) == 1 and "over --max-cost" in lines[0] and "nothing was sent" in lines[0]
     assert _requests(fake) == 0
-    sent = invoke_llm(*prompt, "--max-cost", str(worst), "-u")
+    sent = invoke_llm(*prompt, "--max-cost", str(worst), "--cost")
     assert sent.returncode == 0, sent.stderr
     assert _requests(fake) == 1
     assert "Cost: $15.00 (user prices: fake-chat)" in sent.stderr

@@ -41,7 +41,8 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
 
 
 def budget_options(command: Any) -> Any:
-    """``--name``, ``--max-cost`` and ``--estimate``: kept in ``ctx.meta``, not passed on."""
+    """``--name``, ``--max-cost``, ``--estimate`` and ``--cost``: kept in ``ctx.meta``, not
+    passed on."""
     for option in reversed(
         [
             click.option(
@@ -56,6 +57,10 @@ def budget_options(command: Any) -> Any:
             click.option(
                 "estimate", "--estimate", is_flag=True, expose_value=False, callback=_remember,
                 help="Print the worst-case cost of the prompt and send nothing",
+            ),
+            click.option(
+                "show_cost", "--cost", is_flag=True, expose_value=False, callback=_remember,
+                help="Show what the response cost",
             ),
         ]
     ):  # fmt: skip
@@ -138,6 +143,7 @@ class Guard:
     name: str | None = None
     max_cost: float | None = None
     estimate: bool = False
+    show_cost: bool = False
     daily: float | None = None
     monthly: float | None = None
     #: Cost of the calls this command already made and has not logged yet.
@@ -254,6 +260,7 @@ def guard_for(database: str | None) -> Guard:
         name=given.get("conversation_name"),
         max_cost=given.get("max_cost"),
         estimate=bool(given.get("estimate")),
+        show_cost=bool(given.get("show_cost")),
         daily=budget.get("daily"),
         monthly=budget.get("monthly"),
     )
@@ -339,12 +346,14 @@ def costs_of(responses: list[Any]) -> list[Any]:
     return costs
 
 
-def after_log(guard: Guard, prepared: Any, response: Any, *, usage: bool, logged: bool) -> None:
+def after_log(guard: Guard, prepared: Any, response: Any, *, logged: bool) -> None:
     """After a prompt's responses are logged: name the new conversation (``--name``), store
-    their costs when a budget or ``-u`` priced them, show the cost with ``-u``, and apply
-    the retention setting (at most once a day)."""
+    their costs when a budget or ``--cost`` priced them, show the cost with ``--cost`` (not
+    with ``-u`` alone: the original's tests pin what ``-u`` prints), and apply the
+    retention setting (at most once a day)."""
     made = getattr(response, "responses_made", None)
     responses = made() if made is not None else [response]
+    usage = guard.show_cost
     costs = costs_of(responses) if (usage or guard.budgeted) else []
     if usage:
         for cost in costs:

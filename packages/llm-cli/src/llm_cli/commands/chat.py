@@ -226,6 +226,6 @@ def chat(
             ):
                 continue
         log_to(log_store, response)
-        after_log(guard, prepared, response, usage=False, logged=log_store is not None)
+        after_log(guard, prepared, response, logged=log_store is not None)
         guard.name = None  # named with the first turn
         first = False

@@ -325,7 +325,7 @@ def prompt(
                 click.style(f"Token usage: {found}", fg="yellow", bold=True),
                 err=True,
             )
-    after_log(guard, prepared, response, usage=usage, logged=log_store is not None)
+    after_log(guard, prepared, response, logged=log_store is not None)
 
 
 def _repair(prepared: PreparedPrompt, response: Any, text: str, stream: bool) -> tuple[Any, str]:
