@@ -278,6 +278,11 @@ def test_costs_priced_at_each_response_date_user_prices_win(
              " WHERE prompt = 'in january'")  # fmt: skip
     found = _rows(db, "SELECT prompt, input_tokens, output_tokens FROM responses")
     tokens = {r[0]: (r[1], r[2]) for r in found}
+    # Before there is any price for echo: unpriced (stored so), never $0.
+    before = json.loads(_ok(invoke_llm("costs", "--json", "-d", db)).stdout)
+    assert (before[0]["cost_usd"], before[0]["unpriced_responses"]) == (None, 3)
+    assert _rows(db, "SELECT COUNT(*) FROM response_costs WHERE cost_usd IS NULL")[0][0] == 3
+    # A prices file written afterwards prices them: stored costs follow changed prices.
     (user_dir / "prices.json").write_text(
         json.dumps(
             {

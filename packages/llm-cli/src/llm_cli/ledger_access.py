@@ -119,13 +119,40 @@ def open_ledger(database: str | None, *, existing: bool = True) -> Iterator[Any]
         raise click.ClickException(str(ex)) from ex
 
 
+def _prices_fingerprint() -> str:
+    """What stored costs were worked out with: the prices file's version and the
+    price table's package version (read from metadata, without importing the table)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .pricing import prices_path
+
+    try:
+        table = version("genai-prices")
+    except PackageNotFoundError:
+        table = "none"
+    try:
+        stamp = str(prices_path().stat().st_mtime_ns)
+    except OSError:
+        stamp = "none"
+    return f"genai-prices {table}; prices file {stamp}"
+
+
 def catch_up_pricing(ledger: Any) -> int:
     """Price every response that has no stored cost yet (each at its own date); returns
-    how many. Imports the price table only when there is something to price."""
+    how many. When the prices file or the price table changed since costs were stored,
+    the costs they gave (all but those providers reported) are worked out again. Imports
+    the price table only when there is something to price."""
     from llm_storage import ledger as queries
 
     from . import pricing
 
+    fingerprint = _prices_fingerprint()
+    settings = load_settings()
+    if settings.get("priced_with", {}).get(ledger.location) != fingerprint:
+        with ledger.transaction(write=True) as tx:
+            queries.forget_costs(tx)
+        settings.setdefault("priced_with", {})[ledger.location] = fingerprint
+        save_settings(settings)
     entries: dict[str, str | None] = {}
     done = 0
     last = ""

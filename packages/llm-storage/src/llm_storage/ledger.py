@@ -135,11 +135,10 @@ def store_costs(tx: Transaction, costs: Iterable[Cost]) -> None:
     )
 
 
-def forget_costs(tx: Transaction, *, unpriced_only: bool) -> int:
-    """Drop stored costs so they are worked out again (``llm costs --reprice``)."""
-    if unpriced_only:
-        return tx.execute("DELETE FROM response_costs WHERE cost_usd IS NULL")
-    return tx.execute("DELETE FROM response_costs")
+def forget_costs(tx: Transaction) -> int:
+    """Drop the stored costs that prices gave (not those a provider reported), so that
+    they are worked out again with changed prices."""
+    return tx.execute("DELETE FROM response_costs WHERE source <> ?", [SOURCE_PROVIDER])
 
 
 def costs_for(tx: Transaction, response_ids: Sequence[str]) -> dict[str, Record]:
