@@ -126,10 +126,24 @@ def test_name_continue_list_and_rename_conversations(invoke_llm, db: str) -> Non
         "ID", "NAME", "MODEL", "TURNS", "TOKENS", "COST", "LAST", "USED"
     ]  # fmt: skip
     assert "seabirds *" in table and "unpriced" in table
+    unlogged = invoke_llm("-m", "echo", "hi", "--name", "new", "-n", "-d", db)
+    assert unlogged.returncode == 1 and "--name needs" in unlogged.stderr
+    continuing = invoke_llm("-c", "hi", "--name", "new", "-d", db)
+    assert continuing.returncode == 1 and "conversations rename" in continuing.stderr
     missing = invoke_llm("conversations", "rename", "nonesuch", "x", "-d", db)
     assert missing.returncode == 1 and "No conversation found" in missing.stderr
     unknown = invoke_llm("--cid", "nonesuch", "hi", "-d", db)
     assert unknown.returncode == 1 and "No conversation found" in unknown.stderr
+
+
+def test_reading_commands_never_create_a_database(invoke_llm, tmp_path: Path) -> None:
+    db = tmp_path / "none.db"
+    listed = _ok(invoke_llm("conversations", "list", "-d", str(db)))
+    assert listed.stderr == "No conversations found\n"
+    assert _ok(invoke_llm("costs", "-d", str(db))).stdout == "No responses logged\n"
+    gone = _ok(invoke_llm("logs", "rm", "--all", "--yes", "-d", str(db)))
+    assert "no log database yet" in gone.stderr
+    assert not db.exists()
 
 
 # -- deleting ---------------------------------------------------------------------------------

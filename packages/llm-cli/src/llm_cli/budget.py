@@ -291,6 +291,8 @@ def check_new_name(guard: Guard, prepared: Any) -> None:
     name = (guard.name or "").strip()
     if not name:
         raise click.ClickException("--name cannot be empty")
+    if prepared.log_store is None:
+        raise click.ClickException("--name needs the conversation to be logged (not -n)")
     if prepared.conversation is not None and prepared.conversation.responses:
         raise click.ClickException(
             "--name names a new conversation; to rename this one use 'llm conversations rename'"
