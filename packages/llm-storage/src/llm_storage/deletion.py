@@ -134,6 +134,14 @@ _TEMPORARY = {
 }
 
 
+def _unused(column: str, users: list[tuple[str, str]]) -> str:
+    """`` AND column NOT IN (...)`` for every (table, column) that may still use it."""
+    return "".join(
+        f" AND {column} NOT IN (SELECT {used} FROM {table} WHERE {used} IS NOT NULL)"
+        for table, used in users
+    )
+
+
 def delete(tx: Transaction, response_ids: Sequence[str]) -> Deleted:
     """Delete these responses and what only they used, in the caller's (write)
     transaction."""
@@ -167,36 +175,47 @@ def delete(tx: Transaction, response_ids: Sequence[str]) -> Deleted:
         tx.execute(f"DELETE FROM system_fragments WHERE response_id IN ({doomed})")
         tx.execute(f"DELETE FROM response_costs WHERE response_id IN ({doomed})")
         done.responses = tx.execute(f"DELETE FROM responses WHERE id IN ({doomed})")
+        # "Still used" is one pass over each link table (NOT IN a subquery, which both
+        # databases evaluate once), not a lookup per candidate: the link tables have no
+        # index on these columns, and responses none on conversation_id.
         done.attachments = tx.execute(
             "DELETE FROM attachments WHERE id IN (SELECT id FROM ledger_gone_attachments)"
-            " AND NOT EXISTS (SELECT 1 FROM prompt_attachments p"
-            " WHERE p.attachment_id = attachments.id)"
+            + _unused("id", [("prompt_attachments", "attachment_id")])
         )
         done.fragments = tx.execute(
             "DELETE FROM fragments WHERE id IN (SELECT id FROM ledger_gone_fragments)"
-            " AND NOT EXISTS (SELECT 1 FROM prompt_fragments p WHERE p.fragment_id = fragments.id)"
-            " AND NOT EXISTS (SELECT 1 FROM system_fragments s WHERE s.fragment_id = fragments.id)"
-            " AND NOT EXISTS (SELECT 1 FROM fragment_aliases a WHERE a.fragment_id = fragments.id)"
+            + _unused(
+                "id",
+                [
+                    ("prompt_fragments", "fragment_id"),
+                    ("system_fragments", "fragment_id"),
+                    ("fragment_aliases", "fragment_id"),
+                ],
+            )
         )
         tx.execute(
             "DELETE FROM tool_instances WHERE id IN (SELECT id FROM ledger_gone_instances)"
-            " AND NOT EXISTS (SELECT 1 FROM tool_results r WHERE r.instance_id = tool_instances.id)"
+            + _unused("id", [("tool_results", "instance_id")])
         )
         tx.execute(
             "DELETE FROM tools WHERE id IN (SELECT id FROM ledger_gone_tools)"
-            " AND NOT EXISTS (SELECT 1 FROM tool_responses t WHERE t.tool_id = tools.id)"
-            " AND NOT EXISTS (SELECT 1 FROM tool_calls c WHERE c.tool_id = tools.id)"
-            " AND NOT EXISTS (SELECT 1 FROM tool_results r WHERE r.tool_id = tools.id)"
+            + _unused(
+                "id",
+                [
+                    ("tool_responses", "tool_id"),
+                    ("tool_calls", "tool_id"),
+                    ("tool_results", "tool_id"),
+                ],
+            )
         )
         tx.execute(
             "DELETE FROM conversation_names"
             " WHERE conversation_id IN (SELECT id FROM ledger_gone_conversations)"
-            " AND NOT EXISTS (SELECT 1 FROM responses r"
-            " WHERE r.conversation_id = conversation_names.conversation_id)"
+            + _unused("conversation_id", [("responses", "conversation_id")])
         )
         done.conversations = tx.execute(
             "DELETE FROM conversations WHERE id IN (SELECT id FROM ledger_gone_conversations)"
-            " AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.conversation_id = conversations.id)"
+            + _unused("id", [("responses", "conversation_id")])
         )
     finally:
         for table in _TEMPORARY:
