@@ -209,8 +209,12 @@ def cost_of(
     input_tokens = int(row.get("input_tokens") or 0)
     output_tokens = int(row.get("output_tokens") or 0)
 
+    # Stored in ISO form, whichever form the response has (llm 0.26 wrote a space for the
+    # "T"), so that budgets compare times as times.
+    stamp = when.isoformat() if row.get("datetime_utc") else None
+
     def made(usd: float | None, source: str, entry: str | None = None) -> Cost:
-        return Cost(row["id"], row.get("datetime_utc"), usd, source, entry)
+        return Cost(row["id"], stamp, usd, source, entry)
 
     user = _user_price(model_id, when, prices)
     if user is not None:

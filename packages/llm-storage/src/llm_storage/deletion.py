@@ -83,7 +83,8 @@ def select(tx: Transaction, selection: Selection) -> Plan:
         return plan  # nothing named: delete nothing
     join = ""
     if selection.before:
-        where.append("responses.datetime_utc < ?")
+        # llm 0.26 wrote "YYYY-MM-DD HH:MM:SS", we write ISO's "T": compare them alike.
+        where.append("REPLACE(responses.datetime_utc, ' ', 'T') < ?")
         params.append(selection.before)
     if selection.model:
         where.append("responses.model = ?")
