@@ -74,6 +74,15 @@ BUILT_IN_COMMANDS: dict[str, tuple[str, list[Any]]] = {
         "llm_cli.commands.embed_models:embed_models",
         ["Manage available embedding models", False, False],
     ),
+    "conversations": (
+        "llm_cli.commands.conversations:conversations",
+        ["List, find and name logged conversations", False, False],
+    ),
+    "costs": ("llm_cli.commands.costs:costs", ["Show what logged responses cost", False, False]),
+    "budget": (
+        "llm_cli.commands.costs:budget",
+        ["Spending limits, checked before any prompt is sent", False, False],
+    ),
     "collections": (
         "llm_cli.commands.collections:collections",
         ["View and manage collections of embeddings", False, False],

@@ -187,6 +187,8 @@ def as_short(row: dict[str, Any], usage: bool) -> str:
         if row["token_details"]:
             tokens["details"] = _loads(row["token_details"])
         item["usage"] = tokens
+    if "cost_usd" in row:  # llm logs --cost
+        item["cost_usd"] = row["cost_usd"]
     return str(yaml.dump([item], sort_keys=False)).strip()
 
 
@@ -316,6 +318,10 @@ class MarkdownWriter:
                 lines.append(f"Duration: {duration_text(row['duration_ms'])}")
             if lines:
                 out.append("## Token usage\n\n" + "\n\n".join(lines) + "\n")
+        if "cost_usd" in row:  # llm logs --cost: llm_cli/ledger_access.with_costs
+            from .pricing import format_usd
+
+            out.append(f"## Cost\n\n{format_usd(row['cost_usd'])}\n")
         return out
 
 

@@ -9,6 +9,7 @@ import click
 
 import llm
 
+from ..budget import BudgetRefused, after_log, before_send, budget_options, guard_chain
 from ..errors import Interrupted, exit_code_for, friendly_errors, signal_name, stop_on_signals
 from ..fallbacks import fallback_options
 from ..prepare import GIVEN_LOGGING, GIVEN_MODEL, PromptRequest, prepare
@@ -81,6 +82,7 @@ def _read_multi(end_marker: str) -> str | None:
 @tool_options
 @hide_reasoning_option
 @fallback_options
+@budget_options
 def chat(
     system: str | None,
     model_id: str | None,
@@ -124,6 +126,7 @@ def chat(
     click.get_current_context().call_on_close(prepared.close)
     model = prepared.model
     conversation = prepared.conversation or model.conversation()
+    guard = before_send(prepared, None)  # --name, --estimate; each turn is checked below
     log_store = prepared.log_store
     # Fragments and attachments given on the command line open the chat: they go with the
     # first message.
@@ -185,6 +188,7 @@ def chat(
         prompt_text, turn_system = prepared.render(line)
         try:
             with friendly_errors():
+                guard.check_turn(prepared, conversation, prompt_text, turn_fragments, first)
                 start = conversation.chain if tool_kwargs else conversation.prompt
                 response = start(
                     prompt_text,
@@ -200,6 +204,7 @@ def chat(
                     **prepared.options,
                     **tool_kwargs,
                 )
+                guard_chain(guard, response, prepared.options)
                 try:
                     with stop_on_signals():
                         writer = StreamWriter(show_reasoning=not hide_reasoning)
@@ -225,7 +230,12 @@ def chat(
             # One failed turn (a network error, say) does not end the session; what arrived
             # before it is kept in the log.
             click.echo(f"Error: {ex.message}", err=True)
-            if response is None or response.error is None or not response.text_or_raise():
+            refused_chain = isinstance(ex, BudgetRefused) and response is not None
+            if not refused_chain and (
+                response is None or response.error is None or not response.text_or_raise()
+            ):
                 continue
         log_to(log_store, response)
+        after_log(guard, prepared, response, logged=log_store is not None)
+        guard.name = None  # named with the first turn
         first = False

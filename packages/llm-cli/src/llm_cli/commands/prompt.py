@@ -11,6 +11,7 @@ import llm
 from llm.utils import extract_fenced_code_block, token_usage_string
 
 from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type
+from ..budget import BudgetRefused, after_log, before_send, budget_options, guard_chain
 from ..errors import exit_code_for, friendly_errors, signal_name, stop_on_signals
 from ..fallbacks import fallback_options
 from ..prepare import GIVEN_MODEL, PreparedPrompt, PromptRequest, prepare
@@ -178,6 +179,7 @@ def _write(text: str) -> None:
     help="Output the response as JSON, same format as llm logs --json",
 )
 @fallback_options
+@budget_options
 def prompt(
     prompt: str | None,
     system: str | None,
@@ -272,6 +274,7 @@ def prompt(
     click.get_current_context().call_on_close(prepared.close)
     log_store = prepared.log_store
     extract, extract_last = prepared.extract, prepared.extract_last
+    guard = before_send(prepared, prepared.prompt)  # --max-cost, budgets, --estimate, --name
 
     # Only the extracted block (or the JSON) is shown, so the model is not asked to stream
     # (as the original).
@@ -292,6 +295,7 @@ def prompt(
             **({"hide_reasoning": True} if hide_reasoning else {}),
             **prepared.options,
         )
+        guard_chain(guard, response, prepared.options)
         # A structured answer is shown once it has been checked against the schema.
         repairing = prepared.schema is not None and prepared.schema_retries > 0
         streaming = not no_stream and not extracting and not repairing
@@ -314,6 +318,9 @@ def prompt(
                 err=True,
             )
             sys.exit(exit_code_for(interrupt))
+        except BudgetRefused:
+            log_to(log_store, response)  # the steps of a tool chain already paid for
+            raise
         except llm.ModelError as ex:
             # A stream cut off part-way: what arrived was shown; keep it in the log too.
             partial = response.text_or_raise() if response.error is not None else ""
@@ -347,6 +354,7 @@ def prompt(
                 click.style(f"Token usage: {found}", fg="yellow", bold=True),
                 err=True,
             )
+    after_log(guard, prepared, response, logged=log_store is not None)
 
 
 def _repair(prepared: PreparedPrompt, response: Any, text: str, stream: bool) -> tuple[Any, str]:
