@@ -83,3 +83,9 @@ schema_options = stack_options(
         help="Re-ask the model this many times when its answer does not match the schema",
     ),
 )
+
+render_option = click.option(
+    "--render/--no-render",
+    default=None,
+    help="Show the answer as formatted Markdown (default: on a terminal; LLM_RENDER=0/1)",
+)

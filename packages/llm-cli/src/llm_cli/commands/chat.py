@@ -11,11 +11,13 @@ import llm
 
 from ..errors import Interrupted, exit_code_for, friendly_errors, signal_name, stop_on_signals
 from ..prepare import PromptRequest, prepare
+from ..render_output import open_answer, should_render
 from ..shared_options import (
     continue_options,
     database_option,
     fragment_options,
     model_option_pairs,
+    render_option,
     template_options,
 )
 from ..store import log_to, logging_enabled
@@ -32,12 +34,19 @@ def _enable_line_editing() -> None:
         pass
 
 
+class LineCancelled(Exception):
+    """Ctrl-C at the prompt: the line is dropped, the chat goes on."""
+
+
 def _read_line(suffix: str) -> str | None:
     """One line of input after ``suffix``; None at end of input. click.prompt, as the
     original: a blank line asks again, and a test runner sees the input echoed."""
     try:
         return str(click.prompt("", prompt_suffix=suffix))
-    except click.exceptions.Abort:  # end of input or Ctrl-C
+    except click.exceptions.Abort as ex:  # end of input, or Ctrl-C (click hides which)
+        if isinstance(ex.__context__, KeyboardInterrupt):
+            click.echo("")
+            raise LineCancelled() from None
         return None
 
 
@@ -76,6 +85,7 @@ def _read_multi(end_marker: str) -> str | None:
 @click.option("--no-stream", is_flag=True, help="Do not stream output")
 @click.option("--key", help="API key to use")
 @tool_options
+@render_option
 def chat(
     system: str | None,
     model_id: str | None,
@@ -94,6 +104,7 @@ def chat(
     tools_debug: bool,
     tools_approve: bool,
     chain_limit: int,
+    render: bool | None = None,
 ) -> None:
     """Hold an ongoing chat with a model."""
     request = PromptRequest(
@@ -135,9 +146,14 @@ def chat(
     click.echo(
         "Type '!fragment <my_fragment> [<another_fragment> ...]' to insert one or more fragments"
     )
+    rendering = should_render(render)
     first = True
     while True:
-        read = _read_line("> ")
+        try:
+            read = _read_line("> ")
+        except LineCancelled:
+            click.echo("Cancelled: type 'exit' or press Ctrl-D to end the chat", err=True)
+            continue
         if read is None:
             click.echo("")
             return
@@ -145,7 +161,11 @@ def chat(
         stripped = line.strip()
         if stripped.startswith("!multi"):
             marker = stripped[len("!multi") :].strip()
-            text = _read_multi(f"!end {marker}".strip())
+            try:
+                text = _read_multi(f"!end {marker}".strip())
+            except LineCancelled:
+                click.echo("Cancelled the !multi block", err=True)
+                continue
             if text is None:
                 return
             line = text
@@ -191,16 +211,16 @@ def chat(
                     **prepared.options,
                     **tool_kwargs,
                 )
+                output = open_answer(rendering)
                 try:
                     with stop_on_signals():
                         for chunk in response:
-                            sys.stdout.write(chunk)
-                            sys.stdout.flush()
+                            output.write(chunk)
                 except Interrupted as interrupt:
                     # SIGTERM or SIGHUP (the terminal closed) ends the session; what
                     # arrived of this turn is kept, as for Ctrl-C.
                     response.finish_early()
-                    click.echo("")
+                    output.finish()
                     log_to(log_store, response)
                     click.echo(
                         f"Interrupted ({signal_name(interrupt)}): the partial response was kept",
@@ -209,8 +229,10 @@ def chat(
                     sys.exit(exit_code_for(interrupt))
                 except KeyboardInterrupt:
                     response.finish_early()
-                    click.echo("\nInterrupted")
-                click.echo("")
+                    output.finish()
+                    click.echo("Interrupted")
+                else:
+                    output.finish()
         except click.ClickException as ex:
             # One failed turn (a network error, say) does not end the session; what arrived
             # before it is kept in the log.

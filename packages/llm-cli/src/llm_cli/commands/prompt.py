@@ -13,11 +13,13 @@ from llm.utils import extract_fenced_code_block, token_usage_string
 from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type
 from ..errors import exit_code_for, friendly_errors, signal_name, stop_on_signals
 from ..prepare import PreparedPrompt, PromptRequest, prepare
+from ..render_output import end_answer, open_answer, should_render
 from ..shared_options import (
     continue_options,
     database_option,
     fragment_options,
     model_option_pairs,
+    render_option,
     schema_options,
     template_options,
 )
@@ -89,8 +91,11 @@ def _read(stdin: Any) -> str:
             _too_large(limit)
         return text
     data = bytearray()
+    # read1: one read at a time, so the first Ctrl-D typed at a terminal ends the input
+    # (read() would carry on past it and wait for a second).
+    read = getattr(source, "read1", source.read)
     while True:
-        chunk = source.read(min(1024 * 1024, limit + 1 - len(data)))
+        chunk = read(min(1024 * 1024, limit + 1 - len(data)))
         if not chunk:
             break
         data += chunk
@@ -166,6 +171,7 @@ def _write(text: str) -> None:
 @click.option(
     "extract_last", "--xl", "--extract-last", is_flag=True, help="Extract last fenced code block"
 )
+@render_option
 def prompt(
     prompt: str | None,
     system: str | None,
@@ -198,6 +204,7 @@ def prompt(
     usage: bool,
     extract: bool,
     extract_last: bool,
+    render: bool | None = None,
 ) -> None:
     """Execute a prompt
 
@@ -272,19 +279,21 @@ def prompt(
         # A structured answer is shown once it has been checked against the schema.
         repairing = prepared.schema is not None and prepared.schema_retries > 0
         streaming = not no_stream and not extracting and not repairing
+        # Markdown on a terminal; never for an extracted block or a structured answer.
+        rendering = not extracting and prepared.schema is None and should_render(render)
         try:
             with stop_on_signals():
                 if use_async:
                     import asyncio
 
-                    asyncio.run(_consume_async(response, echo=streaming))
+                    asyncio.run(_consume_async(response, echo=streaming, render=rendering))
                 else:
-                    _consume(response, echo=streaming)
+                    _consume(response, echo=streaming, render=rendering)
         except KeyboardInterrupt as interrupt:
             # Ctrl-C, SIGTERM or SIGHUP: stop cleanly, keep and log what arrived, then exit
             # as interrupted (128 + the signal's number).
             response.finish_early()
-            _write("\n")
+            end_answer()
             log_to(log_store, response)
             click.echo(
                 f"Interrupted ({signal_name(interrupt)}): the partial response was kept",
@@ -297,7 +306,7 @@ def prompt(
             if not partial:
                 raise
             if streaming:
-                _write("\n")
+                end_answer()
             log_to(log_store, response)
             raise click.ClickException(f"{ex} (the partial response was kept)") from ex
         text = response.text_or_raise()
@@ -306,7 +315,7 @@ def prompt(
         if extracting:
             _write((extract_fenced_code_block(text, last=extract_last) or text) + "\n")
         elif not streaming:
-            _write(text + "\n")
+            _show(text, rendering)
 
     log_to(log_store, response)
     if usage:
@@ -314,6 +323,7 @@ def prompt(
         made = getattr(response, "responses_made", None)
         for one in made() if made is not None else [response]:
             found = token_usage_string(one.input_tokens, one.output_tokens, one.token_details)
+            found = found or "not reported by this model"
             click.echo(
                 click.style(f"Token usage: {found}", fg="yellow", bold=True),
                 err=True,
@@ -359,18 +369,27 @@ def _repair(prepared: PreparedPrompt, response: Any, text: str, stream: bool) ->
     return response, text
 
 
-def _consume(response: llm.Response, echo: bool) -> None:
+def _consume(response: llm.Response, echo: bool, render: bool = False) -> None:
     """Run the response to the end, writing chunks as they arrive when ``echo``."""
+    output = open_answer(render) if echo else None
     for chunk in response:
-        if echo:
-            _write(chunk)
-    if echo:
-        _write("\n")
+        if output:
+            output.write(chunk)
+    if output:
+        output.finish()
 
 
-async def _consume_async(response: llm.AsyncResponse, echo: bool) -> None:
+async def _consume_async(response: llm.AsyncResponse, echo: bool, render: bool = False) -> None:
+    output = open_answer(render) if echo else None
     async for chunk in response:
-        if echo:
-            _write(chunk)
-    if echo:
-        _write("\n")
+        if output:
+            output.write(chunk)
+    if output:
+        output.finish()
+
+
+def _show(text: str, render: bool) -> None:
+    """A whole answer at once (``--no-stream``)."""
+    output = open_answer(render)
+    output.write(text)
+    output.finish()
