@@ -31,6 +31,8 @@ CODE_THEME = "monokai"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _TRAILING_SPACES = re.compile(r"[ ]+((?:\x1b\[[0-9;]*m)*)$")
 _DIM, _RESET = "\x1b[2m", "\x1b[0m"
+# Blocks that a following line starting with a letter carries on (no blank line between).
+_CONTINUED = {"paragraph_open", "bullet_list_open", "ordered_list_open"}
 
 
 class _PlainCodeBlock(CodeBlock):
@@ -147,7 +149,7 @@ class MarkdownOutput:
         stream: TextIO,
         width: int | None = None,
         height: int | None = None,
-        redraw_interval: float = 0.05,
+        redraw_interval: float = 0.1,
         color_system: str | None = "auto",
     ) -> None:
         size = shutil.get_terminal_size()
@@ -176,6 +178,9 @@ class MarkdownOutput:
         self.block_parser = _block_parser()
         self.pending = ""  # unfinished text, from the start of a block (or of a code line)
         self.fence: _Fence | None = None
+        self.live_type: str | None = None  # the last parse's unfinished block
+        self.seen = 0  # how much of ``pending`` that parse saw
+        self.after_blank = False
         self.blocks_printed = 0
         self.tail_rows = 0
         self.last_draw = 0.0
@@ -218,12 +223,16 @@ class MarkdownOutput:
                 if self.fence is not None:
                     break
             complete = self.pending[: self.pending.rfind("\n") + 1]
-            if not complete:
+            if not complete or (not final and self._continues(complete)):
                 break
             lines = complete.splitlines(keepends=True)
+            self.after_blank = False
             blocks = self._blocks(complete)
+            self.live_type = blocks[-1][2].type if blocks else None
+            self.seen = len(complete)
             if not blocks:  # blank lines only
                 self.pending = self.pending[len(complete) :]
+                self.seen = 0
                 break
             last = len(blocks) if final else len(blocks) - 1
             for start, end, token in blocks[:last]:
@@ -232,11 +241,14 @@ class MarkdownOutput:
                 self.pending = ""
                 break
             start, _, token = blocks[-1]
-            self.pending = self.pending[sum(len(line) for line in lines[:start]) :]
+            dropped = sum(len(line) for line in lines[:start])
+            self.pending = self.pending[dropped:]
+            self.seen -= dropped
             if token.type != "fence":
                 break
             # A code block: its lines are final as soon as each one is complete.
             opening, _, self.pending = self.pending.partition("\n")
+            self.seen, self.live_type = 0, None
             self._separate(out)
             self.fence = _Fence(opening, self.highlighter)
             out.append(f"{_DIM}{opening}{_RESET}\n")
@@ -252,6 +264,20 @@ class MarkdownOutput:
                 self.fence = None
                 return
             out.append(fence.highlight(line) + "\n")
+
+    def _continues(self, complete: str) -> bool:
+        """Whether the lines that completed since the last parse only carry on the live
+        paragraph or list (each starts with a letter, no blank line before it), so parsing
+        again would find the same blocks. Blank lines end nothing by themselves."""
+        if self.live_type not in _CONTINUED:
+            return False
+        for line in complete[self.seen :].splitlines():
+            if not line.strip():
+                self.after_blank = True
+            elif self.after_blank or not line[:1].isalpha():
+                return False
+        self.seen = len(complete)
+        return True
 
     def _blocks(self, text: str) -> list[tuple[int, int, Any]]:
         """The top-level blocks of ``text``: (first line, line after the last, token)."""
