@@ -11,8 +11,19 @@ import subprocess
 import termios
 import time
 from pathlib import Path
+from typing import Any
 
 import pyte
+
+
+class _Screen(pyte.HistoryScreen):  # type: ignore[misc]
+    """Answers the questions programs ask a terminal (prompt_toolkit's cursor position)."""
+
+    answer: Any = None
+
+    def write_process_input(self, data: str) -> None:
+        if self.answer is not None:
+            self.answer(data.encode())
 
 
 def _take_terminal() -> None:
@@ -49,7 +60,8 @@ class Terminal:
             preexec_fn=_take_terminal,
         )
         os.close(terminal)
-        self.screen = pyte.HistoryScreen(columns, lines, history=10_000)
+        self.screen = _Screen(columns, lines, history=10_000)
+        self.screen.answer = self.send
         self.stream = pyte.ByteStream(self.screen)
         self.raw = b""
 
@@ -73,10 +85,13 @@ class Terminal:
     def wait_for(self, text: str, timeout: float = 120) -> None:
         """Until ``text`` is on the screen (or scrolled past)."""
         deadline = time.monotonic() + timeout
-        while text not in self.text() and time.monotonic() < deadline:
+        while not self.shows(text) and time.monotonic() < deadline:
             if not self._pump(0.1):
                 break
-        assert text in self.text(), self.text()[-2000:]
+        assert self.shows(text), self.text()[-2000:]
+
+    def shows(self, text: str) -> bool:
+        return text in self.text() or text in "\n".join(self.lines(strip=False))
 
     def finish(self, timeout: float = 120) -> int:
         """Read until the process ends; its exit status."""
@@ -91,13 +106,14 @@ class Terminal:
         finally:
             self.close()
 
-    def lines(self) -> list[str]:
+    def lines(self, strip: bool = True) -> list[str]:
         rows = [
             *self.screen.history.top,
             *(self.screen.buffer[y] for y in range(self.screen.lines)),
         ]
-        text = ["".join(row[x].data for x in range(self.screen.columns)).rstrip() for row in rows]
-        while text and not text[-1]:
+        text = ["".join(row[x].data for x in range(self.screen.columns)) for row in rows]
+        text = [line.rstrip() for line in text] if strip else text
+        while text and not text[-1].strip():
             text.pop()
         return text
 
