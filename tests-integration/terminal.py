@@ -44,6 +44,7 @@ class Terminal:
         columns: int = 80,
         lines: int = 24,
         env: dict[str, str] | None = None,
+        cwd: Path | None = None,
     ) -> None:
         self.controller, terminal = pty.openpty()
         fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
@@ -57,6 +58,7 @@ class Terminal:
             stderr=terminal,
             env=full_env,
             close_fds=True,
+            cwd=cwd,
             preexec_fn=_take_terminal,
         )
         os.close(terminal)
@@ -89,6 +91,26 @@ class Terminal:
             if not self._pump(0.1):
                 break
         assert self.shows(text), self.text()[-2000:]
+
+    def wait_for_prompt(self, prompt: str = "> ", timeout: float = 120) -> None:
+        """Until the cursor waits on an empty prompt: the program reads keys again (before
+        that, the terminal driver would take Ctrl-C and Ctrl-D for itself)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            row = self.screen.display[self.screen.cursor.y]
+            if row.startswith(prompt) and not row[len(prompt) :].strip():
+                return
+            if not self._pump(0.1):
+                break
+        raise AssertionError(self.text()[-2000:])
+
+    def wait_for_signals(self, timeout: float = 30) -> None:
+        """Until the terminal turns Ctrl-C into SIGINT again (a line editor in raw mode
+        reads it as a key; it gives the terminal back a moment after its line is done)."""
+        deadline = time.monotonic() + timeout
+        while not termios.tcgetattr(self.controller)[3] & termios.ISIG:
+            assert time.monotonic() < deadline, "the terminal stayed in raw mode"
+            self._pump(0.05)
 
     def shows(self, text: str) -> bool:
         return text in self.text() or text in "\n".join(self.lines(strip=False))

@@ -88,6 +88,8 @@ class TerminalInput:
         """A line (several, with Alt-Enter or a paste); None at Ctrl-D on an empty line.
         Ctrl-C raises KeyboardInterrupt."""
         try:
-            return self.session.prompt(prompt)
+            # Ctrl-C is a key while the line is read (raw mode); with no SIGINT handler of
+            # prompt_toolkit's left behind, a Ctrl-C soon after reaches the answer.
+            return self.session.prompt(prompt, handle_sigint=False)
         except EOFError:
             return None
