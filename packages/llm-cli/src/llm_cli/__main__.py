@@ -21,6 +21,10 @@ def _run() -> None:
 
     from .app import cli
 
+    if "_LLM_COMPLETE" in os.environ:  # the shell asks for completions
+        from .shell_completion import install
+
+        install()
     try:
         exit_code = cli.main(prog_name="llm", standalone_mode=False)
         sys.stdout.flush()  # here, where a closed pipe is caught, not at shutdown
