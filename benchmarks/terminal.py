@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from startup import PLUGINS, ROOT, make_venv, sh  # noqa: E402
+from startup import PLUGINS, ROOT, make_venv, sh
 
 
 def version(llm: Path, env: dict[str, str]) -> float:

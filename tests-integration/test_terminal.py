@@ -114,3 +114,12 @@ def test_ctrl_c_at_the_chat_prompt_does_not_end_the_chat(llm_executable, user_di
     conn = sqlite3.connect(Path(user_dir) / "logs.db")
     assert [r[0] for r in conn.execute("select prompt from responses")] == ["hello"]
     conn.close()
+
+
+def test_a_bad_llm_render_value_is_one_clear_error(run_llm) -> None:
+    result = run_llm("-m", "echo", "hi", env={"LLM_RENDER": "sometimes"})
+    assert result.returncode == 1
+    assert (
+        result.stderr
+        == "Error: LLM_RENDER must be 1 (always), 0 (never) or auto, not 'sometimes'\n"
+    )

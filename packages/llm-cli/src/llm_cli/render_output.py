@@ -70,6 +70,12 @@ def should_render(flag: bool | None, stream: TextIO | None = None) -> bool:
         return True
     if setting in _FALSE:
         return False
+    if setting not in ("", "auto"):
+        import click
+
+        raise click.ClickException(
+            f"{RENDER_ENV} must be 1 (always), 0 (never) or auto, not {setting!r}"
+        )
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     return _isatty(stream or sys.stdout)
