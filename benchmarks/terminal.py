@@ -8,8 +8,8 @@ Builds this workspace's wheels into a venv with the eight plugins of issue 15, a
 existing one instead), then measures, run by run in turns:
 
 - ``llm --version``: the reference;
-- ``llm chat -m echo`` on a pseudo-terminal until its prompt is drawn (the bottom line
-  appears), then Ctrl-D;
+- ``llm chat -m echo`` on a pseudo-terminal until its prompt reads keys (it switches on
+  bracketed paste), then Ctrl-D;
 - ``llm -m <Tab>`` as bash asks it (``_LLM_COMPLETE=bash_complete``).
 
 Medians of wall-clock time. Needs only the standard library and ``uv``.
@@ -51,7 +51,8 @@ def chat_ready(llm: Path, env: dict[str, str]) -> float:
     os.close(terminal)
     seen = b""
     try:
-        while b"tokens:" not in seen:
+        # Bracketed paste switched on: the prompt is drawn and keys are read.
+        while b"\x1b[?2004h" not in seen:
             ready, _, _ = select.select([controller], [], [], 30)
             assert ready, seen
             seen += os.read(controller, 65536)
