@@ -24,6 +24,10 @@ BUILT_IN_COMMANDS: dict[str, tuple[str, list[Any]]] = {
     "models": ("llm_cli.commands.models:models", ["Manage available models", False, False]),
     "plugins": ("llm_cli.commands.plugins:plugins_list", ["List installed plugins", False, False]),
     "chat": ("llm_cli.commands.chat:chat", ["Hold an ongoing chat with a model.", False, False]),
+    "completion": (
+        "llm_cli.commands.completion:completion",
+        ["Print the shell completion script for bash, zsh or fish", False, False],
+    ),
     "keys": (
         "llm_cli.commands.keys:keys",
         ["Manage stored API keys for different models", False, False],

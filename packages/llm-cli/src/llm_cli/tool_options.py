@@ -18,6 +18,7 @@ import click
 
 import llm
 
+from .render_output import before_notice
 from .shared_options import stack_options
 from .tool_specs import resolve_tool_spec, tools_from_code
 
@@ -143,6 +144,7 @@ def limit_result(result: llm.ToolResult, limit: int) -> None:
     if not limit or len(result.output) <= limit:
         return
     size = len(result.output)
+    before_notice()
     result.output = (
         result.output[:limit] + f"\n[... truncated: {size:,} characters, limit {limit:,}]"
     )
@@ -158,6 +160,7 @@ def limit_result(result: llm.ToolResult, limit: int) -> None:
 
 def show_tool_call(tool_call: llm.ToolCall, result: llm.ToolResult) -> None:
     """``--td``: the call and its result (JSON indented) on standard error."""
+    before_notice()
     click.echo(
         click.style(
             f"\nTool call: {tool_call.name}({tool_call.arguments})", fg="yellow", bold=True
@@ -173,6 +176,7 @@ def show_tool_call(tool_call: llm.ToolCall, result: llm.ToolResult) -> None:
 
 def approve_tool_call(_tool: Any, tool_call: llm.ToolCall) -> None:
     """``--ta``: show the full call and ask; a "no" cancels the call (the model is told)."""
+    before_notice()
     click.echo(
         click.style(f"Tool call: {tool_call.name}({tool_call.arguments})", fg="yellow", bold=True),
         err=True,
