@@ -93,6 +93,8 @@ def run(
 
     try:
         Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn stopped gracefully, then passed Ctrl-C on: stopping is what was asked
     finally:
         storage.close()
     return 0
