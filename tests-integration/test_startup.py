@@ -161,3 +161,50 @@ def test_reading_an_old_database_still_migrates_it(run_llm, user_dir) -> None:
     result = run_llm("logs", "--json")
     assert result.returncode == 0, result.stderr
     assert [r["prompt"] for r in json.loads(result.stdout)] == ["before"]
+
+
+def _schema_id(user_dir) -> str:
+    import sqlite3
+
+    conn = sqlite3.connect(user_dir / "logs.db")
+    try:
+        found: str = conn.execute("SELECT id FROM schemas").fetchone()[0]
+    finally:
+        conn.close()
+    return found
+
+
+@pytest.mark.parametrize(
+    "reading",
+    ["-c", "--cid", "-f", "--sf", "--schema-id", "fragments", "fragments-show", "schemas"],
+)
+def test_prompts_and_commands_that_read_the_log_import_no_sqlalchemy(
+    reading, run_llm, user_dir
+) -> None:
+    """Storage chooses how to read (``open_for_reading``) as it chooses how to write: on an
+    up-to-date SQLite file, continuing a conversation, using a stored fragment or a stored
+    schema's ID, and listing fragments or schemas all read with sqlite3 alone, and each
+    prompt is logged by the same sqlite3 writer as a plain one."""
+    first = run_llm("-m", "echo", "--schema", "prompt, system", "first")
+    assert first.returncode == 0, first.stderr
+    assert run_llm("fragments", "set", "notes", "-", input="stored notes").returncode == 0
+    cid = json.loads(run_llm("logs", "--json").stdout)[0]["conversation_id"]
+    args = {
+        "-c": ["-m", "echo", "-c", "again"],
+        "--cid": ["-m", "echo", "--cid", cid, "again"],
+        "-f": ["-m", "echo", "-f", "notes", "again"],
+        "--sf": ["-m", "echo", "--sf", "notes", "again"],
+        "--schema-id": ["-m", "echo", "--schema", _schema_id(user_dir), "again"],
+        "fragments": ["fragments", "list"],
+        "fragments-show": ["fragments", "show", "notes"],
+        "schemas": ["schemas", "list"],
+    }[reading]
+    imported = _imported_by(args, user_dir)
+    assert _matching(imported, {"sqlalchemy", "alembic"}) == set()
+    logged = json.loads(run_llm("logs", "--json", "-n", "0").stdout)
+    if reading.startswith("-"):
+        assert [r["prompt"] for r in logged] == ["first", "again"]
+        if reading in ("-c", "--cid"):
+            assert logged[1]["conversation_id"] == cid
+    else:
+        assert [r["prompt"] for r in logged] == ["first"]

@@ -51,7 +51,8 @@ READER_METHODS = {
     "get_fragment",
     "list_fragments",
     "get_schema",
-    "schema_usage",
+    "schemas_in_use",
+    "status",
 }
 
 

@@ -15,3 +15,8 @@ class UnknownModelError(KeyError):
     def __str__(self) -> str:
         # KeyError quotes its argument; users should see the message as written.
         return str(self.args[0]) if self.args else ""
+
+
+class ConversationNotSupported(ValueError):
+    """The model answers single prompts only: it cannot be sent a history with assistant or
+    tool messages (``supports_conversation = False``)."""

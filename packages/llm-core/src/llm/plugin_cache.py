@@ -253,7 +253,7 @@ def describe(
         embedding_models.append([model.model_id, list(aliases or [])])
 
     try:
-        _hook("register_models", objects)(register=register_model)
+        _hook("register_models", objects)(register=register_model, model_aliases=[])
         _hook("register_embedding_models", objects)(register=register_embedding_model)
         _hook("register_tools", objects)(
             register=lambda item, name=None: tools.append(_name_of(item, name))

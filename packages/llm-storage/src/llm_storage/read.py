@@ -483,15 +483,35 @@ def get_fragment(conn: RowSource | Connection, key: str) -> Record | None:
     return with_aliases(rows, found)[0] if found else None
 
 
+def _like(term: str) -> str:
+    """A LIKE pattern matching ``term`` literally anywhere (``%``, ``_`` and ``\\`` escaped)."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _queries(queries: str | Sequence[str] | None) -> Sequence[str]:
+    """One query given as a string is one term, as the command line's ``-q`` is."""
+    if queries is None:
+        return ()
+    return (queries,) if isinstance(queries, str) else queries
+
+
 def list_fragments(
-    conn: RowSource | Connection, query: str | None = None, aliases_only: bool = False
+    conn: RowSource | Connection,
+    queries: str | Sequence[str] | None = None,
+    aliases_only: bool = False,
 ) -> list[Record]:
+    """Fragments, oldest first, each with ``aliases`` (sorted). Every query must match: a
+    fragment's hash or one of its aliases exactly, or part of its source or content."""
     rows = source(conn)
     where: list[str] = []
     params: list[Any] = []
-    for term in (query or "").split():
-        where.append("(fragments.content LIKE ? OR fragments.source LIKE ?)")
-        params += [f"%{term}%", f"%{term}%"]
+    for query in _queries(queries):
+        where.append(
+            f"({_FRAGMENT_MATCH} OR fragments.source LIKE ? ESCAPE '\\'"
+            " OR fragments.content LIKE ? ESCAPE '\\')"
+        )
+        params += [query, query, _like(query), _like(query)]
     if aliases_only:
         where.append("EXISTS (SELECT 1 FROM fragment_aliases WHERE fragment_id = fragments.id)")
     sql = f"SELECT {_FRAGMENT_COLUMNS} FROM fragments"
@@ -520,19 +540,23 @@ def get_schema(conn: RowSource | Connection, schema_id: str) -> str | None:
     return found
 
 
-def schema_usage(conn: RowSource | Connection, query: str | None = None) -> list[Record]:
+def schemas_in_use(
+    conn: RowSource | Connection, queries: str | Sequence[str] | None = None
+) -> list[Record]:
+    """Schemas that responses used: ``id``, ``content`` (JSON text), ``recently_used`` and
+    ``times_used``; least recently used first. Every query must be part of the content."""
     where: list[str] = []
     params: list[Any] = []
-    for term in (query or "").split():
-        where.append("schemas.content LIKE ?")
-        params.append(f"%{term}%")
+    for query in _queries(queries):
+        where.append("schemas.content LIKE ? ESCAPE '\\'")
+        params.append(_like(query))
     sql = (
-        "SELECT schemas.id, schemas.content, count(responses.id) AS times_used,"
-        " max(responses.datetime_utc) AS last_used"
-        " FROM schemas LEFT JOIN responses ON responses.schema_id = schemas.id"
+        "SELECT schemas.id, schemas.content, max(responses.datetime_utc) AS recently_used,"
+        " count(*) AS times_used"
+        " FROM schemas JOIN responses ON responses.schema_id = schemas.id"
     )
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " GROUP BY schemas.id, schemas.content"
-    sql += " ORDER BY max(responses.datetime_utc) DESC, schemas.id"
+    sql += " ORDER BY max(responses.datetime_utc), schemas.id"
     return list(source(conn).rows(sql, params))

@@ -22,7 +22,7 @@ from .opening import DEFAULT_TIMEOUT
 from .sqlite_settings import WRITE_PROBE, configure
 
 if TYPE_CHECKING:
-    from .contracts import LoggableResponse
+    from .contracts import HasSqliteConnection, LoggableResponse, LoggedTool
 
 
 def _quote(name: str) -> str:
@@ -129,6 +129,23 @@ class SqliteWriter:
     def database(self) -> str:
         main = next(row[2] for row in self.conn.execute("PRAGMA database_list") if row[1] == "main")
         return main or f"memory:{id(self.conn)}"
+
+
+def ensure_fragment(
+    db: sqlite3.Connection | HasSqliteConnection, content: str, source: str | None
+) -> int:
+    """``llm.utils.ensure_fragment``: the id of ``content`` in ``db``'s fragments, inserting
+    it (one transaction) when it is new; the rows ``write`` builds for a logged prompt."""
+    conn = db if isinstance(db, sqlite3.Connection) else db.conn
+    with conn:
+        return write.store_fragment(SqliteWriter(conn), content, source)
+
+
+def ensure_tool(db: sqlite3.Connection | HasSqliteConnection, tool: LoggedTool) -> int:
+    """``llm.utils.ensure_tool``: the id of ``tool`` in ``db``'s tools, inserting it when new."""
+    conn = db if isinstance(db, sqlite3.Connection) else db.conn
+    with conn:
+        return write.store_tool(SqliteWriter(conn), tool)
 
 
 class SqliteLogWriter:

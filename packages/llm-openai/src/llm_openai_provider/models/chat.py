@@ -45,8 +45,9 @@ class _SharedChat(SpecModel):
             }
         elif getattr(prompt.options, "json_object", None):
             kwargs["response_format"] = {"type": "json_object"}
-        if prompt.tools:
-            kwargs["tools"] = tools_param(prompt.tools)
+        function_tools = [tool for tool in prompt.tools if isinstance(tool, llm.Tool)]
+        if function_tools:
+            kwargs["tools"] = tools_param(function_tools)
         kwargs["stream"] = stream
         if stream:
             kwargs["stream_options"] = {"include_usage": True}
