@@ -51,12 +51,42 @@ class BlockingSync(llm.Model):
         yield "released"
 
 
+def _thinking(prompt: Any) -> list[Any]:
+    """What ``reasoner`` streams: its reasoning, then its answer, as typed stream events."""
+    from llm.parts import StreamEvent
+
+    return [
+        StreamEvent(type="reasoning", chunk="Pelicans "),
+        StreamEvent(type="reasoning", chunk="have pouches."),
+        StreamEvent(type="text", chunk="Answer: "),
+        StreamEvent(type="text", chunk=prompt.prompt),
+    ]
+
+
+class Reasoner(llm.Model):
+    model_id = "reasoner"
+    can_stream = True
+
+    def execute(self, prompt: Any, stream: bool, response: Any, conversation: Any) -> Any:
+        yield from _thinking(prompt)
+
+
+class AsyncReasoner(llm.AsyncModel):
+    model_id = "reasoner"
+    can_stream = True
+
+    async def execute(self, prompt: Any, stream: bool, response: Any, conversation: Any) -> Any:
+        for event in _thinking(prompt):
+            yield event
+
+
 class TestModels:
     __name__ = "serve-test-models"
 
     @llm.hookimpl
     def register_models(self, register: Any) -> None:
         register(BlockingSync())
+        register(Reasoner(), AsyncReasoner())
 
 
 @pytest.fixture

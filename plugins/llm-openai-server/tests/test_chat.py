@@ -275,3 +275,27 @@ def test_sync_only_model_does_not_block_others(serve: Any, test_models: None) ->
         RELEASE.set()
         thread.join(30)
     assert answers == ["released"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_reasoning_comes_as_reasoning_content(
+    serve: Any, test_models: None, user_path: Path, stream: bool
+) -> None:
+    with serve() as running:
+        client = running.client()
+        messages: Any = [{"role": "user", "content": "why?"}]
+        if stream:
+            chunks = list(
+                client.chat.completions.create(model="reasoner", messages=messages, stream=True)
+            )
+            deltas = [c.choices[0].delta for c in chunks if c.choices]
+            reasoning = "".join(getattr(d, "reasoning_content", None) or "" for d in deltas)
+            text = "".join(d.content or "" for d in deltas)
+        else:
+            message = client.chat.completions.create(model="reasoner", messages=messages)
+            reasoning = message.choices[0].message.reasoning_content  # type: ignore[attr-defined]
+            text = message.choices[0].message.content or ""
+    assert reasoning == "Pelicans have pouches."
+    assert text == "Answer: why?"
+    [row] = logged(user_path)
+    assert row["response"] == "Answer: why?"

@@ -12,7 +12,6 @@ import asyncio
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, TypeVar
 
 import llm
@@ -77,20 +76,12 @@ class Storage:
         return True
 
     def reader(self) -> Any:
-        """The read side of the log store, or None while its SQLite file does not exist
-        (reading never creates a database); call only on the storage thread."""
+        """The read side of the log store (storage chooses how to read it), or None while
+        its SQLite file does not exist; call only on the storage thread."""
         if self._reader is None:
-            from llm_storage.opening import default_target, open_store
-            from llm_storage.sqlite_reader import open_current
+            import llm_storage
 
-            target = self.database or default_target()
-            if isinstance(target, Path) or "://" not in str(target):
-                path = Path(target).expanduser()
-                if not path.exists():
-                    return None
-                self._reader = open_current(path)
-            if self._reader is None:
-                self._reader = open_store(self.database)
+            self._reader = llm_storage.open_for_reading(self.database)
         return self._reader
 
     def close(self) -> None:
