@@ -138,6 +138,9 @@ def test_no_cross_origin_access_unless_allowed(serve: Any) -> None:
             },
         )
         assert "access-control-allow-origin" not in preflight.headers
+        # Sandboxed frames and file: pages send "null": no more welcome than any other.
+        sandboxed = http.post("/v1/chat/completions", json=request, headers={"Origin": "null"})
+        assert sandboxed.status_code == 403
         # The page served by the server itself is same-origin.
         same = http.post("/v1/chat/completions", json=request, headers={"Origin": running.base})
         assert same.status_code == 200

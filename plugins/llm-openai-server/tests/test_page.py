@@ -114,6 +114,7 @@ def test_page_asks_for_the_token_when_it_has_none(server: Running, browser: Any)
     browser.execute_script("sessionStorage.clear()")
     browser.get(f"{server.base}/")
     _wait(browser, lambda d: d.find_element(By.ID, "token-box").is_displayed())
+    assert "A token is needed" in browser.find_element(By.ID, "status").text
     browser.find_element(By.ID, "token").send_keys("wrong")
     browser.find_element(By.CSS_SELECTOR, "#token-form button").click()
     _wait(browser, lambda d: "refused" in d.find_element(By.ID, "status").text)
@@ -122,3 +123,14 @@ def test_page_asks_for_the_token_when_it_has_none(server: Running, browser: Any)
     token.send_keys(str(server.token))
     browser.find_element(By.CSS_SELECTOR, "#token-form button").click()
     _wait(browser, lambda d: "models" in d.find_element(By.ID, "status").text)
+
+
+def test_page_needs_no_token_with_no_auth(serve: Any, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    with serve(token=None) as running:
+        browser.get(f"{running.base}/")
+        browser.execute_script("sessionStorage.clear()")
+        browser.get(f"{running.base}/")
+        _wait(browser, lambda d: "models" in d.find_element(By.ID, "status").text)
+        assert not browser.find_element(By.ID, "token-box").is_displayed()

@@ -115,7 +115,8 @@ class Guard:
         if not host_allowed(host, self.allowed_hosts):
             return (*_error(400, f"Host {host!r} is not allowed", "host_not_allowed"), [])
         origin = headers.get("origin")
-        if origin and origin != "null" and not self._origin_allowed(origin, host or ""):
+        # "null" is what sandboxed frames and file: pages send: refused unless allowed too.
+        if origin and not self._origin_allowed(origin, host or ""):
             message = f"Origin {origin} is not allowed (start llm serve with --allow-origin)"
             return (*_error(403, message, "origin_not_allowed"), [])
         path = scope.get("path", "")

@@ -36,7 +36,9 @@ async function api(path, options) {
   if (state.token) request.headers["Authorization"] = "Bearer " + state.token;
   const response = await fetch(path, request);
   if (response.status === 401) {
-    askForToken("The token was refused: enter the one llm serve printed");
+    askForToken(
+      state.token ? "The token was refused: enter the one llm serve printed" : "A token is needed: enter the one llm serve printed"
+    );
     throw new Error("unauthorized");
   }
   if (!response.ok) {
@@ -279,8 +281,8 @@ function show(view) {
 
 async function start() {
   readToken();
-  if (!state.token) askForToken();
-  else await loadModels().catch(report);
+  // Without a token, ask the server: one started with --no-auth needs none.
+  await loadModels().catch(report);
 }
 
 $("token-form").addEventListener("submit", (event) => {
