@@ -33,6 +33,7 @@ DISTRIBUTIONS = {
     "llm-openai": "llm_openai_provider",
     "llm-cli": "llm_cli",
     "llm-echo": "llm_echo",
+    "llm-openai-server": "llm_openai_server",
     "llm-markov": "llm_markov",
     "llm-embed-hash": "llm_embed_hash",
 }

@@ -91,6 +91,11 @@ BUILT_IN_COMMANDS: dict[str, tuple[str, list[Any]]] = {
         "llm_cli.commands.collections:collections",
         ["View and manage collections of embeddings", False, False],
     ),
+    # The llm-openai-server plugin registers the real `serve`, replacing this one.
+    "serve": (
+        "llm_cli.commands.serve_missing:serve",
+        ["Serve models through an OpenAI-compatible API (needs llm-openai-server)", False, False],
+    ),
 }
 
 
