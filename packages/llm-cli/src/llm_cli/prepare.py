@@ -139,6 +139,7 @@ def prepare(
     template_fragments: list[str] = []
     template_system_fragments: list[str] = []
     template_options: dict[str, Any] = {}
+    template_tools: list[str] = []
     template_model: str | None = None
     template_schema: dict[str, Any] | None = None
     for each in templates:
@@ -154,6 +155,7 @@ def prepare(
         ]
         template_fragments += each.fragments or []
         template_system_fragments += each.system_fragments or []
+        template_tools += each.tools or []
         template_options = {**template_options, **(each.options or {})}
     if template_model and not (model_id or request.queries):
         model_id = template_model
@@ -196,7 +198,7 @@ def prepare(
         )
         options = _options_for(model, request.options, template_options)
         _check_schema_support(model, schema)
-    tools = gather_tools(request.tools, request.functions)
+    tools = gather_tools((*template_tools, *request.tools), request.functions)
     if conversation is not None and not request.tools:
         tools.extend(conversation_tools(store, conversation.id))
     resolved = resolve_fragments(store, fragments, allow_attachments=True)

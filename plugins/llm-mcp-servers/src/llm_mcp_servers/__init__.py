@@ -25,7 +25,7 @@ __all__ = ["toolbox"]
 def toolbox(name: str) -> llm.Toolbox:
     """The tools of configured server ``name``, ready for ``tools=[...]``."""
     from .config import ServerConfigError, check_name, load_servers
-    from .toolbox import toolbox_class
+    from .toolboxes import toolbox_class
 
     servers = load_servers()
     if check_name(name) not in servers:
@@ -38,7 +38,7 @@ def register_tools(register: Any) -> None:
     from llm.config import ConfigFileError
 
     from .config import load_servers
-    from .toolbox import toolbox_class
+    from .toolboxes import toolbox_class
 
     try:
         servers = load_servers()

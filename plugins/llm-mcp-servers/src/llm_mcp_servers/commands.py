@@ -136,7 +136,7 @@ def add(
 def _check(server: Server) -> None:
     """Start the server and report its tools; a failure is a warning: the entry is saved."""
     from .runtime import ServerError
-    from .toolbox import fetch_tools
+    from .toolboxes import fetch_tools
 
     try:
         tools = fetch_tools(server)
@@ -182,7 +182,7 @@ def list_servers(as_json: bool) -> None:
 def server_tools(name: str, as_json: bool) -> None:
     """Start server NAME and list its tools (refreshing the cached list)"""
     from .runtime import ServerError
-    from .toolbox import fetch_tools, model_tool_name
+    from .toolboxes import fetch_tools, model_tool_name
 
     server = _server(name)
     try:

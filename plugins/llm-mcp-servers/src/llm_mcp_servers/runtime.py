@@ -28,7 +28,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from llm.config import user_dir
+from llm.config import ConfigFileError, user_dir
 
 from . import manifest
 from .config import Server
@@ -57,7 +57,16 @@ def _first_error(error: BaseException) -> BaseException:
 
 
 def _describe(error: BaseException) -> str:
+    """One line for an error: ours as they are, others with their type; a validation error
+    (a line that is not JSON-RPC) by its first problem and the text it was given."""
     error = _first_error(error)
+    if isinstance(error, ServerError | ConfigFileError):
+        return str(error)
+    problems = getattr(error, "errors", None)
+    if callable(problems):
+        with contextlib.suppress(Exception):
+            first = problems()[0]
+            return f"{first['msg']}: {str(first.get('input'))[:80]!r}"
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 
@@ -90,7 +99,9 @@ class Connection:
         return self.server.name
 
     async def tools(self) -> list[dict[str, Any]]:
+        """The server's tools (started if need be), recorded in the cache."""
         await self._ensure_started()
+        manifest.store_tools(self.server, self._tools)
         return self._tools
 
     async def call(self, tool: str, arguments: dict[str, Any]) -> Any:
@@ -100,6 +111,8 @@ class Connection:
         broken = self._broken
         timeout = self.server.call_timeout
         task = asyncio.ensure_future(self._session.call_tool(tool, arguments))
+        # Read its outcome even when nobody waits for it any more (the process is exiting).
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
         done, _ = await asyncio.wait({task, broken}, timeout=timeout, return_when="FIRST_COMPLETED")
         if task in done:
             try:
@@ -163,7 +176,6 @@ class Connection:
             stamp = datetime.datetime.now().isoformat(timespec="seconds")
             self._errlog.write(f"--- {stamp} starting: {server.describe()}\n")
             self._errlog.flush()
-            _exit_on_sigterm()
             parameters = StdioServerParameters(
                 command=server.command, args=server.args, env=server.env or None, cwd=server.cwd
             )
@@ -180,7 +192,7 @@ class Connection:
             # error now rather than at its timeout.
             if isinstance(message, Exception) and self._broken and not self._broken.done():
                 self._broken.set_exception(
-                    ServerError(f"it sent something that is not MCP: {_describe(message)}")
+                    ServerError(f"it sent something that is not MCP ({_describe(message)})")
                 )
 
         return handle(message)
@@ -260,25 +272,36 @@ async def _list_tools(session: Any) -> list[dict[str, Any]]:
     return tools
 
 
-_sigterm_installed = False
-
-
-def _exit_on_sigterm() -> None:
-    """SIGTERM ends the process through ``sys.exit`` while servers run, so the ``atexit``
-    handler stops them (the default would leave their own process groups running)."""
-    global _sigterm_installed
-    if _sigterm_installed or threading.current_thread() is not threading.main_thread():
+def exit_on_signals() -> None:
+    """While servers run, SIGTERM and SIGHUP end the process through ``sys.exit`` (so the
+    ``atexit`` handler stops the servers) where they would otherwise kill it outright and
+    leave the servers, in their own process groups, running. Called before every call: the
+    CLI puts its own handlers in place while a response streams, and the defaults back after.
+    """
+    if threading.current_thread() is not threading.main_thread():
         return
-    with contextlib.suppress(ValueError, OSError):
-        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-            signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-            _sigterm_installed = True
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        with contextlib.suppress(ValueError, OSError):
+            if signal.getsignal(signum) is signal.SIG_DFL:
+                signal.signal(signum, _exit_for_signal)
+
+
+def _exit_for_signal(signum: int, _frame: Any) -> None:
+    sys.exit(128 + signum)
 
 
 class Runtime:
     """The event loop thread and every connection of this process."""
 
     def __init__(self) -> None:
+        import logging
+
+        # The SDK logs a server's misbehaviour (with tracebacks) as it meets it; we report it
+        # once, as the tool's error. Without a handler of its own, Python would print them.
+        logging.getLogger("mcp").addHandler(logging.NullHandler())
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="llm-mcp-servers", daemon=True
@@ -304,9 +327,11 @@ class Runtime:
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run ``coroutine`` on the loop and wait for it (Ctrl-C interrupts the wait)."""
+        exit_on_signals()
         return self.submit(coroutine).result()
 
     async def run_async(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        exit_on_signals()
         return await asyncio.wrap_future(self.submit(coroutine))
 
     def close(self) -> None:
