@@ -113,7 +113,7 @@ def repeat_calls(calls: int, workdir: Path) -> None:
     print("|---|---|")
     print(f"| a Python function tool | {python_ms:.1f} |")
     print(
-        f"| the stdio MCP server's `add`, first call (already started to list tools) | "
+        f"| the stdio MCP server's `add`, first call (starts the server) | "
         f"{first * 1000:.1f} |"
     )
     print(f"| the stdio MCP server's `add`, repeat calls | {mcp_ms:.1f} |")

@@ -35,6 +35,7 @@ DISTRIBUTIONS = {
     "llm-echo": "llm_echo",
     "llm-markov": "llm_markov",
     "llm-embed-hash": "llm_embed_hash",
+    "llm-mcp-servers": "llm_mcp_servers",
 }
 
 pytestmark = pytest.mark.skipif(UV is None, reason="uv is needed to build distributions")

@@ -33,6 +33,7 @@ DISTRIBUTIONS = {
     "llm_echo",
     "llm_embed_hash",
     "llm_markov",
+    "llm_mcp_servers",
 }
 SIBLINGS = ("llm-core", "llm-storage", "llm-embeddings", "llm-tools", "llm-openai", "llm-cli")
 UV = shutil.which("uv")

@@ -269,3 +269,12 @@ def test_always_ask_servers_and_ta(run_llm, user_path: Path) -> None:
                  input="\n".join([careful, "y", quiet, "y", "quit"]))  # fmt: skip
     assert chat_outputs(ta.stdout) == ["3", "4"]
     assert ta.stderr.count("Tool call: ") == 2
+
+
+def test_continuing_a_conversation_brings_the_server_back(run_llm, user_path: Path) -> None:
+    write_config(user_path, {"demo": stdio_entry()})
+    # The model called no tool: the toolbox is known from the tools offered, not the calls.
+    assert run_llm("-m", "echo", "-T", "mcp:demo", "hello").returncode == 0
+    again = run_llm("-c", tool_calls(("demo__add", {"a": 4, "b": 5})))
+    assert again.returncode == 0, again.stderr
+    assert tool_outputs(again.stdout) == {"demo__add": "9"}

@@ -119,10 +119,17 @@ class Connection:
                 return task.result()
             except Exception as ex:
                 from mcp.shared.exceptions import MCPError
+                from mcp.types import CONNECTION_CLOSED
 
-                if isinstance(ex, MCPError) and ex.code != -32000:  # an answer, not a lost line
+                if isinstance(ex, MCPError) and ex.code != CONNECTION_CLOSED:  # an answer
                     raise ServerError(
                         f"MCP server {self.name} refused {tool}: {ex.message}"
+                    ) from None
+                if isinstance(ex, RuntimeError | ValueError) and not broken.done():
+                    # The connection is fine; what came back is not (e.g. its structured
+                    # content does not match the tool's output schema).
+                    raise ServerError(
+                        f"MCP server {self.name} gave an invalid answer to {tool}: {_describe(ex)}"
                     ) from None
                 await self._stop()
                 raise ServerError(
