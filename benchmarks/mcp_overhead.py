@@ -112,10 +112,7 @@ def repeat_calls(calls: int, workdir: Path) -> None:
     print("| one chat turn calling | median (ms) |")
     print("|---|---|")
     print(f"| a Python function tool | {python_ms:.1f} |")
-    print(
-        f"| the stdio MCP server's `add`, first call (starts the server) | "
-        f"{first * 1000:.1f} |"
-    )
+    print(f"| the stdio MCP server's `add`, first call (starts the server) | {first * 1000:.1f} |")
     print(f"| the stdio MCP server's `add`, repeat calls | {mcp_ms:.1f} |")
     print(f"| **what a repeat MCP call adds** (target < 50 ms) | **{mcp_ms - python_ms:.1f}** |")
 
