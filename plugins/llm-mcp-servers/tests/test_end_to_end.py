@@ -199,9 +199,7 @@ def test_failures_during_calls_reach_the_model_and_the_chat_goes_on(
         tool_calls(("demo__garbage", {})),
         tool_calls(("demo__add", {"a": 3, "b": 4})),
     ]
-    started = time.monotonic()
     result = run_llm("chat", "-m", "echo", "-T", "mcp:demo", input="\n".join([*turns, "quit"]))
-    elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     first, again, nap, die, restarted, garbage, add = chat_outputs(result.stdout)
     assert first == again  # one server for the whole chat
@@ -209,10 +207,12 @@ def test_failures_during_calls_reach_the_model_and_the_chat_goes_on(
     assert die.startswith("Error: MCP server demo failed during die:")
     assert restarted != first  # started again after it died
     assert garbage.startswith("Error: MCP server demo failed during garbage:")
-    assert "not MCP" in garbage
+    assert "not MCP" in garbage  # noticed at once, not at the call's timeout
     assert add == "7"
     assert "Traceback" not in result.stderr
-    assert elapsed < 40, "garbage was not noticed before the call's timeout"  # not a benchmark
+    # The user is told too, one line each.
+    assert "Warning: MCP server demo did not answer nap within 2 s\n" in result.stderr
+    assert result.stderr.count("Warning: MCP server demo failed during") == 2
     for pid in (first, restarted):
         assert not pid_alive(int(pid))
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 import base64
 import inspect
 import json
+import logging
 from typing import Any, ClassVar
 
 import llm
 
 from . import manifest
 from .config import Server
+
+logger = logging.getLogger("llm_mcp_servers")
 
 PREFIX = "mcp:"
 #: What joins a server's name and its tool's name in the name the model sees.
@@ -138,11 +141,17 @@ class ServerToolbox(llm.Toolbox):
         name = listing["name"]
 
         async def call(**arguments: Any) -> Any:
-            from .runtime import runtime
+            from .runtime import ServerError, runtime
 
             work = runtime()
             connection = work.connection(server)
-            result = await work.run_async(connection.call(name, arguments))
+            try:
+                result = await work.run_async(connection.call(name, arguments))
+            except ServerError as ex:
+                # The model reads it as the tool's error; the user is told too (a warning on
+                # stderr, where no logging is configured), since the model may not say.
+                logger.warning("Warning: %s", ex)
+                raise
             return result_to_output(result)
 
         call.__signature__ = signature_for(listing.get("inputSchema") or {})  # type: ignore[attr-defined]
