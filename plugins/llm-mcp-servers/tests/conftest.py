@@ -1,4 +1,5 @@
-"""Fixtures: a user directory per test, the real ``llm`` executable, MCP servers of the SDK.
+"""Fixtures: the real ``llm`` executable, MCP servers of the SDK (each test's user directory
+is the root conftest's ``user_path``).
 
 The stdio server is ``mcp_test_server.py`` run by this Python; the HTTP server is the same
 server on uvicorn, on 127.0.0.1 with a random port, in a thread of the test process. Helpers
@@ -21,15 +22,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from mcp_fixtures import LLM, TOKEN  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def user_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "llm-user-dir"
-    path.mkdir()
-    monkeypatch.setenv("LLM_USER_PATH", str(path))
-    monkeypatch.delenv("LLM_LOAD_PLUGINS", raising=False)
-    return path
 
 
 @pytest.fixture

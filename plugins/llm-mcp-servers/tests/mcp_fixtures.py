@@ -21,6 +21,7 @@ def stdio_entry(*flags: str, **extra: Any) -> dict[str, Any]:
 
 
 def write_config(user_path: Path, servers: dict[str, Any]) -> None:
+    user_path.mkdir(parents=True, exist_ok=True)
     (user_path / "mcp.json").write_text(json.dumps({"mcpServers": servers}), encoding="utf-8")
 
 

@@ -18,6 +18,7 @@ import llm
 from . import model_options
 from .attachments import AttachmentType, attachment_with_type
 from .conversations import load_conversation
+from .fallbacks import attach as attach_fallbacks
 from .fragments import resolve_fragments
 from .models_lookup import find_model_id, load_model, validate_options
 from .schema_input import resolve_schema_input
@@ -198,6 +199,7 @@ def prepare(
         )
         options = _options_for(model, request.options, template_options)
         _check_schema_support(model, schema)
+    model = attach_fallbacks(model, conversation, templates, model_id, use_async=request.use_async)
     tools = gather_tools((*template_tools, *request.tools), request.functions)
     if conversation is not None and not request.tools:
         tools.extend(conversation_tools(store, conversation.id))

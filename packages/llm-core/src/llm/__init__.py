@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._compat import import_sibling
+from ._compat import install_hint, sibling
 from ._version import __version__ as __version__
 from .hookspecs import hookimpl
 
@@ -189,9 +189,7 @@ __all__ = [
 
 # Names that live in sibling distributions; resolved on first access so that ``import llm``
 # stays light and works when those distributions are not installed.
-_SIBLINGS = {
-    "Collection": ("llm_embeddings", "Collection", "llm-embeddings"),
-}
+_SIBLINGS = {"Collection": "embeddings"}
 
 
 def __getattr__(name: str) -> Any:
@@ -200,14 +198,12 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     if name in _SIBLINGS:
-        module_name, attribute, distribution = _SIBLINGS[name]
-        module = import_sibling(module_name, distribution, f"llm.{name}")
+        module = sibling(_SIBLINGS[name], feature=f"llm.{name}")
         try:
-            return getattr(module, attribute)
+            return getattr(module, name)
         except AttributeError:
-            raise ImportError(
-                f"llm.{name} is not available yet in this version of {distribution}"
-            ) from None
+            hint = install_hint(_SIBLINGS[name], upgrade=True)
+            raise ImportError(f"llm.{name} needs a newer version: {hint}") from None
     if not name.startswith("_"):
         # ``import llm`` used to import its submodules: ``llm.models.Response`` still works.
         try:

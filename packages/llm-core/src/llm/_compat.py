@@ -1,10 +1,12 @@
-"""Import code that lives in a sibling distribution for a compatibility path in ``llm``.
+"""The one door from llm-core to its sibling distributions.
 
 The original kept everything in one package, so plugins import ``llm.cli``, ``llm.migrations``
-and friends. Those modules now hand over the real implementation from llm-cli, llm-storage,
-... . When that sibling is not installed the user needs to be told which package to install;
-when it is installed but fails to import (a bug inside it, a missing dependency of its own) the
-real error must surface unchanged, not be disguised as "pip install".
+and friends, and ``Response.log_to_db()`` logs without being told how. Those hand over the real
+implementation from llm-cli, llm-storage, ... through :func:`sibling`, and this is the only
+module of llm-core that names a sibling (``tests/test_sibling_door.py`` enforces it). When
+that sibling is not installed the user is told which package to install; when it is
+installed but fails to import (a bug inside it, a missing dependency of its own) the real error
+surfaces unchanged, not disguised as "pip install".
 """
 
 from __future__ import annotations
@@ -12,6 +14,32 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from types import ModuleType
+
+#: Each sibling by its role: (import package, distribution to install).
+SIBLINGS: dict[str, tuple[str, str]] = {
+    "cli": ("llm_cli", "llm-cli"),
+    "storage": ("llm_storage", "llm-storage"),
+    "embeddings": ("llm_embeddings", "llm-embeddings"),
+    "tools": ("llm_tools", "llm-tools"),
+    "openai": ("llm_openai_provider", "llm-openai"),
+}
+
+
+def sibling(role: str, submodule: str | None = None, *, feature: str) -> ModuleType:
+    """The sibling playing ``role`` (a key of :data:`SIBLINGS`), or its ``submodule``;
+    ``feature`` names what needs it in the error raised when it is missing."""
+    package, distribution = SIBLINGS[role]
+    return import_sibling(f"{package}.{submodule}" if submodule else package, distribution, feature)
+
+
+def sibling_installed(role: str) -> bool:
+    """Whether the sibling playing ``role`` is installed (without importing it)."""
+    return _installed(SIBLINGS[role][0])
+
+
+def install_hint(role: str, *, upgrade: bool = False) -> str:
+    """``pip install <distribution>`` (``-U`` to ``upgrade``) for the sibling playing ``role``."""
+    return f"pip install {'-U ' if upgrade else ''}{SIBLINGS[role][1]}"
 
 
 def _installed(package: str) -> bool:

@@ -291,14 +291,9 @@ class _BaseChainResponse:
             return
         import os
 
-        try:
-            import llm_storage
-        except ImportError as ex:  # pragma: no cover - depends on the installation
-            raise ImportError(
-                "Logging responses needs the llm-storage package: pip install llm-storage"
-            ) from ex
+        from ._compat import sibling
 
-        store = llm_storage.open_for_logging(db)
+        store = sibling("storage", feature="Logging responses").open_for_logging(db)
         try:
             for response in self._responses:  # sync and async responses log the same way
                 store.log_response(response)

@@ -296,13 +296,15 @@ def _execute_parameters(model_class: type[Any]) -> frozenset[str]:
     return _EXECUTE_PARAMETERS[model_class]
 
 
-def _execute_kwargs(response: _BaseResponse) -> dict[str, Any]:
-    accepted = _execute_parameters(type(response.model))
+def _execute_kwargs(response: _BaseResponse, model: Any) -> dict[str, Any]:
+    """What ``model.execute`` takes besides the prompt: the explicit key is the one given
+    for the model the user asked for; a fallback model finds its own."""
+    accepted = _execute_parameters(type(model))
     kwargs: dict[str, Any] = {}
     if "conversation" in accepted:
         kwargs["conversation"] = response.conversation
-    if isinstance(response.model, KeyModel | AsyncKeyModel) or "key" in accepted:
-        kwargs["key"] = response.model.get_key(response._key)
+    if isinstance(model, KeyModel | AsyncKeyModel) or "key" in accepted:
+        kwargs["key"] = model.get_key(response._key if model is response.model else None)
     return kwargs
 
 
@@ -344,6 +346,10 @@ class _BaseResponse:
         self._log_conversation_id: str | None = None
         #: The exception that stopped the model part-way, if one did (what arrived is kept).
         self.error: Exception | None = None
+        #: The model that answered, when a fallback answered for ``model``.
+        self.resolved_model: str | None = None
+        #: One line for each retry and each move to a fallback model (llm.resilience).
+        self.attempts: list[str] = []
 
     # -- what execute() calls
 
@@ -431,15 +437,12 @@ class _BaseResponse:
         awaited first; a sync ``Response`` that was never read is run first, as the original
         does.
         """
-        try:
-            import llm_storage
-        except ImportError as ex:  # pragma: no cover - depends on the installation
-            raise ImportError(
-                "Logging responses needs the llm-storage package: pip install llm-storage"
-            ) from ex
+        from ._compat import sibling
+
+        storage = sibling("storage", feature="Logging responses")
         if isinstance(self, Response):
             self._force()
-        store = llm_storage.open_for_logging(db)
+        store = storage.open_for_logging(db)
         try:
             store.log_response(self)
         finally:
@@ -520,8 +523,13 @@ class Response(_BaseResponse):
             yield from self._chunks
             return
         self._started()
-        chunks = self.model.execute(
-            self.prompt, stream=self.stream, response=self, **_execute_kwargs(self)
+        from . import resilience
+
+        chunks = resilience.chunks(
+            self,
+            lambda model, prompt: model.execute(
+                prompt, stream=self.stream, response=self, **_execute_kwargs(self, model)
+            ),
         )
         try:
             for chunk in chunks:
@@ -601,8 +609,13 @@ class AsyncResponse(_BaseResponse):
                 yield chunk
             return
         self._started()
-        chunks = self.model.execute(
-            self.prompt, stream=self.stream, response=self, **_execute_kwargs(self)
+        from . import resilience
+
+        chunks = resilience.achunks(
+            self,
+            lambda model, prompt: model.execute(
+                prompt, stream=self.stream, response=self, **_execute_kwargs(self, model)
+            ),
         )
         try:
             async for chunk in chunks:

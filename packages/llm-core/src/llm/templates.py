@@ -32,6 +32,8 @@ class Template(BaseModel):
     system_fragments: list[str] | None = None
     tools: list[str] | None = None
     functions: str | None = None
+    #: Models to try when ``model`` cannot answer (``llm.resilience``): one or a list.
+    fallback: str | list[str] | None = None
 
     @field_validator("attachment_types")
     @classmethod

@@ -306,7 +306,7 @@ _BUILT_IN_TOOLS = ("llm_version", "llm_time")
 
 def __getattr__(name: str) -> Any:
     if name in _BUILT_IN_TOOLS:
-        from ._compat import import_sibling
+        from ._compat import sibling
 
-        return getattr(import_sibling("llm_tools", "llm-tools", f"llm.tools.{name}"), name)
+        return getattr(sibling("tools", feature=f"llm.tools.{name}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

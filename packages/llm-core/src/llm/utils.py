@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ._compat import import_sibling
+from ._compat import sibling
 from ._ulid import ulid as monotonic_ulid
 from .attachments import detect_type
 from .fragments import Fragment
@@ -228,7 +228,7 @@ def logging_client() -> Any:
     transport belongs to llm-openai, so it is borrowed from there."""
     import httpx2
 
-    debug = import_sibling("llm_openai_provider.debug", "llm-openai", "llm.utils.logging_client")
+    debug = sibling("openai", "debug", feature="llm.utils.logging_client")
     return httpx2.Client(transport=debug.LoggingTransport(httpx2.HTTPTransport()))
 
 

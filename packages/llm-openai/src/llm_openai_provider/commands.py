@@ -32,9 +32,10 @@ def table(columns: list[str], rows: list[dict[str, Any]]) -> str:
 @click.option("--key", help="OpenAI API key (or the name of a stored key)")
 def models_command(json_: bool, key: str | None) -> None:
     """List models available to you from the OpenAI API"""
+    from llm.resilience import call_with_retries
+
     from .client import sync_client, where
     from .errors import model_errors
-    from .retry import call_with_retries
 
     api_key = llm.get_key(key, "openai", "OPENAI_API_KEY")
     if not api_key:

@@ -10,6 +10,7 @@ import click
 import llm
 
 from ..errors import Interrupted, exit_code_for, friendly_errors, signal_name, stop_on_signals
+from ..fallbacks import fallback_options
 from ..prepare import PromptRequest, prepare
 from ..shared_options import (
     continue_options,
@@ -76,6 +77,7 @@ def _read_multi(end_marker: str) -> str | None:
 @click.option("--no-stream", is_flag=True, help="Do not stream output")
 @click.option("--key", help="API key to use")
 @tool_options
+@fallback_options
 def chat(
     system: str | None,
     model_id: str | None,

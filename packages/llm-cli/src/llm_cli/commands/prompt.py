@@ -12,6 +12,7 @@ from llm.utils import extract_fenced_code_block, token_usage_string
 
 from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type
 from ..errors import exit_code_for, friendly_errors, signal_name, stop_on_signals
+from ..fallbacks import fallback_options
 from ..prepare import PreparedPrompt, PromptRequest, prepare
 from ..shared_options import (
     continue_options,
@@ -166,6 +167,7 @@ def _write(text: str) -> None:
 @click.option(
     "extract_last", "--xl", "--extract-last", is_flag=True, help="Extract last fenced code block"
 )
+@fallback_options
 def prompt(
     prompt: str | None,
     system: str | None,

@@ -4,11 +4,9 @@ plugins subclass. They live in llm-openai; this module hands them over, or says 
 
 from typing import Any
 
-from .._compat import import_sibling
+from .._compat import sibling
 
-_openai = import_sibling(
-    "llm_openai_provider.compat", "llm-openai", "llm.default_plugins.openai_models"
-)
+_openai = sibling("openai", "compat", feature="llm.default_plugins.openai_models")
 
 AsyncChat = _openai.AsyncChat
 AsyncCompletion = _openai.AsyncCompletion

@@ -1,10 +1,10 @@
 """The request loop every chat and completion model runs, once sync and once async.
 
-Build the request, send it (with retries and readable errors), then either record the
-result or relay a stream chunk by chunk, and record its summary even when the stream breaks
-off. What differs between chat and completion models is behind :class:`Endpoint`; what they share
-(the attributes a spec gives, ``execute`` handing over to the loop) is :class:`SpecModel`,
-:class:`DrivenModel` and :class:`AsyncDrivenModel`.
+Build the request, send it once (with readable errors; llm.resilience retries), then either
+record the result or relay a stream chunk by chunk, and record its summary even when the
+stream breaks off. What differs between chat and completion models is behind
+:class:`Endpoint`; what they share (the attributes a spec gives, ``execute`` handing over to
+the loop) is :class:`SpecModel`, :class:`DrivenModel` and :class:`AsyncDrivenModel`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import llm
 from ..catalog import ModelSpec
 from ..client import async_client, sync_client, where
 from ..errors import StreamCutOff, model_errors
-from ..retry import acall_with_retries, call_with_retries
 from .summary import StreamSummary, record_result
 
 
@@ -67,7 +66,8 @@ def run(
     client = sync_client(key, model.api_base, model.headers)
     try:
         with model_errors(model.where, model.needs_key):
-            result = call_with_retries(lambda: model.create(client, kwargs))
+            # One request: retries are llm.resilience's, for every provider alike.
+            result = model.create(client, kwargs)
             if not stream:
                 text = record_result(result, response)
                 if text:
@@ -105,7 +105,7 @@ async def arun(
     client = async_client(key, model.api_base, model.headers)
     try:
         with model_errors(model.where, model.needs_key):
-            result = await acall_with_retries(lambda: model.create(client, kwargs))
+            result = await model.create(client, kwargs)
             if not stream:
                 text = record_result(result, response)
                 if text:
