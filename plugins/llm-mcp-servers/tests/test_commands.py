@@ -96,6 +96,7 @@ def test_add_refuses_bad_input(user_path: Path, args: list[str], message: str) -
 
 
 def test_malformed_mcp_json_is_named_and_never_overwritten(user_path: Path) -> None:
+    user_path.mkdir()
     path = user_path / "mcp.json"
     path.write_text('{"mcpServers": {"a": {"command": "x",}}}')
     before = path.read_bytes()
@@ -124,6 +125,7 @@ def test_an_entry_that_is_not_a_server_is_named(user_path: Path) -> None:
 
 
 def test_remove_keeps_other_keys(user_path: Path) -> None:
+    user_path.mkdir()
     (user_path / "mcp.json").write_text(
         json.dumps({"mcpServers": {"a": stdio_entry(), "b": stdio_entry()}, "other": 1})
     )
