@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import struct
 from pathlib import Path
 from typing import Any
@@ -205,54 +203,6 @@ def test_mimetypes(tmp_path: Path) -> None:
     path.write_bytes(png)
     assert utils.mimetype_from_path(path) == "image/png"
     assert utils.mimetype_from_string(b"") is None
-
-
-class _Db:
-    """The part of a sqlite-utils Database the ensure_* helpers use."""
-
-    def __init__(self) -> None:
-        self.conn = sqlite3.connect(":memory:")
-        self.conn.row_factory = sqlite3.Row
-        self.conn.executescript(
-            "create table fragments (id integer primary key, hash text unique, content text,"
-            " datetime_utc text, source text);"
-            "create table tools (id integer primary key, hash text unique, name text,"
-            " description text, input_schema text, plugin text);"
-        )
-
-    def execute(self, sql: str, params: Any) -> Any:
-        return self.conn.execute(sql, params)
-
-    def query(self, sql: str, params: Any) -> list[dict[str, Any]]:
-        return [dict(row) for row in self.conn.execute(sql, params)]
-
-
-def test_ensure_fragment_inserts_once() -> None:
-    db = _Db()
-    first = utils.ensure_fragment(db, llm.Fragment("hello", source="greeting.txt"))
-    assert utils.ensure_fragment(db, "hello") == first
-    other = utils.ensure_fragment(db, "other")
-    assert other != first
-    rows = db.query("select hash, content, source from fragments order by id", [])
-    assert rows == [
-        {"hash": llm.Fragment("hello").id(), "content": "hello", "source": "greeting.txt"},
-        {"hash": llm.Fragment("other").id(), "content": "other", "source": None},
-    ]
-
-
-def test_ensure_tool_inserts_once() -> None:
-    def upper(text: str) -> str:
-        """Upper-case text."""
-        return text.upper()
-
-    db = _Db()
-    tool = llm.Tool.function(upper)
-    tool_id = utils.ensure_tool(db, tool)
-    assert utils.ensure_tool(db, tool) == tool_id
-    (row,) = db.query("select * from tools", [])
-    assert row["name"] == "upper"
-    assert row["hash"] == tool.hash()
-    assert json.loads(row["input_schema"]) == tool.input_schema
 
 
 @pytest.mark.parametrize("values", [(), (0.0, 1.0, 1.5), (3423.0, 222.0, -1234.5)])

@@ -7,16 +7,20 @@ import sys
 
 
 def main() -> None:
+    """The console script: ``run()`` under the garbage-collection policy of a process that
+    lives for one command (``collection``), which only the console script applies."""
     from . import collection
 
     collection.defer_during_startup()
     try:
-        _run()
+        run()
     finally:
         collection.spare_the_shutdown()
 
 
-def _run() -> None:
+def run() -> None:
+    """Run the command line in ``sys.argv``; exits with its status (``llm_cli.testing``
+    calls this, in a process whose collector it leaves alone)."""
     import click
 
     from .app import cli

@@ -83,3 +83,7 @@ schema_options = stack_options(
         help="Re-ask the model this many times when its answer does not match the schema",
     ),
 )
+
+hide_reasoning_option = click.option(
+    "hide_reasoning", "-R", "--hide-reasoning", is_flag=True, help="Hide reasoning output"
+)

@@ -108,15 +108,12 @@ def gather_tools(
     return tools
 
 
-def conversation_tools(store: Any, conversation_id: str | None) -> list[Any]:
+def conversation_tools(records: list[dict[str, Any]]) -> list[Any]:
     """The tools a continued conversation (``-c``/``--cid`` with no ``-T``) runs with: the
     plugin tools its first response had, each toolbox a new instance built with the
     configuration logged for it (``llm_storage.rebuild.conversation_tools``). Tools from
     ``--functions`` are not re-enabled: that code is not logged; give it again.
     """
-    if store is None or conversation_id is None:
-        return []
-    records = store.conversation_responses(conversation_id)
     from llm_storage import rebuild
 
     try:

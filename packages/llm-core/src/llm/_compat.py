@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from types import ModuleType
+from typing import Any
 
 #: Each sibling by its role: (import package, distribution to install).
 SIBLINGS: dict[str, tuple[str, str]] = {
@@ -67,3 +68,25 @@ def import_sibling(module: str, distribution: str, feature: str) -> ModuleType:
         else:
             message = f"{feature} needs the {distribution} package: pip install {distribution}"
         raise ImportError(message, name=module) from None
+
+
+def log_to_db(responses: list[Any], db: Any) -> None:
+    """The one body of ``Response/AsyncResponse/ChainResponse.log_to_db``: llm-storage opens
+    ``db`` once, logs each response in order and closes only what it opened."""
+    storage = sibling("storage", "opening", feature="Logging responses")
+    storage.log_to_db(responses, db)
+
+
+def response_from_row(db: Any, row: Any, *, use_async: bool) -> Any:
+    """``Response.from_row(db, row)``: the logged response ``row`` (a ``responses`` row of a
+    SQLite database: a ``sqlite_utils.Database`` or ``sqlite3.Connection``) rebuilt with its
+    fragments, attachments, tool calls and results, for the model it names."""
+    read = sibling("storage", "read", feature="Response.from_row")
+    rebuild = sibling("storage", "rebuild", feature="Response.from_row")
+    from .registry import get_async_model, get_model
+
+    rows = read.SqliteRows(getattr(db, "conn", db))
+    found = read.list_responses(rows, response_ids=[row["id"]], limit=None)
+    record = found[0] if found else dict(row)
+    model = (get_async_model if use_async else get_model)(record["model"])
+    return rebuild.response(record, model, use_async=use_async)

@@ -86,3 +86,8 @@ class ContextTooLong(ProviderError):
 
 class BadRequest(ProviderError):
     """The provider rejected the request as malformed (400, 404, 422): sending it again fails."""
+
+
+class ConversationNotSupported(ValueError):
+    """The model answers single prompts only: it cannot be sent a history with assistant or
+    tool messages (``supports_conversation = False``)."""

@@ -79,7 +79,8 @@ def get_models_with_aliases() -> list[ModelWithAliases]:
         entry.aliases.extend(a for a, target in user_aliases.items() if target == model_id)
         found.append(entry)
 
-    pm.hook.register_models(register=register)
+    # ``model_aliases``: what was registered so far (0.32+ hook form; optional to accept).
+    pm.hook.register_models(register=register, model_aliases=found)
     return found
 
 

@@ -69,6 +69,16 @@ class Template(BaseModel):
     def variables(text: str | None) -> set[str]:
         return set(_ordered_variables(text))
 
+    @staticmethod
+    def extract_vars(string_template: string.Template) -> list[str]:
+        """The ``$name`` variables of a ``string.Template``, in order (the original's helper;
+        ``${name}`` is not counted, as there)."""
+        return [
+            match.group("named")
+            for match in string_template.pattern.finditer(string_template.template)
+            if match.group("named")
+        ]
+
     @classmethod
     def interpolate(cls, text: str | None, params: dict[str, Any]) -> str | None:
         if not text:

@@ -11,15 +11,17 @@ import llm
 
 from ..errors import Interrupted, exit_code_for, friendly_errors, signal_name, stop_on_signals
 from ..fallbacks import fallback_options
-from ..prepare import PromptRequest, prepare
+from ..prepare import GIVEN_LOGGING, GIVEN_MODEL, PromptRequest, prepare
 from ..shared_options import (
     continue_options,
     database_option,
     fragment_options,
+    hide_reasoning_option,
     model_option_pairs,
     template_options,
 )
 from ..store import log_to, logging_enabled
+from ..streaming import StreamWriter, events_of
 from ..tool_options import ToolSettings, chain_kwargs, describe_tools, tool_options
 
 EXIT_WORDS = {"exit", "quit"}
@@ -77,6 +79,7 @@ def _read_multi(end_marker: str) -> str | None:
 @click.option("--no-stream", is_flag=True, help="Do not stream output")
 @click.option("--key", help="API key to use")
 @tool_options
+@hide_reasoning_option
 @fallback_options
 def chat(
     system: str | None,
@@ -96,8 +99,10 @@ def chat(
     tools_debug: bool,
     tools_approve: bool,
     chain_limit: int,
+    hide_reasoning: bool,
 ) -> None:
     """Hold an ongoing chat with a model."""
+    meta = click.get_current_context().meta
     request = PromptRequest(
         model_id=model_id,
         system=system,
@@ -110,9 +115,10 @@ def chat(
         conversation_id=conversation_id,
         database=database,
         key=key,
-        log=logging_enabled(),
+        log=meta.get(GIVEN_LOGGING, logging_enabled()),
         tools=tools,
         functions=python_tools,
+        model=meta.get(GIVEN_MODEL),
     )
     prepared = prepare(request)
     click.get_current_context().call_on_close(prepared.close)
@@ -190,14 +196,16 @@ def chat(
                     system_fragments=prepared.system_fragments if first else [],
                     stream=not no_stream,
                     key=prepared.key,
+                    **({"hide_reasoning": True} if hide_reasoning else {}),
                     **prepared.options,
                     **tool_kwargs,
                 )
                 try:
                     with stop_on_signals():
-                        for chunk in response:
-                            sys.stdout.write(chunk)
-                            sys.stdout.flush()
+                        writer = StreamWriter(show_reasoning=not hide_reasoning)
+                        for event in events_of(response):
+                            writer.event(event)
+                        writer.end_reasoning()
                 except Interrupted as interrupt:
                     # SIGTERM or SIGHUP (the terminal closed) ends the session; what
                     # arrived of this turn is kept, as for Ctrl-C.

@@ -10,9 +10,14 @@ _openai = sibling("openai", "compat", feature="llm.default_plugins.openai_models
 
 AsyncChat = _openai.AsyncChat
 AsyncCompletion = _openai.AsyncCompletion
+AsyncResponses = _openai.AsyncResponses
 Chat = _openai.Chat
+CodeInterpreter = _openai.CodeInterpreter
 Completion = _openai.Completion
 OpenAIEmbeddingModel = _openai.OpenAIEmbeddingModel
+ReasoningEffortEnum = _openai.ReasoningEffortEnum
+Responses = _openai.Responses
+WebSearch = _openai.WebSearch
 _attachment = _openai._attachment
 combine_chunks = _openai.combine_chunks
 not_nulls = _openai.not_nulls
@@ -21,9 +26,14 @@ remove_dict_none_values = _openai.remove_dict_none_values
 __all__ = [
     "AsyncChat",
     "AsyncCompletion",
+    "AsyncResponses",
     "Chat",
+    "CodeInterpreter",
     "Completion",
     "OpenAIEmbeddingModel",
+    "ReasoningEffortEnum",
+    "Responses",
+    "WebSearch",
     "_attachment",
     "combine_chunks",
     "not_nulls",

@@ -10,7 +10,7 @@ the loop) is :class:`SpecModel`, :class:`DrivenModel` and :class:`AsyncDrivenMod
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import llm
 
@@ -42,6 +42,30 @@ class Endpoint(Protocol):
         """Send the request with a sync or async client (for async, return the awaitable)."""
         ...
 
+    def new_summary(self) -> Any:
+        """What sums up a stream: ``feed(chunk)`` returns new text, ``finish(response)``
+        records it, ``finished`` says whether the server said it was done."""
+        ...
+
+    def record(self, result: Any, response: Any) -> Chunk | list[Chunk] | None:
+        """Record a non-streamed result on ``response``; return its text (and events)."""
+        ...
+
+
+if TYPE_CHECKING:
+    from llm.parts import StreamEvent
+
+    #: What a model's ``execute`` yields: text, or a typed event (reasoning, for one).
+    Chunk = str | StreamEvent
+
+
+def pieces(found: Chunk | list[Chunk] | None) -> list[Chunk]:
+    """What a summary or a recorded result gave, as chunks to yield (empty text dropped)."""
+    if found is None:
+        return []
+    listed = found if isinstance(found, list) else [found]
+    return [piece for piece in listed if not isinstance(piece, str) or piece]
+
 
 def cut_off_error(spec: ModelSpec) -> StreamCutOff:
     return StreamCutOff(
@@ -57,8 +81,8 @@ def run(
     response: Any,
     conversation: Any,
     key: str | None,
-) -> Iterator[str]:
-    """The body of a sync model's ``execute``: the text as it arrives."""
+) -> Iterator[Chunk]:
+    """The body of a sync model's ``execute``: the text (and reasoning) as it arrives."""
     import openai
 
     stream = stream and model.can_stream
@@ -69,16 +93,14 @@ def run(
             # One request: retries are llm.resilience's, for every provider alike.
             result = model.create(client, kwargs)
             if not stream:
-                text = record_result(result, response)
-                if text:
-                    yield text
+                for piece in pieces(model.record(result, response)):
+                    yield piece
                 return
-            summary = StreamSummary()
+            summary = model.new_summary()
             try:
                 for chunk in result:
-                    text = summary.feed(chunk)
-                    if text:
-                        yield text
+                    for piece in pieces(summary.feed(chunk)):
+                        yield piece
             except openai.APIConnectionError as ex:
                 summary.finish(response)
                 raise cut_off_error(model.spec) from ex
@@ -96,7 +118,7 @@ async def arun(
     response: Any,
     conversation: Any,
     key: str | None,
-) -> AsyncIterator[str]:
+) -> AsyncIterator[Chunk]:
     """The body of an async model's ``execute``: :func:`run` for asyncio."""
     import openai
 
@@ -107,16 +129,14 @@ async def arun(
         with model_errors(model.where, model.needs_key):
             result = await model.create(client, kwargs)
             if not stream:
-                text = record_result(result, response)
-                if text:
-                    yield text
+                for piece in pieces(model.record(result, response)):
+                    yield piece
                 return
-            summary = StreamSummary()
+            summary = model.new_summary()
             try:
                 async for chunk in result:
-                    text = summary.feed(chunk)
-                    if text:
-                        yield text
+                    for piece in pieces(summary.feed(chunk)):
+                        yield piece
             except openai.APIConnectionError as ex:
                 summary.finish(response)
                 raise cut_off_error(model.spec) from ex
@@ -144,32 +164,38 @@ class SpecModel:
     def where(self) -> str:
         return where(self.api_base)
 
+    def new_summary(self) -> Any:
+        return StreamSummary()
+
+    def record(self, result: Any, response: Any) -> Chunk | list[Chunk] | None:
+        return record_result(result, response)
+
 
 class DrivenModel(llm.KeyModel):
     """A sync model whose ``execute`` is :func:`run`; the class also needs an endpoint."""
 
-    def execute(
+    def execute(  # type: ignore[override]  # StreamEvents too
         self,
         prompt: llm.Prompt,
         stream: bool,
         response: llm.Response,
         conversation: llm.Conversation | None = None,
         key: str | None = None,
-    ) -> Iterator[str]:
+    ) -> Iterator[Chunk]:
         yield from run(cast(Endpoint, self), prompt, stream, response, conversation, key)
 
 
 class AsyncDrivenModel(llm.AsyncKeyModel):
     """An async model whose ``execute`` is :func:`arun`."""
 
-    async def execute(
+    async def execute(  # type: ignore[override]  # StreamEvents too
         self,
         prompt: llm.Prompt,
         stream: bool,
         response: llm.AsyncResponse,
         conversation: llm.AsyncConversation | None = None,
         key: str | None = None,
-    ) -> AsyncGenerator[str, None]:
+    ) -> AsyncGenerator[Chunk, None]:
         endpoint = cast(Endpoint, self)
         async for text in arun(endpoint, prompt, stream, response, conversation, key):
             yield text
