@@ -36,6 +36,7 @@ DISTRIBUTIONS = {
     "llm-openai-server": "llm_openai_server",
     "llm-markov": "llm_markov",
     "llm-embed-hash": "llm_embed_hash",
+    "llm-mcp-servers": "llm_mcp_servers",
 }
 
 pytestmark = pytest.mark.skipif(UV is None, reason="uv is needed to build distributions")

@@ -34,6 +34,7 @@ DISTRIBUTIONS = {
     "llm_openai_server",
     "llm_embed_hash",
     "llm_markov",
+    "llm_mcp_servers",
 }
 SIBLINGS = ("llm-core", "llm-storage", "llm-embeddings", "llm-tools", "llm-openai", "llm-cli")
 UV = shutil.which("uv")

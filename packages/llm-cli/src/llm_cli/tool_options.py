@@ -20,7 +20,7 @@ import llm
 
 from .render_output import before_notice
 from .shared_options import stack_options
-from .tool_specs import resolve_tool_spec, tools_from_code
+from .tool_specs import lookup_names, registered_name, resolve_tool_spec, tools_from_code
 
 #: Characters of one tool result sent back to the model, unless ``LLM_TOOL_RESULT_LIMIT`` says
 #: otherwise (0 means no limit). A runaway tool (a whole file, a huge query result) would
@@ -97,8 +97,8 @@ def gather_tools(
     from llm.tool_registry import get_tools_named
 
     # Only the plugins of the tools named, when the plugin cache knows them.
-    registered = get_tools_named(spec.split("(", 1)[0].strip() for spec in specs)
-    unknown = [spec for spec in specs if spec.split("(", 1)[0].strip() not in registered]
+    registered = get_tools_named(lookup_names(specs))
+    unknown = [spec for spec in specs if registered_name(spec, registered) not in registered]
     if unknown:
         raise click.ClickException(
             "Tool(s) {} not found. Available tools: {}".format(
@@ -185,6 +185,13 @@ def approve_tool_call(_tool: Any, tool_call: llm.ToolCall) -> None:
         raise llm.CancelToolCall("User cancelled tool call")
 
 
+def approve_if_always_asked(tool: Any, tool_call: llm.ToolCall) -> None:
+    """Without ``--ta``: ask only for the tools of a toolbox that says ``always_ask`` (an MCP
+    server configured so, for example)."""
+    if tool is not None and getattr(tool.toolbox, "always_ask", False):
+        approve_tool_call(tool, tool_call)
+
+
 def chain_kwargs(settings: ToolSettings) -> dict[str, Any]:
     """The ``chain()`` arguments for these settings: limit, approval, debug and size limit."""
     limit = result_limit()
@@ -195,8 +202,7 @@ def chain_kwargs(settings: ToolSettings) -> dict[str, Any]:
             show_tool_call(tool_call, result)
 
     kwargs: dict[str, Any] = {"chain_limit": settings.chain_limit, "after_call": after_call}
-    if settings.approve:
-        kwargs["before_call"] = approve_tool_call
+    kwargs["before_call"] = approve_tool_call if settings.approve else approve_if_always_asked
     return kwargs
 
 
