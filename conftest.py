@@ -16,6 +16,7 @@ import socket
 import sys
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -130,6 +131,34 @@ def pytest_configure(config: pytest.Config) -> None:
     guard.install()
     config.pluginmanager.register(guard, "network_guard")
     config.add_cleanup(guard.uninstall)
+
+
+# The test run's own settings, which reach every test; every other LLM_* variable (and a
+# provider key) in the environment of whoever runs the suite is hidden from the tests.
+_TEST_SETTINGS = ("LLM_TEST_POSTGRES_URL", "LLM_TEST_PLUGIN_CACHE", "LLM_TEST_REQUIRE_PGVECTOR")
+_PROVIDER_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID")
+
+
+@pytest.fixture(autouse=True)
+def user_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own empty user directory (``LLM_USER_PATH``, not yet created) and
+    none of the ``LLM_*`` settings or provider keys of the environment it was started from."""
+    for name in list(os.environ):
+        if (name.startswith("LLM_") and name not in _TEST_SETTINGS) or name in _PROVIDER_VARIABLES:
+            monkeypatch.delenv(name)
+    path = tmp_path / "llm-user-dir"
+    monkeypatch.setenv("LLM_USER_PATH", str(path))
+    return path
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL whose search_path is a fresh schema of the test PostgreSQL (parallel-safe),
+    dropped afterwards; a skip, or in CI a failure, when the server is not there."""
+    from llm_storage.testing import schema_or_skip
+
+    with schema_or_skip() as url:
+        yield url
 
 
 @pytest.fixture

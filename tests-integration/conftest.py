@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -86,15 +86,6 @@ def invoke_llm(
         return invoke_in_process(*args, input=input, env=changes)
 
     return invoke
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A URL whose search_path is a fresh schema of the test PostgreSQL, dropped afterwards."""
-    from llm_storage.testing import schema_or_skip
-
-    with schema_or_skip() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -28,6 +28,8 @@ from pathlib import Path
 import pytest
 from wheel_env import UV, build_wheels, export_locked, repack_installed, uv, write_wheel
 
+from llm_cli.commands.install import installed_family
+
 VERSION = importlib.metadata.version("llm")
 FAMILY = ("llm", "llm-cli", "llm-core", "llm-embeddings", "llm-openai", "llm-storage", "llm-tools")
 BASE_PYTHON = getattr(sys, "_base_executable", sys.executable)
@@ -421,3 +423,20 @@ def test_without_pip_uv_installs_with_the_same_pins(environment: Environment) ->
         links = [arg for path in environment.find_links for arg in ("--find-links", path)]
         uv("pip", "install", "-q", "--offline", "--no-index", *links, *python, "pip")
         uv("pip", "uninstall", "-q", *python, "llm-hello")
+
+
+def test_the_family_is_every_sibling_pinned_at_our_version() -> None:
+    import llm
+
+    assert installed_family() == {
+        name: llm.__version__
+        for name in (
+            "llm",
+            "llm-cli",
+            "llm-core",
+            "llm-embeddings",
+            "llm-openai",
+            "llm-storage",
+            "llm-tools",
+        )
+    }

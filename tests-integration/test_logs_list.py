@@ -51,6 +51,16 @@ def test_full_text_search_is_ranked(invoke_llm, logged: list[dict]) -> None:
     }
 
 
+def test_latest_orders_search_results_by_time(invoke_llm, logged: list[dict]) -> None:
+    invoke_llm("-m", "echo", "one pelican")
+    invoke_llm("-m", "echo", "pelican pelican pelican pelican")
+    invoke_llm("-m", "echo", "the last pelican")
+    best = json.loads(invoke_llm("logs", "-q", "pelican", "-n", "1", "--json").stdout)
+    assert [r["prompt"] for r in best] == ["pelican pelican pelican pelican"]
+    newest = json.loads(invoke_llm("logs", "-q", "pelican", "-n", "1", "-l", "--json").stdout)
+    assert [r["prompt"] for r in newest] == ["the last pelican"]
+
+
 def test_conversation_filters(invoke_llm, logged: list[dict]) -> None:
     first_conversation = logged[0]["conversation_id"]
     by_id = json.loads(invoke_llm("logs", "--cid", first_conversation, "--json").stdout)

@@ -523,3 +523,106 @@ def test_the_working_directory_counts_only_for_its_distributions(
     assert plugin_cache._fast_key() == before
     (tmp_path / "llm_new-1.0.dist-info").mkdir()
     assert plugin_cache._fast_key() != before
+
+
+# Plugins that use the built-in commands ------------------------------------------------------
+
+#: A plugin that wraps the built-in ``prompt`` and ``chat`` (as llm-venice does): it pops
+#: them, registers its own under the same names, invokes the original and copies its params.
+WRAPPING_PLUGIN = '''
+import os
+
+import click
+import llm
+
+with open(os.environ["FAKE_IMPORT_LOG"], "a") as log:
+    log.write("{module}\\n")
+
+
+@llm.hookimpl
+def register_commands(cli):
+    for name in ("prompt", "chat"):
+        original = cli.commands.pop(name)
+
+        @cli.command(name=name)
+        @click.option("--{flag}", is_flag=True, help="Added by {module}")
+        @click.pass_context
+        def wrapped(ctx, original=original, **kwargs):
+            """Execute a prompt"""
+            with open(os.environ["FAKE_IMPORT_LOG"], "a") as log:
+                log.write("{module}-wrapper-ran\\n")
+            kwargs.pop("{flag_name}")
+            return ctx.invoke(original, **kwargs)
+
+        own = {{param.name for param in cli.commands[name].params}}
+        cli.commands[name].params.extend(p for p in original.params if p.name not in own)
+'''
+
+#: A plugin that builds a command from the built-in prompt's params (as llm-anthropic's
+#: ``llm anthropic count`` does).
+READING_PLUGIN = """
+import click
+import llm
+
+
+@llm.hookimpl
+def register_commands(cli):
+    prompt_command = cli.commands["prompt"]
+
+    @cli.command(name="fake-count", params=[p for p in prompt_command.params if p.name != "key"])
+    def count(**kwargs):
+        "Count with the prompt command's options."
+        click.echo(f"{kwargs['model_id']} {kwargs['system']}")
+"""
+
+
+def _install_wrapper(site: Site, short: str) -> None:
+    source = WRAPPING_PLUGIN.format(
+        module=f"llm_{short}", flag=f"{short}-flag", flag_name=f"{short}_flag"
+    )
+    site.install_source(f"llm-{short}", "1.0", source)
+
+
+@pytest.mark.parametrize("cache", ["first run", "from the cache"])
+def test_a_plugin_wraps_the_prompt_and_chat_commands(site: Site, cache: str) -> None:
+    _install_wrapper(site, "wrapa")
+    if cache == "from the cache":
+        assert "llm_wrapa" in site.run("--version")[1]
+    result, imported = site.run("-m", "fake-one", "hi", "--wrapa-flag")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "llm_fakeone says hi\n"
+    assert "llm_wrapa-wrapper-ran" in imported
+    # The default command is the plugin's too, and both commands show the plugin's option
+    # beside the originals' own.
+    result, imported = site.run("prompt", "-m", "fake-two", "hello")
+    assert (result.stdout, imported.count("llm_wrapa-wrapper-ran")) == (
+        "llm_faketwo says hello\n",
+        1,
+    )
+    for name in ("prompt", "chat"):
+        help_text = site.run(name, "--help")[0].stdout
+        assert "--wrapa-flag" in help_text and "--model" in help_text
+
+
+def test_two_plugins_wrap_the_prompt_command_in_turn(site: Site) -> None:
+    _install_wrapper(site, "wrapa")
+    _install_wrapper(site, "wrapb")
+    for _ in ("first run", "from the cache"):
+        result, imported = site.run("-m", "fake-one", "hi", "--wrapa-flag", "--wrapb-flag")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "llm_fakeone says hi\n"
+        ran = [line for line in imported if line.endswith("-wrapper-ran")]
+        assert sorted(ran) == ["llm_wrapa-wrapper-ran", "llm_wrapb-wrapper-ran"]
+
+
+@pytest.mark.parametrize("cache", ["first run", "from the cache"])
+def test_a_plugin_builds_a_command_from_the_prompt_commands_params(site: Site, cache: str) -> None:
+    site.install_source("llm-fakereader", "1.0", READING_PLUGIN)
+    if cache == "from the cache":
+        site.run("--version")
+    result, _ = site.run("fake-count", "--help")
+    assert result.returncode == 0, result.stderr
+    assert "-m, --model TEXT" in result.stdout and "--system" in result.stdout
+    assert site.run("fake-count", "-m", "x", "-s", "y")[0].stdout == "x y\n"
+    # The built-in prompt command is unchanged by being read.
+    assert site.run("-m", "fake-one", "hi")[0].stdout == "llm_fakeone says hi\n"

@@ -7,14 +7,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
-
-
-@pytest.fixture(autouse=True)
-def user_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("LLM_USER_PATH", str(tmp_path))
-    return tmp_path
 
 
 def test_cli_runner_against_llm_cli(user_path: Path) -> None:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+import llm
+
 # The smallest valid PNG: signature plus IHDR, enough for type detection.
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -184,3 +186,34 @@ def test_broken_plugin_warns_and_the_rest_work(run_llm, tmp_path: Path) -> None:
     assert "plugin llm-broken failed to load" in result.stderr
     assert "this plugin is broken" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+def test_json_is_what_logs_json_shows(invoke_llm, use_async: bool) -> None:
+    result = invoke_llm("-m", "echo", "hello world", "--json", *(["--async"] if use_async else []))
+    assert result.returncode == 0, result.stderr
+    [row] = json.loads(result.stdout)
+    assert (row["model"], row["prompt"]) == ("echo", "hello world")
+    assert json.loads(row["response"])["stream"] is False  # the model is not asked to stream
+    assert json.loads(invoke_llm("logs", "-n", "1", "--json").stdout) == [row]
+
+
+@pytest.mark.parametrize("no_log", [["-n"], ["--no-log"], []])
+def test_json_without_logging(invoke_llm, user_dir: Path, no_log: list[str]) -> None:
+    if not no_log:
+        invoke_llm("logs", "off")
+    result = invoke_llm("-m", "echo", "hello world", "--json", *no_log)
+    assert result.returncode == 0, result.stderr
+    [row] = json.loads(result.stdout)
+    assert row["prompt"] == "hello world"
+    assert not (user_dir / "logs.db").exists()
+
+
+def test_json_shows_every_response_of_a_tool_chain(invoke_llm) -> None:
+    calls = json.dumps({"tool_calls": [{"name": "llm_version"}]})
+    result = invoke_llm("-m", "echo", "-T", "llm_version", calls, "--json")
+    assert result.returncode == 0, result.stderr
+    first, second = json.loads(result.stdout)
+    assert [call["name"] for call in first["tool_calls"]] == ["llm_version"]
+    assert [r["output"] for r in second["tool_results"]] == [llm.__version__]
+    assert json.loads(invoke_llm("logs", "-n", "2", "--json").stdout) == [first, second]

@@ -82,3 +82,19 @@ def test_the_console_script_spares_the_shutdown_and_still_runs_atexit(
     # Frozen whether the command succeeded or failed, and the handler ran after that.
     assert result.stderr.splitlines()[-1] == "atexit frozen=True", result.stderr
     assert (result.returncode == 0) == (args == ["--version"])
+
+
+def test_running_llm_in_process_leaves_the_collector_alone(
+    collector: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``llm_cli.testing.invoke`` (a test suite, an embedding app) runs the command, not the
+    console script's policy: no thresholds changed, nothing frozen."""
+    from llm_cli.testing import invoke
+
+    monkeypatch.setenv("LLM_USER_PATH", str(tmp_path))
+    gc.set_threshold(700, 10, 10)
+    frozen, callbacks = gc.get_freeze_count(), list(gc.callbacks)
+    assert invoke("--version").returncode == 0
+    assert gc.get_threshold() == (700, 10, 10)
+    assert gc.get_freeze_count() == frozen
+    assert gc.callbacks == callbacks

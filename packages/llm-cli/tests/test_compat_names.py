@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import llm
@@ -23,3 +25,29 @@ def test_utils_names_resolve_through_llm_cli() -> None:
 def test_unknown_names_are_attribute_errors() -> None:
     with pytest.raises(AttributeError, match="no_such_thing"):
         llm.cli.no_such_thing  # noqa: B018
+
+
+def test_load_conversation_continues_a_logged_conversation(tmp_path: Path) -> None:
+    import click
+
+    from llm.cli import load_conversation
+
+    database = str(tmp_path / "logs.db")
+    assert load_conversation(None, database=database) is None  # nothing logged yet
+    model = llm.get_model("echo")
+    conversation = model.conversation()
+    for question in ("q1", "q2"):
+        response = conversation.prompt(question)
+        response.text()
+        response.log_to_db(database)
+
+    restored = load_conversation(None, database=database)
+    assert restored.id == conversation.id
+    follow_up = restored.prompt("q3")
+    follow_up.text()
+    assert [m.role for m in follow_up.prompt.messages] == ["user", "assistant"] * 2 + ["user"]
+    assert isinstance(
+        load_conversation(conversation.id, async_=True, database=database).model, llm.AsyncModel
+    )
+    with pytest.raises(click.ClickException, match="No conversation found with id=nope"):
+        load_conversation("nope", database=database)

@@ -10,7 +10,7 @@ import pytest
 
 import llm
 import llm_storage
-from llm_cli.conversations import load_conversation
+from llm_cli.conversations import conversation_records, load_conversation
 
 
 @pytest.fixture
@@ -39,15 +39,20 @@ def test_turns_come_back_with_tool_calls_and_results(store) -> None:
     answering.text()
     store.log_response(answering)
 
-    restored, restored_model = load_conversation(store, None, None)
+    reader = llm_storage.open_for_reading(store.path)
+    try:
+        records = conversation_records(reader, None)
+    finally:
+        reader.close()
+    restored, restored_model = load_conversation(records, None)
     assert restored.id == conversation.id
     assert restored_model.model_id == "echo"
     first, second = restored.responses
     assert first.prompt.system == "be brief"
     assert first.text_or_raise() == asking.text()
-    assert first.tool_calls_or_raise() == [
-        llm.ToolCall(name="lookup", arguments={"q": 1}, tool_call_id=None)
-    ]
+    # The call's id (given when the model asked for it) comes back too.
+    assert first.tool_calls_or_raise() == asking.tool_calls()
+    assert first.tool_calls_or_raise()[0].tool_call_id.startswith("tc_")
     assert second.prompt.tool_results == [
         llm.ToolResult(name="lookup", output="42", tool_call_id="call-1")
     ]
@@ -55,4 +60,9 @@ def test_turns_come_back_with_tool_calls_and_results(store) -> None:
 
 def test_unknown_conversation(store) -> None:
     with pytest.raises(click.ClickException, match="No conversation found with id nope"):
-        load_conversation(store, "nope", None)
+        conversation_records(store, "nope")
+
+
+def test_nothing_to_continue_without_a_database() -> None:
+    with pytest.raises(click.ClickException, match="No conversation found to continue"):
+        conversation_records(None, None)

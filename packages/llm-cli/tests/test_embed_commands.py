@@ -32,16 +32,6 @@ class Lengths(llm.EmbeddingModel):
 
 
 @pytest.fixture(autouse=True)
-def user_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "user"
-    path.mkdir()
-    for name in ("LLM_EMBEDDINGS_DB", "LLM_EMBEDDING_MODEL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LLM_USER_PATH", str(path))
-    return path
-
-
-@pytest.fixture(autouse=True)
 def model() -> Iterator[Lengths]:
     instance = Lengths()
 

@@ -3,23 +3,7 @@ for real in tests-integration/test_install_paths.py)."""
 
 from __future__ import annotations
 
-import llm
-from llm_cli.commands.install import _named_distributions, installed_family
-
-
-def test_the_family_is_every_sibling_pinned_at_our_version() -> None:
-    assert installed_family() == {
-        name: llm.__version__
-        for name in (
-            "llm",
-            "llm-cli",
-            "llm-core",
-            "llm-embeddings",
-            "llm-openai",
-            "llm-storage",
-            "llm-tools",
-        )
-    }
+from llm_cli.commands.install import _named_distributions
 
 
 def test_named_distributions_ignore_paths_and_urls() -> None:

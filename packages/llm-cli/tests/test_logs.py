@@ -166,6 +166,8 @@ sys A
 
 1,200 input, 5 output, {{"cached": 3}}
 
+Duration: 12ms (0s)
+
 # 2025-01-02T03:04:06    conversation: c1 id: r02
 
 Model: **davinci**
@@ -338,6 +340,9 @@ def test_short_yaml(database: str) -> None:
     items = yaml.safe_load(output)
     assert items[0]["prompt"] == truncate_middle(("hello " * 30).strip() + " ")
     assert items[0]["usage"] == {"input": 1200, "output": 5, "details": {"cached": 3}}
+    # The duration follows the time, where one was logged (llm 0.36).
+    assert list(items[0])[:4] == ["model", "datetime", "duration_ms", "conversation"]
+    assert items[0]["duration_ms"] == 12
     assert items[1]["prompt"] == "second line two"
     assert items[2] == {
         "model": "curie",

@@ -95,7 +95,10 @@ def test_dsl(tmp_path: Path) -> None:
     [
         ("name, age integr", "Error: Unknown type 'integr' for field 'age' in schema"),
         ("name, name int", "Error: Field 'name' appears more than once in schema"),
-        (": a description", "Error: Schema field ': a description' has no name"),
+        (
+            ": a description",
+            "Error: Invalid schema DSL: field ': a description' is missing a name before ':'",
+        ),
     ],
 )
 def test_dsl_errors(dsl: str, message: str) -> None:

@@ -69,7 +69,8 @@ def test_type_detection_from_content_and_path(
     path.write_bytes(content)
     attachment = llm.Attachment(path=str(path))
     assert attachment.resolve_type() == expected
-    assert attachment.type == expected  # remembered
+    assert attachment.type is None  # as given: the original leaves it so (echo shows it)
+    assert attachment._resolved_type == expected  # remembered: a URL is asked once
 
 
 def test_given_type_wins() -> None:
@@ -135,6 +136,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     }
 
     def _send(self, body: bool) -> None:
+        if self.path.startswith("/hop-"):  # /hop-N redirects to /hop-N+1, forever
+            self.send_response(301)
+            self.send_header("Location", f"/hop-{int(self.path[5:]) + 1}")
+            self.end_headers()
+            return
+        if self.path == "/moved":
+            self.send_response(301)
+            self.send_header("Location", "/typed.png")
+            self.end_headers()
+            return
         if self.path not in self.files:
             self.send_response(404)
             self.end_headers()
@@ -193,3 +204,15 @@ def test_url_missing_is_an_error(server: str) -> None:
 
     with pytest.raises(httpx2.HTTPStatusError):
         llm.Attachment(url=f"{server}/missing").content_bytes()
+
+
+def test_url_redirects_are_followed_three_times_at_most(server: str) -> None:
+    import httpx2
+
+    moved = llm.Attachment(url=f"{server}/moved")
+    assert moved.resolve_type() == "image/png"
+    assert moved.content_bytes() == make_png()
+    with pytest.raises(httpx2.TooManyRedirects):
+        llm.Attachment(url=f"{server}/hop-0").content_bytes()
+    with pytest.raises(httpx2.TooManyRedirects):
+        llm.Attachment(url=f"{server}/hop-0").resolve_type()

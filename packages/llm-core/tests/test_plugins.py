@@ -187,7 +187,8 @@ def test_called_from_test_loads_only_built_in_plugins(site: Path, user_path: Pat
     report = json.loads(result.stdout)
     assert report["plugins"] == []
     assert not {"good-model", "other-model", "echo", "markov"} & set(report["models"])
-    assert "gpt-4o-mini" in report["models"]  # the built-in OpenAI provider still loads
+    # (that built-in distributions such as llm-openai still load is checked in
+    # tests-integration/test_compat_shims.py, where they are installed)
     assert result.stderr == ""  # the broken plugin was not imported
 
 

@@ -17,17 +17,21 @@ EXPECTED_ALL = {
     "Attachment",
     "CancelToolCall",
     "Conversation",
+    "ConversationNotSupported",
     "EmbeddingModel",
     "EmbeddingModelWithAliases",
     "Fragment",
     "KeyModel",
+    "Message",
     "Model",
     "ModelError",
     "ModelWithAliases",
     "NeedsKeyException",
     "Options",
+    "PauseChain",
     "Prompt",
     "Response",
+    "ServerSideTool",
     "Template",
     "Tool",
     "ToolCall",
@@ -36,6 +40,7 @@ EXPECTED_ALL = {
     "Toolbox",
     "UnknownModelError",
     "Usage",
+    "assistant",
     "cosine_similarity",
     "decode",
     "encode",
@@ -65,7 +70,10 @@ EXPECTED_ALL = {
     "set_alias",
     "set_default_embedding_model",
     "set_default_model",
+    "system",
+    "tool_message",
     "ulid",
+    "user",
     "user_dir",
 }
 
@@ -97,8 +105,9 @@ def test_signatures_plugins_rely_on_are_pinned() -> None:
     assert _parameters(llm.EmbeddingModel.embed) == ["self", "item"]
     assert _parameters(llm.EmbeddingModel.embed_multi) == ["self", "items", "batch_size"]
     assert _parameters(llm.Model.prompt) == [
-        "self", "prompt", "fragments", "attachments", "system", "system_fragments", "stream",
-        "schema", "tools", "tool_results", "key", "**options",
+        "self", "prompt", "fragments", "attachments", "system", "system_fragments", "messages",
+        "stream", "schema", "tools", "tool_results", "key", "options", "hide_reasoning",
+        "**more_options",
     ]  # fmt: skip
     assert _parameters(llm.get_model) == ["name"]
     assert _parameters(llm.get_async_model) == ["name"]
@@ -108,7 +117,7 @@ def test_signatures_plugins_rely_on_are_pinned() -> None:
     ]  # fmt: skip
     assert _parameters(llm.user_dir) == []
     assert _parameters(llm.set_alias) == ["alias", "model_id_or_alias"]
-    assert _parameters(llm.Tool.function) == ["function", "name"]
+    assert _parameters(llm.Tool.function) == ["function", "name", "description"]
     assert _parameters(llm.Attachment)[:4] == ["type", "path", "url", "content"]
 
 

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import subprocess
-import sys
-
 import pytest
 
 import llm
@@ -14,12 +10,7 @@ from llm import registry
 
 @pytest.fixture
 def without_llm_openai(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_find_spec = importlib.util.find_spec
-
-    def find_spec(name: str, *args, **kwargs):  # type: ignore[no-untyped-def]
-        return None if name == "llm_openai_provider" else real_find_spec(name, *args, **kwargs)
-
-    monkeypatch.setattr(registry.importlib.util, "find_spec", find_spec)
+    monkeypatch.setattr(registry, "sibling_installed", lambda role: role != "openai")
 
 
 @pytest.mark.parametrize("name", ["gpt-4o-mini", "o3-mini", "4o", "text-embedding-3-small"])
@@ -35,23 +26,3 @@ def test_other_unknown_models_get_no_hint(without_llm_openai) -> None:
     with pytest.raises(llm.UnknownModelError) as raised:
         llm.get_model("claude-3-opus")
     assert str(raised.value) == "Unknown model: claude-3-opus"
-
-
-def test_no_hint_when_llm_openai_is_installed() -> None:
-    assert importlib.util.find_spec("llm_openai_provider") is not None
-    with pytest.raises(llm.UnknownModelError) as raised:
-        llm.get_model("gpt-99")
-    assert str(raised.value) == "Unknown model: gpt-99"
-
-
-def test_called_from_test_loads_only_built_in_plugins() -> None:
-    code = (
-        "import sys; sys._called_from_test = True\n"
-        "import llm\n"
-        "print(sorted(m.model_id for m in llm.get_models()))\n"
-    )
-    found = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert "gpt-4o-mini" in found  # the OpenAI provider is built in
-    assert "'echo'" not in found and "'markov'" not in found  # third-party plugins are not

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import struct
 from pathlib import Path
 from typing import Any
@@ -207,54 +205,6 @@ def test_mimetypes(tmp_path: Path) -> None:
     assert utils.mimetype_from_string(b"") is None
 
 
-class _Db:
-    """The part of a sqlite-utils Database the ensure_* helpers use."""
-
-    def __init__(self) -> None:
-        self.conn = sqlite3.connect(":memory:")
-        self.conn.row_factory = sqlite3.Row
-        self.conn.executescript(
-            "create table fragments (id integer primary key, hash text unique, content text,"
-            " datetime_utc text, source text);"
-            "create table tools (id integer primary key, hash text unique, name text,"
-            " description text, input_schema text, plugin text);"
-        )
-
-    def execute(self, sql: str, params: Any) -> Any:
-        return self.conn.execute(sql, params)
-
-    def query(self, sql: str, params: Any) -> list[dict[str, Any]]:
-        return [dict(row) for row in self.conn.execute(sql, params)]
-
-
-def test_ensure_fragment_inserts_once() -> None:
-    db = _Db()
-    first = utils.ensure_fragment(db, llm.Fragment("hello", source="greeting.txt"))
-    assert utils.ensure_fragment(db, "hello") == first
-    other = utils.ensure_fragment(db, "other")
-    assert other != first
-    rows = db.query("select hash, content, source from fragments order by id", [])
-    assert rows == [
-        {"hash": llm.Fragment("hello").id(), "content": "hello", "source": "greeting.txt"},
-        {"hash": llm.Fragment("other").id(), "content": "other", "source": None},
-    ]
-
-
-def test_ensure_tool_inserts_once() -> None:
-    def upper(text: str) -> str:
-        """Upper-case text."""
-        return text.upper()
-
-    db = _Db()
-    tool = llm.Tool.function(upper)
-    tool_id = utils.ensure_tool(db, tool)
-    assert utils.ensure_tool(db, tool) == tool_id
-    (row,) = db.query("select * from tools", [])
-    assert row["name"] == "upper"
-    assert row["hash"] == tool.hash()
-    assert json.loads(row["input_schema"]) == tool.input_schema
-
-
 @pytest.mark.parametrize("values", [(), (0.0, 1.0, 1.5), (3423.0, 222.0, -1234.5)])
 def test_encode_decode_roundtrip(values: tuple[float, ...]) -> None:
     encoded = llm.encode(values)
@@ -293,44 +243,3 @@ def test_toolbox_config_is_that_of_the_class_instantiated() -> None:
     assert _Derived("data")._config == {"name": "data"}
     assert _Inherits("x")._config == {"name": "x"}
     assert _Inherits("x").root == "/x"
-
-
-def test_logging_client_prints_the_exchange_without_the_key(
-    capfd: pytest.CaptureFixture[str],
-) -> None:
-    import http.server
-    import threading
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
-            body = b'{"ok": true}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with utils.logging_client() as client:
-            response = client.post(
-                f"http://127.0.0.1:{server.server_port}/v1/chat",
-                json={"prompt": "hi"},
-                headers={"Authorization": "Bearer sk-secret"},
-            )
-            assert response.json() == {"ok": True}
-    finally:
-        server.shutdown()
-        server.server_close()
-    err = capfd.readouterr().err
-    assert f"Request: POST http://127.0.0.1:{server.server_port}/v1/chat" in err
-    assert '{"prompt":"hi"}' in err.replace(" ", "")
-    assert "status_code=200" in err
-    assert '{"ok": true}' in err
-    assert "sk-secret" not in err

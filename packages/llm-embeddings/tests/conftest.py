@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -30,16 +29,6 @@ class WordLengths(llm.EmbeddingModel):
     @property
     def embedded(self) -> list[str | bytes]:
         return [item for batch in self.batches for item in batch]
-
-
-@pytest.fixture(autouse=True)
-def user_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "user"
-    path.mkdir()
-    monkeypatch.setenv("LLM_USER_PATH", str(path))
-    monkeypatch.delenv("LLM_EMBEDDINGS_DB", raising=False)
-    monkeypatch.delenv("LLM_EMBEDDING_MODEL", raising=False)
-    return path
 
 
 @pytest.fixture

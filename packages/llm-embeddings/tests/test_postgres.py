@@ -1,8 +1,8 @@
 """llm.Collection on the real PostgreSQL: with pgvector, and with the numpy fallback.
 
-Every test runs in a throwaway schema (parallel workers never meet). The pgvector tests fail
-when the server has no pgvector (see llm_embeddings.testing), unless
-LLM_TEST_ALLOW_NO_PGVECTOR=1 turns that into a skip.
+Every test runs in a throwaway schema (parallel workers never meet). The pgvector tests are
+skipped, naming .ci/install-pgvector, when the server has no pgvector (see
+llm_embeddings.testing); CI sets LLM_TEST_REQUIRE_PGVECTOR=1, which makes that a failure.
 """
 
 from __future__ import annotations

@@ -34,9 +34,9 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LLM_USER_PATH", str(user_dir))
     for name in _CLEARED:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LLM_OPENAI_RETRY_BASE_DELAY", "0.01")
-    monkeypatch.setenv("LLM_OPENAI_MAX_RETRY_DELAY", "0.5")
-    monkeypatch.setenv("LLM_OPENAI_MAX_RETRIES", "2")
+    monkeypatch.setenv("LLM_RETRY_BASE_DELAY", "0.01")
+    monkeypatch.setenv("LLM_MAX_RETRY_DELAY", "0.5")
+    monkeypatch.setenv("LLM_RETRIES", "2")
     return user_dir
 
 

@@ -13,6 +13,14 @@ What it does depends on the ``model`` in the request:
   then like fake-chat
 - ``fake-503-twice``: a 503 for the first two requests, then like fake-chat
 - ``fake-echo-request``: answers with the JSON of the request it received
+- ``fake-thinker``: reasons first in ``reasoning_content`` (as llama.cpp, vLLM and DeepSeek
+  do), ``Let me think.``, then answers like fake-chat
+
+``POST /v1/responses`` (the Responses API) answers any model with ``Hello from fake:
+<last user text>``, preceded by a reasoning item (summary ``Thinking about it``, encrypted
+content ``enc-<n>``) when the request includes ``reasoning.encrypted_content``; with tools,
+it first calls the first tool with ``{"a": 2, "b": 3}``, then answers ``Result: <output>``.
+Streams are ``response.*`` server-sent events ending with ``response.completed``.
 
 Requests with a bearer token other than ``sk-good`` (or ``no-key-needed`` for the keyless
 model ``fake-keyless``) get a 401.
@@ -111,6 +119,8 @@ class FakeOpenAI:
                     return self._embeddings(body)
                 if self.path == "/v1/completions":
                     return self._completion(body)
+                if self.path == "/v1/responses":
+                    return self._responses(body)
                 if self.path != "/v1/chat/completions":
                     return self._json(404, {"error": {"message": f"No route {self.path}"}})
                 if model == "fake-500":
@@ -137,6 +147,9 @@ class FakeOpenAI:
                     return self._answer(body, f"Result: {last['content']}")
                 if model == "fake-echo-request":
                     return self._answer(body, json.dumps(body))
+                if model == "fake-thinker":
+                    text = _last_user_text(body["messages"])
+                    return self._answer(body, f"Hello from fake: {text}", "Let me think.")
                 text = _last_user_text(body["messages"])
                 return self._answer(body, f"Hello from fake: {text}")
 
@@ -184,7 +197,7 @@ class FakeOpenAI:
                 self._sse("[DONE]")
                 self.wfile.write(b"0\r\n\r\n")
 
-            def _answer(self, body: dict[str, Any], text: str) -> None:
+            def _answer(self, body: dict[str, Any], text: str, reasoning: str = "") -> None:
                 usage = {
                     "prompt_tokens": 10,
                     "completion_tokens": 5,
@@ -193,8 +206,12 @@ class FakeOpenAI:
                 }
                 if not body.get("stream"):
                     message = {"role": "assistant", "content": text}
+                    if reasoning:
+                        message["reasoning_content"] = reasoning
                     return self._json(200, _completion(body, message, "stop", usage))
                 self._sse_start()
+                for piece in (reasoning[:4], reasoning[4:]) if reasoning else ():
+                    self._sse(_chunk(body, {"content": None, "reasoning_content": piece}))
                 pieces = [text[: len(text) // 2], text[len(text) // 2 :]]
                 for piece in pieces:
                     self._sse(_chunk(body, {"content": piece}))
@@ -272,6 +289,101 @@ class FakeOpenAI:
                 self._sse({**base, "choices": [], "usage": usage})
                 self._sse_end()
 
+            def _responses(self, body: dict[str, Any]) -> None:
+                number = len(fake.requests)
+                output: list[dict[str, Any]] = []
+                if "reasoning.encrypted_content" in (body.get("include") or []):
+                    output.append(
+                        {
+                            "id": f"rs_{number}",
+                            "type": "reasoning",
+                            "summary": [{"type": "summary_text", "text": "Thinking about it"}],
+                            "encrypted_content": f"enc-{number}",
+                        }
+                    )
+                last = body["input"][-1]
+                if body.get("tools") and last.get("type") != "function_call_output":
+                    output.append(
+                        {
+                            "id": f"fc_{number}",
+                            "type": "function_call",
+                            "status": "completed",
+                            "call_id": f"call_{number}",
+                            "name": body["tools"][0]["name"],
+                            "arguments": '{"a": 2, "b": 3}',
+                        }
+                    )
+                else:
+                    if last.get("type") == "function_call_output":
+                        text = f"Result: {last['output']}"
+                    else:
+                        text = f"Hello from fake: {_last_user_text(body['input'])}"
+                    output.append(
+                        {
+                            "id": f"msg_{number}",
+                            "type": "message",
+                            "role": "assistant",
+                            "status": "completed",
+                            "content": [{"type": "output_text", "text": text, "annotations": []}],
+                        }
+                    )
+                final = {
+                    "id": f"resp_{number}",
+                    "object": "response",
+                    "created_at": CREATED,
+                    "model": body["model"],
+                    "status": "completed",
+                    "output": output,
+                    "service_tier": body.get("service_tier", "default"),
+                    "usage": {
+                        "input_tokens": 10,
+                        "output_tokens": 5,
+                        "total_tokens": 15,
+                        "output_tokens_details": {"reasoning_tokens": 3},
+                    },
+                }
+                if not body.get("stream"):
+                    return self._json(200, final)
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.send_header("transfer-encoding", "chunked")
+                self.end_headers()
+
+                def event(data: dict[str, Any]) -> None:
+                    raw = f"event: {data['type']}\ndata: {json.dumps(data)}\n\n".encode()
+                    self.wfile.write(f"{len(raw):x}\r\n".encode() + raw + b"\r\n")
+                    self.wfile.flush()
+
+                for index, item in enumerate(output):
+                    if item["type"] == "reasoning":
+                        for piece in ("Thinking ", "about it"):
+                            event(
+                                {
+                                    "type": "response.reasoning_summary_text.delta",
+                                    "item_id": item["id"],
+                                    "output_index": index,
+                                    "summary_index": 0,
+                                    "delta": piece,
+                                }
+                            )
+                    if item["type"] == "message":
+                        text = item["content"][0]["text"]
+                        for piece in (text[: len(text) // 2], text[len(text) // 2 :]):
+                            event(
+                                {
+                                    "type": "response.output_text.delta",
+                                    "item_id": item["id"],
+                                    "output_index": index,
+                                    "content_index": 0,
+                                    "delta": piece,
+                                }
+                            )
+                    event(
+                        {"type": "response.output_item.done", "output_index": index, "item": item}
+                    )
+                event({"type": "response.completed", "response": final})
+                self.wfile.write(b"0\r\n\r\n")
+
             def _embeddings(self, body: dict[str, Any]) -> None:
                 size = body.get("dimensions") or 3
                 items = body["input"] if isinstance(body["input"], list) else [body["input"]]
@@ -289,7 +401,7 @@ class FakeOpenAI:
 
 def _last_user_text(messages: list[dict[str, Any]]) -> str:
     for message in reversed(messages):
-        if message["role"] == "user":
+        if message.get("role") == "user":
             content = message["content"]
             if isinstance(content, list):
                 return " ".join(p.get("text", f"[{p['type']}]") for p in content)

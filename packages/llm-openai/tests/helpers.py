@@ -17,6 +17,7 @@ FAKE_MODELS = (
     "fake-reset-once",
     "fake-503-twice",
     "fake-echo-request",
+    "fake-thinker",
 )
 
 

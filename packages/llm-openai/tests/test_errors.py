@@ -13,7 +13,7 @@ from helpers import write_extra_models
 
 import llm
 from llm.config import set_key
-from llm_openai_provider.retry import RetryPolicy, retry_after_seconds
+from llm.resilience import RetryPolicy, retry_after_seconds
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +55,7 @@ def test_server_errors_retried_then_given_up(fake: FakeOpenAI) -> None:
     assert str(caught.value) == (
         f"{fake.url} server error (500): The server had an error - gave up after 3 attempts"
     )
-    assert len(fake.requests) == 3  # LLM_OPENAI_MAX_RETRIES=2 in the tests
+    assert len(fake.requests) == 3  # LLM_RETRIES=2 in the tests
 
 
 def test_async_server_errors(fake: FakeOpenAI) -> None:
@@ -92,7 +92,7 @@ def _closed_port() -> int:
 
 
 def test_network_failure(environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LLM_OPENAI_MAX_RETRIES", "1")
+    monkeypatch.setenv("LLM_RETRIES", "1")
     url = f"http://127.0.0.1:{_closed_port()}/v1"
     write_extra_models(environment, url)
     with pytest.raises(llm.ModelError) as caught:

@@ -25,7 +25,6 @@ BACKENDS = [
     "sqlite",
     "sqlite-stdlib",
     pytest.param("postgresql", marks=pytest.mark.postgres),
-    pytest.param("postgresql-libpq-writer", marks=pytest.mark.postgres),
     pytest.param("postgresql-psycopg-writer", marks=pytest.mark.postgres),
 ]
 
@@ -51,12 +50,13 @@ READER_METHODS = {
     "get_fragment",
     "list_fragments",
     "get_schema",
-    "schema_usage",
+    "schemas_in_use",
+    "status",
 }
 
 
 class StdlibStore:
-    """A LogStore whose ``log_response`` goes through a light writer (sqlite3, libpq, psycopg)
+    """A LogStore whose ``log_response`` goes through a light writer (sqlite3, psycopg)
     and, given a reader, whose reads go through the sqlite3 reader, so that every conformance
     test also checks those paths, row for row (the rest is the LogStore's)."""
 
@@ -91,11 +91,9 @@ def store(request: pytest.FixtureRequest, store_target: str):
         assert isinstance(writer, sqlite_writer.SqliteLogWriter)
         assert isinstance(reader, sqlite_reader.SqliteLogReader)
         opened = StdlibStore(opened, writer, reader)
-    elif kind in ("postgresql-libpq-writer", "postgresql-psycopg-writer"):
-        driver = kind.split("-")[1]
-        pg = pg_writer.open_current(store_target, "test database", 10.0, driver)
+    elif kind == "postgresql-psycopg-writer":
+        pg = pg_writer.open_current(store_target, "test database", 10.0)
         assert isinstance(pg, pg_writer.PostgresLogWriter)
-        assert pg.driver.__name__.rpartition(".")[2] == driver
         opened = StdlibStore(opened, pg)
     yield opened
     opened.close()

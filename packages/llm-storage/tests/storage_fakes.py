@@ -131,6 +131,7 @@ class FakeResponse:
     token_details: dict[str, Any] | None = None
     tool_calls: list[FakeToolCall] = field(default_factory=list)
     _conversation_id: str = field(default_factory=fake_ulid)
+    logged_at: str = "2025-01-02T03:04:05.000006+00:00"
 
     def conversation_id_for_log(self) -> str:
         return self.conversation.id if self.conversation else self._conversation_id
@@ -145,7 +146,7 @@ class FakeResponse:
         return 123
 
     def datetime_utc(self) -> str | None:
-        return "2025-01-02T03:04:05.000006+00:00"
+        return self.logged_at
 
 
 def make_response(

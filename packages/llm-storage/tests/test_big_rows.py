@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from storage_fakes import make_response
 
-from llm_storage import open_for_logging, open_store, sqlite_static
+from llm_storage import open_for_logging, open_store
 from llm_storage.errors import StoreError
 from llm_storage.sqlite_writer import BIG_ROW, SqliteLogWriter
 
@@ -26,17 +26,8 @@ def _schema(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     return conn.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall()
 
 
-@pytest.fixture(params=["in place", "read back"])
-def binding(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Text bound in place (``sqlite_static``), or, where that cannot be done, the index
-    entry read back from the stored row."""
-    if request.param == "read back":
-        monkeypatch.setattr(sqlite_static, "handle", lambda conn: None)
-    return str(request.param)
-
-
 @pytest.fixture(params=["sqlite3", "sqlalchemy"])
-def writer(request: pytest.FixtureRequest, tmp_path: Path, binding: str) -> Any:
+def writer(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     path = tmp_path / "logs.db"
     if request.param == "sqlalchemy":
         return open_store(path)

@@ -321,10 +321,45 @@ def test_schemas_usage(store):
     store.log_response(make_response(schema=s1))
     store.log_response(make_response(schema=s1))
     store.log_response(make_response(schema=s2))
-    usage = {u["content"]: u["times_used"] for u in store.schema_usage()}
+    usage = {u["content"]: u["times_used"] for u in store.schemas_in_use()}
     assert usage == {'{"type":"object"}': 2, '{"type":"array"}': 1}
-    assert [u["content"] for u in store.schema_usage("array")] == ['{"type":"array"}']
+    assert [u["content"] for u in store.schemas_in_use("array")] == ['{"type":"array"}']
     assert store.get_schema("nope") is None
+
+
+def test_fragments_oldest_first_with_sorted_aliases(store):
+    first = store.store_fragment("first body", "one.txt")
+    second = store.store_fragment("second body", "two.txt")
+    store.set_fragment_alias("zed", first)
+    store.set_fragment_alias("alpha", first)
+    rows = store.list_fragments()
+    assert [(r["hash"], r["aliases"]) for r in rows] == [(first, ["alpha", "zed"]), (second, [])]
+    assert [r["hash"] for r in store.list_fragments(aliases_only=True)] == [first]
+    assert [r["hash"] for r in store.list_fragments(["zed"])] == [first]
+    assert [r["hash"] for r in store.list_fragments([second])] == [second]
+    assert [r["hash"] for r in store.list_fragments(["body", "two"])] == [second]
+    assert store.list_fragments(["_"]) == []  # a literal underscore, not a wildcard
+    assert store.list_fragments(["%"]) == []
+
+
+def test_schemas_in_use_counts_and_orders(store):
+    store.log_response(make_response(schema={"name": "b"}, logged_at="2024-01-01T00:00:00"))
+    store.log_response(make_response(schema={"name": "b"}, logged_at="2024-01-03T00:00:00"))
+    store.log_response(make_response(schema={"name": "a"}, logged_at="2024-01-03T00:00:00"))
+    store.log_response(make_response(logged_at="2024-01-02T00:00:00"))
+    store.log_response(make_response(schema={"name": "c"}, logged_at="2024-01-02T00:00:00"))
+    rows = store.schemas_in_use()
+    # Least recently used first; tied on most recent use, the id decides on every backend.
+    tied = sorted(r["id"] for r in rows[1:])
+    assert [(r["content"], r["times_used"], r["recently_used"]) for r in rows[:1]] == [
+        ('{"name":"c"}', 1, "2024-01-02T00:00:00")
+    ]
+    assert [r["id"] for r in rows[1:]] == tied
+    assert {r["content"]: r["times_used"] for r in rows[1:]} == {
+        '{"name":"a"}': 1,
+        '{"name":"b"}': 2,
+    }
+    assert [r["content"] for r in store.schemas_in_use(['"a"'])] == ['{"name":"a"}']
 
 
 def test_status(store):

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from llm_storage import pg_writer, testing
+from llm_storage import testing
 from llm_storage.pg_connection import connect, conninfo, is_transient
 
 pytestmark = pytest.mark.postgres
@@ -43,18 +43,12 @@ def limited_role() -> Iterator[str]:
         admin.close()
 
 
-#: Either driver the writers connect with (``pg_writer.driver``).
-DRIVERS = ["psycopg", "libpq"]
-
-
-@pytest.mark.parametrize("driver_name", DRIVERS)
-def test_a_slot_freed_while_waiting_is_taken(limited_role: str, driver_name: str) -> None:
-    driver = pg_writer.driver(driver_name)
-    holder = connect(limited_role, 5, driver)
+def test_a_slot_freed_while_waiting_is_taken(limited_role: str) -> None:
+    holder = connect(limited_role, 5)
     release = threading.Timer(0.5, holder.close)
     release.start()
     try:
-        second = connect(limited_role, 10, driver)  # refused at first: the one slot is taken
+        second = connect(limited_role, 10)  # refused at first: the one slot is taken
     finally:
         release.join()
     cursor = second.cursor()
@@ -63,15 +57,13 @@ def test_a_slot_freed_while_waiting_is_taken(limited_role: str, driver_name: str
     second.close()
 
 
-@pytest.mark.parametrize("driver_name", DRIVERS)
-def test_gives_up_after_the_timeout_with_the_servers_message(
-    limited_role: str, driver_name: str
-) -> None:
-    driver = pg_writer.driver(driver_name)
-    holder = connect(limited_role, 5, driver)
+def test_gives_up_after_the_timeout_with_the_servers_message(limited_role: str) -> None:
+    import psycopg
+
+    holder = connect(limited_role, 5)
     try:
-        with pytest.raises(driver.OperationalError) as refused:
-            connect(limited_role, 0.5, driver)
+        with pytest.raises(psycopg.OperationalError) as refused:
+            connect(limited_role, 0.5)
     finally:
         holder.close()
     assert "too many connections for role" in str(refused.value)

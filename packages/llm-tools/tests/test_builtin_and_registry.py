@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Callable
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ BUILT_IN = "llm.default_plugins.default_tools"
 def test_builtins_are_the_llm_tools_functions() -> None:
     assert llm_version is llm_tools.llm_version
     assert llm_time is llm_tools.llm_time
-    assert llm_version() == version("llm")
+    assert llm_version() == llm.__version__  # the meta-package's, or core's: one version
     with pytest.raises(AttributeError):
         llm.tools.nope  # type: ignore[attr-defined]  # noqa: B018
 

@@ -123,7 +123,7 @@ def test_attachments(tmp_path: Path) -> None:
     data = json.loads(llm.get_model("echo").prompt("look", attachments=[attachment]).text())
     assert data["attachments"] == [
         {
-            "type": "image/png",
+            "type": None,  # as given (the PyPI plugin reports it so too)
             "path": str(path),
             "url": None,
             "id": hashlib.sha256(png()).hexdigest(),
@@ -157,10 +157,11 @@ def test_tool_calls_instruction() -> None:
 
     model = llm.get_model("echo")
     response = model.prompt(prompt, system="system", tools=[example, hello])
-    assert response.tool_calls() == [
-        llm.ToolCall(name="example", arguments={"input": "test"}, tool_call_id=None),
-        llm.ToolCall(name="hello", arguments={}, tool_call_id=None),
-    ]
+    calls = response.tool_calls()
+    # Every call gets an id (tc_<ulid>) so its result can be matched to it.
+    assert [(c.name, c.arguments) for c in calls] == [("example", {"input": "test"}), ("hello", {})]
+    assert all(c.tool_call_id and c.tool_call_id.startswith("tc_") for c in calls)
+    assert len({c.tool_call_id for c in calls}) == 2
     data = json.loads(response.text())
     assert data["prompt"] == "prompt"
     assert data["system"] == "system"
@@ -295,3 +296,26 @@ def test_echo_needs_key_async() -> None:
 
 def test_plain_echo_has_no_key_field() -> None:
     assert "key" not in json.loads(llm.get_model("echo").prompt("x").text())
+
+
+def test_thinking_option_streams_reasoning_before_the_answer() -> None:
+    from llm.parts import ReasoningPart, TextPart
+
+    response = llm.get_model("echo").prompt("hi", thinking=True)
+    events = list(response.stream_events())
+    assert [e.type for e in events[:2]] == ["reasoning", "reasoning"]
+    assert {e.type for e in events[2:]} == {"text"}
+    [message] = response.messages()
+    assert message.parts == [
+        ReasoningPart("First I consider the prompt, then I decide what to say."),
+        TextPart(response.text()),
+    ]
+    assert "options" not in json.loads(response.text())  # only example_bool is reported
+
+    async def run_async() -> list[str]:
+        async_response = llm.get_async_model("echo").prompt("hi", thinking=True)
+        return [e.type async for e in async_response.astream_events()]
+
+    import asyncio
+
+    assert asyncio.run(run_async())[:2] == ["reasoning", "reasoning"]

@@ -8,13 +8,6 @@ import llm
 from llm_embed_hash import HashEmbedding
 
 
-@pytest.fixture(autouse=True)
-def user_path(tmp_path, monkeypatch):
-    monkeypatch.setenv("LLM_USER_PATH", str(tmp_path))
-    monkeypatch.delenv("LLM_LOAD_PLUGINS", raising=False)
-    return tmp_path
-
-
 def test_registered_with_alias() -> None:
     model = llm.get_embedding_model("hash")
     assert model.model_id == "hash-384"

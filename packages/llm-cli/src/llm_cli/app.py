@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -23,6 +24,10 @@ BUILT_IN_COMMANDS: dict[str, tuple[str, list[Any]]] = {
     "models": ("llm_cli.commands.models:models", ["Manage available models", False, False]),
     "plugins": ("llm_cli.commands.plugins:plugins_list", ["List installed plugins", False, False]),
     "chat": ("llm_cli.commands.chat:chat", ["Hold an ongoing chat with a model.", False, False]),
+    "completion": (
+        "llm_cli.commands.completion:completion",
+        ["Print the shell completion script for bash, zsh or fish", False, False],
+    ),
     "keys": (
         "llm_cli.commands.keys:keys",
         ["Manage stored API keys for different models", False, False],
@@ -92,6 +97,8 @@ BUILT_IN_COMMANDS: dict[str, tuple[str, list[Any]]] = {
 @click.group(
     cls=DefaultGroup,
     default="prompt",
+    # Every command inherits ``-h`` from here, as in llm 0.27+.
+    context_settings={"help_option_names": ["-h", "--help"]},
     help="""Access Large Language Models from the command-line
 
     Documentation: https://llm.datasette.io/
@@ -135,33 +142,73 @@ def _print_version(ctx: click.Context, value: bool) -> None:
         ctx.exit()
 
 
-for _name, (_target, _summary) in BUILT_IN_COMMANDS.items():
-    cli.add_lazy_command(_name, _summary, import_command(_target))
+def _add_built_in_commands(group: DefaultGroup) -> None:
+    for name, (target, summary) in BUILT_IN_COMMANDS.items():
+        group.add_lazy_command(name, summary, import_command(target))
+
+
+_add_built_in_commands(cli)
+
+
+def _scratch_group() -> DefaultGroup:
+    """A group like ``cli`` for a plugin's ``register_commands`` to describe itself into:
+    it finds the built-in commands it may read, wrap or replace."""
+    group = DefaultGroup(default="prompt")
+    _add_built_in_commands(group)
+    return group
 
 
 def _describe_commands(register_commands: Any) -> list[list[Any]]:
-    """The commands a plugin's ``register_commands`` hook adds, for the plugin cache."""
-    scratch = click.Group()
+    """The commands a plugin's ``register_commands`` hook adds or replaces (a built-in
+    command it wraps, as llm-venice wraps ``prompt``), for the plugin cache."""
+    scratch = _scratch_group()
+    built_in = {name: scratch.commands.peek(name) for name in BUILT_IN_COMMANDS}
     register_commands(cli=scratch)
-    return [[name, *summary_of(command)] for name, command in scratch.commands.items()]
+    ours = [
+        (name, command)
+        for name in scratch.commands
+        if (command := scratch.commands.peek(name)) is not None
+        and not _is_built_in(name, command, built_in.get(name))
+    ]
+    return [[name, *summary_of(command)] for name, command in ours]
+
+
+def _is_built_in(name: str, command: click.Command, stand_in: click.Command | None) -> bool:
+    """Whether this entry is still the built-in command (as its stand-in, or the real one
+    a plugin read)."""
+    if stand_in is None:
+        return False
+    if command is stand_in:
+        return True
+    module_name, attribute = BUILT_IN_COMMANDS[name][0].split(":")
+    return getattr(sys.modules.get(module_name), attribute, None) is command
 
 
 def _plugin_command_loader(group: DefaultGroup, dist_name: str, name: str) -> Any:
     def load() -> click.Command | None:
+        # A built-in command this plugin replaces is put back first, for the plugin to wrap
+        # (else the plugin would find its own stand-in under that name).
+        for replaced in _replaced_built_ins.get(dist_name, ()):
+            target, summary = BUILT_IN_COMMANDS[replaced]
+            group.add_lazy_command(replaced, summary, import_command(target))
         # Register every command of this plugin for real; the group then finds its own.
         plugins.load_distributions({dist_name})
         hook = plugin_cache.hook_of_distribution(dist_name, "register_commands")
         if hook is not None:
             hook(cli=group)
-        if not isinstance(group.commands.get(name), LazyCommand):
+        if not isinstance(group.commands.peek(name), LazyCommand):
             return None
         # The cache was wrong about this plugin: ask every plugin, as without a cache.
         load_plugins()
-        scratch = click.Group()
+        scratch = _scratch_group()
         pm.hook.register_commands(cli=scratch)
         return scratch.commands.get(name)
 
     return load
+
+
+#: Per plugin distribution, the built-in commands it replaces (from the plugin cache).
+_replaced_built_ins: dict[str, list[str]] = {}
 
 
 def _register_plugin_commands(group: DefaultGroup) -> None:
@@ -173,8 +220,19 @@ def _register_plugin_commands(group: DefaultGroup) -> None:
         load_plugins()
         pm.hook.register_commands(cli=group)
         return
-    # Plugins that could not be described load now, as they would without a cache.
-    plugins.load_distributions({name for name, d in described.items() if d is None})
+    # Plugins that could not be described load now, as they would without a cache, and so
+    # do all that replace a built-in command another plugin replaces too (their order then
+    # decides which wraps which, as without a cache).
+    eager = {name for name, d in described.items() if d is None}
+    replacers: dict[str, list[str]] = {}
+    for dist_name, description in described.items():
+        for name, *_ in description["commands"] if description else ():
+            if name in BUILT_IN_COMMANDS:
+                replacers.setdefault(name, []).append(dist_name)
+    for dist_names in replacers.values():
+        if len(dist_names) > 1:
+            eager.update(dist_names)
+    plugins.load_distributions(eager)
     # Plugins registered in code, or already loaded: their hooks cost nothing more.
     pm.hook.register_commands(cli=group)
     loaded = plugins.loaded_distributions()
@@ -182,6 +240,8 @@ def _register_plugin_commands(group: DefaultGroup) -> None:
         if description is None or dist_name in loaded:
             continue
         for name, *summary in description["commands"]:
+            if name in BUILT_IN_COMMANDS:
+                _replaced_built_ins.setdefault(dist_name, []).append(name)
             group.add_lazy_command(name, summary, _plugin_command_loader(group, dist_name, name))
 
 

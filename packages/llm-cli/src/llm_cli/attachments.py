@@ -69,7 +69,8 @@ class AttachmentType(click.ParamType):
             attachment = llm.Attachment(path=str(value))
         if not is_url(value):
             try:
-                attachment.resolve_type()
+                # Detected once, here, and given as the type (as the original's CLI does).
+                attachment.type = attachment.resolve_type()
             except ValueError:
                 self.fail(
                     f"Could not determine the type of {value} - use --at {value} TYPE",

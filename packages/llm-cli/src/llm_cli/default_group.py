@@ -49,11 +49,60 @@ def import_command(target: str) -> Callable[[], click.Command]:
     return load
 
 
+class CommandTable(dict[str, click.Command]):
+    """A group's commands by name, where some are still ``LazyCommand`` stand-ins.
+
+    Whoever reads an entry gets the real command: a plugin's ``register_commands`` that
+    wraps ``cli.commands["prompt"]`` or copies its ``.params`` (llm-venice, llm-anthropic)
+    sees the real one, imported at that moment. Listing (``--help``) uses ``peek`` and
+    membership tests, which import nothing, so a command nobody touches stays unimported."""
+
+    def peek(self, name: str) -> click.Command | None:
+        """The entry as it stands, stand-in or not."""
+        return dict.get(self, name)
+
+    def _resolved(self, name: str) -> click.Command | None:
+        command = dict.get(self, name)
+        if not isinstance(command, LazyCommand):
+            return command
+        loaded = command.load()
+        # The loader may have registered the command itself (plugin commands do).
+        current = dict.get(self, name)
+        if loaded is None and current is not command:
+            loaded = current
+        if loaded is None:
+            dict.pop(self, name, None)
+            return None
+        dict.__setitem__(self, name, loaded)
+        return loaded
+
+    def __getitem__(self, name: str) -> click.Command:
+        command = self._resolved(name)
+        if command is None:
+            raise KeyError(name)
+        return command
+
+    def get(self, name: str, default: Any = None) -> Any:
+        command = self._resolved(name)
+        return default if command is None else command
+
+    def pop(self, name: str, *default: Any) -> Any:
+        self._resolved(name)
+        return super().pop(name, *default)
+
+    def values(self) -> list[click.Command]:  # type: ignore[override]
+        return [command for name in list(self) if (command := self.get(name)) is not None]
+
+    def items(self) -> list[tuple[str, click.Command]]:  # type: ignore[override]
+        return [(name, command) for name in list(self) if (command := self.get(name)) is not None]
+
+
 class DefaultGroup(click.Group):
     def __init__(self, *args: Any, default: str, **kwargs: Any) -> None:
         # Unknown options (e.g. -m) belong to the default command, not to the group.
         kwargs.setdefault("context_settings", {})["ignore_unknown_options"] = True
         super().__init__(*args, **kwargs)
+        self.commands: CommandTable = CommandTable(self.commands)
         self.default_command = default
 
     def add_lazy_command(
@@ -63,19 +112,7 @@ class DefaultGroup(click.Group):
         self.commands[name] = LazyCommand(name, summary, load)
 
     def get_command(self, ctx: click.Context | None, cmd_name: str) -> click.Command | None:
-        command = self.commands.get(cmd_name)
-        if isinstance(command, LazyCommand):
-            loaded = command.load()
-            # The loader may have registered the command itself (plugin commands do).
-            current = self.commands.get(cmd_name)
-            if loaded is None and current is not command:
-                loaded = current
-            if loaded is None:
-                del self.commands[cmd_name]
-                return None
-            self.commands[cmd_name] = loaded
-            return loaded
-        return command
+        return self.commands.get(cmd_name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args:
@@ -105,7 +142,7 @@ class DefaultGroup(click.Group):
         commands = [
             (name, command)
             for name in self.list_commands(ctx)
-            if (command := self.commands.get(name)) is not None and not command.hidden
+            if (command := self.commands.peek(name)) is not None and not command.hidden
         ]
         if not commands:
             return

@@ -133,6 +133,17 @@ def json_pieces(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
     yield "[]" if first else "\n]"
 
 
+def duration_text(duration_ms: int) -> str:
+    """``83456ms (1m 23s)``: milliseconds as logged, then hours, minutes and seconds."""
+    minutes, seconds = divmod(duration_ms // 1000, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{duration_ms}ms ({hours}h {minutes}m {seconds}s)"
+    if minutes:
+        return f"{duration_ms}ms ({minutes}m {seconds}s)"
+    return f"{duration_ms}ms ({seconds}s)"
+
+
 def _when(row: dict[str, Any]) -> str:
     return (row["datetime_utc"] or "").split(".")[0]
 
@@ -145,8 +156,10 @@ def as_short(row: dict[str, Any], usage: bool) -> str:
     item: dict[str, Any] = {
         "model": row["model"],
         "datetime": _when(row),
-        "conversation": row["conversation_id"],
     }
+    if row.get("duration_ms") is not None:
+        item["duration_ms"] = row["duration_ms"]
+    item["conversation"] = row["conversation_id"]
     if row["tool_calls"]:
         item["tool_calls"] = [
             f"{call['name']}({json.dumps(call['arguments'])})" for call in row["tool_calls"]
@@ -299,9 +312,12 @@ class MarkdownWriter:
             out.append((response, "\n"))
         if self.usage:
             details = _loads(row["token_details"]) if row["token_details"] else None
-            line = token_usage_string(row["input_tokens"], row["output_tokens"], details)
-            if line:
-                out.append(f"## Token usage\n\n{line}\n")
+            found = token_usage_string(row["input_tokens"], row["output_tokens"], details)
+            lines = [found] if found else []
+            if row.get("duration_ms") is not None:
+                lines.append(f"Duration: {duration_text(row['duration_ms'])}")
+            if lines:
+                out.append("## Token usage\n\n" + "\n\n".join(lines) + "\n")
         if "cost_usd" in row:  # llm logs --cost: llm_cli/ledger_access.with_costs
             from .pricing import format_usd
 

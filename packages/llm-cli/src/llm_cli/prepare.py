@@ -17,14 +17,21 @@ import llm
 
 from . import model_options
 from .attachments import AttachmentType, attachment_with_type
-from .conversations import load_conversation
+from .conversations import conversation_records, load_conversation
+from .fallbacks import attach as attach_fallbacks
 from .fragments import resolve_fragments
 from .models_lookup import find_model_id, load_model, validate_options
 from .schema_input import resolve_schema_input
 from .shared_options import SCHEMA_RETRIES_DEFAULT
-from .store import check_writable, open_for_logging, open_store
+from .store import check_writable, open_for_logging, open_for_reading
 from .templates import apply_templates, load_template
 from .tool_options import conversation_tools, gather_tools
+
+#: ``click`` context meta key: a model object that ``prompt`` and ``chat`` use instead of
+#: looking one up by ID (set by commands such as ``llm openai endpoint``).
+GIVEN_MODEL = "llm.given_model"
+#: ... and whether ``chat`` logs (it has no ``--no-log`` of its own).
+GIVEN_LOGGING = "llm.given_logging"
 
 
 @dataclass
@@ -59,6 +66,8 @@ class PromptRequest:
     schema_multi: str | None = None
     #: How often a structured answer that fails validation is sent back to be repaired.
     schema_retries: int = SCHEMA_RETRIES_DEFAULT
+    #: A model made for this run rather than looked up by ID (``llm openai endpoint``).
+    model: Any = None
 
     @property
     def continuing(self) -> bool:
@@ -92,26 +101,28 @@ class PreparedPrompt:
     database: str | None
     #: Where the response is logged; None when logging is off.
     log_store: Any
-    _store: Any = None
+    #: The log read for fragments and conversations (``open_for_reading``), once opened.
+    _reader: Any = None
+    _reader_opened: bool = False
     #: The tools and toolbox instances the model may call; empty: a plain prompt, no chain.
     tools: list[Any] = field(default_factory=list)
     #: Every template given, applied in order.
     templates: list[llm.Template] = field(default_factory=list)
     schema_retries: int = SCHEMA_RETRIES_DEFAULT
 
-    def store(self) -> Any:
-        """The log store for reading (fragments, conversations), opened on first use."""
-        if self._store is None:
-            self._store = open_store(self.database)
-        return self._store
+    def reader(self) -> Any:
+        """The log to read stored fragments from, opened on first use (None: no database)."""
+        if not self._reader_opened:
+            self._reader = open_for_reading(self.database)
+            self._reader_opened = True
+        return self._reader
 
     def close(self) -> None:
-        """Close the stores this prompt opened (each once: logging may use the reading one)."""
-        stores = [self.log_store, self._store]
-        for index, store in enumerate(stores):
-            if store is not None and not any(store is seen for seen in stores[:index]):
+        """Close the log this prompt writes to and the one it read from."""
+        for store in (self.log_store, self._reader):
+            if store is not None:
                 store.close()
-        self.log_store = self._store = None
+        self.log_store = self._reader = None
 
     def render(self, text: str | None) -> tuple[str | None, str | None]:
         """The prompt and system prompt for ``text``: the template applied when there is one."""
@@ -121,7 +132,7 @@ class PreparedPrompt:
 
     def resolve_fragments(self, references: list[str]) -> list[llm.Fragment | llm.Attachment]:
         """Fragments (and loaders' attachments) named later, e.g. by ``!fragment`` in a chat."""
-        return resolve_fragments(self.store(), references, allow_attachments=True)
+        return resolve_fragments(self.reader(), references, allow_attachments=True)
 
 
 def prepare(
@@ -174,7 +185,11 @@ def prepare(
     # a continued conversation names its model in the store, so that check comes after.
     model = None
     options: dict[str, Any] = {}
-    if not request.continuing:
+    if request.model is not None:
+        model = request.model
+        options = _options_for(model, request.options, template_options)
+        _check_schema_support(model, schema)
+    elif not request.continuing:
         model = load_model(find_model_id(model_id, request.queries), use_async=request.use_async)
         options = _options_for(model, request.options, template_options)
         _check_schema_support(model, schema)
@@ -184,23 +199,35 @@ def prepare(
         prompt_text, template_system = apply_templates(templates, text, request.params)
         system = request.system or template_system  # -s wins over the template's system
 
-    needs_store = request.continuing or bool(fragments or system_fragments)
-    store = open_store(request.database) if needs_store else None
-    log_store = (store or open_for_logging(request.database)) if request.log else None
-    if log_store is not None:
-        check_writable(log_store)
-    conversation = None
-    if request.continuing:
-        conversation, model = load_conversation(
-            store, request.conversation_id, model_id, use_async=request.use_async
+    # Every prompt is logged by the one writer ``open_for_logging`` chooses, whatever it
+    # reads first; reading goes through ``open_for_reading`` (opened after the writer,
+    # which creates a new database; never for a prompt that reads nothing).
+    log_store = open_for_logging(request.database) if request.log else None
+    reader = None
+    try:
+        if log_store is not None:
+            check_writable(log_store)
+        if request.continuing or fragments or system_fragments:
+            reader = open_for_reading(request.database)
+        conversation = None
+        tools = gather_tools(request.tools, request.functions)
+        if request.continuing and request.model is None:
+            records = conversation_records(reader, request.conversation_id)
+            conversation, model = load_conversation(records, model_id, use_async=request.use_async)
+            options = _options_for(model, request.options, template_options)
+            _check_schema_support(model, schema)
+            if not request.tools:
+                tools.extend(conversation_tools(records))
+        model = attach_fallbacks(
+            model, conversation, templates, model_id, use_async=request.use_async
         )
-        options = _options_for(model, request.options, template_options)
-        _check_schema_support(model, schema)
-    tools = gather_tools(request.tools, request.functions)
-    if conversation is not None and not request.tools:
-        tools.extend(conversation_tools(store, conversation.id))
-    resolved = resolve_fragments(store, fragments, allow_attachments=True)
-    resolved_system = resolve_fragments(store, system_fragments)
+        resolved = resolve_fragments(reader, fragments, allow_attachments=True)
+        resolved_system = resolve_fragments(reader, system_fragments)
+    except BaseException:
+        for store in (log_store, reader):
+            if store is not None:
+                store.close()
+        raise
     return PreparedPrompt(
         model=model,
         conversation=conversation,
@@ -218,7 +245,8 @@ def prepare(
         params=request.params,
         database=request.database,
         log_store=log_store,
-        _store=store,
+        _reader=reader,
+        _reader_opened=reader is not None,
         tools=tools,
         templates=templates,
         schema_retries=request.schema_retries,

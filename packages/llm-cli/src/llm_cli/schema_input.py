@@ -53,9 +53,14 @@ def _resolve(value: str, database: str | None) -> dict[str, Any]:
             raise click.ClickException("Schema file contained invalid JSON") from ex
     if not stripped or stripped.startswith("{"):
         raise click.BadParameter("Invalid schema")
-    from .store import open_store
+    from .store import open_for_reading
 
-    content = open_store(database).get_schema(stripped)
+    store = open_for_reading(database)
+    try:
+        content = store.get_schema(stripped) if store is not None else None
+    finally:
+        if store is not None:
+            store.close()
     if content is None:
         raise click.BadParameter("Invalid schema")
     return _object(json.loads(content))

@@ -83,3 +83,13 @@ schema_options = stack_options(
         help="Re-ask the model this many times when its answer does not match the schema",
     ),
 )
+
+hide_reasoning_option = click.option(
+    "hide_reasoning", "-R", "--hide-reasoning", is_flag=True, help="Hide reasoning output"
+)
+
+render_option = click.option(
+    "--render/--no-render",
+    default=None,
+    help="Show the answer as formatted Markdown (default: on a terminal; LLM_RENDER=0/1)",
+)

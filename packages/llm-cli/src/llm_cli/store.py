@@ -28,6 +28,17 @@ def open_store(database: str | None) -> Any:
         raise click.ClickException(str(ex)) from ex
 
 
+def open_for_reading(database: str | None) -> Any:
+    """The log to read (``-c``, ``-f``, schema IDs, ``llm logs``), opened the cheapest way the
+    database allows; None when its SQLite file does not exist (reading creates nothing)."""
+    import llm_storage
+
+    try:
+        return llm_storage.open_for_reading(database)
+    except llm_storage.StoreError as ex:
+        raise click.ClickException(str(ex)) from ex
+
+
 def open_for_logging(database: str | None) -> Any:
     """Where responses get logged, opened the cheapest way the database allows (an
     up-to-date SQLite or PostgreSQL database needs no SQLAlchemy); still before the model

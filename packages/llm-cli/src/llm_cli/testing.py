@@ -1,7 +1,8 @@
 """Run ``llm`` inside the calling process, the way the console script runs it: for tests.
 
-``invoke("-m", "echo", "hi")`` calls the executable's own entry point
-(``llm_cli.__main__.main``, so errors are the same one line and exit codes the same) with
+``invoke("-m", "echo", "hi")`` calls what the executable runs (``llm_cli.__main__.run``, so
+errors are the same one line and exit codes the same; the console script's garbage-collection
+policy is left to the console script) with
 click's ``CliRunner`` standing in for the process: arguments, standard input, standard output
 and error (kept apart) and environment changes are isolated, and the result is the
 ``subprocess.CompletedProcess`` that ``subprocess.run([llm, ...], capture_output=True,
@@ -27,12 +28,12 @@ def invoke(
     (``None`` unsets a variable); plugins are those this process has already loaded."""
     from click.testing import CliRunner
 
-    from .__main__ import main
+    from .__main__ import run
 
     with CliRunner().isolation(input=input or "", env=dict(env or {})) as (stdout, stderr, _):
         argv, sys.argv = sys.argv, ["llm", *args]
         try:
-            main()
+            run()
             code = 0
         except SystemExit as exit:
             code = exit.code if isinstance(exit.code, int) else int(exit.code is not None)

@@ -18,6 +18,7 @@ import click
 
 import llm
 
+from .render_output import before_notice
 from .shared_options import stack_options
 from .tool_specs import resolve_tool_spec, tools_from_code
 
@@ -108,15 +109,12 @@ def gather_tools(
     return tools
 
 
-def conversation_tools(store: Any, conversation_id: str | None) -> list[Any]:
+def conversation_tools(records: list[dict[str, Any]]) -> list[Any]:
     """The tools a continued conversation (``-c``/``--cid`` with no ``-T``) runs with: the
     plugin tools its first response had, each toolbox a new instance built with the
     configuration logged for it (``llm_storage.rebuild.conversation_tools``). Tools from
     ``--functions`` are not re-enabled: that code is not logged; give it again.
     """
-    if store is None or conversation_id is None:
-        return []
-    records = store.conversation_responses(conversation_id)
     from llm_storage import rebuild
 
     try:
@@ -146,6 +144,7 @@ def limit_result(result: llm.ToolResult, limit: int) -> None:
     if not limit or len(result.output) <= limit:
         return
     size = len(result.output)
+    before_notice()
     result.output = (
         result.output[:limit] + f"\n[... truncated: {size:,} characters, limit {limit:,}]"
     )
@@ -161,6 +160,7 @@ def limit_result(result: llm.ToolResult, limit: int) -> None:
 
 def show_tool_call(tool_call: llm.ToolCall, result: llm.ToolResult) -> None:
     """``--td``: the call and its result (JSON indented) on standard error."""
+    before_notice()
     click.echo(
         click.style(
             f"\nTool call: {tool_call.name}({tool_call.arguments})", fg="yellow", bold=True
@@ -176,6 +176,7 @@ def show_tool_call(tool_call: llm.ToolCall, result: llm.ToolResult) -> None:
 
 def approve_tool_call(_tool: Any, tool_call: llm.ToolCall) -> None:
     """``--ta``: show the full call and ask; a "no" cancels the call (the model is told)."""
+    before_notice()
     click.echo(
         click.style(f"Tool call: {tool_call.name}({tool_call.arguments})", fg="yellow", bold=True),
         err=True,

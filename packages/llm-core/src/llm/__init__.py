@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._compat import import_sibling
+from ._compat import install_hint, sibling
 from ._version import __version__ as __version__
 from .hookspecs import hookimpl
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers; at run time see __geta
     from .attachments import Attachment
     from .config import DEFAULT_MODEL, get_key, load_keys, user_dir
     from .embeddings import EmbeddingModel
-    from .errors import ModelError, NeedsKeyException, UnknownModelError
+    from .errors import ConversationNotSupported, ModelError, NeedsKeyException, UnknownModelError
     from .fragments import Fragment
     from .loaders import get_fragment_loaders, get_template_loaders
     from .models import (
@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers; at run time see __geta
         Usage,
     )
     from .options import Options
+    from .parts import Message, assistant, system, tool_message, user
     from .plugins import get_plugins, load_plugins, pm
     from .prompts import Prompt
     from .registry import (
@@ -59,7 +60,16 @@ if TYPE_CHECKING:  # the real imports, for type checkers; at run time see __geta
     from .schemas import schema_dsl
     from .templates import Template
     from .tool_registry import get_tools
-    from .tools import CancelToolCall, Tool, Toolbox, ToolCall, ToolOutput, ToolResult
+    from .tools import (
+        CancelToolCall,
+        PauseChain,
+        ServerSideTool,
+        Tool,
+        Toolbox,
+        ToolCall,
+        ToolOutput,
+        ToolResult,
+    )
     from .vectors import cosine_similarity, decode, encode
 
 
@@ -73,18 +83,22 @@ _LAZY = {
     "Attachment": "attachments",
     "CancelToolCall": "tools",
     "Conversation": "models",
+    "ConversationNotSupported": "errors",
     "DEFAULT_MODEL": "config",
     "EmbeddingModel": "embeddings",
     "EmbeddingModelWithAliases": "registry",
     "Fragment": "fragments",
     "KeyModel": "models",
+    "Message": "parts",
     "Model": "models",
     "ModelError": "errors",
     "ModelWithAliases": "registry",
     "NeedsKeyException": "errors",
     "Options": "options",
+    "PauseChain": "tools",
     "Prompt": "prompts",
     "Response": "models",
+    "ServerSideTool": "tools",
     "Template": "templates",
     "Tool": "tools",
     "ToolCall": "tools",
@@ -93,6 +107,7 @@ _LAZY = {
     "Toolbox": "tools",
     "UnknownModelError": "errors",
     "Usage": "models",
+    "assistant": "parts",
     "cosine_similarity": "vectors",
     "decode": "vectors",
     "encode": "vectors",
@@ -121,7 +136,10 @@ _LAZY = {
     "set_alias": "registry",
     "set_default_embedding_model": "registry",
     "set_default_model": "registry",
+    "system": "parts",
+    "tool_message": "parts",
     "ulid": "_ulid",
+    "user": "parts",
     "user_dir": "config",
 }
 
@@ -135,17 +153,21 @@ __all__ = [
     "Attachment",
     "CancelToolCall",
     "Conversation",
+    "ConversationNotSupported",
     "EmbeddingModel",
     "EmbeddingModelWithAliases",
     "Fragment",
     "KeyModel",
+    "Message",
     "Model",
     "ModelError",
     "ModelWithAliases",
     "NeedsKeyException",
     "Options",
+    "PauseChain",
     "Prompt",
     "Response",
+    "ServerSideTool",
     "Template",
     "Tool",
     "ToolCall",
@@ -154,6 +176,7 @@ __all__ = [
     "Toolbox",
     "UnknownModelError",
     "Usage",
+    "assistant",
     "cosine_similarity",
     "decode",
     "encode",
@@ -183,15 +206,16 @@ __all__ = [
     "set_alias",
     "set_default_embedding_model",
     "set_default_model",
+    "system",
+    "tool_message",
     "ulid",
+    "user",
     "user_dir",
 ]
 
 # Names that live in sibling distributions; resolved on first access so that ``import llm``
 # stays light and works when those distributions are not installed.
-_SIBLINGS = {
-    "Collection": ("llm_embeddings", "Collection", "llm-embeddings"),
-}
+_SIBLINGS = {"Collection": "embeddings"}
 
 
 def __getattr__(name: str) -> Any:
@@ -200,14 +224,12 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     if name in _SIBLINGS:
-        module_name, attribute, distribution = _SIBLINGS[name]
-        module = import_sibling(module_name, distribution, f"llm.{name}")
+        module = sibling(_SIBLINGS[name], feature=f"llm.{name}")
         try:
-            return getattr(module, attribute)
+            return getattr(module, name)
         except AttributeError:
-            raise ImportError(
-                f"llm.{name} is not available yet in this version of {distribution}"
-            ) from None
+            hint = install_hint(_SIBLINGS[name], upgrade=True)
+            raise ImportError(f"llm.{name} needs a newer version: {hint}") from None
     if not name.startswith("_"):
         # ``import llm`` used to import its submodules: ``llm.models.Response`` still works.
         try:

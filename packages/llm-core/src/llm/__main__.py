@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from ._compat import import_sibling
+from ._compat import sibling
 
 
 def main() -> None:
     try:
-        entry = import_sibling("llm_cli.__main__", "llm-cli", "python -m llm")
+        entry = sibling("cli", "__main__", feature="python -m llm")
     except ImportError as ex:
         print(f"Error: {ex}", file=sys.stderr)
         sys.exit(1)

@@ -1,10 +1,12 @@
-"""Import code that lives in a sibling distribution for a compatibility path in ``llm``.
+"""The one door from llm-core to its sibling distributions.
 
 The original kept everything in one package, so plugins import ``llm.cli``, ``llm.migrations``
-and friends. Those modules now hand over the real implementation from llm-cli, llm-storage,
-... . When that sibling is not installed the user needs to be told which package to install;
-when it is installed but fails to import (a bug inside it, a missing dependency of its own) the
-real error must surface unchanged, not be disguised as "pip install".
+and friends, and ``Response.log_to_db()`` logs without being told how. Those hand over the real
+implementation from llm-cli, llm-storage, ... through :func:`sibling`, and this is the only
+module of llm-core that names a sibling (``tests/test_sibling_door.py`` enforces it). When
+that sibling is not installed the user is told which package to install; when it is
+installed but fails to import (a bug inside it, a missing dependency of its own) the real error
+surfaces unchanged, not disguised as "pip install".
 """
 
 from __future__ import annotations
@@ -12,6 +14,33 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from types import ModuleType
+from typing import Any
+
+#: Each sibling by its role: (import package, distribution to install).
+SIBLINGS: dict[str, tuple[str, str]] = {
+    "cli": ("llm_cli", "llm-cli"),
+    "storage": ("llm_storage", "llm-storage"),
+    "embeddings": ("llm_embeddings", "llm-embeddings"),
+    "tools": ("llm_tools", "llm-tools"),
+    "openai": ("llm_openai_provider", "llm-openai"),
+}
+
+
+def sibling(role: str, submodule: str | None = None, *, feature: str) -> ModuleType:
+    """The sibling playing ``role`` (a key of :data:`SIBLINGS`), or its ``submodule``;
+    ``feature`` names what needs it in the error raised when it is missing."""
+    package, distribution = SIBLINGS[role]
+    return import_sibling(f"{package}.{submodule}" if submodule else package, distribution, feature)
+
+
+def sibling_installed(role: str) -> bool:
+    """Whether the sibling playing ``role`` is installed (without importing it)."""
+    return _installed(SIBLINGS[role][0])
+
+
+def install_hint(role: str, *, upgrade: bool = False) -> str:
+    """``pip install <distribution>`` (``-U`` to ``upgrade``) for the sibling playing ``role``."""
+    return f"pip install {'-U ' if upgrade else ''}{SIBLINGS[role][1]}"
 
 
 def _installed(package: str) -> bool:
@@ -39,3 +68,25 @@ def import_sibling(module: str, distribution: str, feature: str) -> ModuleType:
         else:
             message = f"{feature} needs the {distribution} package: pip install {distribution}"
         raise ImportError(message, name=module) from None
+
+
+def log_to_db(responses: list[Any], db: Any) -> None:
+    """The one body of ``Response/AsyncResponse/ChainResponse.log_to_db``: llm-storage opens
+    ``db`` once, logs each response in order and closes only what it opened."""
+    storage = sibling("storage", "opening", feature="Logging responses")
+    storage.log_to_db(responses, db)
+
+
+def response_from_row(db: Any, row: Any, *, use_async: bool) -> Any:
+    """``Response.from_row(db, row)``: the logged response ``row`` (a ``responses`` row of a
+    SQLite database: a ``sqlite_utils.Database`` or ``sqlite3.Connection``) rebuilt with its
+    fragments, attachments, tool calls and results, for the model it names."""
+    read = sibling("storage", "read", feature="Response.from_row")
+    rebuild = sibling("storage", "rebuild", feature="Response.from_row")
+    from .registry import get_async_model, get_model
+
+    rows = read.SqliteRows(getattr(db, "conn", db))
+    found = read.list_responses(rows, response_ids=[row["id"]], limit=None)
+    record = found[0] if found else dict(row)
+    model = (get_async_model if use_async else get_model)(record["model"])
+    return rebuild.response(record, model, use_async=use_async)

@@ -10,6 +10,9 @@ from typing import Any
 
 from .identity import attachment_id
 
+#: Redirects followed when fetching a URL attachment (as 0.32+): a loop fails fast.
+MAX_REDIRECTS = 3
+
 # Names puremagic reports that differ from what model plugins check for.
 _MIME_TYPE_FIXES = {"audio/mp3": "audio/mpeg", "audio/wave": "audio/wav"}
 
@@ -40,6 +43,7 @@ class Attachment:
     url: str | None = None
     content: bytes | None = None
     _id: str | None = field(default=None, repr=False)
+    _resolved_type: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.path is not None:
@@ -70,6 +74,8 @@ class Attachment:
         """The content type: as given, or detected from the content (or the URL's headers)."""
         if self.type:
             return self.type
+        if self._resolved_type:
+            return self._resolved_type
         if self.path:
             with open(self.path, "rb") as fp:
                 detected = detect_type(fp.read(2048), filename=self.path)
@@ -81,7 +87,8 @@ class Attachment:
             detected = None
         if not detected:
             raise ValueError(f"Could not determine the type of attachment {self.describe()}")
-        self.type = detected
+        # Remembered (a URL is asked once) but ``type`` stays as given, as the original's.
+        self._resolved_type = detected
         return detected
 
     def content_bytes(self) -> bytes:
@@ -93,7 +100,8 @@ class Attachment:
         if self.url:
             import httpx2
 
-            response = httpx2.get(self.url, follow_redirects=True)
+            with httpx2.Client(follow_redirects=True, max_redirects=MAX_REDIRECTS) as client:
+                response = client.get(self.url)
             response.raise_for_status()
             # Not kept in ``self.content``: the ID of a URL attachment must stay the hash of
             # its URL, whether or not the content has been fetched.
@@ -110,6 +118,7 @@ class Attachment:
         import httpx2
 
         assert self.url is not None
-        response = httpx2.head(self.url, follow_redirects=True)
+        with httpx2.Client(follow_redirects=True, max_redirects=MAX_REDIRECTS) as client:
+            response = client.head(self.url)
         content_type = response.headers.get("content-type", "")
         return content_type.split(";")[0].strip() or None

@@ -15,13 +15,26 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .tools import CancelToolCall, Tool, Toolbox, ToolCall, ToolOutput, ToolResult
+from .tools import (
+    CancelToolCall,
+    PauseChain,
+    ServerSideTool,
+    Tool,
+    Toolbox,
+    ToolCall,
+    ToolOutput,
+    ToolResult,
+    as_tools,
+    call_arguments,
+)
 
 if TYPE_CHECKING:
     from .attachments import Attachment
     from .models import AsyncResponse, Response
+    from .parts import StreamEvent
 
-BeforeCall = Callable[[Tool, ToolCall], Awaitable[None] | None]
+#: Called before each tool call (``tool`` is None for a tool the model made up).
+BeforeCall = Callable[[Tool | None, ToolCall], Awaitable[None] | None]
 AfterCall = Callable[[Tool, ToolCall, ToolResult], Awaitable[None] | None]
 
 #: The chain limit the CLI uses when none is given (the Python API has none by default).
@@ -31,13 +44,29 @@ DEFAULT_CHAIN_LIMIT = 5
 # ---------------------------------------------------------------- one tool call
 
 
-def _missing_tool(call: ToolCall) -> ToolResult:
+def _missing_tool(call: ToolCall, reason: str = "does not exist") -> ToolResult:
     # Sent back to the model, which can then correct itself.
+    message = f'tool "{call.name}" {reason}'
     return ToolResult(
         name=call.name,
-        output=f'Error: tool "{call.name}" does not exist',
+        output=f"Error: {message}",
         tool_call_id=call.tool_call_id,
+        exception=KeyError(message),
     )
+
+
+def _paused(ex: PauseChain, call: ToolCall, finished: list[ToolResult]) -> PauseChain:
+    """Say which call paused the chain and what the round finished before it."""
+    ex.tool_call = call
+    ex.tool_results = list(finished)
+    return ex
+
+
+def _runnable_tools(response: Any, tools: list[Any] | None) -> dict[str, Tool]:
+    """The function tools a response's calls are run with, by name (server-side tools run
+    at the provider, never here)."""
+    offered = as_tools(tools) if tools is not None else response.prompt.tools
+    return {tool.name: tool for tool in offered if not isinstance(tool, ServerSideTool)}
 
 
 def _cancelled(call: ToolCall, ex: CancelToolCall) -> ToolResult:
@@ -124,17 +153,23 @@ def execute_tool_calls(
     *,
     before_call: BeforeCall | None = None,
     after_call: AfterCall | None = None,
+    tool_calls: list[ToolCall] | None = None,
+    tools: list[Any] | None = None,
 ) -> list[ToolResult]:
     """Run the tool calls a (sync) response asked for and return their results, in order.
 
     An unknown tool, a tool that raises and a call cancelled by ``before_call`` raising
     ``CancelToolCall`` each become a result the model is told about; nothing stops the chain.
     Sync tools run as they come; ``async def`` tools are approved (``before_call``) in turn,
-    then run concurrently on one event loop.
+    then run concurrently on one event loop. ``PauseChain`` from a tool or ``before_call``
+    stops the round there and propagates (see ``PauseChain``).
     """
-    tools_by_name = {tool.name: tool for tool in response.prompt.tools}
+    tools_by_name = _runnable_tools(response, tools)
     results: dict[int, ToolResult] = {}
     deferred: list[tuple[int, Tool, ToolCall]] = []
+
+    def finished() -> list[ToolResult]:
+        return [results[index] for index in sorted(results)]
 
     def finish(index: int, tool: Tool, call: ToolCall, value: Any, error: Exception | None) -> None:
         result = _result(tool, call, value, error)
@@ -142,47 +177,58 @@ def execute_tool_calls(
             _sync_callback(after_call(tool, call, result), "after_call")
         results[index] = result
 
-    for index, call in enumerate(response.tool_calls()):
+    calls = response.tool_calls() if tool_calls is None else tool_calls
+    for index, call in enumerate(calls):
         tool = tools_by_name.get(call.name)
-        if tool is None:
-            results[index] = _missing_tool(call)
-            continue
-        implementation = _implementation(tool)
         if before_call is not None:
             try:
+                # Told about unknown tools too (tool None), as the original does.
                 _sync_callback(before_call(tool, call), "before_call")
             except CancelToolCall as ex:
                 results[index] = _cancelled(call, ex)
                 continue
+            except PauseChain as ex:
+                raise _paused(ex, call, finished()) from None
+        if tool is None:
+            results[index] = _missing_tool(call)
+            continue
+        implementation = _implementation(tool)
         if inspect.iscoroutinefunction(implementation):
             deferred.append((index, tool, call))
             continue
         value: Any = None
         error: Exception | None = None
         try:
-            value = implementation(**call.arguments)
+            value = implementation(**call_arguments(implementation, call))
             if inspect.isawaitable(value):
                 value = _run_coroutine(value)
+        except PauseChain as ex:
+            raise _paused(ex, call, finished()) from None
         except Exception as ex:
             error = ex
         finish(index, tool, call, value, error)
 
     if deferred:
 
-        async def run_one(tool: Tool, call: ToolCall) -> tuple[Any, Exception | None]:
+        async def run_one(tool: Tool, call: ToolCall) -> tuple[Any, BaseException | None]:
+            implementation = _implementation(tool)
             try:
-                return await _implementation(tool)(**call.arguments), None
+                return await implementation(**call_arguments(implementation, call)), None
             except Exception as ex:
                 return None, ex
 
-        async def run_all() -> list[tuple[Any, Exception | None]]:
+        async def run_all() -> list[tuple[Any, BaseException | None]]:
             return list(await asyncio.gather(*(run_one(tool, call) for _, tool, call in deferred)))
 
-        for (index, tool, call), (value, error) in zip(
-            deferred, _run_coroutine(run_all()), strict=True
-        ):
-            finish(index, tool, call, value, error)
-    return [results[index] for index in sorted(results)]
+        outcomes = list(zip(deferred, _run_coroutine(run_all()), strict=True))
+        # Concurrent calls all finish; then the first that paused pauses the chain.
+        for (index, tool, call), (value, error) in outcomes:
+            if not isinstance(error, PauseChain):
+                finish(index, tool, call, value, error)
+        for (_, _, call), (_, error) in outcomes:
+            if isinstance(error, PauseChain):
+                raise _paused(error, call, finished())
+    return finished()
 
 
 async def _maybe_await(value: Any) -> None:
@@ -195,27 +241,30 @@ async def execute_tool_calls_async(
     *,
     before_call: BeforeCall | None = None,
     after_call: AfterCall | None = None,
+    tool_calls: list[ToolCall] | None = None,
+    tools: list[Any] | None = None,
 ) -> list[ToolResult]:
     """Run an async response's tool calls: ``async def`` tools concurrently, sync ones inline;
-    results come back in the order the model asked for them."""
-    calls = await response.tool_calls()
-    tools_by_name = {tool.name: tool for tool in response.prompt.tools}
+    results come back in the order the model asked for them. A ``PauseChain`` propagates
+    once the calls already running have finished."""
+    calls = await response.tool_calls() if tool_calls is None else tool_calls
+    tools_by_name = _runnable_tools(response, tools)
     results: list[ToolResult | None] = [None] * len(calls)
-    tasks: list[asyncio.Task[None]] = []
+    tasks: list[tuple[ToolCall, asyncio.Task[None]]] = []
+
+    def finished() -> list[ToolResult]:
+        return [result for result in results if result is not None]
 
     async def run(index: int, tool: Tool, call: ToolCall) -> None:
-        if before_call is not None:
-            try:
-                await _maybe_await(before_call(tool, call))
-            except CancelToolCall as ex:
-                results[index] = _cancelled(call, ex)
-                return
         value: Any = None
         error: Exception | None = None
+        implementation = _implementation(tool)
         try:
-            value = _implementation(tool)(**call.arguments)
+            value = implementation(**call_arguments(implementation, call))
             if inspect.isawaitable(value):
                 value = await value
+        except PauseChain:
+            raise
         except Exception as ex:
             error = ex
         result = _result(tool, call, value, error)
@@ -223,19 +272,40 @@ async def execute_tool_calls_async(
             await _maybe_await(after_call(tool, call, result))
         results[index] = result
 
+    paused: tuple[PauseChain, ToolCall] | None = None
     for index, call in enumerate(calls):
         tool = tools_by_name.get(call.name)
-        if tool is None:
-            results[index] = _missing_tool(call)
+        if before_call is not None:
+            try:
+                await _maybe_await(before_call(tool, call))
+            except CancelToolCall as ex:
+                results[index] = _cancelled(call, ex)
+                continue
+            except PauseChain as ex:
+                paused = (ex, call)
+                break
+        if tool is None or tool.implementation is None:
+            reason = "does not exist" if tool is None else "has no implementation"
+            results[index] = _missing_tool(call, reason)
             continue
-        implementation = _implementation(tool)
-        if inspect.iscoroutinefunction(implementation):
-            tasks.append(asyncio.create_task(run(index, tool, call)))
-        else:
+        if inspect.iscoroutinefunction(_implementation(tool)):
+            tasks.append((call, asyncio.create_task(run(index, tool, call))))
+            continue
+        try:
             await run(index, tool, call)
+        except PauseChain as ex:
+            paused = (ex, call)
+            break
     if tasks:
-        await asyncio.gather(*tasks)
-    return [result for result in results if result is not None]
+        outcomes = await asyncio.gather(*(task for _, task in tasks), return_exceptions=True)
+        for (call, _), outcome in zip(tasks, outcomes, strict=True):
+            if isinstance(outcome, PauseChain) and paused is None:
+                paused = (outcome, call)
+            elif isinstance(outcome, BaseException) and not isinstance(outcome, PauseChain):
+                raise outcome
+    if paused is not None:
+        raise _paused(paused[0], paused[1], finished())
+    return finished()
 
 
 # ---------------------------------------------------------------- chains
@@ -244,6 +314,12 @@ async def execute_tool_calls_async(
 def _check_limit(chain_limit: int | None, count: int) -> None:
     if chain_limit and count >= chain_limit:
         raise ValueError(f"Chain limit of {chain_limit} exceeded.")
+
+
+def _round_separator(last_char: str, chunk: str) -> bool:
+    """Whether to show a space between two rounds of a chain, so the text of one does not
+    run into the next ("...dragons.Now that..."). Display only: never recorded."""
+    return bool(last_char) and not last_char.isspace() and not chunk[0].isspace()
 
 
 class _BaseChainResponse:
@@ -269,17 +345,49 @@ class _BaseChainResponse:
         self.after_call = after_call
         self._responses: list[Any] = []
 
-    def _next_prompt(self, previous: Any, tool_results: list[ToolResult]) -> Any:
+    def _response(self, prompt: Any) -> Any:
+        from .models import AsyncResponse, Response
+
+        response_class = AsyncResponse if isinstance(self, AsyncChainResponse) else Response
+        return response_class(
+            prompt,
+            self.model,
+            self.stream,
+            conversation=self.conversation,
+            key=self._key,
+            before_call=self.before_call,
+            after_call=self.after_call,
+        )
+
+    def _next_prompt(self, history: list[Any], tool_results: list[ToolResult]) -> Any:
+        """The prompt of the next round: no text; the history (what the previous round was
+        sent and answered) and the tool results; the first prompt's tools, system prompt and
+        options, and the attachments the tools returned."""
+        from .messages import append_tool_results
         from .prompts import Prompt
 
-        # Tool results drive the next turn: no text, the same tools and options.
+        first = self.prompt
         return Prompt(
             "",
             self.model,
-            tools=previous.prompt.tools,
+            tools=first.tools,
             tool_results=tool_results,
-            options=self.prompt.options,
+            messages=append_tool_results(history, tool_results),
+            system=first._system,
+            system_fragments=first.system_fragments,
+            options=first.options,
+            attachments=[a for result in tool_results for a in result.attachments],
+            hide_reasoning=first.hide_reasoning,
         )
+
+    def _pending_tool_calls(self) -> list[ToolCall]:
+        """Tool calls the given history ends with and that have no result yet: a chain
+        resumed after a pause (or a crash) runs them before calling the model."""
+        from .messages import trailing_pending_tool_calls
+
+        if not self.prompt.tools:
+            return []
+        return trailing_pending_tool_calls(self.prompt.messages)
 
     def log_to_db(self, db: Any = None) -> None:
         """Log every response of the chain, each as its own row, like any response.
@@ -289,22 +397,9 @@ class _BaseChainResponse:
         """
         if not self._responses:
             return
-        import os
+        from ._compat import log_to_db
 
-        try:
-            import llm_storage
-        except ImportError as ex:  # pragma: no cover - depends on the installation
-            raise ImportError(
-                "Logging responses needs the llm-storage package: pip install llm-storage"
-            ) from ex
-
-        store = llm_storage.open_for_logging(db)
-        try:
-            for response in self._responses:  # sync and async responses log the same way
-                store.log_response(response)
-        finally:
-            if store is not db and (db is None or isinstance(db, str | os.PathLike)):
-                store.close()
+        log_to_db(list(self._responses), db)
 
     def responses_made(self) -> list[Any]:
         """The responses made so far, in order, without running the chain any further."""
@@ -321,8 +416,15 @@ class _BaseChainResponse:
             self._responses[-1].finish_early()
 
     def text_or_raise(self) -> str:
-        """The text of every response made so far, joined, without running the chain."""
-        return "".join(response.text_or_raise() for response in self._responses)
+        """The text of every response made so far, joined as ``text()`` joins it, without
+        running the chain."""
+        joined = ""
+        for response in self._responses:
+            text = response.text_or_raise()
+            if text and _round_separator(joined[-1:], text):
+                joined += " "
+            joined += text
+        return joined
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} prompt={self.prompt.prompt!r}>"
@@ -334,15 +436,23 @@ class ChainResponse(_BaseChainResponse):
     _responses: list[Response]
 
     def responses(self) -> Iterator[Response]:
-        """Each response of the chain as it is made; tools run after each is consumed."""
-        from .models import Response
+        """Each response of the chain as it is made; tools run after each is consumed.
+
+        A history (``messages=``) that ends in unanswered tool calls is resumed: those calls
+        run first. ``PauseChain`` raised by a tool stops the chain (see ``PauseChain``).
+        """
+        from .messages import history_after
 
         if self._responses:  # already run: replay
             yield from self._responses
             return
-        current: Response | None = Response(
-            self.prompt, self.model, self.stream, conversation=self.conversation, key=self._key
-        )
+        current: Response | None = self._response(self.prompt)
+        pending = self._pending_tool_calls()
+        if pending and current is not None:
+            results = current.execute_tool_calls(
+                before_call=self.before_call, after_call=self.after_call, tool_calls_list=pending
+            )
+            current = self._response(self._next_prompt(list(self.prompt.messages), results))
         count = 0
         while current is not None:
             count += 1
@@ -355,17 +465,35 @@ class ChainResponse(_BaseChainResponse):
             )
             if not tool_results:
                 break
-            current = Response(
-                self._next_prompt(current, tool_results),
-                self.model,
-                self.stream,
-                conversation=self.conversation,
-                key=self._key,
-            )
+            current = self._response(self._next_prompt(history_after(current), tool_results))
 
     def __iter__(self) -> Iterator[str]:
+        last_char = ""
         for response in self.responses():
-            yield from response
+            first = True
+            for chunk in response:
+                if not chunk:
+                    continue
+                if first and _round_separator(last_char, chunk):
+                    yield " "
+                first = False
+                yield chunk
+                last_char = chunk[-1]
+
+    def stream_events(self) -> Iterator[StreamEvent]:
+        """The stream events of every response of the chain, as they arrive."""
+        from .parts import StreamEvent
+
+        last_char = ""
+        for response in self.responses():
+            first = True
+            for event in response.stream_events():
+                if event.type == "text" and event.chunk:
+                    if first and _round_separator(last_char, event.chunk):
+                        yield StreamEvent(type="text", chunk=" ")
+                    first = False
+                    last_char = event.chunk[-1]
+                yield event
 
     def text(self) -> str:
         return "".join(self)
@@ -384,7 +512,7 @@ class AsyncChainResponse(_BaseChainResponse):
         have added some)."""
         toolboxes: list[Toolbox] = []
         for tool in self.prompt.tools:
-            box = _instance(tool)
+            box = _instance(tool) if isinstance(tool, Tool) else None
             if box is not None and box not in toolboxes:
                 toolboxes.append(box)
         changed = False
@@ -394,10 +522,10 @@ class AsyncChainResponse(_BaseChainResponse):
                 await box.prepare_async()
                 changed = True
         if changed:
-            rebuilt: list[Tool] = []
+            rebuilt: list[Tool | ServerSideTool] = []
             seen: list[Toolbox] = []
             for tool in self.prompt.tools:
-                box = _instance(tool)
+                box = _instance(tool) if isinstance(tool, Tool) else None
                 if box is None:
                     rebuilt.append(tool)
                 elif box not in seen:
@@ -406,16 +534,21 @@ class AsyncChainResponse(_BaseChainResponse):
             self.prompt.tools = rebuilt
 
     async def responses(self) -> AsyncIterator[AsyncResponse]:
-        from .models import AsyncResponse
+        """Each response of the chain as it is made (see ``ChainResponse.responses``)."""
+        from .messages import history_after
 
         if self._responses:
             for done in self._responses:
                 yield done
             return
         await self._prepare_toolboxes()
-        current: AsyncResponse | None = AsyncResponse(
-            self.prompt, self.model, self.stream, conversation=self.conversation, key=self._key
-        )
+        current: AsyncResponse | None = self._response(self.prompt)
+        pending = self._pending_tool_calls()
+        if pending and current is not None:
+            results = await current.execute_tool_calls(
+                before_call=self.before_call, after_call=self.after_call, tool_calls_list=pending
+            )
+            current = self._response(self._next_prompt(list(self.prompt.messages), results))
         count = 0
         while current is not None:
             count += 1
@@ -428,18 +561,35 @@ class AsyncChainResponse(_BaseChainResponse):
             )
             if not tool_results:
                 break
-            current = AsyncResponse(
-                self._next_prompt(current, tool_results),
-                self.model,
-                self.stream,
-                conversation=self.conversation,
-                key=self._key,
-            )
+            current = self._response(self._next_prompt(history_after(current), tool_results))
 
     async def __aiter__(self) -> AsyncIterator[str]:
+        last_char = ""
         async for response in self.responses():
+            first = True
             async for chunk in response:
+                if not chunk:
+                    continue
+                if first and _round_separator(last_char, chunk):
+                    yield " "
+                first = False
                 yield chunk
+                last_char = chunk[-1]
+
+    async def astream_events(self) -> AsyncIterator[StreamEvent]:
+        """The stream events of every response of the chain, as they arrive."""
+        from .parts import StreamEvent
+
+        last_char = ""
+        async for response in self.responses():
+            first = True
+            async for event in response.astream_events():
+                if event.type == "text" and event.chunk:
+                    if first and _round_separator(last_char, event.chunk):
+                        yield StreamEvent(type="text", chunk=" ")
+                    first = False
+                    last_char = event.chunk[-1]
+                yield event
 
     async def text(self) -> str:
         return "".join([chunk async for chunk in self])
@@ -459,14 +609,23 @@ def start_chain(
     before_call: BeforeCall | None = None,
     after_call: AfterCall | None = None,
     options: dict[str, Any] | None = None,
+    messages: list[Any] | None = None,
     **prompt_kwargs: Any,
 ) -> Any:
     """The chain for ``conversation.chain(...)``: its first prompt built and checked like
-    ``model.prompt()``'s, the conversation's tools used unless others are given."""
+    ``model.prompt()``'s, sent the conversation so far (or ``messages``); the
+    conversation's tools, callbacks and chain limit unless others are given."""
+    from .messages import conversation_chain
+    from .prompts import combine_system
+
     model = conversation.model
     if not prompt_kwargs.get("tools") and conversation.tools:
         prompt_kwargs["tools"] = conversation.tools
-    first = model._make_prompt(prompt, options=dict(options or {}), **prompt_kwargs)
+    system = combine_system(prompt_kwargs.get("system"), prompt_kwargs.get("system_fragments"))
+    history = conversation_chain(conversation, None, messages=messages, system=system)
+    first = model._make_prompt(
+        prompt, options=dict(options or {}), messages=history, **prompt_kwargs
+    )
     chain_class = AsyncChainResponse if asynchronous else ChainResponse
     return chain_class(
         first,
@@ -474,7 +633,7 @@ def start_chain(
         stream,
         conversation,
         key=key,
-        chain_limit=chain_limit,
-        before_call=before_call,
-        after_call=after_call,
+        chain_limit=chain_limit if chain_limit is not None else conversation.chain_limit,
+        before_call=before_call or conversation.before_call,
+        after_call=after_call or conversation.after_call,
     )

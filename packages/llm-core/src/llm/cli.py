@@ -7,7 +7,7 @@ real one, or says which package to install.
 import importlib
 from typing import Any
 
-from ._compat import import_sibling
+from ._compat import sibling
 
 _previous = globals().get("_app")
 if _previous is not None:
@@ -15,8 +15,8 @@ if _previous is not None:
     # the plugins' register_commands again (its tests register commands that way).
     _app = importlib.reload(_previous)
 else:
-    _app = import_sibling("llm_cli.app", "llm-cli", "llm.cli")
-_helpers = import_sibling("llm_cli.compat", "llm-cli", "llm.cli")
+    _app = sibling("cli", "app", feature="llm.cli")
+_helpers = sibling("cli", "compat", feature="llm.cli")
 
 cli = _app.cli
 logs_db_path = _helpers.logs_db_path

@@ -64,10 +64,6 @@ _FROM_EMBEDDINGS = {"Entry", "Collection"}
 def __getattr__(name: str) -> object:
     if name not in _FROM_EMBEDDINGS:
         raise AttributeError(f"module 'llm.embeddings' has no attribute {name!r}")
-    try:
-        import llm_embeddings
-    except ImportError as ex:  # pragma: no cover - depends on the installation
-        raise ImportError(
-            f"llm.embeddings.{name} needs the llm-embeddings package: pip install llm-embeddings"
-        ) from ex
-    return getattr(llm_embeddings, name)
+    from ._compat import sibling
+
+    return getattr(sibling("embeddings", feature=f"llm.embeddings.{name}"), name)

@@ -11,10 +11,7 @@ from typing import Any
 def __getattr__(name: str) -> Any:
     if name != "embeddings_migrations":
         raise AttributeError(f"module 'llm.embeddings_migrations' has no attribute {name!r}")
-    try:
-        from llm_embeddings.schema import embeddings_migrations
-    except ImportError as ex:  # pragma: no cover - depends on the installation
-        raise ImportError(
-            "llm.embeddings_migrations needs the llm-embeddings package: pip install llm-embeddings"
-        ) from ex
-    return embeddings_migrations
+    from ._compat import sibling
+
+    schema = sibling("embeddings", "schema", feature="llm.embeddings_migrations")
+    return schema.embeddings_migrations

@@ -14,8 +14,10 @@ def register_commands(cli: Any) -> None:
 
 
 @hookspec
-def register_models(register: Any) -> None:
-    """Call ``register(model, async_model=None, aliases=None)`` for each model."""
+def register_models(register: Any, model_aliases: Any) -> None:
+    """Call ``register(model, async_model=None, aliases=None)`` for each model.
+    ``model_aliases`` lists the models registered so far (``ModelWithAliases``); a plugin
+    may leave it out of its hook's parameters."""
 
 
 @hookspec

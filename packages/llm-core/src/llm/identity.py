@@ -44,13 +44,18 @@ def tool_hash(
     description: str | None,
     input_schema: dict[str, Any],
     plugin: str | None = None,
+    *,
+    server_side: bool = False,
 ) -> str:
-    """The ``tools.hash`` of a tool definition: key order kept, ``plugin`` only when set."""
+    """The ``tools.hash`` of a tool definition: key order kept, ``plugin`` only when set;
+    a server-side tool's definition also says ``"server_side": true`` (as 0.32+ hashes it)."""
     definition: dict[str, Any] = {
         "name": name,
         "description": description,
         "input_schema": input_schema,
     }
+    if server_side:
+        definition["server_side"] = True
     if plugin:
         definition["plugin"] = plugin
     return hashlib.sha256(json.dumps(definition).encode("utf-8")).hexdigest()

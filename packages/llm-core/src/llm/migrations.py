@@ -9,13 +9,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ._compat import import_sibling
+from ._compat import sibling
 
 
 def migrate(db: Any) -> None:
     """Create or upgrade the log tables in ``db`` (a sqlite-utils Database, a path or URL)."""
-    llm_storage = import_sibling("llm_storage", "llm-storage", "llm.migrations")
-    store = llm_storage.open_store(db)
+    store = sibling("storage", feature="llm.migrations").open_store(db)
     # Closing a store built on the caller's own connection (an in-memory sqlite-utils
     # Database) would close that connection too; it stays theirs, as in chain.log_to_db.
     if db is None or isinstance(db, str | os.PathLike):

@@ -10,19 +10,33 @@ from __future__ import annotations
 import datetime
 import inspect
 import time
-from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, cast
 
 from ._ulid import ulid
 from .attachments import Attachment
+from .errors import ConversationNotSupported, NeedsKeyException
 from .fragments import Fragment
 from .options import Options
 from .prompts import Prompt
-from .tools import CancelToolCall, Tool, Toolbox, ToolCall, ToolResult
+from .serialization import ResponseDict  # at run time: get_type_hints(Response.to_dict)
+from .tools import (
+    CancelToolCall,
+    PauseChain,
+    ServerSideTool,
+    Tool,
+    Toolbox,
+    ToolCall,
+    ToolOutput,
+    ToolResult,
+    with_tool_call_id,
+)
 
 if TYPE_CHECKING:  # named in the type arguments of the base classes below
     from .chain import AsyncChainResponse, ChainResponse  # noqa: F401
+    from .parts import Message, StreamEvent
+    from .stream_assembly import EventAssembler
 
 __all__ = [
     "AsyncConversation",
@@ -35,11 +49,15 @@ __all__ = [
     "Fragment",
     "KeyModel",
     "Model",
+    "NeedsKeyException",
     "Options",
+    "PauseChain",
     "Prompt",
     "Response",
+    "ServerSideTool",
     "Tool",
     "ToolCall",
+    "ToolOutput",
     "ToolResult",
     "Toolbox",
     "Usage",
@@ -48,6 +66,71 @@ __all__ = [
 
 class _NoOptions(Options):
     """The options of a model that takes none."""
+
+
+# Names the original's ``llm.models`` had that published plugins import from it.
+monotonic_ulid = ulid
+#: What ``tools=`` accepts.
+ToolDef = Tool | Toolbox | ServerSideTool | Callable[..., Any]
+BeforeCallSync = Callable[[Tool | None, ToolCall], None]
+AfterCallSync = Callable[[Tool, ToolCall, ToolResult], None]
+BeforeCallAsync = Callable[[Tool | None, ToolCall], Awaitable[None] | None]
+AfterCallAsync = Callable[[Tool, ToolCall, ToolResult], Awaitable[None] | None]
+
+#: Names that live in modules importing this one: resolved on first access.
+_ELSEWHERE = {
+    "ChainResponse": "chain",
+    "AsyncChainResponse": "chain",
+    "_BaseChainResponse": "chain",
+    "EmbeddingModel": "embeddings",
+    "ModelWithAliases": "registry",
+    "EmbeddingModelWithAliases": "registry",
+    "token_usage_string": "utils",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ELSEWHERE:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_ELSEWHERE[name]}", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _merge_options(options: dict[str, Any] | None, more: dict[str, Any]) -> dict[str, Any]:
+    """``options={...}`` and options given as keyword arguments, which must not overlap."""
+    overlap = set(options or {}) & set(more)
+    if overlap:
+        raise TypeError(
+            "Got values for these options both in options= and as keyword arguments:"
+            f" {sorted(overlap)}"
+        )
+    return {**(options or {}), **more}
+
+
+def _partition_tools(
+    model: Any, tools: Iterable[Tool | ServerSideTool]
+) -> tuple[list[Tool], list[ServerSideTool]]:
+    """Function tools and server-side tools; a server-side tool the model does not list in
+    ``supported_server_side_tools`` is refused. Listing ``ServerSideTool`` itself accepts
+    raw-spec instances of exactly that class, not every provider's subclass."""
+    functions: list[Tool] = []
+    server_side: list[ServerSideTool] = []
+    declared = tuple(model.supported_server_side_tools)
+    for tool in tools:
+        if not isinstance(tool, ServerSideTool):
+            functions.append(tool)
+            continue
+        if not any(
+            type(tool) is kind if kind is ServerSideTool else isinstance(tool, kind)
+            for kind in declared
+        ):
+            raise ValueError(
+                f"Model '{model.model_id}' does not support server-side tool"
+                f" '{tool.name}'. Run: llm tools -m {model.model_id}"
+            )
+        server_side.append(tool)
+    return functions, server_side
 
 
 @dataclass
@@ -82,6 +165,7 @@ class _Chaining(Generic[ChainT]):
         attachments: list[Attachment] | None = None,
         system: str | None = None,
         system_fragments: list[str] | None = None,
+        messages: list[Message] | None = None,
         stream: bool = True,
         schema: Any = None,
         tools: list[Any] | None = None,
@@ -91,6 +175,7 @@ class _Chaining(Generic[ChainT]):
         after_call: Callable[..., Any] | None = None,
         key: str | None = None,
         options: dict[str, Any] | None = None,
+        hide_reasoning: bool = False,
         **more_options: Any,
     ) -> ChainT:
         """Like ``prompt()``, but the tools the model calls are run and their results sent
@@ -107,6 +192,7 @@ class _Chaining(Generic[ChainT]):
             attachments=attachments,
             system=system,
             system_fragments=system_fragments,
+            messages=messages,
             stream=stream,
             schema=schema,
             tools=tools,
@@ -115,7 +201,8 @@ class _Chaining(Generic[ChainT]):
             before_call=before_call,
             after_call=after_call,
             key=key,
-            options={**(options or {}), **more_options},
+            options=_merge_options(options, more_options),
+            hide_reasoning=hide_reasoning,
         )
         return cast(ChainT, chained)
 
@@ -126,12 +213,20 @@ class _BaseModel(_Chaining[ChainT], Generic[ResponseT, ConversationT, ChainT]):
     attachment_types: Collection[str] = frozenset()
     supports_schema: bool = False
     supports_tools: bool = False
+    #: False for a model that answers single prompts only: a history with assistant or tool
+    #: messages raises ``ConversationNotSupported``.
+    supports_conversation: bool = True
     key: str | None = None
     needs_key: str | None = None
     key_env_var: str | None = None
 
     #: The model's options: plugins define ``class Options(llm.Options)`` on their model.
     Options: ClassVar[type[Options]] = _NoOptions
+
+    @property
+    def supported_server_side_tools(self) -> tuple[type[ServerSideTool], ...]:
+        """The server-side tool classes this model accepts in ``tools=``."""
+        return ()
 
     def get_key(self, explicit_key: str | None = None) -> str | None:
         """The key to call the model with: explicit, then ``model.key``, keys.json, env var."""
@@ -153,12 +248,29 @@ class _BaseModel(_Chaining[ChainT], Generic[ResponseT, ConversationT, ChainT]):
                     )
         if prompt.schema and not self.supports_schema:
             raise ValueError("This model does not support schemas")
-        if prompt.tools and not self.supports_tools:
+        function_tools, _ = _partition_tools(self, prompt.tools)
+        if function_tools and not self.supports_tools:
             raise ValueError("This model does not support tools")
+        if not self.supports_conversation and any(
+            message.role in ("assistant", "tool") for message in prompt.messages
+        ):
+            raise ConversationNotSupported(f"{self} does not support conversations")
 
     def _make_prompt(self, prompt: str | None, **kwargs: Any) -> Prompt:
         options = kwargs.pop("options")
-        built = Prompt(prompt, self, options=self.Options(**options), **kwargs)
+        messages = kwargs.pop("messages", None)
+        if messages is not None:
+            from .messages import append_turn_input
+
+            # The history given, then this turn's input: prompt.messages is what is sent.
+            messages = append_turn_input(
+                list(messages),
+                prompt,
+                kwargs.get("fragments"),
+                kwargs.get("attachments"),
+                kwargs.get("tool_results"),
+            )
+        built = Prompt(prompt, self, options=self.Options(**options), messages=messages, **kwargs)
         self._validate(built)
         return built
 
@@ -167,8 +279,23 @@ class _BaseModel(_Chaining[ChainT], Generic[ResponseT, ConversationT, ChainT]):
     _response_class: ClassVar[Callable[..., Any]]
     _conversation_class: ClassVar[Callable[..., Any]]
 
-    def conversation(self, tools: list[Any] | None = None) -> ConversationT:
-        return cast(ConversationT, self._conversation_class(model=self, tools=tools))
+    def conversation(
+        self,
+        tools: list[Any] | None = None,
+        before_call: Callable[..., Any] | None = None,
+        after_call: Callable[..., Any] | None = None,
+        chain_limit: int | None = None,
+    ) -> ConversationT:
+        return cast(
+            ConversationT,
+            self._conversation_class(
+                model=self,
+                tools=tools,
+                before_call=before_call,
+                after_call=after_call,
+                chain_limit=chain_limit,
+            ),
+        )
 
     def _chain_holder(self) -> Any:
         return self.conversation()
@@ -181,24 +308,33 @@ class _BaseModel(_Chaining[ChainT], Generic[ResponseT, ConversationT, ChainT]):
         attachments: list[Attachment] | None = None,
         system: str | None = None,
         system_fragments: list[str] | None = None,
+        messages: list[Message] | None = None,
         stream: bool = True,
         schema: Any = None,
         tools: list[Any] | None = None,
         tool_results: list[ToolResult] | None = None,
         key: str | None = None,
-        **options: Any,
+        options: dict[str, Any] | None = None,
+        hide_reasoning: bool = False,
+        **more_options: Any,
     ) -> ResponseT:
-        """A lazy response: it runs when iterated or when its text is asked for."""
+        """A lazy response: it runs when iterated or when its text is asked for.
+
+        ``messages``: a history (``llm.user(...)``, ``llm.assistant(...)``, ...) that this
+        turn's input follows. Options come as ``options={...}`` or as keyword arguments.
+        """
         built = self._make_prompt(
             prompt,
             fragments=fragments,
             attachments=attachments,
             system=system,
             system_fragments=system_fragments,
+            messages=messages,
             schema=schema,
             tools=tools,
             tool_results=tool_results,
-            options=options,
+            options=_merge_options(options, more_options),
+            hide_reasoning=hide_reasoning,
         )
         return cast(ResponseT, self._response_class(built, self, stream, key=key))
 
@@ -296,17 +432,39 @@ def _execute_parameters(model_class: type[Any]) -> frozenset[str]:
     return _EXECUTE_PARAMETERS[model_class]
 
 
-def _execute_kwargs(response: _BaseResponse) -> dict[str, Any]:
-    accepted = _execute_parameters(type(response.model))
+def _execute_kwargs(response: _BaseResponse, model: Any) -> dict[str, Any]:
+    """What ``model.execute`` takes besides the prompt: the explicit key is the one given
+    for the model the user asked for; a fallback model finds its own."""
+    accepted = _execute_parameters(type(model))
     kwargs: dict[str, Any] = {}
     if "conversation" in accepted:
         kwargs["conversation"] = response.conversation
-    if isinstance(response.model, KeyModel | AsyncKeyModel) or "key" in accepted:
-        kwargs["key"] = response.model.get_key(response._key)
+    if isinstance(model, KeyModel | AsyncKeyModel) or "key" in accepted:
+        kwargs["key"] = model.get_key(response._key if model is response.model else None)
     return kwargs
 
 
 # ---------------------------------------------------------------- responses
+
+
+def _reply_chain(
+    response: _BaseResponse,
+    prompt: str | None,
+    messages: list[Message] | None,
+    tool_results: list[ToolResult] | None,
+) -> list[Message]:
+    """What ``reply()`` sends: the history through ``response``, tool results, then the
+    new prompt and messages."""
+    from .messages import append_tool_results, history_after
+    from .parts import Message, TextPart
+
+    chain = history_after(response)
+    if tool_results:
+        append_tool_results(chain, tool_results)
+    if prompt:
+        chain.append(Message(role="user", parts=[TextPart(text=prompt)]))
+    chain.extend(messages or [])
+    return chain
 
 
 class _BaseResponse:
@@ -320,14 +478,29 @@ class _BaseResponse:
         stream: bool,
         conversation: Any = None,
         key: str | None = None,
+        before_call: Callable[..., Any] | None = None,
+        after_call: Callable[..., Any] | None = None,
     ) -> None:
+        from .stream_assembly import EventAssembler
+
         self.id = ulid()
         self.prompt = prompt
         self.model = model
         self.stream = stream
         self.conversation = conversation
         self._key = key
+        #: Tool-call callbacks used by ``execute_tool_call()`` (a conversation's, if any).
+        self.before_call = before_call
+        self.after_call = after_call
         self._chunks: list[str] = []
+        #: Every event execute() produced (plain strings as text events), in order.
+        self._events: EventAssembler = EventAssembler()
+        #: The assistant messages of a response rebuilt by ``from_dict()``.
+        self._loaded_messages: list[Message] | None = None
+        #: The model the provider says answered (e.g. a dated version of an alias).
+        self.resolved_model: str | None = None
+        #: The model's run while it is under way (see ``_live``).
+        self._running: Any = None
         self._done = False
         self._tool_calls: list[ToolCall] = []
         self._prompt_json: dict[str, Any] | None = None
@@ -344,6 +517,8 @@ class _BaseResponse:
         self._log_conversation_id: str | None = None
         #: The exception that stopped the model part-way, if one did (what arrived is kept).
         self.error: Exception | None = None
+        #: One line for each retry and each move to a fallback model (llm.resilience).
+        self.attempts: list[str] = []
 
     # -- what execute() calls
 
@@ -359,7 +534,75 @@ class _BaseResponse:
         self.token_details = details or None
 
     def add_tool_call(self, tool_call: ToolCall) -> None:
-        self._tool_calls.append(tool_call)
+        """Record a tool call the model asked for (given an id if it has none)."""
+        self._tool_calls.append(with_tool_call_id(tool_call))
+
+    def token_usage(self) -> str:
+        """``"12 input, 34 output"`` (and the details as JSON), leaving out what is unknown."""
+        from .utils import token_usage_string
+
+        return token_usage_string(self.input_tokens, self.output_tokens, self.token_details)
+
+    def set_resolved_model(self, model_id: str) -> None:
+        """Record the model that actually answered, when the provider reports one."""
+        self.resolved_model = model_id
+
+    # -- stream events and messages
+
+    @property
+    def _stream_events(self) -> list[StreamEvent]:
+        return self._events.events
+
+    def _record(self, chunk: str | StreamEvent) -> str | None:
+        """Record one chunk from execute(); its text, if it is text."""
+        text = self._events.add(chunk)
+        if text is not None:
+            self._chunks.append(text)
+        return text
+
+    def _messages_now(self) -> list[Message]:
+        """The assistant message(s) of a finished response (not run here)."""
+        from .parts import Message
+        from .stream_assembly import fallback_parts
+
+        if self._loaded_messages is not None:
+            return list(self._loaded_messages)
+        if self._events.events:
+            groups = self._events.message_parts(self._tool_calls)
+        else:  # rebuilt from a log row: no events were recorded
+            groups = fallback_parts("".join(self._chunks), self._tool_calls)
+        return [Message(role="assistant", parts=parts) for parts in groups]
+
+    def _check_done_for_dict(self) -> None:
+        if not self._done:
+            raise ValueError("Response not yet awaited")
+
+    def to_dict(self) -> ResponseDict:
+        """This response as JSON-safe data (``llm.serialization.ResponseDict``): the model,
+        the messages it was sent, its answer, options, usage. ``from_dict()`` reads it back.
+        A sync response is run first; an async one must have been awaited."""
+        from .response_dicts import response_to_dict
+
+        if isinstance(self, Response):
+            self._force()
+        self._check_done_for_dict()
+        return response_to_dict(self)
+
+    @classmethod
+    def from_row(cls, db: Any, row: Any, _async: bool = False) -> Any:
+        """A finished response rebuilt from a ``responses`` row of a log database (a
+        ``sqlite_utils.Database`` or ``sqlite3.Connection``), as the original offers."""
+        from ._compat import response_from_row
+
+        return response_from_row(db, row, use_async=_async or issubclass(cls, AsyncResponse))
+
+    @classmethod
+    def from_dict(cls, data: ResponseDict, *, model: Any = None) -> Self:
+        """A finished response from ``to_dict()`` data; ``reply()`` continues from it.
+        ``model`` overrides the model the data names."""
+        from .response_dicts import response_from_dict
+
+        return response_from_dict(cls, data, model=model)
 
     @property
     def prompt_json(self) -> dict[str, Any] | None:
@@ -380,6 +623,8 @@ class _BaseResponse:
         self._done = True
         if self.conversation is not None and self not in self.conversation.responses:
             self.conversation.responses.append(self)
+            # The history now comes from this response, not from what storage held.
+            self.conversation.loaded_messages = None
 
     def _failed(self, error: Exception) -> None:
         """The model raised part-way: keep what arrived, so it can be shown and logged."""
@@ -431,20 +676,11 @@ class _BaseResponse:
         awaited first; a sync ``Response`` that was never read is run first, as the original
         does.
         """
-        try:
-            import llm_storage
-        except ImportError as ex:  # pragma: no cover - depends on the installation
-            raise ImportError(
-                "Logging responses needs the llm-storage package: pip install llm-storage"
-            ) from ex
+        from ._compat import log_to_db
+
         if isinstance(self, Response):
             self._force()
-        store = llm_storage.open_for_logging(db)
-        try:
-            store.log_response(self)
-        finally:
-            if store is not db:  # we opened it, so we close it (a borrowed connection stays open)
-                store.close()
+        log_to_db([self], db)
 
     def __repr__(self) -> str:
         text = "".join(self._chunks) if self._done else "... not yet done ..."
@@ -515,20 +751,23 @@ class Response(_BaseResponse):
 
     conversation: Conversation | None
 
-    def __iter__(self) -> Iterator[str]:
-        if self._done:
-            yield from self._chunks
-            return
+    def _run(self) -> Iterator[StreamEvent]:
+        """Run the model once, recording each chunk; yield each as an event."""
         self._started()
-        chunks = self.model.execute(
-            self.prompt, stream=self.stream, response=self, **_execute_kwargs(self)
+        from . import resilience
+
+        chunks = resilience.chunks(
+            self,
+            lambda model, prompt: model.execute(
+                prompt, stream=self.stream, response=self, **_execute_kwargs(self, model)
+            ),
         )
         try:
             for chunk in chunks:
                 if chunk is None:
                     continue
-                self._chunks.append(chunk)
-                yield chunk
+                self._record(chunk)
+                yield self._events.events[-1]
         except Exception as ex:
             self._failed(ex)
             raise
@@ -536,6 +775,64 @@ class Response(_BaseResponse):
         for callback in self.done_callbacks:
             callback(self)
         self.done_callbacks = []
+
+    def __iter__(self) -> Iterator[str]:
+        """The text as it arrives (reasoning and tool-call events are not text)."""
+        if self._done:
+            yield from self._chunks
+            return
+        for event in self._live():
+            if event.type == "text":
+                yield event.chunk
+
+    def stream_events(self) -> Iterator[StreamEvent]:
+        """Every ``StreamEvent`` as it arrives: text, reasoning, tool-call fragments, tool
+        results. Replayed from what was recorded once the response is done."""
+        if self._done:
+            yield from self._events.events
+            return
+        # A loop, not ``yield from``: closing this reader must not close the run.
+        for event in self._live():  # noqa: UP028
+            yield event
+
+    def _live(self) -> Iterator[StreamEvent]:
+        """The one run of the model: a reader that stopped early (``break``) is continued by
+        the next, never started again."""
+        if self._running is None:
+            self._running = self._run()
+        return self._running
+
+    def messages(self) -> list[Message]:
+        """The assistant message(s) this response produced (runs it first if needed)."""
+        self._force()
+        return self._messages_now()
+
+    def reply(
+        self,
+        prompt: str | None = None,
+        *,
+        messages: list[Message] | None = None,
+        tool_results: list[ToolResult] | None = None,
+        options: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Response:
+        """The next turn after this one: the model is sent everything this response was
+        sent, its answer, the results of the tools it called (run here unless
+        ``tool_results`` is given), then ``prompt`` and ``messages``. The same tools are
+        offered unless ``tools=`` says otherwise."""
+        self._force()
+        if "tools" not in kwargs and self.prompt.tools:
+            kwargs["tools"] = self.prompt.tools
+        if tool_results is None and self._tool_calls:
+            tool_results = self.execute_tool_calls(tools=kwargs.get("tools"))
+        return cast(
+            Response,
+            self.model.prompt(
+                messages=_reply_chain(self, prompt, messages, tool_results),
+                options=options,
+                **kwargs,
+            ),
+        )
 
     def _force(self) -> None:
         if not self._done:
@@ -566,11 +863,28 @@ class Response(_BaseResponse):
         *,
         before_call: Callable[..., Any] | None = None,
         after_call: Callable[..., Any] | None = None,
+        tool_calls_list: list[ToolCall] | None = None,
+        tools: list[Any] | None = None,
     ) -> list[ToolResult]:
-        """Run the tool calls this response asked for and return their results."""
+        """Run the tool calls this response asked for (or ``tool_calls_list``) with its
+        tools (or ``tools``) and return their results."""
         from .chain import execute_tool_calls
 
-        return execute_tool_calls(self, before_call=before_call, after_call=after_call)
+        return execute_tool_calls(
+            self,
+            before_call=before_call,
+            after_call=after_call,
+            tool_calls=tool_calls_list,
+            tools=tools,
+        )
+
+    def execute_tool_call(self, tool_call: ToolCall) -> ToolResult:
+        """Run one tool call with this response's tools and callbacks."""
+        return self.execute_tool_calls(
+            before_call=self.before_call,
+            after_call=self.after_call,
+            tool_calls_list=[with_tool_call_id(tool_call)],
+        )[0]
 
     def duration_ms(self) -> int | None:
         """How long the model took; runs the prompt first if needed, like the original."""
@@ -595,21 +909,23 @@ class AsyncResponse(_BaseResponse):
 
     conversation: AsyncConversation | None
 
-    async def _iterate(self) -> AsyncGenerator[str, None]:
-        if self._done:
-            for chunk in self._chunks:
-                yield chunk
-            return
+    async def _run(self) -> AsyncGenerator[StreamEvent, None]:
+        """Run the model once, recording each chunk; yield each as an event."""
         self._started()
-        chunks = self.model.execute(
-            self.prompt, stream=self.stream, response=self, **_execute_kwargs(self)
+        from . import resilience
+
+        chunks = resilience.achunks(
+            self,
+            lambda model, prompt: model.execute(
+                prompt, stream=self.stream, response=self, **_execute_kwargs(self, model)
+            ),
         )
         try:
             async for chunk in chunks:
                 if chunk is None:
                     continue
-                self._chunks.append(chunk)
-                yield chunk
+                self._record(chunk)
+                yield self._events.events[-1]
         except Exception as ex:
             self._failed(ex)
             raise
@@ -620,8 +936,61 @@ class AsyncResponse(_BaseResponse):
                 await result
         self.done_callbacks = []
 
+    async def _iterate(self) -> AsyncGenerator[str, None]:
+        if self._done:
+            for chunk in self._chunks:
+                yield chunk
+            return
+        async for event in self._live():
+            if event.type == "text":
+                yield event.chunk
+
     def __aiter__(self) -> AsyncGenerator[str, None]:
         return self._iterate()
+
+    async def astream_events(self) -> AsyncGenerator[StreamEvent, None]:
+        """Every ``StreamEvent`` as it arrives (replayed once the response is done)."""
+        if self._done:
+            for event in self._events.events:
+                yield event
+            return
+        async for event in self._live():
+            yield event
+
+    def _live(self) -> AsyncGenerator[StreamEvent, None]:
+        """The one run of the model: a reader that stopped early is continued by the next."""
+        if self._running is None:
+            self._running = self._run()
+        return self._running
+
+    async def messages(self) -> list[Message]:
+        """The assistant message(s) this response produced (awaits it first if needed)."""
+        await self._force()
+        return self._messages_now()
+
+    async def reply(
+        self,
+        prompt: str | None = None,
+        *,
+        messages: list[Message] | None = None,
+        tool_results: list[ToolResult] | None = None,
+        options: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> AsyncResponse:
+        """The next turn after this one (see ``Response.reply``); awaits this one first."""
+        await self._force()
+        if "tools" not in kwargs and self.prompt.tools:
+            kwargs["tools"] = self.prompt.tools
+        if tool_results is None and self._tool_calls:
+            tool_results = await self.execute_tool_calls(tools=kwargs.get("tools"))
+        return cast(
+            AsyncResponse,
+            self.model.prompt(
+                messages=_reply_chain(self, prompt, messages, tool_results),
+                options=options,
+                **kwargs,
+            ),
+        )
 
     async def _force(self) -> AsyncResponse:
         if not self._done:
@@ -653,11 +1022,29 @@ class AsyncResponse(_BaseResponse):
         *,
         before_call: Callable[..., Any] | None = None,
         after_call: Callable[..., Any] | None = None,
+        tool_calls_list: list[ToolCall] | None = None,
+        tools: list[Any] | None = None,
     ) -> list[ToolResult]:
-        """Run the tool calls this response asked for (async tools concurrently)."""
+        """Run the tool calls this response asked for, or ``tool_calls_list`` (async tools
+        concurrently), with its tools or ``tools``."""
         from .chain import execute_tool_calls_async
 
-        return await execute_tool_calls_async(self, before_call=before_call, after_call=after_call)
+        return await execute_tool_calls_async(
+            self,
+            before_call=before_call,
+            after_call=after_call,
+            tool_calls=tool_calls_list,
+            tools=tools,
+        )
+
+    async def execute_tool_call(self, tool_call: ToolCall) -> ToolResult:
+        """Run one tool call with this response's tools and callbacks."""
+        results = await self.execute_tool_calls(
+            before_call=self.before_call,
+            after_call=self.after_call,
+            tool_calls_list=[with_tool_call_id(tool_call)],
+        )
+        return results[0]
 
     async def on_done(self, callback: Callable[[AsyncResponse], Any]) -> None:
         if self._done:
@@ -686,6 +1073,11 @@ class AsyncResponse(_BaseResponse):
             stream=self.stream,
         )
         sync._log_conversation_id = self.conversation_id_for_log()
+        # The structure too, or reasoning and provider metadata would be lost in the log.
+        sync._events = self._events
+        sync._loaded_messages = self._loaded_messages
+        sync.resolved_model = self.resolved_model
+        sync.attachments = list(self.attachments)
         return sync
 
 
@@ -699,16 +1091,54 @@ class _BaseConversation(_Chaining[ChainT], Generic[ResponseT, ChainT]):
     name: str | None = None
     responses: list[Any] = field(default_factory=list)
     tools: list[Any] | None = None
+    chain_limit: int | None = None
+    #: Callbacks for the conversation's tool calls (chains and ``execute_tool_call``).
+    before_call: Callable[..., Any] | None = None
+    after_call: Callable[..., Any] | None = None
+    #: The exact history read back from storage: the next turn's history until the
+    #: conversation has a response of its own.
+    loaded_messages: list[Message] | None = None
+    #: The tool specs (e.g. ``'Datasette({"url": ...})'``) storage recorded for it.
+    loaded_tools: list[str] | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        """The conversation of a ``conversations`` row (its model looked up by id)."""
+        from .registry import get_async_model, get_model
+
+        lookup = get_async_model if cls._asynchronous else get_model
+        return cls(model=lookup(row["model"]), id=row["id"], name=row["name"])
 
     def _chain_holder(self) -> Any:
         return self
 
-    def prompt(self, prompt: str | None = None, **kwargs: Any) -> ResponseT:
-        if self.tools and "tools" not in kwargs:
+    def prompt(
+        self,
+        prompt: str | None = None,
+        *,
+        messages: list[Message] | None = None,
+        **kwargs: Any,
+    ) -> ResponseT:
+        """The next turn: the model is sent the whole conversation so far (or
+        ``messages``, a history to continue from instead), then this turn's input."""
+        if self.tools and not kwargs.get("tools"):
             kwargs["tools"] = self.tools
+        kwargs["messages"] = self._history(prompt, messages, kwargs)
         response = self.model.prompt(prompt, **kwargs)
         response.conversation = self
+        response.before_call = self.before_call
+        response.after_call = self.after_call
         return response
+
+    def _history(
+        self, prompt: str | None, messages: list[Message] | None, kwargs: dict[str, Any]
+    ) -> list[Message]:
+        """The history before this turn's input (which ``model.prompt()`` adds)."""
+        from .messages import conversation_chain
+        from .prompts import combine_system
+
+        system = combine_system(kwargs.get("system"), kwargs.get("system_fragments"))
+        return conversation_chain(self, None, messages=messages, system=system)
 
 
 @dataclass
@@ -721,6 +1151,17 @@ class AsyncConversation(_BaseConversation["AsyncResponse", "AsyncChainResponse"]
     """A conversation with an async model: its prompts return ``AsyncResponse``."""
 
     _asynchronous: ClassVar[bool] = True
+
+    def to_sync_conversation(self) -> Conversation:
+        """A sync ``Conversation`` with this one's id, name, tools and chain limit (no
+        responses), e.g. to log under."""
+        return Conversation(
+            model=self.model,
+            id=self.id,
+            name=self.name,
+            tools=self.tools,
+            chain_limit=self.chain_limit,
+        )
 
 
 _SyncModel._response_class = Response

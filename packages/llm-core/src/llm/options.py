@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import pydantic_plugins
-
-pydantic_plugins.stand_in_for_the_loader()  # before the first model class below
-
-from pydantic import BaseModel, ConfigDict  # noqa: E402
+from pydantic import BaseModel, ConfigDict
 
 
 class Options(BaseModel):

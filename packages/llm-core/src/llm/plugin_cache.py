@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from . import plugins, pydantic_plugins
+from . import plugins
 
 FORMAT = 3
 MAX_FAST_KEYS = 4
@@ -42,9 +42,6 @@ Description = dict[str, Any]
 #: Describes the commands a set of plugins registers, given their ``register_commands``
 #: hook caller (the CLI supplies it: core knows nothing of click).
 CommandDescriber = Callable[[Any], list[list[Any]]]
-
-#: The cache's record of pydantic's own plugins (see ``pydantic_plugins``).
-PYDANTIC = "pydantic_plugins"
 
 #: The descriptions of the distributions allowed to load, once ``current()`` has run.
 _descriptions: dict[str, Description | None] | None = None
@@ -127,8 +124,6 @@ def _read(path: Path) -> dict[str, Any] | None:
     if not isinstance(key, list) or not isinstance(described, dict):
         return None
     if not isinstance(data.get("fast_keys", []), list):
-        return None
-    if not isinstance(data.get(PYDANTIC), list):
         return None
     if not all(isinstance(k, list) and len(k) == 4 for k in key):
         return None
@@ -253,7 +248,7 @@ def describe(
         embedding_models.append([model.model_id, list(aliases or [])])
 
     try:
-        _hook("register_models", objects)(register=register_model)
+        _hook("register_models", objects)(register=register_model, model_aliases=[])
         _hook("register_embedding_models", objects)(register=register_embedding_model)
         _hook("register_tools", objects)(
             register=lambda item, name=None: tools.append(_name_of(item, name))
@@ -318,10 +313,8 @@ def current(describe_commands: CommandDescriber) -> dict[str, Description | None
 
 
 def _add_fast_key(data: dict[str, Any], fast_key: list[Any]) -> None:
-    """Record that ``fast_key`` stands for the full key just checked. Whatever else was
-    installed meanwhile may be a pydantic plugin: that record is taken again too."""
+    """Record that ``fast_key`` stands for the full key just checked."""
     data["fast_keys"] = [*data.get("fast_keys", [])[-(MAX_FAST_KEYS - 1) :], fast_key]
-    data[PYDANTIC] = _recorded(pydantic_plugins.GROUP)
 
 
 def _use(data: dict[str, Any], fast_key: list[Any]) -> None:
@@ -331,7 +324,6 @@ def _use(data: dict[str, Any], fast_key: list[Any]) -> None:
         return _fast_key() == fast_key
 
     plugins.use_recorded_entry_points(data["key"], still_current)
-    pydantic_plugins.use_recorded(data[PYDANTIC], still_current)
 
 
 def peek() -> dict[str, Description | None] | None:

@@ -10,6 +10,15 @@ from .tools import Tool, ToolResult, as_tools
 if TYPE_CHECKING:
     from .attachments import Attachment
     from .options import Options
+    from .parts import Message
+    from .tools import ServerSideTool
+
+
+def combine_system(system: str | None, system_fragments: list[str] | None) -> str:
+    """System fragments, then the system text: stripped, blank ones dropped, and separated
+    by a blank line (as the original joins them)."""
+    bits = (bit.strip() for bit in [*(system_fragments or []), system or ""])
+    return "\n\n".join(bit for bit in bits if bit)
 
 
 class Prompt:
@@ -33,6 +42,8 @@ class Prompt:
         schema: Any = None,
         tools: list[Any] | None = None,
         tool_results: list[ToolResult] | None = None,
+        messages: list[Message] | None = None,
+        hide_reasoning: bool = False,
     ) -> None:
         self._prompt = prompt
         self._system = system
@@ -45,8 +56,12 @@ class Prompt:
             options = model.Options(**(options or {}))
         self.options: Options = options  # type: ignore[assignment]
         self.schema = resolve_schema(schema)
-        self.tools: list[Tool] = as_tools(tools)
+        self.tools: list[Tool | ServerSideTool] = as_tools(tools)
         self.tool_results = list(tool_results or [])
+        #: Ask the model not to show its reasoning (plugins that can, honour it).
+        self.hide_reasoning = hide_reasoning
+        # A copy: the caller changing its list later must not change what was sent.
+        self._explicit_messages = list(messages) if messages is not None else None
 
     @property
     def prompt(self) -> str:
@@ -57,8 +72,7 @@ class Prompt:
     def system(self) -> str:
         """System fragments, then the system text: stripped, blank ones dropped, and
         separated by a blank line (as the original joins them)."""
-        bits = (bit.strip() for bit in [*self.system_fragments, self._system or ""])
-        return "\n\n".join(bit for bit in bits if bit)
+        return combine_system(self._system, self.system_fragments)
 
     @property
     def prompt_text(self) -> str | None:
@@ -67,6 +81,22 @@ class Prompt:
     @property
     def system_text(self) -> str | None:
         return self._system
+
+    @property
+    def messages(self) -> list[Message]:
+        """Exactly what the model is sent for this turn.
+
+        Conversations, ``reply()`` and chains pass the whole history as ``messages=``: then
+        that is it. A prompt made without one is just this turn: the system prompt, a tool
+        message with the tool results, and a user message with the text and attachments.
+        """
+        if self._explicit_messages is not None:
+            return list(self._explicit_messages)
+        from .messages import append_turn_input, system_message
+
+        system = self.system
+        chain = [system_message(system)] if system else []
+        return append_turn_input(chain, self.prompt, None, self.attachments, self.tool_results)
 
     def options_json(self) -> dict[str, Any]:
         """The options that were set, as stored in the logs."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import re
 from dataclasses import dataclass, field
 from typing import Any, overload
 
 from . import config
+from ._compat import install_hint, sibling_installed
 from .embeddings import EmbeddingModel
 from .errors import UnknownModelError
 from .models import AsyncKeyModel, AsyncModel, KeyModel, Model
@@ -79,7 +79,8 @@ def get_models_with_aliases() -> list[ModelWithAliases]:
         entry.aliases.extend(a for a, target in user_aliases.items() if target == model_id)
         found.append(entry)
 
-    pm.hook.register_models(register=register)
+    # ``model_aliases``: what was registered so far (0.32+ hook form; optional to accept).
+    pm.hook.register_models(register=register, model_aliases=found)
     return found
 
 
@@ -136,8 +137,8 @@ def _unknown_model(name: str) -> UnknownModelError:
     """``Unknown model: NAME``, with the package to install when it names an OpenAI model
     and our OpenAI provider is not installed (``llm-core`` alone has no models)."""
     message = f"Unknown model: {name}"
-    if _OPENAI_NAMES.match(name) and importlib.util.find_spec("llm_openai_provider") is None:
-        message += " (OpenAI models need the llm-openai package: pip install llm-openai)"
+    if _OPENAI_NAMES.match(name) and not sibling_installed("openai"):
+        message += f" (OpenAI models need the llm-openai package: {install_hint('openai')})"
     return UnknownModelError(message)
 
 

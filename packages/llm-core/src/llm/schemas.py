@@ -28,7 +28,9 @@ def schema_dsl(schema_dsl: str, multi: bool = False) -> dict[str, Any]:
             part, description = (piece.strip() for piece in part.split(":", 1))
         words = part.split()
         if not words:
-            raise ValueError(f"Schema field '{raw.strip()}' has no name")
+            raise ValueError(
+                f"Invalid schema DSL: field {raw.strip()!r} is missing a name before ':'"
+            )
         if len(words) > 2:
             raise ValueError(
                 f"Schema field '{part}' should be 'name [type]': use ':' before a description"

@@ -32,6 +32,8 @@ class Template(BaseModel):
     system_fragments: list[str] | None = None
     tools: list[str] | None = None
     functions: str | None = None
+    #: Models to try when ``model`` cannot answer (``llm.resilience``): one or a list.
+    fallback: str | list[str] | None = None
 
     @field_validator("attachment_types")
     @classmethod
@@ -66,6 +68,16 @@ class Template(BaseModel):
     @staticmethod
     def variables(text: str | None) -> set[str]:
         return set(_ordered_variables(text))
+
+    @staticmethod
+    def extract_vars(string_template: string.Template) -> list[str]:
+        """The ``$name`` variables of a ``string.Template``, in order (the original's helper;
+        ``${name}`` is not counted, as there)."""
+        return [
+            match.group("named")
+            for match in string_template.pattern.finditer(string_template.template)
+            if match.group("named")
+        ]
 
     @classmethod
     def interpolate(cls, text: str | None, params: dict[str, Any]) -> str | None:

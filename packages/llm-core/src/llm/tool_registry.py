@@ -34,14 +34,14 @@ def _register_into(tools: dict[str, ToolOrToolbox], plugin_name: str | None) -> 
             if plugin_name:
                 entry.plugin = plugin_name
             wanted = entry.name
-        elif callable(tool_or_function):
+        elif callable(tool_or_function) and not inspect.isclass(tool_or_function):
             entry = Tool.function(tool_or_function, name=name)
             if plugin_name:
                 entry.plugin = plugin_name
             wanted = entry.name
         else:
             raise TypeError(
-                f"register_tools: not a tool, function or Toolbox class: {tool_or_function!r}"
+                f"register_tools: not a tool, function or Toolbox subclass: {tool_or_function!r}"
             )
         # Two plugins may offer the same name: neither is lost, the later one gets a suffix.
         candidate, suffix = wanted, 0

@@ -8,12 +8,13 @@ re-exported here lazily, because the original's plugins and tests import them fr
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .identity import tool_hash
 
@@ -25,6 +26,27 @@ class CancelToolCall(Exception):
     """Raised (e.g. by an approval callback) to stop a tool call from running."""
 
 
+class PauseChain(Exception):
+    """Raised by a tool (or ``before_call``) to pause a chain, e.g. to ask a person first.
+
+    Other exceptions become error results sent back to the model; this one leaves
+    ``execute_tool_calls()`` and the chain. Before it does, ``tool_call`` is set to the call
+    that paused and ``tool_results`` to the results of the calls of the same round that
+    finished (sync calls after the paused one are not run). Resume by starting the chain
+    again with ``messages=`` a history that ends in the unanswered tool calls.
+    """
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.tool_call: ToolCall | None = None
+        self.tool_results: list[ToolResult] = []
+
+
+#: The parameter a tool function declares to receive the ``ToolCall`` it runs for; it is
+#: never part of the tool's input schema.
+TOOL_CALL_PARAMETER = "llm_tool_call"
+
+
 def _schema_for_function(function: Callable[..., Any]) -> dict[str, Any]:
     """A JSON schema for a function's parameters, built from its signature and annotations."""
     from pydantic import create_model
@@ -32,7 +54,10 @@ def _schema_for_function(function: Callable[..., Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     hints = _type_hints(function)
     for name, parameter in inspect.signature(function).parameters.items():
-        if name == "self" or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+        if name in ("self", TOOL_CALL_PARAMETER) or parameter.kind in (
+            parameter.VAR_POSITIONAL,
+            parameter.VAR_KEYWORD,
+        ):
             continue
         annotation = hints.get(name, parameter.annotation)
         if annotation is inspect.Parameter.empty:
@@ -96,13 +121,16 @@ class Tool:
         return tool_hash(self.name, self.description, self.input_schema, self.plugin)
 
     @classmethod
-    def function(cls, function: Callable[..., Any], name: str | None = None) -> Tool:
-        """A tool for a Python function: its docstring describes it, its signature its input."""
+    def function(
+        cls, function: Callable[..., Any], name: str | None = None, description: str | None = None
+    ) -> Tool:
+        """A tool for a Python function: its docstring (or ``description``) describes it, its
+        signature its input."""
         if not name and function.__name__ == "<lambda>":
             raise ValueError("Cannot create a Tool from a lambda function without providing name=")
         return cls(
             name=name or function.__name__,
-            description=function.__doc__ or None,  # as written, like the original
+            description=description or function.__doc__ or None,  # as written, like the original
             input_schema=_schema_for_function(function),
             implementation=function,
         )
@@ -113,6 +141,89 @@ class ToolCall:
     name: str
     arguments: dict[str, Any]
     tool_call_id: str | None = None
+
+
+def with_tool_call_id(call: ToolCall) -> ToolCall:
+    """The call itself when it has an id, else a copy with a new one (``tc_<ulid>``), so
+    every call can be matched to its result."""
+    if call.tool_call_id is not None:
+        return call
+    from ._ulid import ulid
+
+    return dataclasses.replace(call, tool_call_id=f"tc_{ulid()}")
+
+
+def accepts_tool_call(implementation: Callable[..., Any]) -> bool:
+    """Whether a tool function names ``llm_tool_call`` (``**kwargs`` does not count)."""
+    try:
+        return TOOL_CALL_PARAMETER in inspect.signature(implementation).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def call_arguments(implementation: Callable[..., Any], call: ToolCall) -> dict[str, Any]:
+    """The keyword arguments to run a tool call with."""
+    arguments = dict(call.arguments)
+    if accepts_tool_call(implementation):
+        arguments[TOOL_CALL_PARAMETER] = call
+    return arguments
+
+
+class ServerSideTool:
+    """A tool the provider runs on its side (web search, code execution).
+
+    Passed in ``tools=`` beside function tools: llm carries and checks it (a model accepts
+    only the classes in its ``supported_server_side_tools``) but never runs it. Providers
+    subclass it; the base class itself wraps a raw provider tool spec.
+    """
+
+    name: ClassVar[str] = "server_side_tool"
+    plugin: ClassVar[str | None] = None
+    implementation: ClassVar[None] = None
+    input_schema: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, spec: dict[str, Any] | None = None) -> None:
+        self.spec = spec
+        self._config: dict[str, Any] = {"spec": spec}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        original_init = cls.__init__
+
+        @functools.wraps(original_init)
+        def __init__(self: ServerSideTool, *args: Any, **init_kwargs: Any) -> None:
+            signature = inspect.signature(original_init)
+            bound = signature.bind(self, *args, **init_kwargs)
+            bound.apply_defaults()
+            original_init(self, *args, **init_kwargs)
+            # Its configuration, logged with the tool (named parameters only).
+            variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+            self._config = {
+                name: value
+                for name, value in bound.arguments.items()
+                if name != "self" and signature.parameters[name].kind not in variadic
+            }
+
+        cls.__init__ = __init__  # type: ignore[method-assign]
+
+    @property
+    def description(self) -> str | None:
+        return inspect.getdoc(type(self))
+
+    def tool_spec(self, model: Any) -> dict[str, Any]:
+        """The tool's entry in the provider's request."""
+        if self.spec is None:
+            raise TypeError(f"{type(self).__name__} does not define a raw provider tool spec")
+        return self.spec
+
+    def prepare_request(self, model: Any, kwargs: dict[str, Any]) -> None:
+        """Add anything else the tool needs to the provider's request arguments."""
+
+    def hash(self) -> str:
+        """Identifies the tool's definition (not its configuration)."""
+        return tool_hash(
+            self.name, self.description, self.input_schema, self.plugin, server_side=True
+        )
 
 
 @dataclass
@@ -163,6 +274,8 @@ class Toolbox:
     instructions: str | None = None
     plugin: str | None = None
     instance_id: int | None = None  # its tool_instances row, once a result has been logged
+    #: Public members that are not tools; a subclass may add its own names.
+    _blocked: tuple[str, ...] = tuple(sorted(_TOOLBOX_API))
     _config: dict[str, Any]
     _prepared: bool = False
     _prepared_async: bool = False
@@ -204,7 +317,7 @@ class Toolbox:
         return [
             name
             for name, member in inspect.getmembers(cls, inspect.isfunction)
-            if not name.startswith("_") and name not in _TOOLBOX_API
+            if not name.startswith("_") and name not in _TOOLBOX_API and name not in cls._blocked
         ]
 
     @classmethod
@@ -274,11 +387,12 @@ class Toolbox:
         return self.tools()
 
 
-def as_tools(items: list[Any] | None) -> list[Tool]:
-    """Normalise what callers pass as ``tools=``: functions, Tool objects or Toolbox instances."""
-    tools: list[Tool] = []
+def as_tools(items: list[Any] | None) -> list[Tool | ServerSideTool]:
+    """Normalise what callers pass as ``tools=``: functions, Tool objects, Toolbox
+    instances (or classes) and server-side tools."""
+    tools: list[Tool | ServerSideTool] = []
     for item in items or []:
-        if isinstance(item, Tool):
+        if isinstance(item, Tool | ServerSideTool):
             tools.append(item)
         elif isinstance(item, Toolbox):
             tools.extend(item.tools())
@@ -297,7 +411,7 @@ _BUILT_IN_TOOLS = ("llm_version", "llm_time")
 
 def __getattr__(name: str) -> Any:
     if name in _BUILT_IN_TOOLS:
-        from ._compat import import_sibling
+        from ._compat import sibling
 
-        return getattr(import_sibling("llm_tools", "llm-tools", f"llm.tools.{name}"), name)
+        return getattr(sibling("tools", feature=f"llm.tools.{name}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

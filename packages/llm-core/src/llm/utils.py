@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ._compat import import_sibling
+from ._compat import sibling
 from ._ulid import ulid as monotonic_ulid
 from .attachments import detect_type
 from .fragments import Fragment
@@ -228,37 +228,27 @@ def logging_client() -> Any:
     transport belongs to llm-openai, so it is borrowed from there."""
     import httpx2
 
-    debug = import_sibling("llm_openai_provider.debug", "llm-openai", "llm.utils.logging_client")
+    debug = sibling("openai", "debug", feature="llm.utils.logging_client")
     return httpx2.Client(transport=debug.LoggingTransport(httpx2.HTTPTransport()))
 
 
+def _row_writer() -> Any:
+    return sibling("storage", "sqlite_writer", feature="Storing rows in logs.db")
+
+
 def ensure_fragment(db: Any, content: str) -> int:
-    """The id of ``content`` in the ``fragments`` table of a sqlite-utils ``db``, inserting
-    it (with its source, for a Fragment) when it is new."""
+    """The id of ``content`` in the ``fragments`` table of a sqlite-utils ``db`` (or sqlite3
+    connection), inserting it (with its source, for a Fragment) when it is new."""
     source = content.source if isinstance(content, Fragment) else None
-    fragment = Fragment(content)
-    with db.conn:
-        db.execute(
-            "insert into fragments (hash, content, datetime_utc, source) "
-            "values (?, ?, datetime('now'), ?) on conflict(hash) do nothing",
-            [fragment.id(), str(fragment), source],
-        )
-        rows = db.query("select id from fragments where hash = ?", [fragment.id()])
-        return int(next(iter(rows))["id"])
+    fragment_id: int = _row_writer().ensure_fragment(db, str(content), source)
+    return fragment_id
 
 
 def ensure_tool(db: Any, tool: Any) -> int:
-    """The id of ``tool`` (an llm.Tool) in the ``tools`` table of a sqlite-utils ``db``,
-    inserting it when it is new."""
-    tool_hash = tool.hash()
-    with db.conn:
-        db.execute(
-            "insert into tools (hash, name, description, input_schema, plugin) "
-            "values (?, ?, ?, ?, ?) on conflict(hash) do nothing",
-            [tool_hash, tool.name, tool.description, json.dumps(tool.input_schema), tool.plugin],
-        )
-        rows = db.query("select id from tools where hash = ?", [tool_hash])
-        return int(next(iter(rows))["id"])
+    """The id of ``tool`` (an llm.Tool) in the ``tools`` table of a sqlite-utils ``db`` (or
+    sqlite3 connection), inserting it when it is new."""
+    tool_id: int = _row_writer().ensure_tool(db, tool)
+    return tool_id
 
 
 _SPEC = re.compile(r"\s*(?P<name>[A-Za-z_]\w*)\s*(?:\((?P<args>.*)\))?\s*", re.DOTALL)

@@ -1,47 +1,31 @@
 """``llm.Collection``: a named set of embeddings made with one model, in SQLite or PostgreSQL.
 
 The database is given the way the original took it (a sqlite-utils ``Database``), or as a
-``sqlite3.Connection`` or a file path; all the work goes through the ``sqlite3`` connection
-underneath, so writing and searching never pay for sqlite-utils' table introspection.
-A ``postgresql://`` URL (or a ``PostgresEmbeddings``) puts the collection on PostgreSQL:
-the same tables, written and searched by ``postgres.PostgresEmbeddings``.
+``sqlite3.Connection``, a file path or a database URL. Whichever it is, the work is done by a
+backend with one protocol (``backend.EmbeddingsBackend``): ``sqlite_store.SqliteEmbeddings``
+or ``postgres.PostgresEmbeddings``; this class decides what to embed, never how to store it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from llm.embeddings import Embeddable, EmbeddingModel
 from llm.vectors import encode
 
-from .database import connect
-from .schema import connection_of, ensure_schema
-
-if TYPE_CHECKING:
-    from .postgres import PostgresEmbeddings
-
-# Ids looked up per query when checking which entries are unchanged (well under SQLite's
-# bound-parameter limit).
-_LOOKUP_CHUNK = 500
+from .backend import open_backend
+from .sqlite_store import SqliteEmbeddings, loads_metadata
 
 # How much embedded-but-unwritten work is held before a write (see embed_multi_with_metadata).
 _FLUSH_ROWS = 5000
 _FLUSH_SECONDS = 0.25
-
-_UPSERT = (
-    "INSERT OR REPLACE INTO embeddings "
-    "(collection_id, id, embedding, content, content_blob, content_hash, metadata, updated) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
 
 
 @dataclass
@@ -59,47 +43,6 @@ def default_database_path() -> Path:
     import llm
 
     return Path(llm.user_dir()) / "embeddings.db"
-
-
-def is_url(target: object) -> bool:
-    return isinstance(target, str) and "://" in target
-
-
-def sqlite_file_of_url(url: str) -> str | None:
-    """The file a ``sqlite:///path`` URL names (None for other URLs)."""
-    scheme, _, rest = url.partition("://")
-    if scheme.split("+")[0].lower() != "sqlite":
-        return None
-    path = rest[1:] if rest.startswith("/") else rest
-    return path.split("?", 1)[0] or ":memory:"
-
-
-def postgres_store(db: Any) -> PostgresEmbeddings | None:
-    """The PostgreSQL store for ``db`` (a store, or a non-SQLite URL), else None. Imports
-    SQLAlchemy only when there is one."""
-    if is_url(db) and sqlite_file_of_url(db) is None:
-        from .postgres import PostgresEmbeddings
-
-        return PostgresEmbeddings.open(db)
-    if type(db).__name__ == "PostgresEmbeddings":
-        from .postgres import PostgresEmbeddings
-
-        if isinstance(db, PostgresEmbeddings):
-            return db
-    return None
-
-
-def _open(db: Any) -> tuple[Any, sqlite3.Connection]:
-    """(what ``collection.db`` shows, the sqlite3 connection) for whatever the caller gave."""
-    if db is None:
-        return None, sqlite3.connect(":memory:")
-    if is_url(db):
-        file = sqlite_file_of_url(db)
-        assert file is not None
-        return None, connect(file)
-    if isinstance(db, (str, os.PathLike)):
-        return None, connect(os.fspath(db))
-    return db, connection_of(db)
 
 
 class Collection:
@@ -121,19 +64,16 @@ class Collection:
 
         self.name = name
         self._model = model
-        self.store = postgres_store(db)
-        if self.store is not None:
-            self._db = self.store
-            row = self.store.find_collection(name)
+        self.backend = open_backend(db)
+        if isinstance(self.backend, SqliteEmbeddings):
+            #: The ``sqlite3`` connection underneath (SQLite only), as the original offered.
+            self.conn = self.backend.conn
+            self._db = self.backend.given
         else:
-            self._db, self.conn = _open(db)
-            ensure_schema(self.conn)
-            row = self.conn.execute(
-                "SELECT id, model FROM collections WHERE name = ?", [name]
-            ).fetchone()
+            self._db = self.backend
+        row = self.backend.find_collection(name)
         if row is not None:
-            self.id: int = row[0]
-            self.model_id: str = row[1]
+            self.id, self.model_id = row
             return
         if not create:
             raise self.DoesNotExist(f"Collection '{name}' does not exist")
@@ -145,21 +85,7 @@ class Collection:
             model = llm.get_embedding_model(model_id)  # resolves aliases
             self._model = model
         assert model is not None
-        if self.store is not None:
-            self.id, self.model_id = self.store.create_collection(name, model.model_id)
-            if self.model_id != model.model_id:
-                self._model = None
-            return
-        with self._transaction():
-            # OR IGNORE: another process may create the same collection at the same moment;
-            # then both use the row that won (the unique index on name decides).
-            self.conn.execute(
-                "INSERT OR IGNORE INTO collections (name, model) VALUES (?, ?)",
-                [name, model.model_id],
-            )
-        self.id, self.model_id = self.conn.execute(
-            "SELECT id, model FROM collections WHERE name = ?", [name]
-        ).fetchone()
+        self.id, self.model_id = self.backend.create_collection(name, model.model_id)
         if self.model_id != model.model_id:
             self._model = None
 
@@ -178,10 +104,6 @@ class Collection:
             self._db = sqlite_utils.Database(self.conn)
         return self._db
 
-    def _transaction(self) -> Any:
-        # sqlite3's context manager commits on success and rolls back on error.
-        return self.conn
-
     def model(self) -> EmbeddingModel:
         """The embedding model this collection uses."""
         import llm
@@ -192,12 +114,7 @@ class Collection:
 
     def count(self) -> int:
         """How many entries the collection holds."""
-        if self.store is not None:
-            return self.store.count(self.id)
-        (count,) = self.conn.execute(
-            "SELECT count(*) FROM embeddings WHERE collection_id = ?", [self.id]
-        ).fetchone()
-        return int(count)
+        return self.backend.count(self.id)
 
     def embed(
         self,
@@ -244,7 +161,7 @@ class Collection:
                     (str(id), value, metadata, self.content_hash(value))
                     for id, value, metadata in batch
                 ]
-                stored = self._stored_hashes([item[0] for item in hashed])
+                stored = self.backend.stored_hashes(self.id, [item[0] for item in hashed])
                 todo = [item for item in hashed if stored.get(item[0]) != item[3]]
                 if not todo:
                     continue
@@ -271,33 +188,12 @@ class Collection:
         finally:
             # Whatever was embedded before a failure is kept: those rows are complete.
             self._write(pending)
-        if self.store is not None:
-            self.store.finish_writes(self.id)
+        self.backend.finish_writes(self.id)
 
     def _write(self, rows: list[tuple[Any, ...]]) -> None:
-        if rows and self.store is not None:
-            self.store.write(rows)
+        if rows:
+            self.backend.write(rows)
             rows.clear()
-        elif rows:
-            with self._transaction():
-                self.conn.executemany(_UPSERT, rows)
-            rows.clear()
-
-    def _stored_hashes(self, ids: list[str]) -> dict[str, bytes]:
-        if self.store is not None:
-            return self.store.stored_hashes(self.id, ids)
-        found: dict[str, bytes] = {}
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), _LOOKUP_CHUNK):
-            chunk = unique[start : start + _LOOKUP_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for row_id, content_hash in self.conn.execute(
-                f"SELECT id, content_hash FROM embeddings "
-                f"WHERE collection_id = ? AND id IN ({marks})",
-                [self.id, *chunk],
-            ):
-                found[row_id] = content_hash
-        return found
 
     def similar_by_vector(
         self,
@@ -307,49 +203,12 @@ class Collection:
         prefix: str | None = None,
     ) -> list[Entry]:
         """The ``number`` entries most similar to ``vector`` (cosine similarity), best first."""
-        from .search import top_matches
-
-        if self.store is not None:
-            return [
-                Entry(
-                    id=row_id,
-                    score=score,
-                    content=content,
-                    metadata=json.loads(metadata) if metadata else None,
-                )
-                for row_id, score, content, metadata in self.store.search(
-                    self.id, vector, number, skip_id=skip_id, prefix=prefix
-                )
-            ]
-        matches = top_matches(self.conn, self.id, vector, number, skip_id=skip_id, prefix=prefix)
-        details = self._details([row_id for row_id, _ in matches])
-        entries = []
-        for row_id, score in matches:
-            content, metadata = details.get(row_id, (None, None))
-            entries.append(
-                Entry(
-                    id=row_id,
-                    score=score,
-                    content=content,
-                    metadata=json.loads(metadata) if metadata else None,
-                )
+        return [
+            Entry(id=row_id, score=score, content=content, metadata=loads_metadata(metadata))
+            for row_id, score, content, metadata in self.backend.search(
+                self.id, vector, number, skip_id=skip_id, prefix=prefix
             )
-        return entries
-
-    def _details(self, ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
-        if self.store is not None:
-            return self.store.details(self.id, ids)
-        details: dict[str, tuple[str | None, str | None]] = {}
-        for start in range(0, len(ids), _LOOKUP_CHUNK):
-            chunk = ids[start : start + _LOOKUP_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for row_id, content, metadata in self.conn.execute(
-                f"SELECT id, content, metadata FROM embeddings "
-                f"WHERE collection_id = ? AND id IN ({marks})",
-                [self.id, *chunk],
-            ):
-                details[row_id] = (content, metadata)
-        return details
+        ]
 
     def similar_by_id(self, id: str, number: int = 10, prefix: str | None = None) -> list[Entry]:
         """Entries most similar to the stored entry ``id`` (which is left out)."""
@@ -362,15 +221,7 @@ class Collection:
         """The stored vector of entry ``id`` (None when there is no such entry)."""
         from llm.vectors import decode
 
-        blob: bytes | None
-        if self.store is not None:
-            blob = self.store.embedding_of(self.id, str(id))
-        else:
-            row = self.conn.execute(
-                "SELECT embedding FROM embeddings WHERE collection_id = ? AND id = ?",
-                [self.id, str(id)],
-            ).fetchone()
-            blob = None if row is None else (row[0] or b"")
+        blob = self.backend.embedding_of(self.id, str(id))
         return None if blob is None else list(decode(blob))
 
     def similar(
@@ -382,35 +233,18 @@ class Collection:
 
     @classmethod
     def exists(cls, db: Any, name: str) -> bool:
-        """Whether ``db`` holds a collection called ``name``."""
-        store = postgres_store(db)
-        if store is not None:
-            return store.exists(name)
-        if is_url(db):
-            db = sqlite_file_of_url(db)
-        conn = sqlite3.connect(str(db)) if isinstance(db, (str, os.PathLike)) else None
+        """Whether ``db`` holds a collection called ``name`` (a SQLite database gains no
+        tables from being asked)."""
+        backend = open_backend(db, create=False)
         try:
-            target = conn or connection_of(db)
-            try:
-                row = target.execute("SELECT 1 FROM collections WHERE name = ?", [name]).fetchone()
-            except sqlite3.OperationalError:
-                return False  # no collections table yet
-            return row is not None
+            return backend.exists(name)
         finally:
-            if conn is not None:
-                conn.close()
+            if backend is not db and isinstance(backend, SqliteEmbeddings):
+                backend.close()
 
     def delete(self) -> None:
         """Delete the collection and all its embeddings."""
-        if self.store is not None:
-            self.store.delete_collection(self.id)
-            return
-        with self._transaction():
-            self.conn.execute("DELETE FROM embeddings WHERE collection_id = ?", [self.id])
-            self.conn.execute("DELETE FROM collections WHERE id = ?", [self.id])
-        from . import cache
-
-        cache.discard(self.conn, self.id)
+        self.backend.delete_collection(self.id)
 
     @staticmethod
     def content_hash(input: Embeddable) -> bytes:
@@ -418,15 +252,3 @@ class Collection:
         if isinstance(input, str):
             input = input.encode("utf8")
         return hashlib.md5(input).digest()
-
-
-def iter_collections(conn: sqlite3.Connection) -> Iterator[tuple[str, str, int]]:
-    """(name, model, number of embeddings) for every collection, in storage order."""
-    yield from conn.execute(
-        """
-        SELECT collections.name, collections.model, count(embeddings.id)
-        FROM collections LEFT JOIN embeddings ON collections.id = embeddings.collection_id
-        GROUP BY collections.name, collections.model
-        ORDER BY min(collections.id)
-        """
-    )

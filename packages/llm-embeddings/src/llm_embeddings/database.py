@@ -49,7 +49,7 @@ def resolve_target(database: str | Path | None = None) -> str | Path:
     else ``<user dir>/embeddings.db``. A ``sqlite:///path`` URL is that path."""
     import llm
 
-    from .collection import is_url, sqlite_file_of_url
+    from .backend import is_url, sqlite_file_of_url
 
     target: str | Path | None = database or None
     if target is None:

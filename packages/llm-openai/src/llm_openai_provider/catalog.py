@@ -33,6 +33,13 @@ class ModelSpec:
     headers: dict[str, str] = field(default_factory=dict)
     #: ``max_tokens`` sent when the prompt does not set it.
     default_max_tokens: int | None = None
+    #: Sent to ``/responses`` (llm 0.32+) rather than ``/chat/completions``.
+    responses: bool = False
+    #: Takes the ``verbosity`` option (the GPT-5 family).
+    verbosity: bool = False
+    #: A Responses reasoning model asks for a summary of its reasoning unless told not to
+    #: (OpenAI's own models; an arbitrary endpoint is not asked).
+    reasoning_summary: bool = True
 
     @property
     def api_model_name(self) -> str:
@@ -51,18 +58,24 @@ class ModelSpec:
         return "OPENAI_API_KEY" if self.needs_key == "openai" else None
 
 
-def _modern(
-    model_id: str, *aliases: str, reasoning: bool = False, stream: bool = True
+def _modern(model_id: str, *aliases: str) -> ModelSpec:
+    """A Chat Completions model with images, PDFs, schemas and tools."""
+    return ModelSpec(model_id, aliases, vision=True, supports_schema=True, supports_tools=True)
+
+
+def _responses(
+    model_id: str, *, vision: bool = True, stream: bool = True, verbosity: bool = True
 ) -> ModelSpec:
-    """A model with images, PDFs, schemas and tools."""
+    """A reasoning model that llm 0.32+ drives through ``/responses``."""
     return ModelSpec(
         model_id,
-        aliases,
-        vision=True,
-        reasoning=reasoning,
+        vision=vision,
+        reasoning=True,
         supports_schema=True,
         supports_tools=True,
         can_stream=stream,
+        responses=True,
+        verbosity=verbosity,
     )
 
 
@@ -74,53 +87,57 @@ def _plain(model_id: str, *aliases: str) -> ModelSpec:
     return ModelSpec(model_id, aliases)
 
 
-#: The chat models of the reference, in its order, then newer ones the SDK knows.
+# fmt: off
+_GPT5_FAMILY = (
+    "gpt-5", "gpt-5-mini", "gpt-5-nano",
+    "gpt-5-2025-08-07", "gpt-5-mini-2025-08-07", "gpt-5-nano-2025-08-07",
+    "gpt-5.1", "gpt-5.2", "gpt-5.2-chat-latest",
+    "gpt-5.4", "gpt-5.4-2026-03-05", "gpt-5.4-mini", "gpt-5.4-mini-2026-03-17",
+    "gpt-5.4-nano", "gpt-5.4-nano-2026-03-17",
+    "gpt-5.5", "gpt-5.5-2026-04-23",
+    "gpt-5.6-sol", "gpt-5.6-terra", "gpt-5.6-luna",
+    "gpt-6-astra", "gpt-6-sol", "gpt-6-luna",
+)
+# fmt: on
+
+#: The chat models of llm 0.36, in its order: Chat Completions first, then the models it
+#: sends to the Responses API.
 CHAT_MODELS: tuple[ModelSpec, ...] = (
     _modern("gpt-4o", "4o"),
-    ModelSpec("chatgpt-4o-latest", ("chatgpt-4o",), vision=True),
     _modern("gpt-4o-mini", "4o-mini"),
-    _audio("gpt-4o-audio-preview"),
-    _audio("gpt-4o-audio-preview-2024-12-17"),
-    _audio("gpt-4o-audio-preview-2024-10-01"),
-    _audio("gpt-4o-mini-audio-preview"),
-    _audio("gpt-4o-mini-audio-preview-2024-12-17"),
     _modern("gpt-4.1", "4.1"),
     _modern("gpt-4.1-mini", "4.1-mini"),
     _modern("gpt-4.1-nano", "4.1-nano"),
     _plain("gpt-3.5-turbo", "3.5", "chatgpt"),
     _plain("gpt-3.5-turbo-16k", "chatgpt-16k", "3.5-16k"),
     _plain("gpt-4", "4", "gpt4"),
+    _plain("gpt-4-turbo-2024-04-09"),
+    _plain("gpt-4-turbo", "gpt-4-turbo-preview", "4-turbo", "4t"),
+    _responses("o1", stream=False, verbosity=False),
+    _responses("o1-2024-12-17", stream=False, verbosity=False),
+    _responses("o3-mini", vision=False, verbosity=False),
+    _responses("o3", verbosity=False),
+    _responses("o4-mini", verbosity=False),
+    *(_responses(model_id) for model_id in _GPT5_FAMILY),
+    # Models llm 0.36 no longer lists. They stay, after the others, so that an alias, a
+    # default model or a template naming one goes on working for users coming from 0.26.
+    ModelSpec("chatgpt-4o-latest", ("chatgpt-4o",), vision=True),
+    _audio("gpt-4o-audio-preview"),
+    _audio("gpt-4o-audio-preview-2024-12-17"),
+    _audio("gpt-4o-audio-preview-2024-10-01"),
+    _audio("gpt-4o-mini-audio-preview"),
+    _audio("gpt-4o-mini-audio-preview-2024-12-17"),
     _plain("gpt-4-32k", "4-32k"),
     _plain("gpt-4-1106-preview"),
     _plain("gpt-4-0125-preview"),
-    _plain("gpt-4-turbo-2024-04-09"),
-    _plain("gpt-4-turbo", "gpt-4-turbo-preview", "4-turbo", "4t"),
     _modern("gpt-4.5-preview-2025-02-27"),
     _modern("gpt-4.5-preview", "gpt-4.5"),
-    _modern("o1", reasoning=True, stream=False),
-    _modern("o1-2024-12-17", reasoning=True, stream=False),
     _plain("o1-preview"),
     _plain("o1-mini"),
-    ModelSpec("o3-mini", reasoning=True, supports_schema=True, supports_tools=True),
-    _modern("o3", reasoning=True),
-    _modern("o4-mini", reasoning=True),
-    # Newer models from the installed openai SDK's list of chat models.
-    _modern("gpt-5", reasoning=True),
-    _modern("gpt-5-mini", reasoning=True),
-    _modern("gpt-5-nano", reasoning=True),
-    _modern("gpt-5.1", reasoning=True),
-    _modern("gpt-5.2", reasoning=True),
-    _modern("gpt-5.4", reasoning=True),
-    _modern("gpt-5.4-mini", reasoning=True),
-    _modern("gpt-5.4-nano", reasoning=True),
-    _modern("gpt-5.5", reasoning=True),
-    _modern("gpt-5.6-sol", reasoning=True),
-    _modern("gpt-5.6-terra", reasoning=True),
-    _modern("gpt-5.6-luna", reasoning=True),
-    _modern("gpt-6-sol", reasoning=True),
-    _modern("gpt-6-luna", reasoning=True),
-    _modern("gpt-6-astra", reasoning=True),
 )
+
+#: The model a user who never chose one gets, as in llm 0.36.
+DEFAULT_MODEL = "gpt-5.6-luna"
 
 
 COMPLETION_MODELS: tuple[ModelSpec, ...] = (

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
 #: Tests set this to an ``httpx2`` transport (e.g. ``httpx2.MockTransport``) to answer
@@ -80,8 +79,3 @@ def async_client(
         transport = AsyncLoggingTransport(transport or httpx2.AsyncHTTPTransport())
     http_client = httpx2.AsyncClient(transport=transport) if transport is not None else None
     return openai.AsyncOpenAI(**_client_kwargs(key, api_base, headers), http_client=http_client)
-
-
-def debug_print(text: str) -> None:
-    sys.stderr.write(text)
-    sys.stderr.flush()

@@ -24,16 +24,29 @@ from .client import async_client, sync_client
 from .messages import attachment_part, build_messages, redact_data
 from .models import chat as _chat
 from .models import completion as _completion
+from .models import responses as _responses
 from .models.embeddings import OpenAIEmbeddingModel as _OpenAIEmbeddingModel
 from .models.summary import StreamSummary, record_usage
-from .options import ReasoningOptions
+from .options import (
+    PlainResponsesOptions,
+    ReasoningEffortEnum,
+    ReasoningOptions,
+    ReasoningResponsesOptions,
+    VerbosityResponsesOptions,
+)
+from .server_tools import CodeInterpreter, WebSearch
 
 __all__ = [
     "AsyncChat",
     "AsyncCompletion",
+    "AsyncResponses",
     "Chat",
+    "CodeInterpreter",
     "Completion",
     "OpenAIEmbeddingModel",
+    "ReasoningEffortEnum",
+    "Responses",
+    "WebSearch",
     "_attachment",
     "combine_chunks",
     "not_nulls",
@@ -200,6 +213,73 @@ class Chat(_CompatChat, _chat.Chat):
 
 class AsyncChat(_CompatChat, _chat.AsyncChat):
     """The original ``AsyncChat``, with the same constructor as :class:`Chat`."""
+
+
+class _CompatResponses(_OriginalAPI, _responses._SharedResponses):
+    """The constructor of llm 0.32+'s ``Responses``, for plugins (llm-openrouter ...)."""
+
+    def __init__(
+        self,
+        model_id: str,
+        key: str | None = None,
+        model_name: str | None = None,
+        api_base: str | None = None,
+        api_type: str | None = None,
+        api_version: str | None = None,
+        api_engine: str | None = None,
+        headers: dict[str, str] | None = None,
+        can_stream: bool = True,
+        vision: bool = False,
+        audio: bool = False,
+        reasoning: bool = False,
+        verbosity: bool = False,
+        image_detail_original: bool = False,
+        service_tier: bool = False,
+        supports_schema: bool = False,
+        supports_tools: bool = False,
+        allows_system_prompt: bool = True,
+        reasoning_summary: bool = True,
+    ) -> None:
+        spec = ModelSpec(
+            model_id,
+            model_name=model_name,
+            vision=vision,
+            audio=audio,
+            reasoning=reasoning,
+            verbosity=verbosity,
+            supports_schema=supports_schema,
+            supports_tools=supports_tools,
+            can_stream=can_stream,
+            api_base=api_base,
+            headers=dict(headers or {}),
+            responses=True,
+            reasoning_summary=reasoning_summary,
+        )
+        _responses._SharedResponses.__init__(self, spec)
+        options: type[llm.Options] = PlainResponsesOptions
+        if verbosity:
+            options = VerbosityResponsesOptions
+        elif reasoning:
+            options = ReasoningResponsesOptions
+        self.__dict__["Options"] = options
+        self._set_original_attributes(
+            key, api_type, api_version, api_engine, vision, allows_system_prompt
+        )
+
+    def request(
+        self, prompt: llm.Prompt, stream: bool, conversation: Any, response: Any
+    ) -> dict[str, Any]:
+        if prompt.system and not self.allows_system_prompt:
+            raise llm.ModelError("Model does not support system prompts")
+        return super().request(prompt, stream, conversation, response)
+
+
+class Responses(_CompatResponses, _responses.Responses):
+    """``Responses(model_id, key=None, model_name=None, api_base=None, ...)`` of llm 0.32+."""
+
+
+class AsyncResponses(_CompatResponses, _responses.AsyncResponses):
+    """``Responses`` for asyncio."""
 
 
 class _CompatCompletion(_OriginalAPI, _completion._SharedCompletion):

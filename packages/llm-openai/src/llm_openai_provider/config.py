@@ -19,7 +19,16 @@ from .catalog import ModelSpec
 
 FILENAME = "extra-openai-models.yaml"
 
-_BOOLEAN_KEYS = ("vision", "audio", "reasoning", "supports_schema", "supports_tools", "completion")
+_BOOLEAN_KEYS = (
+    "vision",
+    "audio",
+    "reasoning",
+    "supports_schema",
+    "supports_tools",
+    "completion",
+    "responses",
+    "verbosity",
+)
 
 
 class ConfigError(ValueError):

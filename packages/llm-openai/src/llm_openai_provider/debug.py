@@ -6,14 +6,19 @@ Bodies are printed as they stream, so a long SSE response shows up chunk by chun
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx2
 
-from .client import debug_print
-
 _HIDDEN = {"authorization", "api-key", "x-api-key"}
+
+
+def debug_print(text: str) -> None:
+    """What LLM_OPENAI_SHOW_RESPONSES shows goes to standard error, as it arrives."""
+    sys.stderr.write(text)
+    sys.stderr.flush()
 
 
 def _headers(headers: httpx2.Headers) -> str:

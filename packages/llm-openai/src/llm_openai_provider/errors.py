@@ -8,8 +8,6 @@ from typing import Any
 
 import llm
 
-from .retry import GaveUp
-
 
 class StreamCutOff(llm.ModelError):
     """The connection ended before the model said it had finished; what arrived is kept."""
@@ -64,16 +62,19 @@ def _describe(error: BaseException, where: str, key_name: str | None) -> str:
 
 
 def to_model_error(error: BaseException, where: str, key_name: str | None) -> llm.ModelError:
-    if isinstance(error, GaveUp):
-        message = _describe(error.error, where, key_name)
-        return llm.ModelError(f"{message} - gave up after {error.attempts} attempts")
-    return llm.ModelError(_describe(error, where, key_name))
+    """One line for the user, as the provider-neutral class that says what it means (rate
+    limited, unavailable, ...), so the one retry loop and fallbacks can act on it."""
+    from llm.resilience import classify
+
+    message = _describe(error, where, key_name)
+    meaning = classify(error)
+    return meaning.reworded(message) if meaning is not None else llm.ModelError(message)
 
 
 def _translatable(error: BaseException) -> bool:
     import openai
 
-    return isinstance(error, openai.OpenAIError | GaveUp)
+    return isinstance(error, openai.OpenAIError)
 
 
 @contextlib.contextmanager

@@ -89,7 +89,12 @@ def _turn(prompt: llm.Prompt, attachments: list[llm.Attachment]) -> list[dict[st
 
 
 def build_messages(prompt: llm.Prompt, conversation: Any = None) -> list[dict[str, Any]]:
-    """The full message list: earlier turns of the conversation, then this prompt."""
+    """The full message list: earlier turns of the conversation, then this prompt; without
+    a conversation, a history given as messages (``reply()``, ``messages=``) is sent."""
+    if not getattr(conversation, "responses", None) and _has_history(prompt):
+        from .models.from_messages import chat_messages
+
+        return chat_messages(prompt.messages)
     messages: list[dict[str, Any]] = []
     current_system: str | None = None
     for previous in getattr(conversation, "responses", None) or []:
@@ -108,6 +113,11 @@ def build_messages(prompt: llm.Prompt, conversation: Any = None) -> list[dict[st
         messages.append({"role": "system", "content": prompt.system})
     messages.extend(_turn(prompt, list(prompt.attachments)))
     return messages
+
+
+def _has_history(prompt: llm.Prompt) -> bool:
+    """Whether the prompt was given its messages rather than made from its text."""
+    return getattr(prompt, "_explicit_messages", None) is not None
 
 
 def tools_param(tools: list[llm.Tool]) -> list[dict[str, Any]]:

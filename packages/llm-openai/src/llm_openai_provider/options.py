@@ -3,13 +3,58 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from typing import Any
 
 from pydantic import Field, field_validator
 
 import llm
 
-REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+
+
+class ReasoningEffortEnum(StrEnum):
+    """How hard a reasoning model thinks (the name plugins import from openai_models)."""
+
+    none = "none"
+    minimal = "minimal"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    xhigh = "xhigh"
+    max = "max"
+
+
+class ReasoningSummaryEnum(StrEnum):
+    auto = "auto"
+    concise = "concise"
+    detailed = "detailed"
+
+
+class VerbosityEnum(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class ImageDetailEnum(StrEnum):
+    low = "low"
+    high = "high"
+    auto = "auto"
+
+
+class ImageDetailWithOriginalEnum(StrEnum):
+    low = "low"
+    high = "high"
+    original = "original"
+    auto = "auto"
+
+
+_SERVICE_TIER = (
+    "The processing tier to use for this request - for example 'fast' for Fast mode (faster "
+    "responses at a higher price) or 'flex' for slower, cheaper processing on models that "
+    "support those tiers."
+)
 
 
 class SharedOptions(llm.Options):
@@ -101,7 +146,77 @@ class ChatOptions(SharedOptions):
     )
 
 
-class ReasoningOptions(ChatOptions):
+class ModernChatOptions(ChatOptions):
+    """Chat Completions models of llm 0.36: image detail and the service tier."""
+
+    image_detail: ImageDetailEnum | None = Field(
+        description=(
+            "Controls the detail level for image attachments. Supported values are low, "
+            "high, and auto."
+        ),
+        default=None,
+    )
+    service_tier: str | None = Field(description=_SERVICE_TIER, default=None)
+
+
+class ResponsesOptions(ChatOptions):
+    """Models driven through ``/responses`` (``chat_completions`` falls back)."""
+
+    chat_completions: bool | None = Field(
+        description=(
+            "Force the use of the older /v1/chat/completions endpoint instead of "
+            "/v1/responses. Most callers should leave this off; set to true to fall back to "
+            "the Chat Completions code path for compatibility."
+        ),
+        default=None,
+    )
+    image_detail: ImageDetailWithOriginalEnum | None = Field(
+        description=(
+            "Controls the detail level for image attachments. Supported values are low, "
+            "high, original, and auto."
+        ),
+        default=None,
+    )
+
+
+class _ReasoningFields(ResponsesOptions):
+    reasoning_effort: ReasoningEffortEnum | None = Field(
+        description=(
+            "Constraints effort on reasoning for reasoning models. Currently supported values "
+            "are low, medium, and high. Reducing reasoning effort can result in faster "
+            "responses and fewer tokens used on reasoning in a response."
+        ),
+        default=None,
+    )
+    reasoning_summary: ReasoningSummaryEnum | None = Field(
+        description=(
+            "Requests a summary of the model's reasoning. Supported values are auto, "
+            "concise, and detailed."
+        ),
+        default=None,
+    )
+
+
+class ReasoningResponsesOptions(_ReasoningFields):
+    service_tier: str | None = Field(description=_SERVICE_TIER, default=None)
+
+
+class VerbosityResponsesOptions(_ReasoningFields):
+    verbosity: VerbosityEnum | None = Field(
+        description=(
+            "Controls how verbose the model's response should be. Supported values are low, "
+            "medium, and high."
+        ),
+        default=None,
+    )
+    service_tier: str | None = Field(description=_SERVICE_TIER, default=None)
+
+
+class PlainResponsesOptions(ResponsesOptions):
+    service_tier: str | None = Field(description=_SERVICE_TIER, default=None)
+
+
+class ReasoningOptions(ModernChatOptions):
     reasoning_effort: str | None = Field(
         description=(
             "How hard a reasoning model should think before answering: "

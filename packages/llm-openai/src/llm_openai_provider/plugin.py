@@ -15,13 +15,14 @@ from .config import load_extra_models
 from .models.chat import chat_classes
 from .models.completion import AsyncCompletion, Completion
 from .models.embeddings import OpenAIEmbeddingModel
+from .models.responses import responses_classes
 
 
 def _register_spec(register: Callable[..., Any], spec: ModelSpec) -> None:
     if spec.completion:
         register(Completion(spec), AsyncCompletion(spec), aliases=spec.aliases)
     else:
-        sync_class, async_class = chat_classes(spec)
+        sync_class, async_class = (responses_classes if spec.responses else chat_classes)(spec)
         register(sync_class(spec), async_class(spec), aliases=spec.aliases)
 
 

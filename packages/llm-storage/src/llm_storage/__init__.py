@@ -11,10 +11,17 @@ from ._head import HEAD_REVISION
 from .errors import StoreError
 
 if TYPE_CHECKING:
-    from .opening import open_for_logging, open_store
+    from .opening import open_for_logging, open_for_reading, open_store
     from .store import LogStore
 
-__all__ = ["HEAD_REVISION", "LogStore", "StoreError", "open_for_logging", "open_store"]
+__all__ = [
+    "HEAD_REVISION",
+    "LogStore",
+    "StoreError",
+    "open_for_logging",
+    "open_for_reading",
+    "open_store",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -26,6 +33,10 @@ def __getattr__(name: str) -> Any:
         from .opening import open_for_logging
 
         return open_for_logging
+    if name == "open_for_reading":
+        from .opening import open_for_reading
+
+        return open_for_reading
     if name == "LogStore":
         from .store import LogStore
 

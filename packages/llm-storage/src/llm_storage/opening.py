@@ -12,7 +12,9 @@ import llm
 from .errors import StoreError
 
 if TYPE_CHECKING:
-    from .contracts import LogTarget, StoreTarget
+    from collections.abc import Iterable
+
+    from .contracts import LoggableResponse, LogReader, LogTarget, StoreTarget
     from .store import LogStore
 
 DATABASE_URL_ENV = "LLM_DATABASE_URL"
@@ -129,7 +131,7 @@ def open_for_logging(target: StoreTarget = None, *, timeout: float = DEFAULT_TIM
 
     An existing SQLite file at the current schema gets a ``sqlite3`` writer (a new one is
     first created from the schema snapshot, ``fresh_sqlite``), and a PostgreSQL database at
-    the current schema a libpq or psycopg writer; none imports SQLAlchemy. Anything
+    the current schema a psycopg writer; none imports SQLAlchemy. Anything
     else gets a full ``LogStore`` from ``open_store`` (which creates or migrates the
     database). Call ``check_writable()`` on the result before running a model.
     """
@@ -153,6 +155,45 @@ def open_for_logging(target: StoreTarget = None, *, timeout: float = DEFAULT_TIM
                 writer = open_current(path, timeout)
         if writer is not None:
             return writer
+    return open_store(target, timeout=timeout)
+
+
+def log_to_db(responses: Iterable[LoggableResponse], target: StoreTarget = None) -> None:
+    """What ``Response``, ``AsyncResponse`` and ``ChainResponse.log_to_db`` do: open ``target``
+    once (``open_for_logging``), log each response in order, and close what was opened here.
+    A store or connection the caller passed in stays theirs: a ``LogStore`` is used as it is,
+    a borrowed connection is left open."""
+    store = open_for_logging(target)
+    try:
+        for response in responses:
+            store.log_response(response)
+    finally:
+        if store is not target:
+            store.close()
+
+
+def open_for_reading(
+    target: StoreTarget = None, *, timeout: float = DEFAULT_TIMEOUT
+) -> LogReader | None:
+    """Something to read logged responses, fragments and schemas from (then ``close()``), or
+    None when the SQLite file does not exist: reading never creates a database.
+
+    An existing SQLite file at the current schema gets the ``sqlite3`` reader (no
+    SQLAlchemy to import); anything else (an older file to migrate or adopt, a URL, a
+    connection or store passed in) a full ``LogStore`` from ``open_store``.
+    """
+    if target is None:
+        target = default_target()
+    is_url = isinstance(target, str) and "://" in target
+    if isinstance(target, str | os.PathLike) and not is_url:
+        from .sqlite_reader import open_current
+
+        path = Path(target).expanduser()
+        if not path.exists():
+            return None
+        reader = open_current(path, timeout)
+        if reader is not None:
+            return reader
     return open_store(target, timeout=timeout)
 
 

@@ -9,8 +9,7 @@ down, a connection reset - the connection is tried again with exponential backof
 jitter, for at most the store's timeout. Anything else (a wrong password, an unknown
 database, nothing listening) fails at once.
 
-Standard library and a driver only (psycopg, or ``libpq.py``): no SQLAlchemy, so a logged
-prompt does not pay for it.
+Standard library and psycopg only: no SQLAlchemy, so a logged prompt does not pay for it.
 """
 
 from __future__ import annotations
@@ -59,23 +58,19 @@ def is_transient(error: BaseException) -> bool:
     return any(message in text for message in TRANSIENT_MESSAGES)
 
 
-def connect(info: str, timeout: float, driver: Any = None, **kwargs: Any) -> Any:
-    """A connection to ``info``, retrying transient refusals for up to ``timeout`` seconds.
-    ``driver`` is psycopg (the default) or ``libpq`` (this package's ctypes binding). With
-    psycopg, ``prepare_threshold=None``: no server-side prepared statements, so the
-    connection works through PgBouncer in transaction-pooling mode (libpq.py prepares none)."""
-    if driver is None:
-        import psycopg
+def connect(info: str, timeout: float, **kwargs: Any) -> Any:
+    """A psycopg connection to ``info``, retrying transient refusals for up to ``timeout``
+    seconds. ``prepare_threshold=None``: no server-side prepared statements, so the
+    connection works through PgBouncer in transaction-pooling mode."""
+    import psycopg
 
-        driver = psycopg
-        kwargs = {"prepare_threshold": None, **kwargs}
-
+    kwargs = {"prepare_threshold": None, **kwargs}
     deadline = time.monotonic() + timeout
     delay = FIRST_DELAY
     while True:
         try:
-            return driver.connect(info, connect_timeout=max(1, int(timeout)), **kwargs)
-        except driver.OperationalError as ex:
+            return psycopg.connect(info, connect_timeout=max(1, int(timeout)), **kwargs)
+        except psycopg.OperationalError as ex:
             wait = delay * (0.5 + random.random())
             if not is_transient(ex) or time.monotonic() + wait > deadline:
                 raise

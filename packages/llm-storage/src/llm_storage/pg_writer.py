@@ -1,14 +1,11 @@
-"""Logging to an up-to-date PostgreSQL database through libpq alone (or psycopg).
+"""Logging to an up-to-date PostgreSQL database through psycopg alone.
 
 The PostgreSQL counterpart of ``sqlite_writer.py``: when the database already has the current
 schema, a logged prompt needs a connection and a few INSERTs, not SQLAlchemy (whose import
 costs more than the rest of the prompt). The same rows, built by the same ``write`` module, in
 one transaction. The connection is opened for the write and closed after it, so nothing is
-held while a model generates or a chat waits for its user.
-
-The driver is ``libpq.py``, a ctypes binding to the libpq psycopg itself loads, because
-importing psycopg costs a prompt more than everything else on this path (``libpq.py`` says
-how much); psycopg when no libpq can be loaded, or when ``LLM_POSTGRES_DRIVER=psycopg``.
+held while a model generates or a chat waits for its user. psycopg is imported only here and
+only when a PostgreSQL URL is used.
 """
 
 from __future__ import annotations
@@ -26,26 +23,16 @@ if TYPE_CHECKING:
     from .contracts import LoggableResponse
 
 
-def driver(name: str | None = None) -> Any:
-    """The driver module to connect with: ``libpq`` (this package's) when it loads, else
-    psycopg; ``name`` ("libpq" or "psycopg") asks for one."""
-    from . import libpq
-
-    if name == "libpq" or (name is None and libpq.available()):
-        return libpq
-    import psycopg
-
-    return psycopg
+#: PostgreSQL's SQLSTATE for a table that does not exist.
+UNDEFINED_TABLE = "42P01"
 
 
 def is_undefined_table(error: BaseException) -> bool:
-    from .libpq import UNDEFINED_TABLE
-
     return getattr(error, "sqlstate", None) == UNDEFINED_TABLE
 
 
 class CursorWriter:
-    """The ``Writer`` operations as SQL text for one cursor of either driver."""
+    """The ``Writer`` operations as SQL text for one psycopg cursor."""
 
     def __init__(self, cursor: Any, database: str) -> None:
         self.cursor = cursor
@@ -82,16 +69,18 @@ class PostgresLogWriter:
 
     backend = "postgresql"
 
-    def __init__(self, info: str, location: str, timeout: float, driver: Any) -> None:
+    def __init__(self, info: str, location: str, timeout: float) -> None:
+        import psycopg
+
         self._info = info
         self.location = location
         self.timeout = timeout
-        self.driver = driver
+        self._error: type[Exception] = psycopg.Error
 
     def _connect(self) -> Any:
         try:
-            return connect(self._info, self.timeout, self.driver)
-        except self.driver.Error as ex:
+            return connect(self._info, self.timeout)
+        except self._error as ex:
             raise StoreError(describe(ex, self.location, self.timeout)) from ex
 
     def log_response(self, response: LoggableResponse) -> None:
@@ -102,7 +91,7 @@ class PostgresLogWriter:
                 # The location names the database (its password masked): the same for every
                 # write's connection, as ``write`` needs to tell databases apart.
                 write.log_response(CursorWriter(cursor, self.location), response)
-        except self.driver.Error as ex:
+        except self._error as ex:
             raise StoreError(describe(ex, self.location, self.timeout)) from ex
         finally:
             conn.close()
@@ -120,29 +109,26 @@ class PostgresLogWriter:
         self.close()
 
 
-def open_current(
-    url: str, location: str, timeout: float, driver_name: str | None = None
-) -> PostgresLogWriter | None:
+def open_current(url: str, location: str, timeout: float) -> PostgresLogWriter | None:
     """A writer for ``url`` if it is a psycopg PostgreSQL URL whose database has the current
     schema and lets us write, else None (the caller then opens a full ``LogStore``, which
     creates or migrates the schema). A server that cannot be reached, or that refuses
-    writes, is a :class:`StoreError` now, before any model is called. ``driver_name``
-    picks the driver (see :func:`driver`)."""
+    writes, is a :class:`StoreError` now, before any model is called."""
     info = conninfo(url)
     if info is None:
         return None
     try:
-        chosen = driver(driver_name)
+        import psycopg
     except ImportError:
         return None  # the full store says which package to install
-    writer = PostgresLogWriter(info, location, timeout, chosen)
+    writer = PostgresLogWriter(info, location, timeout)
     conn = writer._connect()
     try:
         with conn.cursor() as cursor:
             try:
                 cursor.execute("SELECT version_num FROM alembic_version")
                 row = cursor.fetchone()
-            except chosen.Error as ex:
+            except psycopg.Error as ex:
                 if is_undefined_table(ex):
                     return None
                 raise
@@ -150,7 +136,7 @@ def open_current(
                 return None
             cursor.execute(WRITE_ACCESS_SQL)
             problem = write_access_problem(cursor.fetchone(), location)
-    except chosen.Error as ex:
+    except psycopg.Error as ex:
         raise StoreError(describe(ex, location, timeout)) from ex
     finally:
         conn.close()

@@ -293,9 +293,34 @@ def iter_responses(
             _in_order(rows.rows(f"{select} ({_marks(chunk)})", chunk), chunk)
             for chunk in _slices(ids, BATCH)
         )
+    adopted: list[Record] = []
+    if not (query or fragments_filter or has_tools or tools_used):
+        from . import turns
+
+        if turns.present(rows):
+            adopted = turns.turn_records(
+                rows,
+                limit=limit,
+                model=model,
+                conversation_id=conversation_id,
+                schema_id=schema_id,
+                id_gt=id_gt,
+                id_gte=id_gte,
+                response_ids=response_ids,
+            )
+    if adopted:
+        # A llm 0.32+ database: its turns and the responses, in ID (time) order.
+        merged = [record for batch in batches for record in _with_children(rows, batch, omit)]
+        merged = sorted(merged + adopted, key=lambda record: record["id"])
+        yield from merged[-limit:] if limit else merged
+        return
     for batch in batches:
-        _attach_children(rows, batch, omit)
-        yield from batch
+        yield from _with_children(rows, batch, omit)
+
+
+def _with_children(rows: RowSource, batch: list[Record], omit: Collection[str]) -> list[Record]:
+    _attach_children(rows, batch, omit)
+    return batch
 
 
 def _batched(records: Iterable[Record]) -> Iterator[list[Record]]:
@@ -416,12 +441,21 @@ def _first(rows: RowSource, sql: str, params: Sequence[Any] = ()) -> Any:
 
 
 def latest_conversation_id(conn: RowSource | Connection) -> str | None:
-    found: str | None = _first(
-        source(conn),
-        "SELECT conversation_id FROM responses WHERE conversation_id IS NOT NULL"
-        " ORDER BY id DESC LIMIT 1",
-    )
-    return found
+    """The conversation of the newest response (or, in a llm 0.32+ database, turn)."""
+    rows = source(conn)
+    newest: tuple[str, str] | None = None
+    for record in rows.rows(
+        "SELECT id, conversation_id FROM responses WHERE conversation_id IS NOT NULL"
+        " ORDER BY id DESC LIMIT 1"
+    ):
+        newest = (record["id"], record["conversation_id"])
+    from . import turns
+
+    if turns.present(rows):
+        turn = turns.latest_conversation(rows)
+        if turn is not None and (newest is None or turn[0] > newest[0]):
+            newest = turn
+    return None if newest is None else newest[1]
 
 
 def count(conn: RowSource | Connection, table_name: str) -> int:
@@ -483,15 +517,35 @@ def get_fragment(conn: RowSource | Connection, key: str) -> Record | None:
     return with_aliases(rows, found)[0] if found else None
 
 
+def _like(term: str) -> str:
+    """A LIKE pattern matching ``term`` literally anywhere (``%``, ``_`` and ``\\`` escaped)."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _queries(queries: str | Sequence[str] | None) -> Sequence[str]:
+    """One query given as a string is one term, as the command line's ``-q`` is."""
+    if queries is None:
+        return ()
+    return (queries,) if isinstance(queries, str) else queries
+
+
 def list_fragments(
-    conn: RowSource | Connection, query: str | None = None, aliases_only: bool = False
+    conn: RowSource | Connection,
+    queries: str | Sequence[str] | None = None,
+    aliases_only: bool = False,
 ) -> list[Record]:
+    """Fragments, oldest first, each with ``aliases`` (sorted). Every query must match: a
+    fragment's hash or one of its aliases exactly, or part of its source or content."""
     rows = source(conn)
     where: list[str] = []
     params: list[Any] = []
-    for term in (query or "").split():
-        where.append("(fragments.content LIKE ? OR fragments.source LIKE ?)")
-        params += [f"%{term}%", f"%{term}%"]
+    for query in _queries(queries):
+        where.append(
+            f"({_FRAGMENT_MATCH} OR fragments.source LIKE ? ESCAPE '\\'"
+            " OR fragments.content LIKE ? ESCAPE '\\')"
+        )
+        params += [query, query, _like(query), _like(query)]
     if aliases_only:
         where.append("EXISTS (SELECT 1 FROM fragment_aliases WHERE fragment_id = fragments.id)")
     sql = f"SELECT {_FRAGMENT_COLUMNS} FROM fragments"
@@ -520,19 +574,23 @@ def get_schema(conn: RowSource | Connection, schema_id: str) -> str | None:
     return found
 
 
-def schema_usage(conn: RowSource | Connection, query: str | None = None) -> list[Record]:
+def schemas_in_use(
+    conn: RowSource | Connection, queries: str | Sequence[str] | None = None
+) -> list[Record]:
+    """Schemas that responses used: ``id``, ``content`` (JSON text), ``recently_used`` and
+    ``times_used``; least recently used first. Every query must be part of the content."""
     where: list[str] = []
     params: list[Any] = []
-    for term in (query or "").split():
-        where.append("schemas.content LIKE ?")
-        params.append(f"%{term}%")
+    for query in _queries(queries):
+        where.append("schemas.content LIKE ? ESCAPE '\\'")
+        params.append(_like(query))
     sql = (
-        "SELECT schemas.id, schemas.content, count(responses.id) AS times_used,"
-        " max(responses.datetime_utc) AS last_used"
-        " FROM schemas LEFT JOIN responses ON responses.schema_id = schemas.id"
+        "SELECT schemas.id, schemas.content, max(responses.datetime_utc) AS recently_used,"
+        " count(*) AS times_used"
+        " FROM schemas JOIN responses ON responses.schema_id = schemas.id"
     )
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " GROUP BY schemas.id, schemas.content"
-    sql += " ORDER BY max(responses.datetime_utc) DESC, schemas.id"
+    sql += " ORDER BY max(responses.datetime_utc), schemas.id"
     return list(source(conn).rows(sql, params))

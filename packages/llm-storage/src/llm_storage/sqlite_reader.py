@@ -10,7 +10,7 @@ Anything else (a file to migrate or adopt, another backend) goes through ``LogSt
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -92,17 +92,34 @@ class SqliteLogReader:
         with self._read() as rows:
             return read.get_fragment(rows, hash_or_alias)
 
-    def list_fragments(self, query: str | None = None, aliases_only: bool = False) -> list[Record]:
+    def list_fragments(
+        self, queries: str | Sequence[str] | None = None, aliases_only: bool = False
+    ) -> list[Record]:
         with self._read() as rows:
-            return read.list_fragments(rows, query, aliases_only)
+            return read.list_fragments(rows, queries, aliases_only)
 
     def get_schema(self, schema_id: str) -> str | None:
         with self._read() as rows:
             return read.get_schema(rows, schema_id)
 
-    def schema_usage(self, query: str | None = None) -> list[Record]:
+    def schemas_in_use(self, queries: str | Sequence[str] | None = None) -> list[Record]:
         with self._read() as rows:
-            return read.schema_usage(rows, query)
+            return read.schemas_in_use(rows, queries)
+
+    def status(self) -> Record:
+        """As ``LogStore.status``: backend, location, counts, revision and file size."""
+        with self._read() as rows:
+            responses = read.count(rows, "responses")
+            conversations = read.count(rows, "conversations")
+        return {
+            "backend": self.backend,
+            "url": f"sqlite:///{self.path}",
+            "path": str(self.path),
+            "responses": responses,
+            "conversations": conversations,
+            "schema_revision": HEAD_REVISION,
+            "size_bytes": self.path.stat().st_size if self.path.exists() else 0,
+        }
 
     def close(self) -> None:
         self._conn.close()

@@ -22,7 +22,7 @@ from .opening import DEFAULT_TIMEOUT
 from .sqlite_settings import WRITE_PROBE, configure
 
 if TYPE_CHECKING:
-    from .contracts import LoggableResponse
+    from .contracts import HasSqliteConnection, LoggableResponse, LoggedTool
 
 
 def _quote(name: str) -> str:
@@ -80,39 +80,25 @@ class SqliteWriter:
         still holds its copy of the bound text and the record it built from it (twice the
         prompt, under FTS5's pending terms). So inside the caller's transaction the trigger
         is dropped, the row inserted (the statement finalized, releasing both), the index
-        entry inserted with the values the row holds, exactly as the trigger inserts it,
+        entry inserted from the values the row holds, exactly as the trigger inserts it,
         and the trigger recreated from its own stored text: once committed, schema and
-        index are as the trigger leaves them. Both statements bind the text in place
-        (``sqlite_static``) where they can; else the entry is read back from the row.
-        False when the file has no such trigger."""
+        index are as the trigger leaves them. False when the file has no such trigger."""
         conn = self.conn
         found = conn.execute(
             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'responses_ai'"
         ).fetchone()
         if found is None:
             return False
-        from . import sqlite_static
-
         columns = list(row)
-        values = [row[c] for c in columns]
         conn.execute('DROP TRIGGER "responses_ai"')
-        rowid = sqlite_static.execute(conn, self._insert_sql("responses", columns), values)
-        if rowid is None:
-            cursor = conn.execute(self._insert_sql("responses", columns), values)
-            rowid = cursor.lastrowid
-            cursor.close()
-            conn.execute(
-                'INSERT INTO "responses_fts" (rowid, "prompt", "response") '
-                'SELECT rowid, "prompt", "response" FROM "responses" WHERE rowid = ?',
-                [rowid],
-            )
-        else:  # the values the row now holds, bound in place rather than read back
-            indexed = [rowid, row.get("prompt"), row.get("response")]
-            sqlite_static.execute(
-                conn,
-                'INSERT INTO "responses_fts" (rowid, "prompt", "response") VALUES (?, ?, ?)',
-                indexed,
-            )
+        cursor = conn.execute(self._insert_sql("responses", columns), [row[c] for c in columns])
+        rowid = cursor.lastrowid
+        cursor.close()
+        conn.execute(
+            'INSERT INTO "responses_fts" (rowid, "prompt", "response") '
+            'SELECT rowid, "prompt", "response" FROM "responses" WHERE rowid = ?',
+            [rowid],
+        )
         conn.execute(found[0])
         return True
 
@@ -129,6 +115,23 @@ class SqliteWriter:
     def database(self) -> str:
         main = next(row[2] for row in self.conn.execute("PRAGMA database_list") if row[1] == "main")
         return main or f"memory:{id(self.conn)}"
+
+
+def ensure_fragment(
+    db: sqlite3.Connection | HasSqliteConnection, content: str, source: str | None
+) -> int:
+    """``llm.utils.ensure_fragment``: the id of ``content`` in ``db``'s fragments, inserting
+    it (one transaction) when it is new; the rows ``write`` builds for a logged prompt."""
+    conn = db if isinstance(db, sqlite3.Connection) else db.conn
+    with conn:
+        return write.store_fragment(SqliteWriter(conn), content, source)
+
+
+def ensure_tool(db: sqlite3.Connection | HasSqliteConnection, tool: LoggedTool) -> int:
+    """``llm.utils.ensure_tool``: the id of ``tool`` in ``db``'s tools, inserting it when new."""
+    conn = db if isinstance(db, sqlite3.Connection) else db.conn
+    with conn:
+        return write.store_tool(SqliteWriter(conn), tool)
 
 
 class SqliteLogWriter:

@@ -238,19 +238,22 @@ class LogStore:
         with self._read() as conn:
             return read.get_fragment(conn, hash_or_alias)
 
-    def list_fragments(self, query: str | None = None, aliases_only: bool = False) -> list[Record]:
+    def list_fragments(
+        self, queries: str | Sequence[str] | None = None, aliases_only: bool = False
+    ) -> list[Record]:
+        """Fragments, oldest first, with their aliases (see ``read.list_fragments``)."""
         with self._read() as conn:
-            return read.list_fragments(conn, query, aliases_only)
+            return read.list_fragments(conn, queries, aliases_only)
 
     def get_schema(self, schema_id: str) -> str | None:
         """The schema's JSON text, or None."""
         with self._read() as conn:
             return read.get_schema(conn, schema_id)
 
-    def schema_usage(self, query: str | None = None) -> list[Record]:
-        """Stored schemas with ``times_used`` and ``last_used``, most recently used first."""
+    def schemas_in_use(self, queries: str | Sequence[str] | None = None) -> list[Record]:
+        """Schemas responses used, least recently used first (see ``read.schemas_in_use``)."""
         with self._read() as conn:
-            return read.schema_usage(conn, query)
+            return read.schemas_in_use(conn, queries)
 
     # -- maintenance ------------------------------------------------------------------------
 

@@ -53,6 +53,12 @@ def utc_now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat()
 
 
+def sqlite_utc_now() -> str:
+    """Now as SQLite's ``datetime('now')`` writes it (``2026-12-07 13:33:27``): how both
+    originals stamp a fragment, so fragments written by any of us sort together."""
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
 
@@ -82,9 +88,30 @@ def store_fragment(writer: Writer, content: str, source: str | None) -> int:
     digest = fragment_hash(content)
     writer.insert_ignore(
         "fragments",
-        {"hash": digest, "content": str(content), "datetime_utc": utc_now(), "source": source},
+        {
+            "hash": digest,
+            "content": str(content),
+            "datetime_utc": sqlite_utc_now(),
+            "source": source,
+        },
     )
     return writer.id_for("fragments", "hash", digest)
+
+
+def store_tool(writer: Writer, tool: LoggedTool) -> int:
+    """Insert the tool if new (deduplicated by its hash); return its id."""
+    digest = tool.hash()
+    writer.insert_ignore(
+        "tools",
+        {
+            "hash": digest,
+            "name": tool.name,
+            "description": tool.description,
+            "input_schema": _json(tool.input_schema),
+            "plugin": tool.plugin,
+        },
+    )
+    return writer.id_for("tools", "hash", digest)
 
 
 def log_response(writer: Writer, response: LoggableResponse) -> None:
@@ -212,18 +239,7 @@ def _log_attachments(
 def _log_tools(writer: Writer, response_id: str, tools: Sequence[LoggedTool]) -> dict[str, int]:
     ids: dict[str, int] = {}
     for tool in tools:
-        digest = tool.hash()
-        writer.insert_ignore(
-            "tools",
-            {
-                "hash": digest,
-                "name": tool.name,
-                "description": tool.description,
-                "input_schema": _json(tool.input_schema),
-                "plugin": tool.plugin,
-            },
-        )
-        tool_id = writer.id_for("tools", "hash", digest)
+        tool_id = store_tool(writer, tool)
         ids[tool.name] = tool_id
         writer.insert_ignore("tool_responses", {"tool_id": tool_id, "response_id": response_id})
     return ids

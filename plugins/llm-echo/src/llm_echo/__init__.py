@@ -24,6 +24,26 @@ def register_models(register: Any) -> None:
 
 class EchoOptions(llm.Options):
     example_bool: bool | None = Field(description="Example boolean option", default=None)
+    thinking: bool | None = Field(
+        description="If set, emit canned reasoning chunks before the response", default=None
+    )
+
+
+#: The reasoning ``-o thinking 1`` streams before the answer (as llm-echo 0.5 does).
+THINKING_CHUNKS = ("First I consider the prompt, ", "then I decide what to say.")
+
+
+def _stream(prompt: llm.Prompt, output: str) -> Iterator[Any]:
+    """The answer line by line; with the ``thinking`` option, reasoning events first."""
+    if prompt.options.thinking:  # type: ignore[attr-defined]
+        from llm.parts import StreamEvent
+
+        for chunk in THINKING_CHUNKS:
+            yield StreamEvent(type="reasoning", chunk=chunk, part_index=0)
+        for chunk in _chunks(output):
+            yield StreamEvent(type="text", chunk=chunk, part_index=1)
+        return
+    yield from _chunks(output)
 
 
 def _read_instructions(prompt_text: str, response: Any) -> tuple[str, str | None]:
@@ -63,9 +83,9 @@ def describe(
         if conversation
         else [],
     }
-    options = prompt.options.set_values()
-    if options:
-        account["options"] = options
+    example_bool = prompt.options.example_bool  # type: ignore[attr-defined]
+    if example_bool is not None:  # the one option reported, as the PyPI plugin does
+        account["options"] = {"example_bool": example_bool}
     if prompt.tool_results:
         account["tool_results"] = [
             {"name": r.name, "output": r.output, "tool_call_id": r.tool_call_id}
@@ -112,7 +132,7 @@ class Echo(_EchoBase, llm.Model):
     ) -> Iterator[str]:
         output = render(describe(prompt, stream, response, conversation))
         _set_usage(prompt, response, output)
-        yield from _chunks(output)
+        yield from _stream(prompt, output)
 
 
 class AsyncEcho(_EchoBase, llm.AsyncModel):
@@ -121,7 +141,7 @@ class AsyncEcho(_EchoBase, llm.AsyncModel):
     ) -> AsyncGenerator[str, None]:
         output = render(describe(prompt, stream, response, conversation))
         _set_usage(prompt, response, output)
-        for chunk in _chunks(output):
+        for chunk in _stream(prompt, output):
             yield chunk
 
 
@@ -149,7 +169,7 @@ class EchoNeedsKey(_NeedsKeyBase, llm.KeyModel):
     ) -> Iterator[str]:
         output = _with_key(describe(prompt, stream, response, conversation), key)
         _set_usage(prompt, response, output)
-        yield from _chunks(output)
+        yield from _stream(prompt, output)
 
 
 class AsyncEchoNeedsKey(_NeedsKeyBase, llm.AsyncKeyModel):
@@ -163,9 +183,10 @@ class AsyncEchoNeedsKey(_NeedsKeyBase, llm.AsyncKeyModel):
     ) -> AsyncGenerator[str, None]:
         output = _with_key(describe(prompt, stream, response, conversation), key)
         _set_usage(prompt, response, output)
-        for chunk in _chunks(output):
+        for chunk in _stream(prompt, output):
             yield chunk
 
 
-# The PyPI plugin's name for the async model; its test suites register ``llm_echo.EchoAsync()``.
+# The PyPI plugin's names for the async models; its test suites register ``llm_echo.EchoAsync()``.
 EchoAsync = AsyncEcho
+EchoNeedsKeyAsync = AsyncEchoNeedsKey

@@ -49,7 +49,15 @@ def aliases_list(as_json: bool) -> None:
 @click.option(
     "queries", "-q", "--query", multiple=True, help="Set alias for model matching these strings"
 )
-def aliases_set(alias: str, model_id: str | None, queries: tuple[str, ...]) -> None:
+@click.option(
+    "fallbacks",
+    "--fallback",
+    multiple=True,
+    help="Model to use when the aliased one cannot answer (repeatable; kept in fallbacks.json)",
+)
+def aliases_set(
+    alias: str, model_id: str | None, queries: tuple[str, ...], fallbacks: tuple[str, ...]
+) -> None:
     """Set an alias for a model
 
     Example usage:
@@ -63,10 +71,13 @@ def aliases_set(alias: str, model_id: str | None, queries: tuple[str, ...]) -> N
     \b
         llm aliases set mini -q 4o -q mini
     """
+    from ..fallbacks import set_alias_fallbacks
+
     if not alias.strip():
         raise click.ClickException("The alias name cannot be empty")
     if model_id:
         llm.set_alias(alias, model_id)
+        set_alias_fallbacks(alias, list(fallbacks))
         return
     if not queries:
         raise click.ClickException("You must provide a model_id or at least one -q option")
@@ -75,6 +86,7 @@ def aliases_set(alias: str, model_id: str | None, queries: tuple[str, ...]) -> N
         raise click.ClickException("No model found matching query: " + ", ".join(queries))
     model_id = model_id_of(matches[0])
     llm.set_alias(alias, model_id)
+    set_alias_fallbacks(alias, list(fallbacks))
     click.echo(f"Alias '{alias}' set to model '{model_id}'", err=True)
 
 

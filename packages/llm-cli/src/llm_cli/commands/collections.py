@@ -30,7 +30,7 @@ def collections_list(database: str | None, json_: bool) -> None:
     """View a list of collections"""
     import sqlite3
 
-    from llm_embeddings.collection import iter_collections
+    from llm_embeddings.backend import open_backend
     from llm_embeddings.database import describe
     from llm_embeddings.postgres import EmbeddingsDatabaseError
 
@@ -38,12 +38,9 @@ def collections_list(database: str | None, json_: bool) -> None:
     missing = click.ClickException(f"No collections table found in {describe(path)}")
     if missing_file(database):
         raise missing
-    conn = connect(database)
+    backend = open_backend(connect(database), create=False)
     try:
-        if isinstance(conn, sqlite3.Connection):
-            rows = list(iter_collections(conn))
-        else:
-            rows = conn.iter_collections()
+        rows = backend.iter_collections()
     except sqlite3.OperationalError:
         raise missing from None
     except (sqlite3.DatabaseError, EmbeddingsDatabaseError) as ex:

@@ -32,6 +32,13 @@ model_option = click.option(
     "-m", "--model", help="Embedding model to use", envvar="LLM_EMBEDDING_MODEL"
 )
 store_option = click.option("--store", is_flag=True, help="Store the text itself in the database")
+key_option = click.option("--key", help="API key to use")
+
+
+def _use_key(model: llm.EmbeddingModel, key: str | None) -> None:
+    """``--key``: the key this run's embedding model calls its API with."""
+    if key:
+        model.key = key
 
 
 def database_path(database: str | None) -> Path | str:
@@ -160,6 +167,7 @@ def open_collection(name: str, conn: Any, model: str | None, create: bool = True
 @store_option
 @database_option
 @click.option("-c", "--content", help="Content to embed")
+@key_option
 @click.option("--binary", is_flag=True, help="Treat input as binary data")
 @click.option("--metadata", help="JSON object metadata to store", callback=_validate_metadata)
 @click.option(
@@ -180,6 +188,7 @@ def embed(
     binary: bool,
     metadata: dict[str, Any] | None,
     format_: str | None,
+    key: str | None,
 ) -> None:
     """Embed text and store or return the result"""
     if collection and not id:
@@ -192,6 +201,7 @@ def embed(
         model_obj = collection_obj.model()
     else:
         model_obj = _embedding_model(model)
+    _use_key(model_obj, key)
     import sqlite3
 
     from llm_embeddings.postgres import EmbeddingsDatabaseError
@@ -302,6 +312,7 @@ def _text(value: Any) -> str:
 @click.option("--prepend", help="Prepend this string to all content before embedding")
 @store_option
 @database_option
+@key_option
 def embed_multi(
     collection: str,
     input_path: str | None,
@@ -317,6 +328,7 @@ def embed_multi(
     prepend: str | None,
     store: bool,
     database: str | None,
+    key: str | None,
 ) -> None:
     """
     Store embeddings for multiple strings at once in the specified collection.
@@ -393,6 +405,7 @@ def embed_multi(
         except sqlite3.Error as ex:
             raise click.ClickException(f"Cannot attach {attach_path}: {ex}") from ex
     collection_obj = open_collection(collection, target, model)
+    _use_key(collection_obj.model(), key)
 
     pairs: Iterable[tuple[Any, str | bytes]]
     count: Callable[[], int | None]

@@ -14,7 +14,7 @@ import llm
 
 from ..default_group import DefaultGroup
 from ..fragments import resolve_fragment
-from ..store import open_store
+from ..store import open_for_reading, open_store
 from .templates import describe_loaders
 
 _ALIAS = re.compile(r"^[a-zA-Z0-9_-]+$")
@@ -70,15 +70,15 @@ def _yaml_block(record: dict[str, Any]) -> str:
 def fragments_list(queries: tuple[str, ...], aliases: bool, json_: bool) -> None:
     """List current fragments"""
     from llm.utils import truncate_string
-    from llm_storage import catalog
 
-    store = open_store(None)
+    store = open_for_reading(None)
     try:
-        found = catalog.list_fragments(store, queries, aliases_only=aliases)
+        found = store.list_fragments(queries, aliases_only=aliases) if store is not None else []
     except _storage_errors() as ex:
         raise click.ClickException(str(ex)) from ex
     finally:
-        store.close()
+        if store is not None:
+            store.close()
     records = [
         {
             "hash": row["hash"],
@@ -131,13 +131,14 @@ def fragments_show(alias_or_hash: str) -> None:
     \b
         llm fragments show mydocs
     """
-    store = open_store(None)
+    store = open_for_reading(None)
     try:
         loaded = resolve_fragment(store, alias_or_hash)
     except _storage_errors() as ex:
         raise click.ClickException(str(ex)) from ex
     finally:
-        store.close()
+        if store is not None:
+            store.close()
     click.echo(str(loaded))
 
 

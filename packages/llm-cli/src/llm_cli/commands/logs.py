@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 import click
@@ -17,7 +16,7 @@ from .. import logs_format
 from ..default_group import DefaultGroup
 from ..fragments import resolve_fragment
 from ..shared_options import database_option
-from ..store import logging_enabled, logs_off_path, open_store
+from ..store import logging_enabled, logs_off_path, open_for_reading, open_store
 from . import logs_rm
 
 
@@ -51,36 +50,14 @@ def logs_turn_off() -> None:
     logs_off_path().touch()
 
 
-def _existing_store(database: str | None) -> Any:
-    """The log store to read (closed when the command ends), or None when its SQLite file
-    does not exist: reading must never create a database."""
-    from llm_storage.opening import default_target
-
-    target = database if database is not None else default_target()
-    if _is_file(target) and not Path(target).exists():
-        return None
-    store = open_store(database)
-    click.get_current_context().call_on_close(store.close)
-    return store
-
-
 def _reader(database: str | None) -> Any:
-    """Like ``_existing_store``, for commands that only read responses: an up-to-date
-    SQLite file is read with the standard library alone (no SQLAlchemy to import)."""
-    from llm_storage.opening import default_target
-    from llm_storage.sqlite_reader import open_current
-
-    target = database if database is not None else default_target()
-    if _is_file(target) and Path(target).exists():
-        reader = open_current(Path(target).expanduser())
-        if reader is not None:
-            click.get_current_context().call_on_close(reader.close)
-            return reader
-    return _existing_store(database)
-
-
-def _is_file(target: Any) -> bool:
-    return not (isinstance(target, str) and "://" in target)
+    """The log to read (closed when the command ends; an up-to-date SQLite file is read with
+    the standard library alone), or None when its SQLite file does not exist: reading must
+    never create a database."""
+    reader = open_for_reading(database)
+    if reader is not None:
+        click.get_current_context().call_on_close(reader.close)
+    return reader
 
 
 def _missing_message(database: str | None) -> str:
@@ -93,7 +70,7 @@ def _missing_message(database: str | None) -> str:
 @database_option
 def logs_status(database: str | None) -> None:
     """Show current status of database logging"""
-    store = _existing_store(database)
+    store = _reader(database)
     if store is None:
         click.echo(_missing_message(database))
         return
@@ -127,6 +104,8 @@ def logs_backup(path: str, database: str | None) -> None:
         written = store.backup(path)
     except llm_storage.StoreError as ex:
         raise click.ClickException(str(ex)) from ex
+    finally:
+        store.close()
     click.echo(f"Backed up {_human_size(written.stat().st_size)} to {path}")
 
 
@@ -189,6 +168,13 @@ def _store_errors(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("model_id", "-m", "--model", help="Filter by model or model alias")
 @click.option("-q", "--query", help="Search for logs matching this string")
 @click.option(
+    "newest_first",
+    "-l",
+    "--latest",
+    is_flag=True,
+    help="Return latest results matching search query",
+)
+@click.option(
     "fragments", "-f", "--fragment", multiple=True, help="Filter for prompts using these fragments"
 )
 @click.option(
@@ -231,6 +217,7 @@ def logs_list(
     database: str | None,
     model_id: str | None,
     query: str | None,
+    newest_first: bool,
     fragments: tuple[str, ...],
     tool_names: tuple[str, ...],
     tools: bool,
@@ -297,6 +284,7 @@ def logs_list(
             count or None,
             model=model_id,
             query=query or None,
+            latest=newest_first,
             conversation_id=conversation_id or None,
             id_gt=id_gt or None,
             id_gte=id_gte or None,
@@ -361,7 +349,7 @@ def _write(pieces: Iterable[str]) -> None:
 
 
 #: Response columns only the JSON output shows.
-_JSON_ONLY = ("prompt_json", "options_json", "response_json", "duration_ms")
+_JSON_ONLY = ("prompt_json", "options_json", "response_json")
 
 
 def _unshown(

@@ -90,6 +90,51 @@ def describe_model(
     return "\n".join(lines)
 
 
+def model_json(entry: llm.ModelWithAliases, use_async: bool, show_options: bool) -> dict[str, Any]:
+    """One model for ``llm models list --json``, with the keys of llm 0.36."""
+    model = entry.async_model if use_async else entry.model
+    assert model is not None
+    described: dict[str, Any] = {
+        "model_id": model.model_id,
+        "aliases": list(entry.aliases),
+        "can_stream": bool(model.can_stream),
+        "supports_schema": bool(model.supports_schema),
+        "supports_tools": bool(model.supports_tools),
+        "supports_conversation": bool(getattr(model, "supports_conversation", True)),
+        "supports_async": entry.async_model is not None,
+        "attachment_types": sorted(model.attachment_types),
+        "server_side_tools": [
+            {"name": tool.__name__, "plugin": getattr(tool, "plugin", None)}
+            for tool in server_side_tools(model)
+        ],
+    }
+    if show_options:
+        properties = model.Options.model_json_schema().get("properties", {})
+        if properties:
+            described["options"] = properties
+    return described
+
+
+def server_side_tools(model: Any) -> list[type]:
+    """The provider-executed tool classes a model accepts (``supported_server_side_tools``
+    in llm 0.32+; models of plugins written before it have none)."""
+    supported = getattr(model, "supported_server_side_tools", None)
+    if supported is None:
+        return []
+    return list(supported() if callable(supported) else supported)
+
+
+def echo_model_options(model_id: str | None, queries: tuple[str, ...], use_async: bool) -> None:
+    """``llm prompt --options``: the selected model as ``llm models -m ID --options`` shows it."""
+    from ..models_lookup import find_model_id, load_model
+
+    model = load_model(find_model_id(model_id, queries), use_async=use_async)
+    for entry in llm.get_models_with_aliases():
+        if entry.either.model_id == model.model_id:
+            click.echo(describe_model(entry, use_async, show_options=True))
+            return
+
+
 @models.command(name="list")
 @click.option(
     "show_options", "--options", is_flag=True, help="Show options for each model, if available"
@@ -101,7 +146,9 @@ def describe_model(
     "queries", "-q", "--query", multiple=True, help="Search for models matching these strings"
 )
 @click.option("model_ids", "-m", "--model", multiple=True, help="Specific model IDs")
+@click.option("as_json", "--json", is_flag=True, help="Output as JSON")
 def models_list(
+    as_json: bool,
     show_options: bool,
     use_async: bool,
     schemas: bool,
@@ -111,6 +158,7 @@ def models_list(
 ) -> None:
     """List available models"""
     described: set[type] = set()
+    found: list[dict[str, Any]] = []
     for entry in llm.get_models_with_aliases():
         model = entry.async_model if use_async else entry.model
         if model is None:
@@ -123,7 +171,15 @@ def models_list(
             continue
         if tools and not model.supports_tools:
             continue
-        click.echo(describe_model(entry, use_async, show_options, described))
+        if as_json:
+            found.append(model_json(entry, use_async, show_options))
+        else:
+            click.echo(describe_model(entry, use_async, show_options, described))
+    if as_json:
+        import json
+
+        click.echo(json.dumps(found, indent=2))
+        return
     if not (queries or show_options or schemas or model_ids):
         click.echo(f"Default: {llm.get_default_model()}")
 

@@ -13,16 +13,21 @@ from llm.utils import extract_fenced_code_block, token_usage_string
 from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type
 from ..budget import BudgetRefused, after_log, before_send, budget_options, guard_chain
 from ..errors import exit_code_for, friendly_errors, signal_name, stop_on_signals
-from ..prepare import PreparedPrompt, PromptRequest, prepare
+from ..fallbacks import fallback_options
+from ..prepare import GIVEN_MODEL, PreparedPrompt, PromptRequest, prepare
+from ..render_output import end_answer, open_answer, should_render
 from ..shared_options import (
     continue_options,
     database_option,
     fragment_options,
+    hide_reasoning_option,
     model_option_pairs,
+    render_option,
     schema_options,
     template_options,
 )
 from ..store import log_to, logging_enabled
+from ..streaming import consume, consume_async
 from ..tool_options import ToolSettings, start_prompt, tool_options
 
 
@@ -90,8 +95,11 @@ def _read(stdin: Any) -> str:
             _too_large(limit)
         return text
     data = bytearray()
+    # read1: one read at a time, so the first Ctrl-D typed at a terminal ends the input
+    # (read() would carry on past it and wait for a second).
+    read = getattr(source, "read1", source.read)
     while True:
-        chunk = source.read(min(1024 * 1024, limit + 1 - len(data)))
+        chunk = read(min(1024 * 1024, limit + 1 - len(data)))
         if not chunk:
             break
         data += chunk
@@ -167,7 +175,17 @@ def _write(text: str) -> None:
 @click.option(
     "extract_last", "--xl", "--extract-last", is_flag=True, help="Extract last fenced code block"
 )
+@click.option("show_options", "--options", is_flag=True, help="Show options for the selected model")
+@hide_reasoning_option
+@click.option(
+    "as_json",
+    "--json",
+    is_flag=True,
+    help="Output the response as JSON, same format as llm logs --json",
+)
+@fallback_options
 @budget_options
+@render_option
 def prompt(
     prompt: str | None,
     system: str | None,
@@ -200,6 +218,10 @@ def prompt(
     usage: bool,
     extract: bool,
     extract_last: bool,
+    show_options: bool,
+    hide_reasoning: bool,
+    as_json: bool,
+    render: bool | None = None,
 ) -> None:
     """Execute a prompt
 
@@ -214,6 +236,11 @@ def prompt(
     The -x/--extract option returns just the content of the first ``` fenced code
     block, if one is present. If none are present it returns the full response.
     """
+    if show_options:
+        from .models import echo_model_options
+
+        echo_model_options(model_id, queries, use_async)
+        return
     if no_log and log:
         raise click.ClickException("--log and --no-log are mutually exclusive")
     ctx = click.get_current_context()
@@ -242,6 +269,7 @@ def prompt(
         schema=schema_input,
         schema_multi=schema_multi,
         schema_retries=schema_retries,
+        model=ctx.meta.get(GIVEN_MODEL),
     )
     wait = not (request.attachments or fragments or schema_input or schema_multi or save)
     if save:
@@ -255,8 +283,9 @@ def prompt(
     extract, extract_last = prepared.extract, prepared.extract_last
     guard = before_send(prepared, prepared.prompt)  # --max-cost, budgets, --estimate, --name
 
-    # Only the extracted block is shown, so the model is not asked to stream (as the original).
-    extracting = extract or extract_last
+    # Only the extracted block (or the JSON) is shown, so the model is not asked to stream
+    # (as the original).
+    extracting = extract or extract_last or as_json
     with friendly_errors():
         settings = ToolSettings(tools, python_tools, tools_debug, tools_approve, chain_limit)
         response = start_prompt(
@@ -270,25 +299,30 @@ def prompt(
             attachments=prepared.attachments,
             stream=not no_stream and not extracting,
             key=prepared.key,
+            **({"hide_reasoning": True} if hide_reasoning else {}),
             **prepared.options,
         )
         guard_chain(guard, response, prepared.options)
         # A structured answer is shown once it has been checked against the schema.
         repairing = prepared.schema is not None and prepared.schema_retries > 0
         streaming = not no_stream and not extracting and not repairing
+        # Markdown on a terminal; never for an extracted block or a structured answer.
+        rendering = not extracting and prepared.schema is None and should_render(render)
         try:
             with stop_on_signals():
                 if use_async:
                     import asyncio
 
-                    asyncio.run(_consume_async(response, echo=streaming))
+                    asyncio.run(
+                        consume_async(response, streaming, not hide_reasoning, render=rendering)
+                    )
                 else:
-                    _consume(response, echo=streaming)
+                    consume(response, streaming, not hide_reasoning, render=rendering)
         except KeyboardInterrupt as interrupt:
             # Ctrl-C, SIGTERM or SIGHUP: stop cleanly, keep and log what arrived, then exit
             # as interrupted (128 + the signal's number).
             response.finish_early()
-            _write("\n")
+            end_answer()
             log_to(log_store, response)
             click.echo(
                 f"Interrupted ({signal_name(interrupt)}): the partial response was kept",
@@ -304,23 +338,30 @@ def prompt(
             if not partial:
                 raise
             if streaming:
-                _write("\n")
+                end_answer()
             log_to(log_store, response)
             raise click.ClickException(f"{ex} (the partial response was kept)") from ex
         text = response.text_or_raise()
         if repairing:
             response, text = _repair(prepared, response, text, stream=not no_stream)
-        if extracting:
+        if as_json:
+            pass  # written below, once logged
+        elif extracting:
             _write((extract_fenced_code_block(text, last=extract_last) or text) + "\n")
         elif not streaming:
-            _write(text + "\n")
+            _show(text, rendering)
 
     log_to(log_store, response)
+    if as_json:
+        from ..exchange_json import write_exchange_json
+
+        write_exchange_json(response, database, logged=log_store is not None)
     if usage:
         # A tool chain shows one line for each of its responses, as the original.
         made = getattr(response, "responses_made", None)
         for one in made() if made is not None else [response]:
             found = token_usage_string(one.input_tokens, one.output_tokens, one.token_details)
+            found = found or "not reported by this model"
             click.echo(
                 click.style(f"Token usage: {found}", fg="yellow", bold=True),
                 err=True,
@@ -355,9 +396,9 @@ def _repair(prepared: PreparedPrompt, response: Any, text: str, stream: bool) ->
         if isinstance(response, llm.AsyncResponse):
             import asyncio
 
-            asyncio.run(_consume_async(response, echo=False))
+            asyncio.run(consume_async(response, echo=False))
         else:
-            _consume(response, echo=False)
+            consume(response, echo=False)
         text = response.text_or_raise()
         errors = validation_errors(text, schema)
     if errors:
@@ -367,18 +408,8 @@ def _repair(prepared: PreparedPrompt, response: Any, text: str, stream: bool) ->
     return response, text
 
 
-def _consume(response: llm.Response, echo: bool) -> None:
-    """Run the response to the end, writing chunks as they arrive when ``echo``."""
-    for chunk in response:
-        if echo:
-            _write(chunk)
-    if echo:
-        _write("\n")
-
-
-async def _consume_async(response: llm.AsyncResponse, echo: bool) -> None:
-    async for chunk in response:
-        if echo:
-            _write(chunk)
-    if echo:
-        _write("\n")
+def _show(text: str, render: bool) -> None:
+    """A whole answer at once (``--no-stream``)."""
+    output = open_answer(render)
+    output.write(text)
+    output.finish()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import textwrap
-from pathlib import Path
 from typing import Any
 
 import click
 
 from ..default_group import DefaultGroup
-from ..store import open_store
+from ..store import open_for_reading
 
 
 @click.group(cls=DefaultGroup, default="list")
@@ -27,13 +26,13 @@ def database_options(command: Any) -> Any:
 
 
 def _open_existing(database: str | None) -> Any:
-    """The log store; a database file that does not exist is an error, not a new file."""
-    from llm_storage.opening import default_target
+    """The log to read; a database file that does not exist is an error, not a new file."""
+    store = open_for_reading(database)
+    if store is None:
+        from llm_storage.opening import default_target
 
-    target = database or default_target()
-    if not (isinstance(target, str) and "://" in target) and not Path(target).exists():
-        raise click.ClickException(f"No log database found at {target}")
-    return open_store(str(target))
+        raise click.ClickException(f"No log database found at {database or default_target()}")
+    return store
 
 
 def _json_rows(rows: list[dict[str, Any]], nl: bool) -> str:
@@ -69,11 +68,10 @@ def schemas_list(
     """List stored schemas"""
     import llm_storage
     from llm.schemas import schema_summary
-    from llm_storage import catalog
 
     store = _open_existing(database or path)
     try:
-        rows = catalog.schemas_in_use(store, queries)
+        rows = store.schemas_in_use(queries)
     except llm_storage.StoreError as ex:
         raise click.ClickException(str(ex)) from ex
     finally:

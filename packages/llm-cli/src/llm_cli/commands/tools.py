@@ -60,9 +60,34 @@ def _echo_toolbox(name: str, methods: list[dict[str, Any]]) -> None:
             click.echo(textwrap.indent(method["description"].strip(), "    ") + "\n")
 
 
+def _server_side_tool_json(tool: type) -> dict[str, Any]:
+    import inspect
+
+    try:
+        signature = inspect.signature(tool, eval_str=True)
+    except NameError:  # an annotation that names something not importable here
+        signature = inspect.signature(tool)
+    return {
+        "name": tool.__name__,
+        "description": inspect.getdoc(tool),
+        "signature": str(signature.replace(return_annotation=inspect.Signature.empty)),
+        "server_side": True,
+    }
+
+
+def _echo_server_side_tools(model_id: str, found: list[type]) -> None:
+    click.echo(f"Server-side tools for {model_id} (executed by the provider):\n")
+    for tool in found:
+        described = _server_side_tool_json(tool)
+        click.echo(f"{described['name']}{described['signature']}\n")
+        if described["description"]:
+            click.echo(textwrap.indent(described["description"], "  ") + "\n")
+
+
 @tools.command(name="list")
 @click.argument("tool_specs", nargs=-1)
 @click.option("as_json", "--json", is_flag=True, help="Output as JSON")
+@click.option("model_id", "-m", "--model", help="List tools supported by this model")
 @click.option(
     "python_tools",
     "--functions",
@@ -70,14 +95,27 @@ def _echo_toolbox(name: str, methods: list[dict[str, Any]]) -> None:
     help="Python code block or file path defining functions to register as tools"
     " (the code runs on this machine)",
 )
-def tools_list(as_json: bool, python_tools: tuple[str, ...], tool_specs: tuple[str, ...]) -> None:
-    """List available tools that have been provided by plugins
+def tools_list(
+    as_json: bool,
+    model_id: str | None,
+    python_tools: tuple[str, ...],
+    tool_specs: tuple[str, ...],
+) -> None:
+    """List available tools, optionally including tools supported by a model
 
     Name tools or configured toolboxes to list just those, for example:
 
     \b
         llm tools list llm_time 'Filesystem("/tmp")'
+
+    With -m/--model, also list the server-side tools that model's provider runs.
     """
+    server_side: list[type] | None = None
+    if model_id:
+        from ..models_lookup import load_model
+        from .models import server_side_tools
+
+        server_side = server_side_tools(load_model(model_id))
     registered = llm.get_tools()
     entries: dict[str, llm.Tool | type[llm.Toolbox] | llm.Toolbox]
     if tool_specs:
@@ -116,9 +154,13 @@ def tools_list(as_json: bool, python_tools: tuple[str, ...], tool_specs: tuple[s
                 for name, methods in boxes
             ],
         }
+        if server_side is not None:
+            output["server_side_tools"] = [_server_side_tool_json(t) for t in server_side]
         click.echo(json.dumps(output, indent=2))
         return
     for _, tool in plain:
         _echo_tool(tool)
     for name, methods in boxes:
         _echo_toolbox(name, methods)
+    if model_id and server_side:
+        _echo_server_side_tools(model_id, server_side)

@@ -4,17 +4,20 @@ plugins subclass. They live in llm-openai; this module hands them over, or says 
 
 from typing import Any
 
-from .._compat import import_sibling
+from .._compat import sibling
 
-_openai = import_sibling(
-    "llm_openai_provider.compat", "llm-openai", "llm.default_plugins.openai_models"
-)
+_openai = sibling("openai", "compat", feature="llm.default_plugins.openai_models")
 
 AsyncChat = _openai.AsyncChat
 AsyncCompletion = _openai.AsyncCompletion
+AsyncResponses = _openai.AsyncResponses
 Chat = _openai.Chat
+CodeInterpreter = _openai.CodeInterpreter
 Completion = _openai.Completion
 OpenAIEmbeddingModel = _openai.OpenAIEmbeddingModel
+ReasoningEffortEnum = _openai.ReasoningEffortEnum
+Responses = _openai.Responses
+WebSearch = _openai.WebSearch
 _attachment = _openai._attachment
 combine_chunks = _openai.combine_chunks
 not_nulls = _openai.not_nulls
@@ -23,9 +26,14 @@ remove_dict_none_values = _openai.remove_dict_none_values
 __all__ = [
     "AsyncChat",
     "AsyncCompletion",
+    "AsyncResponses",
     "Chat",
+    "CodeInterpreter",
     "Completion",
     "OpenAIEmbeddingModel",
+    "ReasoningEffortEnum",
+    "Responses",
+    "WebSearch",
     "_attachment",
     "combine_chunks",
     "not_nulls",

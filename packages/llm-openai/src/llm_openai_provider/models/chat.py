@@ -9,9 +9,20 @@ import llm
 
 from ..catalog import ModelSpec, attachment_types
 from ..messages import build_messages, redact_data, tools_param
-from ..options import ChatOptions, ReasoningOptions
+from ..options import ModernChatOptions, ReasoningOptions
 from .driver import AsyncDrivenModel, DrivenModel, SpecModel
 from .request import option_kwargs
+
+
+def _set_image_detail(messages: list[dict[str, Any]], detail: Any) -> None:
+    """``-o image_detail high``: the detail every image of the request is seen at."""
+    if detail is None:
+        return
+    for message in messages:
+        content = message.get("content")
+        for part in content if isinstance(content, list) else []:
+            if part.get("type") == "image_url":
+                part["image_url"]["detail"] = getattr(detail, "value", detail)
 
 
 class _SharedChat(SpecModel):
@@ -35,6 +46,7 @@ class _SharedChat(SpecModel):
     ) -> dict[str, Any]:
         """The keyword arguments for ``chat.completions.create``."""
         messages = build_messages(prompt, conversation)
+        _set_image_detail(messages, getattr(prompt.options, "image_detail", None))
         response.prompt_json = {"messages": redact_data(messages)}
         kwargs: dict[str, Any] = {"model": self.model_name, "messages": messages}
         kwargs.update(option_kwargs(prompt.options, self.spec))
@@ -45,8 +57,9 @@ class _SharedChat(SpecModel):
             }
         elif getattr(prompt.options, "json_object", None):
             kwargs["response_format"] = {"type": "json_object"}
-        if prompt.tools:
-            kwargs["tools"] = tools_param(prompt.tools)
+        function_tools = [tool for tool in prompt.tools if isinstance(tool, llm.Tool)]
+        if function_tools:
+            kwargs["tools"] = tools_param(function_tools)
         kwargs["stream"] = stream
         if stream:
             kwargs["stream_options"] = {"include_usage": True}
@@ -57,11 +70,11 @@ class _SharedChat(SpecModel):
 
 
 class Chat(_SharedChat, DrivenModel):
-    Options = ChatOptions
+    Options = ModernChatOptions
 
 
 class AsyncChat(_SharedChat, AsyncDrivenModel):
-    Options = ChatOptions
+    Options = ModernChatOptions
 
 
 class ReasoningChat(Chat):

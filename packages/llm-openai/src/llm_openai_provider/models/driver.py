@@ -1,23 +1,22 @@
 """The request loop every chat and completion model runs, once sync and once async.
 
-Build the request, send it (with retries and readable errors), then either record the
-result or relay a stream chunk by chunk, and record its summary even when the stream breaks
-off. What differs between chat and completion models is behind :class:`Endpoint`; what they share
-(the attributes a spec gives, ``execute`` handing over to the loop) is :class:`SpecModel`,
-:class:`DrivenModel` and :class:`AsyncDrivenModel`.
+Build the request, send it once (with readable errors; llm.resilience retries), then either
+record the result or relay a stream chunk by chunk, and record its summary even when the
+stream breaks off. What differs between chat and completion models is behind
+:class:`Endpoint`; what they share (the attributes a spec gives, ``execute`` handing over to
+the loop) is :class:`SpecModel`, :class:`DrivenModel` and :class:`AsyncDrivenModel`.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import llm
 
 from ..catalog import ModelSpec
 from ..client import async_client, sync_client, where
 from ..errors import StreamCutOff, model_errors
-from ..retry import acall_with_retries, call_with_retries
 from .summary import StreamSummary, record_result
 
 
@@ -43,6 +42,30 @@ class Endpoint(Protocol):
         """Send the request with a sync or async client (for async, return the awaitable)."""
         ...
 
+    def new_summary(self) -> Any:
+        """What sums up a stream: ``feed(chunk)`` returns new text, ``finish(response)``
+        records it, ``finished`` says whether the server said it was done."""
+        ...
+
+    def record(self, result: Any, response: Any) -> Chunk | list[Chunk] | None:
+        """Record a non-streamed result on ``response``; return its text (and events)."""
+        ...
+
+
+if TYPE_CHECKING:
+    from llm.parts import StreamEvent
+
+    #: What a model's ``execute`` yields: text, or a typed event (reasoning, for one).
+    Chunk = str | StreamEvent
+
+
+def pieces(found: Chunk | list[Chunk] | None) -> list[Chunk]:
+    """What a summary or a recorded result gave, as chunks to yield (empty text dropped)."""
+    if found is None:
+        return []
+    listed = found if isinstance(found, list) else [found]
+    return [piece for piece in listed if not isinstance(piece, str) or piece]
+
 
 def cut_off_error(spec: ModelSpec) -> StreamCutOff:
     return StreamCutOff(
@@ -58,8 +81,8 @@ def run(
     response: Any,
     conversation: Any,
     key: str | None,
-) -> Iterator[str]:
-    """The body of a sync model's ``execute``: the text as it arrives."""
+) -> Iterator[Chunk]:
+    """The body of a sync model's ``execute``: the text (and reasoning) as it arrives."""
     import openai
 
     stream = stream and model.can_stream
@@ -67,18 +90,17 @@ def run(
     client = sync_client(key, model.api_base, model.headers)
     try:
         with model_errors(model.where, model.needs_key):
-            result = call_with_retries(lambda: model.create(client, kwargs))
+            # One request: retries are llm.resilience's, for every provider alike.
+            result = model.create(client, kwargs)
             if not stream:
-                text = record_result(result, response)
-                if text:
-                    yield text
+                for piece in pieces(model.record(result, response)):
+                    yield piece
                 return
-            summary = StreamSummary()
+            summary = model.new_summary()
             try:
                 for chunk in result:
-                    text = summary.feed(chunk)
-                    if text:
-                        yield text
+                    for piece in pieces(summary.feed(chunk)):
+                        yield piece
             except openai.APIConnectionError as ex:
                 summary.finish(response)
                 raise cut_off_error(model.spec) from ex
@@ -96,7 +118,7 @@ async def arun(
     response: Any,
     conversation: Any,
     key: str | None,
-) -> AsyncIterator[str]:
+) -> AsyncIterator[Chunk]:
     """The body of an async model's ``execute``: :func:`run` for asyncio."""
     import openai
 
@@ -105,18 +127,16 @@ async def arun(
     client = async_client(key, model.api_base, model.headers)
     try:
         with model_errors(model.where, model.needs_key):
-            result = await acall_with_retries(lambda: model.create(client, kwargs))
+            result = await model.create(client, kwargs)
             if not stream:
-                text = record_result(result, response)
-                if text:
-                    yield text
+                for piece in pieces(model.record(result, response)):
+                    yield piece
                 return
-            summary = StreamSummary()
+            summary = model.new_summary()
             try:
                 async for chunk in result:
-                    text = summary.feed(chunk)
-                    if text:
-                        yield text
+                    for piece in pieces(summary.feed(chunk)):
+                        yield piece
             except openai.APIConnectionError as ex:
                 summary.finish(response)
                 raise cut_off_error(model.spec) from ex
@@ -144,32 +164,38 @@ class SpecModel:
     def where(self) -> str:
         return where(self.api_base)
 
+    def new_summary(self) -> Any:
+        return StreamSummary()
+
+    def record(self, result: Any, response: Any) -> Chunk | list[Chunk] | None:
+        return record_result(result, response)
+
 
 class DrivenModel(llm.KeyModel):
     """A sync model whose ``execute`` is :func:`run`; the class also needs an endpoint."""
 
-    def execute(
+    def execute(  # type: ignore[override]  # StreamEvents too
         self,
         prompt: llm.Prompt,
         stream: bool,
         response: llm.Response,
         conversation: llm.Conversation | None = None,
         key: str | None = None,
-    ) -> Iterator[str]:
+    ) -> Iterator[Chunk]:
         yield from run(cast(Endpoint, self), prompt, stream, response, conversation, key)
 
 
 class AsyncDrivenModel(llm.AsyncKeyModel):
     """An async model whose ``execute`` is :func:`arun`."""
 
-    async def execute(
+    async def execute(  # type: ignore[override]  # StreamEvents too
         self,
         prompt: llm.Prompt,
         stream: bool,
         response: llm.AsyncResponse,
         conversation: llm.AsyncConversation | None = None,
         key: str | None = None,
-    ) -> AsyncGenerator[str, None]:
+    ) -> AsyncGenerator[Chunk, None]:
         endpoint = cast(Endpoint, self)
         async for text in arun(endpoint, prompt, stream, response, conversation, key):
             yield text

@@ -6,11 +6,11 @@ from collections.abc import Iterable, Iterator
 
 import llm
 from llm.embeddings import Embeddable
+from llm.resilience import call_with_retries
 
 from ..catalog import EmbeddingSpec
 from ..client import sync_client, where
 from ..errors import model_errors
-from ..retry import call_with_retries
 
 
 class OpenAIEmbeddingModel(llm.EmbeddingModel):

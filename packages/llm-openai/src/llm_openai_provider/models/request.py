@@ -12,8 +12,11 @@ from ..catalog import ModelSpec
 def option_kwargs(options: llm.Options, spec: ModelSpec) -> dict[str, Any]:
     """Request parameters for the options that were set (and the model's default
     ``max_tokens``)."""
-    kwargs = dict(options.set_values())
-    kwargs.pop("json_object", None)
+    kwargs = {name: getattr(value, "value", value) for name, value in options.set_values().items()}
+    # Options of the Responses API models that mean nothing to /chat/completions (the image
+    # detail goes on each image instead).
+    for name in ("json_object", "chat_completions", "reasoning_summary", "image_detail"):
+        kwargs.pop(name, None)
     if spec.default_max_tokens is not None and "max_tokens" not in kwargs:
         kwargs["max_tokens"] = spec.default_max_tokens
     if spec.reasoning and "max_tokens" in kwargs:

@@ -42,6 +42,36 @@ def parse_arguments(raw: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"value": value}
 
 
+#: Where OpenAI-compatible servers put visible reasoning: ``reasoning_content`` (llama.cpp,
+#: vLLM, DeepSeek) or ``reasoning`` (OpenRouter, newer vLLM).
+REASONING_KEYS = ("reasoning_content", "reasoning")
+
+
+def reasoning_of(message: dict[str, Any]) -> str | None:
+    for key in REASONING_KEYS:
+        value = message.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def reasoning_event(text: str) -> Any:
+    from llm.parts import StreamEvent
+
+    return StreamEvent(type="reasoning", chunk=text)
+
+
+def withheld_reasoning(usage: dict[str, Any] | None) -> Any:
+    """A redacted reasoning event when the usage counts reasoning tokens whose text the
+    server withheld (OpenAI's reasoning models on Chat Completions), else None."""
+    from llm.parts import StreamEvent
+
+    details = (usage or {}).get("completion_tokens_details") or {}
+    if (details.get("reasoning_tokens") or 0) > 0:
+        return StreamEvent(type="reasoning", chunk="", redacted=True)
+    return None
+
+
 def _as_dict(value: Any) -> dict[str, Any]:
     """SDK objects (pydantic models) and plain mappings alike."""
     return value.model_dump() if hasattr(value, "model_dump") else dict(value)
@@ -58,19 +88,26 @@ class StreamSummary:
         self.logprobs: list[dict[str, Any]] = []
         self.first: dict[str, Any] | None = None
         self.tool_calls: dict[int, dict[str, str]] = {}
+        #: Tool-call events of the chunk being fed, returned by ``feed``.
+        self.events: list[Any] = []
+        self.saw_reasoning = False
         # Whether the server said it was done; completion chunks' finish reasons count here
         # although, as in the original, they are not part of the stored summary.
         self.finished = False
 
-    def feed(self, chunk: Any) -> str | None:
-        """Take one chunk; return the text it adds to the first choice, if any."""
+    def feed(self, chunk: Any) -> list[Any]:
+        """Take one chunk; return the reasoning (as an event) and the text it adds to the
+        first choice."""
         data = _as_dict(chunk)
         if self.first is None:
             self.first = data
+        found: list[Any] = []
         if data.get("usage"):
             self.usage = data["usage"]
             self.finished = True
-        text = None
+            withheld = None if self.saw_reasoning else withheld_reasoning(self.usage)
+            if withheld is not None:
+                found.append(withheld)
         for position, choice in enumerate(data.get("choices") or []):
             if choice.get("finish_reason") is not None:
                 self.finished = True
@@ -79,16 +116,25 @@ class StreamSummary:
                 self.logprobs.append(
                     {"text": choice.get("text"), "top_logprobs": logprobs["top_logprobs"]}
                 )
+            if position == 0 and "delta" in choice:
+                reasoning = reasoning_of(choice.get("delta") or {})
+                if reasoning:
+                    self.saw_reasoning = True
+                    found.append(reasoning_event(reasoning))
             piece = self._chat_delta(choice) if "delta" in choice else self._text(choice)
             if position == 0 and piece:
-                text = piece
-        return text
+                found.append(piece)
+        found.extend(self.events)
+        self.events = []
+        return found
 
     def _chat_delta(self, choice: dict[str, Any]) -> str | None:
         delta = choice.get("delta") or {}
         self.role = delta.get("role")
         if choice.get("finish_reason") is not None:
             self.finish_reason = choice["finish_reason"]
+        from llm.parts import StreamEvent
+
         for call in delta.get("tool_calls") or []:
             entry = self.tool_calls.setdefault(
                 call.get("index", 0), {"id": "", "name": "", "arguments": ""}
@@ -97,6 +143,15 @@ class StreamSummary:
             entry["id"] = call.get("id") or entry["id"]
             entry["name"] = function.get("name") or entry["name"]
             entry["arguments"] += function.get("arguments") or ""
+            # As events too, so that the response's messages show the call as it streamed.
+            for kind, chunk in (
+                ("tool_call_name", function.get("name")),
+                ("tool_call_args", function.get("arguments")),
+            ):
+                if chunk:
+                    self.events.append(
+                        StreamEvent(type=kind, chunk=chunk, tool_call_id=entry["id"] or None)
+                    )
         piece = delta.get("content")
         if piece is not None:
             self.content += piece
@@ -137,8 +192,9 @@ class StreamSummary:
         response.response_json = remove_dict_none_values(self.combined())
 
 
-def record_result(result: Any, response: Any) -> str | None:
-    """Record a non-streamed result (chat or completion) on ``response``; return its text."""
+def record_result(result: Any, response: Any) -> list[Any]:
+    """Record a non-streamed result (chat or completion) on ``response``; return its
+    reasoning (as an event, when the server sent any) and its text."""
     data = _as_dict(result)
     choices = data.get("choices") or []
     first = choices[0] if choices else {}
@@ -158,4 +214,8 @@ def record_result(result: Any, response: Any) -> str | None:
             )
     record_usage(response, data.get("usage"))
     response.response_json = remove_dict_none_values(data)
-    return text
+    reasoning = reasoning_of(message) if message else None
+    if reasoning:
+        return [reasoning_event(reasoning), text]
+    withheld = withheld_reasoning(data.get("usage"))
+    return [withheld, text] if withheld is not None else [text]

@@ -1,18 +1,24 @@
 """The compatibility paths (llm.cli, llm.migrations, llm.default_plugins.openai_models,
-llm.Collection) name the package to install only when that package is really missing."""
+llm.Collection, llm.utils.logging_client) hand over the siblings' real code, and name the
+package to install only when that package is really missing; the built-in distributions load
+under the original's test convention."""
 
 from __future__ import annotations
 
 import importlib
 import importlib.abc
 import importlib.machinery
+import importlib.util
+import subprocess
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 import pytest
 
 import llm
+from llm import utils
 from llm._compat import import_sibling
 
 SHIMS = [
@@ -228,3 +234,64 @@ def test_python_dash_m_llm_without_llm_cli_is_one_line(
     assert capsys.readouterr().err == (
         "Error: python -m llm needs the llm-cli package: pip install llm-cli\n"
     )
+
+
+def test_no_hint_when_llm_openai_is_installed() -> None:
+    assert importlib.util.find_spec("llm_openai_provider") is not None
+    with pytest.raises(llm.UnknownModelError) as raised:
+        llm.get_model("gpt-99")
+    assert str(raised.value) == "Unknown model: gpt-99"
+
+
+def test_called_from_test_loads_only_built_in_plugins() -> None:
+    code = (
+        "import sys; sys._called_from_test = True\n"
+        "import llm\n"
+        "print(sorted(m.model_id for m in llm.get_models()))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "gpt-4o-mini" in found  # the OpenAI provider is built in
+    assert "'echo'" not in found and "'markov'" not in found  # third-party plugins are not
+
+
+def test_logging_client_prints_the_exchange_without_the_key(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = b'{"ok": true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with utils.logging_client() as client:
+            response = client.post(
+                f"http://127.0.0.1:{server.server_port}/v1/chat",
+                json={"prompt": "hi"},
+                headers={"Authorization": "Bearer sk-secret"},
+            )
+            assert response.json() == {"ok": True}
+    finally:
+        server.shutdown()
+        server.server_close()
+    err = capfd.readouterr().err
+    assert f"Request: POST http://127.0.0.1:{server.server_port}/v1/chat" in err
+    assert '{"prompt":"hi"}' in err.replace(" ", "")
+    assert "status_code=200" in err
+    assert '{"ok": true}' in err
+    assert "sk-secret" not in err

@@ -1,0 +1,206 @@
+"""Reading the exchanges llm 0.32+ logged as turns, as response records.
+
+llm 0.32 and later log a prompt as a ``turns`` row pointing into a content-addressed chain of
+``messages`` (each with ordered ``parts``) rather than as a ``responses`` row. A ``logs.db``
+they wrote is adopted in place, so ``llm logs`` and ``-c``/``--cid`` read those turns too:
+a turn's input is the run of user (and tool) messages after the last assistant message up to
+its parent, its response what it appended up to its tip, its system prompt the chain's
+leading system message - as llm 0.36 itself renders them. Records have the shape of
+``read``'s, with no child rows (0.36 keeps its fragments and tools in other tables).
+
+We never write turns: see docs/conformance.md ("Sharing logs.db with llm 0.36").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from .read import RESPONSE_COLUMNS, RowSource
+
+Record = dict[str, Any]
+
+_TURN_COLUMNS = (
+    "turns.id, turns.thread_id AS conversation_id, turns.parent_message_hash,"
+    " turns.tip_message_hash, turns.model, turns.options_json, turns.schema_id,"
+    " turns.input_tokens, turns.output_tokens, turns.token_details, turns.duration_ms,"
+    " turns.datetime_utc, threads.name AS conversation_name, schemas.content AS schema_json"
+)
+
+
+def present(rows: RowSource) -> bool:
+    """Whether this database holds llm 0.32+'s ``turns`` table (only a SQLite file can)."""
+    if rows.dialect != "sqlite":
+        return False
+    found = list(
+        rows.rows("SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'turns'")
+    )
+    return bool(found)
+
+
+def turn_records(
+    rows: RowSource,
+    *,
+    limit: int | None,
+    model: str | None = None,
+    conversation_id: str | None = None,
+    schema_id: str | None = None,
+    id_gt: str | None = None,
+    id_gte: str | None = None,
+    response_ids: Sequence[str] | None = None,
+) -> list[Record]:
+    """The newest ``limit`` turns (None or 0: all) every filter selects, oldest first."""
+    where: list[str] = []
+    params: list[Any] = []
+    for clause, value in (
+        ("(turns.model = ? OR turns.resolved_model = ?)", model),
+        ("turns.thread_id = ?", conversation_id),
+        ("turns.schema_id = ?", schema_id),
+        ("turns.id > ?", id_gt),
+        ("turns.id >= ?", id_gte),
+    ):
+        if value is not None:
+            where.append(clause)
+            params += [value] * clause.count("?")
+    if response_ids is not None:
+        if not response_ids:
+            return []
+        where.append(f"turns.id IN ({', '.join('?' for _ in response_ids)})")
+        params += list(response_ids)
+    sql = (
+        f"SELECT {_TURN_COLUMNS} FROM turns"
+        " LEFT JOIN threads ON threads.id = turns.thread_id"
+        " LEFT JOIN schemas ON schemas.id = turns.schema_id"
+    )
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY turns.id DESC"
+    if limit:
+        sql += " LIMIT ?"
+        params.append(limit)
+    found = list(rows.rows(sql, params))
+    found.reverse()
+    chains = _Chains(rows)
+    first_models = _conversation_models(rows, {r["conversation_id"] for r in found})
+    return [chains.record(row, first_models) for row in found]
+
+
+def latest_conversation(rows: RowSource) -> tuple[str, str] | None:
+    """(turn id, thread id) of the newest turn, or None."""
+    for record in rows.rows(
+        "SELECT id, thread_id FROM turns WHERE thread_id IS NOT NULL ORDER BY id DESC LIMIT 1"
+    ):
+        return record["id"], record["thread_id"]
+    return None
+
+
+def _conversation_models(rows: RowSource, thread_ids: set[str]) -> dict[str, str | None]:
+    """Each thread's model: that of its first turn (as 0.36 continues it)."""
+    models: dict[str, str | None] = {}
+    for thread_id in thread_ids:
+        if thread_id is None:
+            continue
+        for record in rows.rows(
+            "SELECT model FROM turns WHERE thread_id = ? ORDER BY id LIMIT 1", [thread_id]
+        ):
+            models[thread_id] = record["model"]
+    return models
+
+
+class _Chains:
+    """Messages and their text, read once however many turns share them."""
+
+    def __init__(self, rows: RowSource) -> None:
+        self.rows = rows
+        self._messages: dict[str, Record] = {}
+
+    def _message(self, hash_: str) -> Record:
+        if hash_ not in self._messages:
+            found = list(
+                self.rows.rows(
+                    "SELECT hash, parent_hash, role FROM messages WHERE hash = ?", [hash_]
+                )
+            )
+            if not found:
+                raise KeyError(hash_)
+            message = found[0]
+            message["texts"] = self._texts(hash_)  # the visible text; reasoning apart
+            self._messages[hash_] = message
+        return self._messages[hash_]
+
+    def _texts(self, hash_: str) -> dict[str, str]:
+        """The message's text and reasoning, each its parts' texts joined in order."""
+        texts: dict[str, str] = {"text": "", "reasoning": ""}
+        for part in self.rows.rows(
+            "SELECT type, text, payload FROM parts WHERE message_hash = ? ORDER BY position",
+            [hash_],
+        ):
+            if part["type"] not in texts:
+                continue
+            text = part["text"]
+            if text is None and part["payload"]:
+                text = self._from_references(json.loads(part["payload"]))
+            texts[part["type"]] += text or ""
+        return texts
+
+    def _from_references(self, payload: dict[str, Any]) -> str:
+        """A text that borrowed stored fragments: its literals and fragments, in order."""
+        if "text" in payload:
+            return str(payload["text"] or "")
+        pieces = []
+        for piece in payload.get("text_ref") or []:
+            if "literal" in piece:
+                pieces.append(piece["literal"])
+            else:
+                found = list(
+                    self.rows.rows(
+                        "SELECT content FROM fragments WHERE id = ?", [piece.get("fragment")]
+                    )
+                )
+                pieces.append(found[0]["content"] if found else "")
+        return "".join(pieces)
+
+    def chain(self, tip: str | None) -> list[Record]:
+        """The messages up to ``tip``, oldest first."""
+        chain: list[Record] = []
+        hash_ = tip
+        while hash_ is not None:
+            message = self._message(hash_)
+            chain.append(message)
+            hash_ = message["parent_hash"]
+        chain.reverse()
+        return chain
+
+    def record(self, row: Record, first_models: dict[str, str | None]) -> Record:
+        inputs = self.chain(row.pop("parent_message_hash"))
+        outputs = self.chain(row.pop("tip_message_hash"))[len(inputs) :]
+        boundary = len(inputs)
+        while boundary and inputs[boundary - 1]["role"] in ("user", "tool"):
+            boundary -= 1
+        prompt = "".join(m["texts"]["text"] for m in inputs[boundary:] if m["role"] == "user")
+        system = inputs[0]["texts"]["text"] if inputs and inputs[0]["role"] == "system" else ""
+        values = {
+            **row,
+            "prompt": prompt,
+            "system": system or None,
+            "prompt_json": None,
+            "options_json": row["options_json"] or "{}",
+            "response": "".join(m["texts"]["text"] for m in outputs),
+            "response_json": None,
+        }
+        # The keys of a ``responses`` record, in its order.
+        record = {name: values.get(name) for name in RESPONSE_COLUMNS}
+        record["conversation_name"] = row["conversation_name"]
+        record["conversation_model"] = first_models.get(row["conversation_id"])
+        record["schema_json"] = row["schema_json"]
+        for children in (
+            "attachments",
+            "prompt_fragments",
+            "system_fragments",
+            "tools",
+            "tool_calls",
+            "tool_results",
+        ):
+            record[children] = []
+        return record
