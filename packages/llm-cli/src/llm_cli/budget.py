@@ -160,10 +160,8 @@ class Guard:
     # -- the worst case -----------------------------------------------------------------------
 
     def worst_case(self, model: Any, options: dict[str, Any], input_bytes: int) -> Worst:
-        from .pricing import price_entry_of
-
         model_id = model.model_id
-        entry = getattr(model, "price_entry", None) or price_entry_of(model_id) or model_id
+        entry = getattr(model, "price_entry", None) or model_id
         window = context_window(entry)
         input_tokens = input_bytes + MESSAGE_OVERHEAD
         if window:
@@ -329,12 +327,12 @@ def guard_chain(guard: Guard, response: Any, options: dict[str, Any]) -> None:
 
 def costs_of(responses: list[Any]) -> list[Any]:
     """A ``ledger.Cost`` for each finished response, priced now, without the database."""
-    from .pricing import cost_of, price_entry_of
+    from .pricing import cost_of
 
     costs = []
     for response in responses:
         model_id = response.model.model_id
-        entry = getattr(response.model, "price_entry", None) or price_entry_of(model_id)
+        entry = getattr(response.model, "price_entry", None)
         row = {
             "id": response.id,
             "model": model_id,
