@@ -21,6 +21,9 @@ A second line of the same paragraph, long enough to wrap on a narrow screen.
 - item one
 - item two
   continued
++ another list: another marker
+- - -
+1) a list with another delimiter
 
 ```python
 def f(x):

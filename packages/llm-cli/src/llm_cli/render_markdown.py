@@ -32,6 +32,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _TRAILING_SPACES = re.compile(r"[ ]+((?:\x1b\[[0-9;]*m)*)$")
 _DIM, _RESET = "\x1b[2m", "\x1b[0m"
 # Blocks that a following line starting with a letter carries on (no blank line between).
+_ORDERED_ITEM = re.compile(r"\d{1,9}([.)]) ")
 _CONTINUED = {"paragraph_open", "bullet_list_open", "ordered_list_open"}
 
 
@@ -179,6 +180,7 @@ class MarkdownOutput:
         self.pending = ""  # unfinished text, from the start of a block (or of a code line)
         self.fence: _Fence | None = None
         self.live_type: str | None = None  # the last parse's unfinished block
+        self.live_markup = ""  # its list marker
         self.seen = 0  # how much of ``pending`` that parse saw
         self.after_blank = False
         self.blocks_printed = 0
@@ -229,6 +231,7 @@ class MarkdownOutput:
             self.after_blank = False
             blocks = self._blocks(complete)
             self.live_type = blocks[-1][2].type if blocks else None
+            self.live_markup = blocks[-1][2].markup if blocks else ""
             self.seen = len(complete)
             if not blocks:  # blank lines only
                 self.pending = self.pending[len(complete) :]
@@ -274,10 +277,18 @@ class MarkdownOutput:
         for line in complete[self.seen :].splitlines():
             if not line.strip():
                 self.after_blank = True
-            elif self.after_blank or not line[:1].isalpha():
+            elif self.after_blank or not (line[:1].isalpha() or self._next_item(line)):
                 return False
         self.seen = len(complete)
         return True
+
+    def _next_item(self, line: str) -> bool:
+        """``line`` starts the next item of the live list (same marker, not a rule)."""
+        marker = self.live_markup
+        if self.live_type == "bullet_list_open":
+            return line.startswith(marker + " ") and bool(line.strip(marker + " "))
+        found = _ORDERED_ITEM.match(line)
+        return found is not None and found[1] == marker
 
     def _blocks(self, text: str) -> list[tuple[int, int, Any]]:
         """The top-level blocks of ``text``: (first line, line after the last, token)."""
