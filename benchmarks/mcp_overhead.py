@@ -6,7 +6,8 @@
 1. ``llm tools list`` and ``llm -m echo hi`` run by this environment's ``llm`` executable with
    two user directories: one with no ``mcp.json``, one with five stdio servers configured (their
    tool lists cached, as ``llm mcp add`` leaves them). The two take turns run by run, so the
-   load of a shared machine falls on both alike; medians after two warm-up runs. Target: the
+   load of a shared machine falls on both alike; medians after two warm-up runs, and the ratio
+   of the fastest runs (the least disturbed on a busy machine). Target: the
    five servers cost no more than 1.1x (no server is started, the SDK is not imported).
 2. In one process, as in ``llm chat``: turns of the echo model that each call the ``add`` tool
    of one stdio server (the test server of ``plugins/llm-mcp-servers/tests``), against turns
@@ -56,8 +57,8 @@ def startup(runs: int, workdir: Path) -> None:
     none, five = workdir / "none", workdir / "five"
     configure(none, 0)
     configure(five, 5)
-    print("| command | no servers (ms) | 5 servers (ms) | ratio | target |")
-    print("|---|---|---|---|---|")
+    print("| command | no servers (ms) | 5 servers (ms) | ratio | fastest runs' ratio | target |")
+    print("|---|---|---|---|---|---|")
     for args in (["tools", "list"], ["-m", "echo", "hi"]):
         times: dict[Path, list[float]] = {none: [], five: []}
         for index in range(runs + 2):
@@ -67,9 +68,11 @@ def startup(runs: int, workdir: Path) -> None:
                 if index >= 2:
                     times[user_dir].append(elapsed)
         base, with_servers = (statistics.median(times[d]) * 1000 for d in (none, five))
+        # On a loaded machine the fastest run of each side is the least disturbed one.
+        fastest = min(times[five]) / min(times[none])
         print(
             f"| `llm {' '.join(args)}` | {base:.0f} | {with_servers:.0f} |"
-            f" {with_servers / base:.2f}x | <= 1.1x |"
+            f" {with_servers / base:.2f}x | {fastest:.2f}x | <= 1.1x |"
         )
 
 

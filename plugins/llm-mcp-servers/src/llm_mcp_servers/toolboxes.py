@@ -8,18 +8,14 @@ A server never listed before is started once to learn its tools.
 
 from __future__ import annotations
 
-import base64
 import inspect
 import json
-import logging
 from typing import Any, ClassVar
 
 import llm
 
 from . import manifest
 from .config import Server
-
-logger = logging.getLogger("llm_mcp_servers")
 
 PREFIX = "mcp:"
 #: What joins a server's name and its tool's name in the name the model sees.
@@ -67,6 +63,8 @@ class ToolError(Exception):
 def result_to_output(result: Any) -> llm.ToolOutput | str:
     """A ``CallToolResult`` as the tool's output: text joined; images and audio as
     attachments; ``isError`` raised as :class:`ToolError` with the server's text."""
+    import base64
+
     texts: list[str] = []
     attachments: list[llm.Attachment] = []
     for block in result.content or []:
@@ -150,7 +148,9 @@ class ServerToolbox(llm.Toolbox):
             except ServerError as ex:
                 # The model reads it as the tool's error; the user is told too (a warning on
                 # stderr, where no logging is configured), since the model may not say.
-                logger.warning("Warning: %s", ex)
+                import logging
+
+                logging.getLogger("llm_mcp_servers").warning("Warning: %s", ex)
                 raise
             return result_to_output(result)
 
