@@ -61,6 +61,8 @@ ORPHAN_CHECKS = {
     " (SELECT 1 FROM responses r WHERE r.id = t.response_id)",
     "response_costs": "SELECT COUNT(*) FROM response_costs t WHERE NOT EXISTS"
     " (SELECT 1 FROM responses r WHERE r.id = t.response_id)",
+    "response_extras": "SELECT COUNT(*) FROM response_extras t WHERE NOT EXISTS"
+    " (SELECT 1 FROM responses r WHERE r.id = t.response_id)",
     "attachments": "SELECT COUNT(*) FROM attachments a WHERE NOT EXISTS"
     " (SELECT 1 FROM prompt_attachments p WHERE p.attachment_id = a.id)",
     "fragments": "SELECT COUNT(*) FROM fragments f WHERE NOT EXISTS"

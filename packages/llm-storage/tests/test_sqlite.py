@@ -74,6 +74,9 @@ def test_adopt_original_026_database(tmp_path):
         "response_costs",
         "idx_response_costs_datetime_utc",
         "sqlite_autoindex_response_costs_1",
+        # revision 0101_response_extras's table
+        "response_extras",
+        "sqlite_autoindex_response_extras_1",
     }
     assert llm_storage.migrate.current_revision(store.engine) == llm_storage.HEAD_REVISION
     # It works afterwards: reading old rows, searching them, writing new ones.

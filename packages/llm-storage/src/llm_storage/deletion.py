@@ -175,6 +175,7 @@ def delete(tx: Transaction, response_ids: Sequence[str]) -> Deleted:
             tx.execute(f"DELETE FROM {table} WHERE response_id IN ({doomed})")
         tx.execute(f"DELETE FROM system_fragments WHERE response_id IN ({doomed})")
         tx.execute(f"DELETE FROM response_costs WHERE response_id IN ({doomed})")
+        tx.execute(f"DELETE FROM response_extras WHERE response_id IN ({doomed})")
         done.responses = tx.execute(f"DELETE FROM responses WHERE id IN ({doomed})")
         # "Still used" is one pass over each link table (NOT IN a subquery, which both
         # databases evaluate once), not a lookup per candidate: the link tables have no

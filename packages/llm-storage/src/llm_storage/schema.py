@@ -174,6 +174,15 @@ Table(
     _text("named_utc"),
     Index("idx_conversation_names_name", "name", unique=True),
 )
+# Revision 0101_response_extras: what 0.27+ responses carry beyond the 0.26 columns.
+Table(
+    "response_extras",
+    metadata,
+    _text("response_id", primary_key=True),
+    _text("resolved_model"),
+    _text("reasoning"),
+    _text("attempts"),
+)
 Table(
     "response_costs",
     metadata,
