@@ -16,9 +16,11 @@ from pathlib import Path
 
 from wheel_env import UV, build_wheels, export_locked, make_venv
 
-# The newest release of each plugin that still accepts the original's llm 0.26.
+# The newest release of each plugin on PyPI, pinned. Refresh deliberately: move a pin, run
+# the suite here and against the real llm 0.36 (LLM_PLUGINS_REFERENCE, see
+# test_pypi_plugins.py), and record both results in docs/plugins-compatibility.md.
 PLUGINS = {
-    "llm-echo": "0.4",
+    "llm-echo": "0.5",
     "llm-markov": "0.1",
     "llm-tools-simpleeval": "0.1.1",
     "llm-tools-sqlite": "0.1",
@@ -26,34 +28,65 @@ PLUGINS = {
     "llm-jq": "0.1.1",
     "llm-cmd": "0.2a0",
     "llm-cluster": "0.2",
-    "llm-gemini": "0.25",
-    "llm-anthropic": "0.25.1",
-    "llm-mistral": "0.15",
-    "llm-openrouter": "0.4.1",
-    "llm-ollama": "0.15.1",
+    "llm-gemini": "0.35",
+    "llm-anthropic": "0.30",
+    "llm-mistral": "0.16",
+    "llm-openrouter": "0.7.1",
+    "llm-ollama": "0.19.1",
     "llm-fragments-github": "0.4",
     "llm-templates-github": "0.1",
+    "llm-lmstudio": "0.3.1",
+    "llm-github-models": "0.18.0",
+    "llm-mcp-client": "0.1a0",
+    "llm-openai-plugin": "0.7",
+    "llm-venice": "0.9.1",
 }
-# What those plugins pull in beyond our own locked dependencies.
+# What those plugins pull in beyond our own locked dependencies (the set a resolver picked
+# for them next to our locked one, frozen).
 DEPENDENCIES = {
-    "anthropic": "2.15.0",
+    "aiohappyeyeballs": "2.7.1",
+    "aiohttp": "3.14.5",
+    "aiosignal": "1.4.0",
+    "anthropic": "1.17.0",
+    "azure-ai-inference": "1.0.0b9",
+    "azure-core": "1.41.0",
+    "cffi": "2.1.1",
+    "charset-normalizer": "3.5.3",
     "cloudpickle": "3.1.3",
+    "cryptography": "51.0.1",
     "docstring-parser": "0.18.0",
-    "httpx-sse": "0.4.3",
+    "eval-type-backport": "0.4.0",
+    "frozenlist": "1.8.0",
     "ijson": "3.6.0",
+    "isodate": "0.7.2",
     "joblib": "1.6.0",
+    "jsonpath-python": "1.1.6",
+    "mcp": "2.3.0",
+    "mcp-types": "2.3.0",
+    "mistralai": "3.8.0",
+    "multidict": "7.2.1",
     "narwhals": "2.29.0",
-    "numpy": "2.4.6",
     "ollama": "0.6.3",
     "opentelemetry-api": "1.45.2",
+    "opentelemetry-semantic-conventions": "0.66b2",
     "prompt-toolkit": "3.0.53",
+    "propcache": "0.5.4",
+    "pycparser": "3.12",
     "pygments": "2.21.0",
+    "pyjwt": "2.15.1",
+    "python-multipart": "0.0.34",
     "quickjs": "1.19.4",
+    "requests": "2.34.2",
     "scikit-learn": "1.9.1",
     "scipy": "1.17.1",
     "simpleeval": "1.0.8",
+    "sse-starlette": "3.7.1",
+    "starlette": "1.10.0",
     "threadpoolctl": "3.8.0",
-    "wcwidth": "0.9.4",
+    "urllib3": "2.8.0",
+    "uvicorn": "0.55.0",
+    "wcwidth": "0.9.5",
+    "yarl": "1.25.1",
 }
 # Our own plugins are left out: the PyPI releases of the same names replace them.
 OWN_PLUGIN_WHEELS = ("llm_echo-", "llm_markov-")

@@ -47,17 +47,6 @@ def _distribution_name(entry_point: metadata.EntryPoint) -> str:
     return entry_point.dist.name if entry_point.dist is not None else entry_point.name
 
 
-def _plugin_name(entry_point: metadata.EntryPoint) -> str:
-    """The name a plugin is registered under: its entry point's name, as pluggy names it (a
-    second distribution using a name already taken is skipped, as in the original), except
-    for our own distributions, which are named after their module as the original names its
-    default plugins. Their entry-point names ("openai") are names published plugins use too
-    (llm-openai-plugin's ``openai = llm_openai``): both must load."""
-    if _distribution_name(entry_point) in BUILT_IN_DISTRIBUTIONS:
-        return entry_point.value.split(":")[0].split("[")[0].strip()
-    return entry_point.name
-
-
 def installed_entry_points(group: str = ENTRY_POINT_GROUP) -> Any:
     """Every entry point of the group, found by scanning the installed distributions."""
     # importlib.metadata costs tens of milliseconds to import, and the scan as much again:
@@ -142,16 +131,15 @@ def plugin_entry_points() -> list[metadata.EntryPoint]:
 def _load_entry_point(entry_point: metadata.EntryPoint) -> None:
     dist = entry_point.dist
     dist_name = _distribution_name(entry_point)
-    name = _plugin_name(entry_point)
-    key = (dist_name, name)
+    key = (dist_name, entry_point.name)
     if key in _attempted:  # a partial load came first; never import or warn twice
         return
     _attempted.add(key)
-    if pm.get_plugin(name) is not None or pm.is_blocked(name):
+    if pm.get_plugin(entry_point.name) is not None or pm.is_blocked(entry_point.name):
         return
     try:
         module = entry_point.load()
-        pm.register(module, name=name)
+        pm.register(module, name=entry_point.name)
     except Exception as ex:  # a broken plugin must not break llm
         if isinstance(entry_point, RecordedEntryPoint):
             # The record was wrong (a file edited in place): ask the installed ones.
@@ -168,9 +156,9 @@ def _load_entry_point(entry_point: metadata.EntryPoint) -> None:
         failed_plugins.append((dist_name, message))
         print(f"Warning: plugin {dist_name} failed to load: {message}", file=sys.stderr)
         return
-    _plugin_distributions[name] = dist_name
+    _plugin_distributions[entry_point.name] = dist_name
     if dist is not None:
-        _plugin_versions[name] = dist.version
+        _plugin_versions[entry_point.name] = dist.version
 
 
 #: While set (see ``only_distributions``), ``load_plugins`` loads just these distributions.
@@ -211,7 +199,7 @@ def _keep_loading_order(entry_points: list[metadata.EntryPoint]) -> None:
     brought them in: pluggy calls the latest-registered first, so this is what makes the
     order of every hook's results (``llm models``, ``llm aliases``...) the order a full
     load gives, whichever lookups loaded a plugin first."""
-    rank = {_plugin_name(ep): i for i, ep in enumerate(entry_points)}
+    rank = {ep.name: i for i, ep in enumerate(entry_points)}
     registered = [
         (name, plugin)
         for name, plugin in pm.list_name_plugin()

@@ -60,6 +60,29 @@ def _echo_toolbox(name: str, methods: list[dict[str, Any]]) -> None:
             click.echo(textwrap.indent(method["description"].strip(), "    ") + "\n")
 
 
+def _is_dynamic(toolbox_class: type[llm.Toolbox]) -> bool:
+    """A toolbox whose tools exist only once it is configured and prepared (it overrides
+    ``tools()`` or ``prepare()``, as llm-mcp-client's ``MCP`` does): 0.36 lists the class
+    by its constructor, since it has no tools to show yet."""
+    return any(
+        getattr(toolbox_class, method) is not getattr(llm.Toolbox, method)
+        for method in ("tools", "prepare", "prepare_async")
+    )
+
+
+def _echo_dynamic_toolbox(name: str, toolbox_class: type[llm.Toolbox]) -> None:
+    import inspect
+
+    try:
+        constructor = str(inspect.signature(toolbox_class))
+    except (ValueError, TypeError):
+        constructor = "(...)"
+    plugin = getattr(toolbox_class, "plugin", None)
+    click.echo(f"{name}{constructor}{f' (plugin: {plugin})' if plugin else ''}\n")
+    if toolbox_class.__doc__:
+        click.echo(textwrap.indent(inspect.cleandoc(toolbox_class.__doc__), "  ") + "\n")
+
+
 def _server_side_tool_json(tool: type) -> dict[str, Any]:
     import inspect
 
@@ -132,11 +155,14 @@ def tools_list(
 
     plain: list[tuple[str, llm.Tool]] = []
     boxes: list[tuple[str, list[dict[str, Any]]]] = []
+    dynamic: list[tuple[str, type[llm.Toolbox]]] = []
     for name, entry in sorted(entries.items()):
         if isinstance(entry, llm.Tool):
             plain.append((name, entry))
         elif isinstance(entry, llm.Toolbox):
             boxes.append((name, _methods_of_instance(entry)))
+        elif _is_dynamic(entry):
+            dynamic.append((name, entry))
         else:
             boxes.append((name, entry.introspect_methods()))
 
@@ -152,7 +178,8 @@ def tools_list(
                     ],
                 }
                 for name, methods in boxes
-            ],
+            ]
+            + [{"name": name, "dynamic": True, "tools": []} for name, _ in dynamic],
         }
         if server_side is not None:
             output["server_side_tools"] = [_server_side_tool_json(t) for t in server_side]
@@ -162,5 +189,7 @@ def tools_list(
         _echo_tool(tool)
     for name, methods in boxes:
         _echo_toolbox(name, methods)
+    for name, toolbox_class in dynamic:
+        _echo_dynamic_toolbox(name, toolbox_class)
     if model_id and server_side:
         _echo_server_side_tools(model_id, server_side)
