@@ -71,10 +71,14 @@ def _values(obj: Any, ctx: click.Context) -> tuple[Callable[[], list[str]] | Non
 
 
 def _command_names(group: click.Group, incomplete: str) -> list[CompletionItem]:
+    # The entries as they stand (lazy stand-ins carry their summary): reading the real
+    # commands would import every plugin that adds one.
+    peek = getattr(group.commands, "peek", group.commands.get)
+    found = ((name, peek(name)) for name in sorted(group.commands))
     return [
         CompletionItem(name, help=command.get_short_help_str())
-        for name, command in sorted(group.commands.items())
-        if name.startswith(incomplete) and not command.hidden
+        for name, command in found
+        if command is not None and name.startswith(incomplete) and not command.hidden
     ]
 
 
