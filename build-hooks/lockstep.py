@@ -7,6 +7,7 @@ The version is written once, as ``__version__`` in ``packages/llm-core/src/llm/_
     [tool.hatch.metadata.hooks.custom]
     siblings = ["llm-core"]          # pinned ==version
     dependencies = ["click>=8.1"]    # everything else, as written
+    extras = {serve = ["llm-openai-server"]}   # optional siblings, pinned too
 
 Members reach this file through a ``lockstep.py`` symlink (hatch resolves a hook's path inside
 the member). Their sdists carry a real copy instead (not under hatch's default name,
@@ -41,3 +42,10 @@ class LockstepMetadataHook(MetadataHookInterface):
         others: list[str] = self.config.get("dependencies", [])
         metadata["version"] = version
         metadata["dependencies"] = [f"{name}=={version}" for name in siblings] + others
+        # Extras that name siblings (``extras = {serve = ["llm-openai-server"]}``) pin them too;
+        # the member then lists ``optional-dependencies`` as dynamic.
+        extras: dict[str, list[str]] = self.config.get("extras", {})
+        if extras:
+            metadata["optional-dependencies"] = {
+                extra: [f"{name}=={version}" for name in names] for extra, names in extras.items()
+            }

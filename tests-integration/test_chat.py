@@ -99,51 +99,19 @@ def test_a_failed_turn_does_not_end_the_chat(invoke_llm, user_dir: Path) -> None
 
 def test_line_editing_and_history_in_a_terminal(llm_executable: str, user_dir: Path) -> None:
     """At a real (pseudo) terminal, arrow keys edit the line and recall earlier lines."""
-    import os
-    import pty
-    import select
-    import subprocess
-    import time
+    from terminal import Terminal
 
-    controller, terminal = pty.openpty()
-    env = {**os.environ, "LLM_USER_PATH": str(user_dir), "TERM": "xterm"}
-    process = subprocess.Popen(
-        [llm_executable, "chat", "-m", "echo"],
-        stdin=terminal,
-        stdout=terminal,
-        stderr=terminal,
-        env=env,
-        close_fds=True,
-    )
-    os.close(terminal)
-    seen = b""
-
-    def read_until(marker: bytes, timeout: float = 120) -> None:
-        nonlocal seen
-        deadline = time.monotonic() + timeout
-        while marker not in seen and time.monotonic() < deadline:
-            ready, _, _ = select.select([controller], [], [], 0.2)
-            if ready:
-                try:
-                    seen += os.read(controller, 4096)
-                except OSError:
-                    break
-        assert marker in seen, seen.decode(errors="replace")[-500:]
-
+    term = Terminal([llm_executable, "chat", "-m", "echo", "--no-render"], user_dir)
     try:
-        read_until(b"> ")
-        os.write(controller, b"hello wrld\x1b[D\x1b[D\x1b[Do\r")  # three lefts, insert "o"
-        read_until(b'"prompt": "hello world"')
-        seen = b""
-        os.write(controller, b"\x1b[A\r")  # up arrow: the previous line again
-        read_until(b'"previous"')
-        read_until(b"> ")
-        os.write(controller, b"quit\r")
-        process.wait(timeout=120)
+        term.wait_for("> ")
+        term.send(b"hello wrld\x1b[D\x1b[D\x1b[Do\r")  # three lefts, insert "o"
+        term.wait_for('"prompt": "hello world"')
+        term.send(b"\x1b[A\r")  # up arrow: the previous line again
+        term.wait_for('"previous"')
+        term.send(b"quit\r")
+        assert term.finish() == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(controller)
+        term.close()
     assert [row[0] for row in _logged(user_dir)] == ["hello world", "hello world"]
 
 

@@ -316,7 +316,8 @@ def test_installs_llm_and_its_command(environment: Environment) -> None:
     for name in FAMILY:
         assert f"{name}=={VERSION}" in frozen
     # Only what `llm` depends on: none of our workspace plugins.
-    assert not [line for line in frozen if line.startswith(("llm-echo", "llm-markov"))]
+    ours = ("llm-echo", "llm-markov", "llm-mcp-servers")
+    assert not [line for line in frozen if line.startswith(ours)]
     assert _plugins(environment) == {}  # built-in ones are listed only with --all
     # The libraries published plugins import without declaring them came along.
     imports = "import httpx, sqlite_utils, yaml, click, pydantic, pip"

@@ -33,8 +33,10 @@ DISTRIBUTIONS = {
     "llm-openai": "llm_openai_provider",
     "llm-cli": "llm_cli",
     "llm-echo": "llm_echo",
+    "llm-openai-server": "llm_openai_server",
     "llm-markov": "llm_markov",
     "llm-embed-hash": "llm_embed_hash",
+    "llm-mcp-servers": "llm_mcp_servers",
 }
 
 pytestmark = pytest.mark.skipif(UV is None, reason="uv is needed to build distributions")

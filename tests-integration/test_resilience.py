@@ -191,6 +191,14 @@ def test_cli_falls_back_says_so_and_logs_the_model_asked_for(
         assert db.execute("select model, response from responses").fetchall() == [
             ("oa-503", "Hello from ok")
         ]
+        resolved, attempts = db.execute(
+            "select resolved_model, attempts from response_extras"
+        ).fetchone()
+    assert resolved == "oa-ok"
+    assert json.loads(attempts) == lines
+    logged = json.loads(run_llm("logs", "--json").stdout)[0]
+    assert (logged["model"], logged["resolved_model"]) == ("oa-503", "oa-ok")
+    assert "Model: **oa-503** (answered by oa-ok)" in run_llm("logs").stdout
     # -c goes back to the model asked for: down, and with no fallback this time.
     again = run_llm("-c", "again", "--retries", "0", env=FAST)
     assert again.returncode == 1
@@ -240,3 +248,20 @@ def test_cli_unknown_fallback_is_an_error_before_sending(
     assert result.returncode == 1
     assert "no-such-model" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert provider.counts == {}
+
+
+def test_reasoning_is_logged_and_shown_by_llm_logs(run_llm, user_dir: Path) -> None:
+    result = run_llm("-m", "echo", "-o", "thinking", "1", "hi")
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(user_dir / "logs.db") as db:
+        (reasoning,) = db.execute("select reasoning from response_extras").fetchone()
+    assert reasoning and reasoning in result.stderr  # what was shown is what was kept
+    assert reasoning not in result.stdout
+    logged = json.loads(run_llm("logs", "--json").stdout)[0]
+    assert logged["reasoning"] == reasoning
+    assert list(logged).index("reasoning") == list(logged).index("response") + 1
+    assert f"## Reasoning\n\n{reasoning}\n" in run_llm("logs").stdout
+    # A response with no extras reads exactly as the original's: no new keys.
+    run_llm("-m", "echo", "plain")
+    plain = json.loads(run_llm("logs", "--json", "-n", "1").stdout)[0]
+    assert "reasoning" not in plain and "resolved_model" not in plain

@@ -42,8 +42,10 @@ def _matching(modules: set[str], names: set[str]) -> set[str]:
 
 
 PLUGINS = {"llm_echo", "llm_markov", "llm_openai_provider"}
+#: `llm serve`'s web stack (llm-openai-server): imported only when the server runs.
+WEB = {"starlette", "uvicorn", "h11", "llm_openai_server"}
 #: What no command below may import before it needs it (dotted prefixes).
-NEVER = {*HEAVY, "httpx", "numpy", "sqlite_utils"}
+NEVER = {*HEAVY, *WEB, "httpx", "numpy", "sqlite_utils"}
 #: The import budget of each command: what it may import beyond the lightest start-up, once
 #: the plugin cache is warm. Anything in NEVER, PLUGINS, "pydantic", "importlib.metadata",
 #: "llm_storage" or "llm_cli.commands" that is not listed is a regression.
@@ -63,6 +65,8 @@ BUDGET = {
         "importlib.metadata",
     },
     ("models",): {"llm_cli.commands", *PLUGINS, "pydantic", "asyncio", "importlib.metadata"},
+    # Only the command's own module: no starlette, uvicorn or h11 before the server runs.
+    ("serve", "--help"): {"llm_openai_server"},
 }
 WATCHED = {*NEVER, *PLUGINS, "pydantic", "importlib.metadata", "llm_storage", "llm_cli.commands"}
 

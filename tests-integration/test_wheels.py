@@ -28,11 +28,13 @@ DISTRIBUTIONS = {
     "llm_storage",
     "llm_embeddings",
     "llm_tools",
-    "llm_openai",  # the distribution llm-openai (its import name is llm_openai_provider)
+    "llm_openai",  # the wheel of llm-openai (import name llm_openai_provider)
     "llm_cli",
     "llm_echo",
+    "llm_openai_server",
     "llm_embed_hash",
     "llm_markov",
+    "llm_mcp_servers",
 }
 SIBLINGS = ("llm-core", "llm-storage", "llm-embeddings", "llm-tools", "llm-openai", "llm-cli")
 UV = shutil.which("uv")
@@ -93,6 +95,9 @@ def test_one_wheel_per_distribution_with_pinned_siblings(wheels: list[Path]) -> 
     metadata = _metadata(meta_wheel)
     for sibling in SIBLINGS:
         assert f"Requires-Dist: {sibling}=={VERSION}" in metadata
+    # `pip install 'llm[serve]'` pins the server at the same version.
+    assert f"Requires-Dist: llm-openai-server=={VERSION}; extra == 'serve'" in metadata
+    assert "Provides-Extra: serve" in metadata
     with zipfile.ZipFile(meta_wheel) as archive:
         # The meta-package ships no code: only its metadata.
         assert all(".dist-info/" in n for n in archive.namelist())

@@ -67,6 +67,16 @@ def test_adopt_original_026_database(tmp_path):
     assert {m[1] for m in after_master} - {m[1] for m in before_master} == {
         "alembic_version",
         "sqlite_autoindex_alembic_version_1",
+        # revision 0100_ledger's tables, which the original never reads
+        "conversation_names",
+        "idx_conversation_names_name",
+        "sqlite_autoindex_conversation_names_1",
+        "response_costs",
+        "idx_response_costs_datetime_utc",
+        "sqlite_autoindex_response_costs_1",
+        # revision 0101_response_extras's table
+        "response_extras",
+        "sqlite_autoindex_response_extras_1",
     }
     assert llm_storage.migrate.current_revision(store.engine) == llm_storage.HEAD_REVISION
     # It works afterwards: reading old rows, searching them, writing new ones.

@@ -25,15 +25,22 @@ def run() -> None:
 
     from .app import cli
 
+    if "_LLM_COMPLETE" in os.environ:  # the shell asks for completions
+        from .shell_completion import install
+
+        install()
     try:
         exit_code = cli.main(prog_name="llm", standalone_mode=False)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at shutdown
     except click.exceptions.Exit as ex:
         sys.exit(ex.exit_code)
     except click.exceptions.Abort:
+        _before_message()
         print("Aborted!", file=sys.stderr)
         sys.exit(1)
     except click.ClickException as ex:
         # Usage errors included: one line, without click's usage preamble.
+        _before_message()
         print(f"Error: {ex.format_message()}", file=sys.stderr)
         sys.exit(ex.exit_code)
     except BrokenPipeError:
@@ -43,9 +50,17 @@ def run() -> None:
     except Exception as ex:  # the last line of defence: one clear line, no traceback
         if os.environ.get("LLM_TRACEBACK"):
             raise
+        _before_message()
         print(f"Error: {str(ex) or type(ex).__name__}", file=sys.stderr)
         sys.exit(1)
     sys.exit(exit_code if isinstance(exit_code, int) else 0)
+
+
+def _before_message() -> None:
+    """An error after a streamed answer starts on a line of its own."""
+    output = sys.modules.get("llm_cli.render_output")
+    if output is not None:
+        output.before_notice()
 
 
 if __name__ == "__main__":

@@ -24,6 +24,10 @@ BUILT_IN_COMMANDS: dict[str, tuple[str, list[Any]]] = {
     "models": ("llm_cli.commands.models:models", ["Manage available models", False, False]),
     "plugins": ("llm_cli.commands.plugins:plugins_list", ["List installed plugins", False, False]),
     "chat": ("llm_cli.commands.chat:chat", ["Hold an ongoing chat with a model.", False, False]),
+    "completion": (
+        "llm_cli.commands.completion:completion",
+        ["Print the shell completion script for bash, zsh or fish", False, False],
+    ),
     "keys": (
         "llm_cli.commands.keys:keys",
         ["Manage stored API keys for different models", False, False],
@@ -74,9 +78,23 @@ BUILT_IN_COMMANDS: dict[str, tuple[str, list[Any]]] = {
         "llm_cli.commands.embed_models:embed_models",
         ["Manage available embedding models", False, False],
     ),
+    "conversations": (
+        "llm_cli.commands.conversations:conversations",
+        ["List, find and name logged conversations", False, False],
+    ),
+    "costs": ("llm_cli.commands.costs:costs", ["Show what logged responses cost", False, False]),
+    "budget": (
+        "llm_cli.commands.costs:budget",
+        ["Spending limits, checked before any prompt is sent", False, False],
+    ),
     "collections": (
         "llm_cli.commands.collections:collections",
         ["View and manage collections of embeddings", False, False],
+    ),
+    # The llm-openai-server plugin registers the real `serve`, replacing this one.
+    "serve": (
+        "llm_cli.commands.serve_missing:serve",
+        ["Serve models through an OpenAI-compatible API (needs llm-openai-server)", False, False],
     ),
 }
 

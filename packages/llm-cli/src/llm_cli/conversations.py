@@ -16,6 +16,11 @@ def conversation_records(store: Any, conversation_id: str | None) -> list[dict[s
     if cid is None:
         raise click.ClickException("No conversation found to continue")
     records: list[dict[str, Any]] = store.conversation_responses(cid) if store is not None else []
+    if not records and conversation_id and store is not None:  # --cid NAME: a name given
+        from .budget import conversation_named
+
+        named = conversation_named(store, conversation_id)
+        records = store.conversation_responses(named) if named else []
     if not records:
         raise click.ClickException(f"No conversation found with id {cid}")
     return records

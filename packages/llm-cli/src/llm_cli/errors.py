@@ -26,6 +26,8 @@ def friendly_errors() -> Iterator[None]:
     """Re-raise the errors users cause or meet daily as ``click.ClickException``."""
     try:
         yield
+    except BrokenPipeError:
+        raise  # the reader went away: __main__ ends quietly
     except (llm.UnknownModelError, llm.ModelError, ValueError, OSError) as ex:
         raise click.ClickException(str(ex)) from ex
 

@@ -40,10 +40,26 @@ def _pick(record: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return {key: record.get(key) for key in keys}
 
 
+#: What ``response_extras`` adds, each after the key 0.36 places it after; a key only when
+#: something was logged, so rows without extras read exactly as the original's.
+EXTRA_KEYS = (("resolved_model", "model"), ("reasoning", "response"), ("attempts", "reasoning"))
+
+
+def _with_extras(row: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    for key, after in EXTRA_KEYS:
+        if record.get(key) is None:
+            continue
+        value = _loads(record[key]) if key == "attempts" else record[key]
+        keys = list(row)
+        at = keys.index(after) + 1 if after in row else len(keys)
+        row = {**dict(list(row.items())[:at]), key: value, **dict(list(row.items())[at:])}
+    return row
+
+
 def prepare(record: dict[str, Any], *, truncate: bool, expand: bool) -> dict[str, Any]:
     """One stored response as the original presents it: ``*_json`` columns decoded (or,
     with ``truncate``, dropped when set), fragments with their content and aliases, tools."""
-    row = _pick(record, RESPONSE_KEYS)
+    row = _with_extras(_pick(record, RESPONSE_KEYS), record)
     if truncate:
         row["prompt"] = truncate_string(row["prompt"] or "")
         row["response"] = truncate_string(row["response"] or "")
@@ -187,6 +203,8 @@ def as_short(row: dict[str, Any], usage: bool) -> str:
         if row["token_details"]:
             tokens["details"] = _loads(row["token_details"])
         item["usage"] = tokens
+    if "cost_usd" in row:  # llm logs --cost
+        item["cost_usd"] = row["cost_usd"]
     return str(yaml.dump([item], sort_keys=False)).strip()
 
 
@@ -255,6 +273,8 @@ class MarkdownWriter:
         if self.show_conversation:
             conversation = f"    conversation: {row['conversation_id']} id: {row['id']}"
             model = f"\nModel: **{row['model']}**\n"
+            if row.get("resolved_model"):
+                model = f"\nModel: **{row['model']}** (answered by {row['resolved_model']})\n"
         out.append(f"# {_when(row)}{conversation}\n{model}")
         if self.single_conversation:
             self.show_conversation = False
@@ -297,6 +317,10 @@ class MarkdownWriter:
                 response = f"```json\n{json.dumps(json.loads(response), indent=2)}\n```"
             except (TypeError, ValueError):
                 pass
+        if row.get("attempts"):
+            out.append("\n## Attempts\n\n" + "".join(f"- {line}\n" for line in row["attempts"]))
+        if row.get("reasoning"):
+            out.append(("\n## Reasoning\n\n", row["reasoning"], "\n"))
         out.append("\n## Response\n")
         if row["tool_calls"]:
             out.append("### Tool calls\n")
@@ -316,6 +340,10 @@ class MarkdownWriter:
                 lines.append(f"Duration: {duration_text(row['duration_ms'])}")
             if lines:
                 out.append("## Token usage\n\n" + "\n\n".join(lines) + "\n")
+        if "cost_usd" in row:  # llm logs --cost: llm_cli/ledger_access.with_costs
+            from .pricing import format_usd
+
+            out.append(f"## Cost\n\n{format_usd(row['cost_usd'])}\n")
         return out
 
 

@@ -150,6 +150,7 @@ def prepare(
     template_fragments: list[str] = []
     template_system_fragments: list[str] = []
     template_options: dict[str, Any] = {}
+    template_tools: list[str] = []
     template_model: str | None = None
     template_schema: dict[str, Any] | None = None
     for each in templates:
@@ -165,6 +166,7 @@ def prepare(
         ]
         template_fragments += each.fragments or []
         template_system_fragments += each.system_fragments or []
+        template_tools += each.tools or []
         template_options = {**template_options, **(each.options or {})}
     if template_model and not (model_id or request.queries):
         model_id = template_model
@@ -210,7 +212,7 @@ def prepare(
         if request.continuing or fragments or system_fragments:
             reader = open_for_reading(request.database)
         conversation = None
-        tools = gather_tools(request.tools, request.functions)
+        tools = gather_tools((*template_tools, *request.tools), request.functions)
         if request.continuing and request.model is None:
             records = conversation_records(reader, request.conversation_id)
             conversation, model = load_conversation(records, model_id, use_async=request.use_async)

@@ -87,3 +87,9 @@ schema_options = stack_options(
 hide_reasoning_option = click.option(
     "hide_reasoning", "-R", "--hide-reasoning", is_flag=True, help="Hide reasoning output"
 )
+
+render_option = click.option(
+    "--render/--no-render",
+    default=None,
+    help="Show the answer as formatted Markdown (default: on a terminal; LLM_RENDER=0/1)",
+)

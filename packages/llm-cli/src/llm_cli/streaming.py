@@ -7,7 +7,6 @@ strings (plugins written before llm 0.32) shows exactly as before.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
@@ -15,17 +14,22 @@ import click
 
 class StreamWriter:
     """Writes one response's events; remembers whether reasoning is mid-line on stderr, so
-    that the text starts on a fresh line once the reasoning ends."""
+    that the text starts on a fresh line once the reasoning ends. The text goes through
+    ``render_output``: raw, or Markdown rendered as it streams (``render``)."""
 
-    def __init__(self, show_reasoning: bool = True) -> None:
+    def __init__(self, show_reasoning: bool = True, render: bool = False) -> None:
+        from .render_output import open_answer
+
         self.show_reasoning = show_reasoning
         self._reasoning_open = False
+        self.output = open_answer(render)
 
     def event(self, event: Any) -> None:
         kind = getattr(event, "type", "text")
         chunk = getattr(event, "chunk", event)
         if kind == "reasoning":
             if self.show_reasoning and chunk:
+                self.output.before_notice()
                 # click drops the style when stderr is not a terminal.
                 click.echo(click.style(chunk, dim=True), err=True, nl=False)
                 self._reasoning_open = True
@@ -33,8 +37,7 @@ class StreamWriter:
         if kind != "text" or not chunk:
             return
         self.end_reasoning()
-        sys.stdout.write(chunk)
-        sys.stdout.flush()
+        self.output.write(chunk)
 
     def end_reasoning(self) -> None:
         if self._reasoning_open:
@@ -44,8 +47,7 @@ class StreamWriter:
     def finish(self) -> None:
         """The end of the response: close any reasoning line, end the text's line."""
         self.end_reasoning()
-        sys.stdout.write("\n")
-        sys.stdout.flush()
+        self.output.finish()
 
 
 def events_of(response: Any) -> Any:
@@ -54,25 +56,28 @@ def events_of(response: Any) -> Any:
     return events() if events is not None else response
 
 
-def consume(response: Any, echo: bool, show_reasoning: bool = True) -> None:
-    """Run the response to the end, writing text and reasoning as they arrive when ``echo``."""
+def consume(response: Any, echo: bool, show_reasoning: bool = True, render: bool = False) -> None:
+    """Run the response to the end, writing text and reasoning as they arrive when ``echo``
+    (the text rendered as Markdown when ``render``)."""
     if not echo:
         for _ in response:
             pass
         return
-    writer = StreamWriter(show_reasoning)
+    writer = StreamWriter(show_reasoning, render)
     for event in events_of(response):
         writer.event(event)
     writer.finish()
 
 
-async def consume_async(response: Any, echo: bool, show_reasoning: bool = True) -> None:
+async def consume_async(
+    response: Any, echo: bool, show_reasoning: bool = True, render: bool = False
+) -> None:
     """:func:`consume` for an async response."""
     if not echo:
         async for _ in response:
             pass
         return
-    writer = StreamWriter(show_reasoning)
+    writer = StreamWriter(show_reasoning, render)
     events = getattr(response, "astream_events", None)
     async for event in events() if events is not None else response:
         writer.event(event)

@@ -18,8 +18,9 @@ import click
 
 import llm
 
+from .render_output import before_notice
 from .shared_options import stack_options
-from .tool_specs import resolve_tool_spec, tools_from_code
+from .tool_specs import lookup_names, registered_name, resolve_tool_spec, tools_from_code
 
 #: Characters of one tool result sent back to the model, unless ``LLM_TOOL_RESULT_LIMIT`` says
 #: otherwise (0 means no limit). A runaway tool (a whole file, a huge query result) would
@@ -96,8 +97,8 @@ def gather_tools(
     from llm.tool_registry import get_tools_named
 
     # Only the plugins of the tools named, when the plugin cache knows them.
-    registered = get_tools_named(spec.split("(", 1)[0].strip() for spec in specs)
-    unknown = [spec for spec in specs if spec.split("(", 1)[0].strip() not in registered]
+    registered = get_tools_named(lookup_names(specs))
+    unknown = [spec for spec in specs if registered_name(spec, registered) not in registered]
     if unknown:
         raise click.ClickException(
             "Tool(s) {} not found. Available tools: {}".format(
@@ -143,6 +144,7 @@ def limit_result(result: llm.ToolResult, limit: int) -> None:
     if not limit or len(result.output) <= limit:
         return
     size = len(result.output)
+    before_notice()
     result.output = (
         result.output[:limit] + f"\n[... truncated: {size:,} characters, limit {limit:,}]"
     )
@@ -158,6 +160,7 @@ def limit_result(result: llm.ToolResult, limit: int) -> None:
 
 def show_tool_call(tool_call: llm.ToolCall, result: llm.ToolResult) -> None:
     """``--td``: the call and its result (JSON indented) on standard error."""
+    before_notice()
     click.echo(
         click.style(
             f"\nTool call: {tool_call.name}({tool_call.arguments})", fg="yellow", bold=True
@@ -173,12 +176,20 @@ def show_tool_call(tool_call: llm.ToolCall, result: llm.ToolResult) -> None:
 
 def approve_tool_call(_tool: Any, tool_call: llm.ToolCall) -> None:
     """``--ta``: show the full call and ask; a "no" cancels the call (the model is told)."""
+    before_notice()
     click.echo(
         click.style(f"Tool call: {tool_call.name}({tool_call.arguments})", fg="yellow", bold=True),
         err=True,
     )
     if not click.confirm("Approve tool call?"):
         raise llm.CancelToolCall("User cancelled tool call")
+
+
+def approve_if_always_asked(tool: Any, tool_call: llm.ToolCall) -> None:
+    """Without ``--ta``: ask only for the tools of a toolbox that says ``always_ask`` (an MCP
+    server configured so, for example)."""
+    if tool is not None and getattr(tool.toolbox, "always_ask", False):
+        approve_tool_call(tool, tool_call)
 
 
 def chain_kwargs(settings: ToolSettings) -> dict[str, Any]:
@@ -191,8 +202,7 @@ def chain_kwargs(settings: ToolSettings) -> dict[str, Any]:
             show_tool_call(tool_call, result)
 
     kwargs: dict[str, Any] = {"chain_limit": settings.chain_limit, "after_call": after_call}
-    if settings.approve:
-        kwargs["before_call"] = approve_tool_call
+    kwargs["before_call"] = approve_tool_call if settings.approve else approve_if_always_asked
     return kwargs
 
 

@@ -51,15 +51,37 @@ def tools_from_code(code_or_path: str) -> list[llm.Tool]:
     return tools
 
 
+def registered_name(spec: str, registered: dict[str, llm.Tool | type[llm.Toolbox]]) -> str:
+    """The name a spec looks up: ``Name`` of ``Name`` or ``Name(...)``, and ``Box`` of
+    ``Box.tool`` (one tool of toolbox ``Box``) when ``Box.tool`` itself is not registered."""
+    name = spec.split("(", 1)[0].strip()
+    if name in registered:
+        return name
+    box, dot, member = name.partition(".")
+    entry = registered.get(box)
+    if dot and member and inspect.isclass(entry) and issubclass(entry, llm.Toolbox):
+        return box
+    return name
+
+
+def lookup_names(specs: tuple[str, ...] | list[str]) -> list[str]:
+    """The registered names specs may need, before the registry is known (to load only the
+    plugins that provide them): ``Box`` for ``Box.tool``."""
+    return [spec.split("(", 1)[0].strip().partition(".")[0] for spec in specs]
+
+
 def resolve_tool_spec(
     spec: str, registered: dict[str, llm.Tool | type[llm.Toolbox]]
 ) -> llm.Tool | llm.Toolbox:
-    """A registered tool by name, or a toolbox configured from ``Name``, ``Name(...)``.
+    """A registered tool by name, a toolbox configured from ``Name``, ``Name(...)``, or one
+    tool of a toolbox that takes no configuration, ``Box.tool``.
 
     Raises ``click.ClickException`` naming the problem for an unknown name or a bad spec.
     """
     name = spec.split("(", 1)[0].strip()
     entry = registered.get(name)
+    if entry is None and registered_name(spec, registered) != name:
+        return _toolbox_member(name, registered)
     if entry is None:
         available = ", ".join(registered)
         raise click.ClickException(f"Tool(s) {spec} not found. Available tools: {available}")
@@ -67,9 +89,16 @@ def resolve_tool_spec(
         if "(" in spec:
             raise click.ClickException(f"{name} is a tool, not a toolbox: it takes no arguments")
         return entry
+    return _configured_toolbox(name, entry, spec)
+
+
+def _configured_toolbox(name: str, entry: type[llm.Toolbox], spec: str) -> llm.Toolbox:
     classes = {name: entry}
     try:
-        instance = instantiate_from_spec(classes, spec)
+        # A bare name that is not an identifier (``mcp:files``) cannot be parsed as a spec:
+        # it is built with no arguments.
+        bare = "(" not in spec and not name.isidentifier()
+        instance = entry() if bare else instantiate_from_spec(classes, spec)
     except ValueError as ex:
         raise click.ClickException(f"Invalid tool spec {spec!r}: {ex}") from None
     except Exception as ex:  # the toolbox's own __init__ refused its configuration
@@ -77,6 +106,22 @@ def resolve_tool_spec(
     if not isinstance(instance, llm.Toolbox):  # pragma: no cover - registry only holds these
         raise click.ClickException(f"{name} is not a toolbox")
     return instance
+
+
+def _toolbox_member(name: str, registered: dict[str, llm.Tool | type[llm.Toolbox]]) -> llm.Tool:
+    """``Box.tool``: that one tool of a new ``Box()`` (logged against it like the others)."""
+    box, _, member = name.partition(".")
+    entry = registered[box]
+    assert inspect.isclass(entry) and issubclass(entry, llm.Toolbox)
+    instance = _configured_toolbox(box, entry, box)
+    wanted = entry.member_tool_name(member)
+    found = [tool for tool in instance.tools() if tool.name == wanted]
+    if not found:
+        names = [method["name"] for method in entry.introspect_methods()]
+        raise click.ClickException(
+            f"Toolbox {box} has no tool {member}. Its tools: {', '.join(names) or 'none'}"
+        )
+    return found[0]
 
 
 def signature_text(function: Any, *, drop_self: bool = False) -> str:

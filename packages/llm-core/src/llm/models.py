@@ -560,6 +560,21 @@ class _BaseResponse:
             self._chunks.append(text)
         return text
 
+    def reasoning_text(self) -> str | None:
+        """The visible reasoning this response streamed (redacted reasoning left out), joined;
+        None when there was none. What the log keeps of it."""
+        from .parts import ReasoningPart
+
+        if not self._done:
+            return None
+        texts = [
+            part.text
+            for message in self._messages_now()
+            for part in message.parts
+            if isinstance(part, ReasoningPart) and not part.redacted and part.text
+        ]
+        return "".join(texts) or None
+
     def _messages_now(self) -> list[Message]:
         """The assistant message(s) of a finished response (not run here)."""
         from .parts import Message

@@ -250,6 +250,7 @@ _TOOLBOX_API = frozenset(
     {
         "tools",
         "toolbox_name",
+        "member_tool_name",
         "method_names",
         "method_tools",
         "introspect_methods",
@@ -273,6 +274,8 @@ class Toolbox:
     name: str | None = None
     instructions: str | None = None
     plugin: str | None = None
+    #: The CLI asks before every call of this toolbox's tools, as ``--ta`` does for all tools.
+    always_ask: bool = False
     instance_id: int | None = None  # its tool_instances row, once a result has been logged
     #: Public members that are not tools; a subclass may add its own names.
     _blocked: tuple[str, ...] = tuple(sorted(_TOOLBOX_API))
@@ -311,6 +314,12 @@ class Toolbox:
     @classmethod
     def toolbox_name(cls) -> str:
         return cls.name or cls.__name__
+
+    @classmethod
+    def member_tool_name(cls, method_name: str) -> str:
+        """The name the model sees for one of this toolbox's tools (``-T Box.method`` picks
+        it); a toolbox that names its tools another way overrides this."""
+        return f"{cls.toolbox_name()}_{method_name}"
 
     @classmethod
     def method_names(cls) -> list[str]:
@@ -374,7 +383,7 @@ class Toolbox:
         result = []
         for method_name in self.method_names():
             method = getattr(self, method_name)
-            result.append(Tool.function(method, name=f"{self.toolbox_name()}_{method_name}"))
+            result.append(Tool.function(method, name=self.member_tool_name(method_name)))
         result.extend(self.__dict__.get("_extra_tools", []))
         for tool in result:
             if tool.plugin is None:

@@ -4,5 +4,5 @@ Opening a store compares ``alembic_version.version_num`` with ``HEAD_REVISION`` 
 imports Alembic when they differ. A test checks this matches the migration scripts.
 """
 
-HEAD_REVISION = "0001_baseline"
-KNOWN_REVISIONS: tuple[str, ...] = ("0001_baseline",)
+HEAD_REVISION = "0101_response_extras"
+KNOWN_REVISIONS: tuple[str, ...] = ("0001_baseline", "0100_ledger", "0101_response_extras")

@@ -415,6 +415,12 @@ def _attach_children(rows: RowSource, records: list[Record], omit: Collection[st
         " WHERE tool_results.response_id IN ({ids}) ORDER BY tool_results.id",
         ids,
     )
+    extras = _grouped(
+        rows,
+        "SELECT response_id, resolved_model, reasoning, attempts FROM response_extras"
+        " WHERE response_id IN ({ids})",
+        ids,
+    )
     fragment_ids = {
         f["id"] for found in fragment_lists.values() for group in found.values() for f in group
     }
@@ -431,6 +437,8 @@ def _attach_children(rows: RowSource, records: list[Record], omit: Collection[st
         record["tools"] = tools.get(rid, [])
         record["tool_calls"] = calls.get(rid, [])
         record["tool_results"] = results.get(rid, [])
+        for extra in extras.get(rid, []):  # keys only when logged (0.26's JSON otherwise)
+            record.update({k: v for k, v in extra.items() if v is not None})
 
 
 def _first(rows: RowSource, sql: str, params: Sequence[Any] = ()) -> Any:

@@ -131,7 +131,11 @@ def _toolbox_for(
     tool the toolbox added with ``add_tool()``) by the toolbox instance logged with its results."""
     boxes = _toolbox_names(registered)
     for box in boxes:
-        if tool_name.startswith(box + "_"):
+        # The toolbox's own naming rule (``Name_method``, or e.g. ``server__tool`` for an
+        # MCP server registered as ``mcp:server``).
+        naming = getattr(registered[box], "member_tool_name", None)
+        prefix = naming("") if callable(naming) else box + "_"
+        if tool_name.startswith(prefix):
             return box
     for result in results:
         if result.get("name") == tool_name and result.get("instance_name"):

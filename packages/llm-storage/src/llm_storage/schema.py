@@ -8,7 +8,17 @@ importing ``sqlalchemy.orm`` saves every ``llm`` command about a tenth of a seco
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, MetaData, Table, Text
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+)
 
 # Tables the store creates that are not modelled here: the SQLite FTS5 index (and its shadow
 # tables), the original tool's migration ledger and Alembic's version table.
@@ -154,3 +164,32 @@ Table(
 )
 
 tables = metadata.tables
+
+# Revision 0100_ledger: tables llm 0.26 and 0.36 ignore (see that migration's docstring).
+Table(
+    "conversation_names",
+    metadata,
+    _text("conversation_id", primary_key=True),
+    _text("name", nullable=False),
+    _text("named_utc"),
+    Index("idx_conversation_names_name", "name", unique=True),
+)
+# Revision 0101_response_extras: what 0.27+ responses carry beyond the 0.26 columns.
+Table(
+    "response_extras",
+    metadata,
+    _text("response_id", primary_key=True),
+    _text("resolved_model"),
+    _text("reasoning"),
+    _text("attempts"),
+)
+Table(
+    "response_costs",
+    metadata,
+    _text("response_id", primary_key=True),
+    _text("datetime_utc"),
+    Column("cost_usd", Float),
+    _text("source", nullable=False),
+    _text("price_entry"),
+    Index("idx_response_costs_datetime_utc", "datetime_utc"),
+)

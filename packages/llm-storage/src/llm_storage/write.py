@@ -170,11 +170,26 @@ def log_response(writer: Writer, response: LoggableResponse) -> None:
             }
         ],
     )
+    _log_extras(writer, response)
     _link_fragments(writer, response.id, fragment_ids)
     _log_attachments(writer, response.id, prompt.attachments or [])
     tool_ids = _log_tools(writer, response.id, prompt.tools or [])
     _log_tool_calls(writer, response.id, response.tool_calls_or_raise() or [], tool_ids)
     _log_tool_results(writer, response.id, prompt.tool_results or [], tool_ids)
+
+
+def _log_extras(writer: Writer, response: LoggableResponse) -> None:
+    """The resolved model, visible reasoning and attempts (a row only when there is one).
+    Read with ``getattr``: a plugin's own response object may have none of them."""
+    reasoning = getattr(response, "reasoning_text", None)
+    attempts = getattr(response, "attempts", None) or None
+    extras = {
+        "resolved_model": getattr(response, "resolved_model", None),
+        "reasoning": reasoning() if callable(reasoning) else None,
+        "attempts": json.dumps(attempts) if attempts else None,
+    }
+    if any(value is not None for value in extras.values()):
+        writer.insert("response_extras", [{"response_id": response.id, **extras}])
 
 
 def _store_fragments(writer: Writer, fragments: Sequence[str]) -> list[int]:

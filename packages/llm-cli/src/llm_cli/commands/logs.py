@@ -17,11 +17,17 @@ from ..default_group import DefaultGroup
 from ..fragments import resolve_fragment
 from ..shared_options import database_option
 from ..store import logging_enabled, logs_off_path, open_for_reading, open_store
+from . import logs_rm
 
 
 @click.group(cls=DefaultGroup, default="list")
 def logs() -> None:
     """Tools for exploring logged prompts and responses"""
+
+
+# Deleting: llm logs rm / prune / retention (llm_cli/retention.py).
+for _command in logs_rm.COMMANDS:
+    logs.add_command(_command)
 
 
 @logs.command(name="path")
@@ -188,6 +194,7 @@ def _store_errors(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("-t", "--truncate", is_flag=True, help="Truncate long strings in output")
 @click.option("-s", "--short", is_flag=True, help="Shorter YAML output with truncated prompts")
 @click.option("-u", "--usage", is_flag=True, help="Include token usage")
+@click.option("costs", "--cost", is_flag=True, help="Include what each response cost")
 @click.option("-r", "--response", is_flag=True, help="Just output the last response")
 @click.option("-x", "--extract", is_flag=True, help="Extract first fenced code block")
 @click.option(
@@ -223,6 +230,7 @@ def logs_list(
     truncate: bool,
     short: bool,
     usage: bool,
+    costs: bool,
     response: bool,
     extract: bool,
     extract_last: bool,
@@ -291,6 +299,12 @@ def logs_list(
         # Responses are printed as they are read: none is kept once shown.
         for record in fetch(omit):
             yield logs_format.prepare(record, truncate=truncate, expand=expand)
+
+    if costs:  # --cost: what each response cost (llm_cli/ledger_access.py)
+        from ..ledger_access import with_costs
+
+        plain = prepared
+        prepared = lambda omit: with_costs(store, plain(omit))  # noqa: E731
 
     if data_output:
         found = list(fetch(_unshown(response_only=True)))

@@ -11,15 +11,18 @@ import llm
 from llm.utils import extract_fenced_code_block, token_usage_string
 
 from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type
+from ..budget import BudgetRefused, after_log, before_send, budget_options, guard_chain
 from ..errors import exit_code_for, friendly_errors, signal_name, stop_on_signals
 from ..fallbacks import fallback_options
 from ..prepare import GIVEN_MODEL, PreparedPrompt, PromptRequest, prepare
+from ..render_output import end_answer, open_answer, should_render
 from ..shared_options import (
     continue_options,
     database_option,
     fragment_options,
     hide_reasoning_option,
     model_option_pairs,
+    render_option,
     schema_options,
     template_options,
 )
@@ -92,8 +95,11 @@ def _read(stdin: Any) -> str:
             _too_large(limit)
         return text
     data = bytearray()
+    # read1: one read at a time, so the first Ctrl-D typed at a terminal ends the input
+    # (read() would carry on past it and wait for a second).
+    read = getattr(source, "read1", source.read)
     while True:
-        chunk = source.read(min(1024 * 1024, limit + 1 - len(data)))
+        chunk = read(min(1024 * 1024, limit + 1 - len(data)))
         if not chunk:
             break
         data += chunk
@@ -178,6 +184,8 @@ def _write(text: str) -> None:
     help="Output the response as JSON, same format as llm logs --json",
 )
 @fallback_options
+@budget_options
+@render_option
 def prompt(
     prompt: str | None,
     system: str | None,
@@ -213,6 +221,7 @@ def prompt(
     show_options: bool,
     hide_reasoning: bool,
     as_json: bool,
+    render: bool | None = None,
 ) -> None:
     """Execute a prompt
 
@@ -272,6 +281,7 @@ def prompt(
     click.get_current_context().call_on_close(prepared.close)
     log_store = prepared.log_store
     extract, extract_last = prepared.extract, prepared.extract_last
+    guard = before_send(prepared, prepared.prompt)  # --max-cost, budgets, --estimate, --name
 
     # Only the extracted block (or the JSON) is shown, so the model is not asked to stream
     # (as the original).
@@ -292,35 +302,43 @@ def prompt(
             **({"hide_reasoning": True} if hide_reasoning else {}),
             **prepared.options,
         )
+        guard_chain(guard, response, prepared.options)
         # A structured answer is shown once it has been checked against the schema.
         repairing = prepared.schema is not None and prepared.schema_retries > 0
         streaming = not no_stream and not extracting and not repairing
+        # Markdown on a terminal; never for an extracted block or a structured answer.
+        rendering = not extracting and prepared.schema is None and should_render(render)
         try:
             with stop_on_signals():
                 if use_async:
                     import asyncio
 
-                    asyncio.run(consume_async(response, streaming, not hide_reasoning))
+                    asyncio.run(
+                        consume_async(response, streaming, not hide_reasoning, render=rendering)
+                    )
                 else:
-                    consume(response, streaming, not hide_reasoning)
+                    consume(response, streaming, not hide_reasoning, render=rendering)
         except KeyboardInterrupt as interrupt:
             # Ctrl-C, SIGTERM or SIGHUP: stop cleanly, keep and log what arrived, then exit
             # as interrupted (128 + the signal's number).
             response.finish_early()
-            _write("\n")
+            end_answer()
             log_to(log_store, response)
             click.echo(
                 f"Interrupted ({signal_name(interrupt)}): the partial response was kept",
                 err=True,
             )
             sys.exit(exit_code_for(interrupt))
+        except BudgetRefused:
+            log_to(log_store, response)  # the steps of a tool chain already paid for
+            raise
         except llm.ModelError as ex:
             # A stream cut off part-way: what arrived was shown; keep it in the log too.
             partial = response.text_or_raise() if response.error is not None else ""
             if not partial:
                 raise
             if streaming:
-                _write("\n")
+                end_answer()
             log_to(log_store, response)
             raise click.ClickException(f"{ex} (the partial response was kept)") from ex
         text = response.text_or_raise()
@@ -331,7 +349,7 @@ def prompt(
         elif extracting:
             _write((extract_fenced_code_block(text, last=extract_last) or text) + "\n")
         elif not streaming:
-            _write(text + "\n")
+            _show(text, rendering)
 
     log_to(log_store, response)
     if as_json:
@@ -343,10 +361,12 @@ def prompt(
         made = getattr(response, "responses_made", None)
         for one in made() if made is not None else [response]:
             found = token_usage_string(one.input_tokens, one.output_tokens, one.token_details)
+            found = found or "not reported by this model"
             click.echo(
                 click.style(f"Token usage: {found}", fg="yellow", bold=True),
                 err=True,
             )
+    after_log(guard, prepared, response, logged=log_store is not None)
 
 
 def _repair(prepared: PreparedPrompt, response: Any, text: str, stream: bool) -> tuple[Any, str]:
@@ -386,3 +406,10 @@ def _repair(prepared: PreparedPrompt, response: Any, text: str, stream: bool) ->
         log_to(prepared.log_store, response)
         raise click.ClickException("The answer does not match the schema: " + "; ".join(errors))
     return response, text
+
+
+def _show(text: str, render: bool) -> None:
+    """A whole answer at once (``--no-stream``)."""
+    output = open_answer(render)
+    output.write(text)
+    output.finish()

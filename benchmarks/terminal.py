@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""How soon ``llm chat`` takes input, and what one shell completion costs.
+
+    python benchmarks/terminal.py [--runs 15] [--workdir DIR] [--venv VENV]
+
+Builds this workspace's wheels into a venv with the eight plugins of issue 15, as
+``benchmarks/startup.py`` does (``--workdir`` keeps and reuses it; ``--venv`` uses an
+existing one instead), then measures, run by run in turns:
+
+- ``llm --version``: the reference;
+- ``llm chat -m echo`` on a pseudo-terminal until its prompt reads keys (it switches on
+  bracketed paste), then Ctrl-D;
+- ``llm -m <Tab>`` as bash asks it (``_LLM_COMPLETE=bash_complete``).
+
+Medians of wall-clock time. Needs only the standard library and ``uv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pty
+import select
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from startup import PLUGINS, ROOT, make_venv, sh
+
+
+def version(llm: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run([str(llm), "--version"], env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def chat_ready(llm: Path, env: dict[str, str]) -> float:
+    controller, terminal = pty.openpty()
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [str(llm), "chat", "-m", "echo"],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env={**env, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1"},
+    )
+    os.close(terminal)
+    seen = b""
+    try:
+        # Bracketed paste switched on: the prompt is drawn and keys are read.
+        while b"\x1b[?2004h" not in seen:
+            ready, _, _ = select.select([controller], [], [], 30)
+            assert ready, seen
+            seen += os.read(controller, 65536)
+        elapsed = time.perf_counter() - start
+        os.write(controller, b"\x04")
+        process.wait(timeout=30)
+        return elapsed
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
+
+
+def completion(llm: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(
+        [str(llm)],
+        env={**env, "COMP_WORDS": "llm -m ", "COMP_CWORD": "2", "_LLM_COMPLETE": "bash_complete"},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    elapsed = time.perf_counter() - start
+    assert "plain,echo" in result.stdout, result.stdout
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--venv", type=Path, help="a venv with llm and plugins installed")
+    args = parser.parse_args()
+    if args.venv:
+        venv = args.venv
+    else:
+        work = args.workdir or Path(tempfile.mkdtemp(prefix="llm-bench-"))
+        work.mkdir(parents=True, exist_ok=True)
+        wheels = work / "wheels"
+        if not wheels.exists():
+            sh("uv", "build", "-q", "--all-packages", "--wheel", "-o", wheels, cwd=ROOT)
+        venv = work / "ours-plugins"
+        if not venv.exists():
+            make_venv(venv, ["llm", *PLUGINS, "sqlite-utils"], wheels)
+    llm = venv / "bin" / "llm"
+    user_dir = tempfile.mkdtemp()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LLM_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["LLM_USER_PATH"] = user_dir
+    plugins = subprocess.run([str(llm), "plugins"], env=env, capture_output=True, text=True)
+    installed = plugins.stdout.count('"name"')
+    results: dict[str, list[float]] = {"version": [], "chat": [], "completion": []}
+    measures = {"version": version, "chat": chat_ready, "completion": completion}
+    for name in measures:  # warm up: the plugin cache is written, bytecode is there
+        measures[name](llm, env)
+    for run in range(args.runs):
+        order = list(measures) if run % 2 == 0 else list(reversed(measures))
+        for name in order:
+            results[name].append(measures[name](llm, env))
+    v, c, t = (statistics.median(results[n]) * 1000 for n in ("version", "chat", "completion"))
+    print(f"{installed} plugins installed (llm plugins), {args.runs} runs, medians")
+    print("| measure | time | target |")
+    print("|---|---|---|")
+    print(f"| `llm --version` | {v:.0f} ms | |")
+    print(f"| `llm chat -m echo` ready for input | {c:.0f} ms (+{c - v:.0f} ms) | +300 ms |")
+    print(f"| one Tab completion (`llm -m <Tab>`) | {t:.0f} ms | 150 ms |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,389 @@
+"""An answer rendered as Markdown on a terminal while it streams.
+
+The text is cut into top-level blocks (markdown-it-py, configured as rich parses). A block
+is finished once the next one has started: it is rendered (rich) and printed once, never
+redrawn. Only the unfinished block is live: drawn below the finished ones, erased and drawn
+again as text arrives (at most every ``redraw_interval`` seconds), and never taller than the
+screen, so erasing it never needs a line that scrolled away.
+
+Fenced code blocks at the top level are printed line by line as each line completes,
+highlighted line by line (pygments), with nothing added: no box, no padding, no wrapping,
+so what is copied from the screen is the code. Each finished block is parsed once more
+while it is the live one, so the cost grows with the answer, not with its square (except
+within one very long list or paragraph, which is re-parsed as it grows)."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import time
+from typing import Any, TextIO
+
+from markdown_it import MarkdownIt
+from rich.cells import cell_len
+from rich.console import Console
+from rich.markdown import CodeBlock, Markdown
+from rich.syntax import Syntax
+
+CODE_THEME = "monokai"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_TRAILING_SPACES = re.compile(r"[ ]+((?:\x1b\[[0-9;]*m)*)$")
+_DIM, _RESET = "\x1b[2m", "\x1b[0m"
+# Blocks that a following line starting with a letter carries on (no blank line between).
+_ORDERED_ITEM = re.compile(r"\d{1,9}([.)]) ")
+_CONTINUED = {"paragraph_open", "bullet_list_open", "ordered_list_open"}
+
+
+class _PlainCodeBlock(CodeBlock):
+    """A code block inside a list or a quote: highlighted, without rich's padding."""
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        yield Syntax(
+            str(self.text).rstrip("\n"),
+            self.lexer_name,
+            theme=self.theme,
+            word_wrap=True,
+            padding=0,
+            background_color="default",
+        )
+
+
+def _parser() -> MarkdownIt:
+    # As rich.markdown.Markdown configures its parser, so blocks are cut where rich sees them.
+    return MarkdownIt().enable("strikethrough").enable("table")
+
+
+class _Markdown(Markdown):
+    """rich's Markdown, with one parser for every block (rich builds a parser for each
+    document, which costs more than rendering a paragraph)."""
+
+    elements = {**Markdown.elements, "fence": _PlainCodeBlock, "code_block": _PlainCodeBlock}
+
+    def __init__(self, markup: str, parser: MarkdownIt) -> None:
+        self.markup = markup
+        self.parsed = parser.parse(markup)
+        self.code_theme = CODE_THEME
+        self.justify = None
+        self.style = "none"
+        self.hyperlinks = False
+        self.inline_code_lexer = None
+        self.inline_code_theme = CODE_THEME
+
+
+def _block_parser() -> MarkdownIt:
+    """Finds where blocks start and end, without parsing their inline text."""
+    parser = _parser()
+    parser.disable(["inline", "linkify", "replacements", "smartquotes", "text_join"], True)
+    return parser
+
+
+class _Fence:
+    """A top-level fenced code block being printed line by line."""
+
+    def __init__(self, opening: str, highlighter: _Highlighter) -> None:
+        stripped = opening.lstrip(" ")
+        char = stripped[0]
+        self.marker = char * (len(stripped) - len(stripped.lstrip(char)))
+        info = stripped[len(self.marker) :].strip().split(" ")[0] if char else ""
+        self.highlight = highlighter.for_language(info)
+
+    def closes(self, line: str) -> bool:
+        stripped = line.rstrip("\r\n")
+        if len(stripped) - len(stripped.lstrip(" ")) > 3:
+            return False
+        stripped = stripped.strip()
+        return stripped.startswith(self.marker) and not stripped.strip(self.marker[0])
+
+
+class _Highlighter:
+    """Per-line syntax highlighting at the terminal's colour depth."""
+
+    def __init__(self, color_system: str | None) -> None:
+        self.color_system = color_system
+        self.known: dict[str, Any] = {}  # a lexer and a formatter take milliseconds to make
+
+    def for_language(self, name: str) -> Any:
+        if name not in self.known:
+            self.known[name] = self._make(name)
+        return self.known[name]
+
+    def _make(self, name: str) -> Any:
+        plain = lambda line: line  # noqa: E731
+        if not self.color_system or not name:
+            return plain
+        from pygments.lexers import get_lexer_by_name
+        from pygments.util import ClassNotFound
+
+        try:
+            lexer = get_lexer_by_name(name, stripnl=False, ensurenl=False, tabsize=0)
+        except ClassNotFound:
+            return plain
+        formatter = self._formatter()
+        from pygments import highlight
+
+        def highlighted(line: str) -> str:
+            return str(highlight(line, lexer, formatter)) if line else line
+
+        return highlighted
+
+    def _formatter(self) -> Any:
+        if self.color_system == "truecolor":
+            from pygments.formatters import TerminalTrueColorFormatter
+
+            return TerminalTrueColorFormatter(style=CODE_THEME)
+        if self.color_system in ("256", "eight_bit"):
+            from pygments.formatters import Terminal256Formatter
+
+            return Terminal256Formatter(style=CODE_THEME)
+        from pygments.formatters import TerminalFormatter
+
+        return TerminalFormatter()
+
+
+class MarkdownOutput:
+    """Writes an answer to ``stream`` as rendered Markdown, chunk by chunk."""
+
+    def __init__(
+        self,
+        stream: TextIO,
+        width: int | None = None,
+        height: int | None = None,
+        redraw_interval: float = 0.1,
+        color_system: str | None = "auto",
+    ) -> None:
+        size = shutil.get_terminal_size()
+        self.stream = stream
+        self.width = max(width or size.columns, 20)
+        self.height = max(height or size.lines, 3)
+        self.redraw_interval = redraw_interval
+        if color_system == "auto":
+            color_system = Console(file=stream, force_terminal=True).color_system
+        if os.environ.get("NO_COLOR"):
+            color_system = None
+        self.highlighter = _Highlighter(color_system)
+        # Rendered one column short of the width: no line fills the last column, so the
+        # cursor never waits in a terminal's deferred wrap while the tail is live.
+        self.console = Console(
+            file=io.StringIO(),
+            width=self.width - 1,
+            height=self.height,
+            force_terminal=True,
+            color_system=color_system,  # type: ignore[arg-type]
+            no_color=color_system is None,
+            highlight=False,
+            legacy_windows=False,
+        )
+        self.parser = _parser()
+        self.block_parser = _block_parser()
+        self.pending = ""  # unfinished text, from the start of a block (or of a code line)
+        self.fence: _Fence | None = None
+        self.live_type: str | None = None  # the last parse's unfinished block
+        self.live_markup = ""  # its list marker
+        self.seen = 0  # how much of ``pending`` that parse saw
+        self.after_blank = False
+        self.blocks_printed = 0
+        self.tail_rows = 0
+        self.last_draw = 0.0
+        self.finished = False
+
+    # -- the AnswerOutput protocol
+
+    def write(self, chunk: str) -> None:
+        if not chunk:
+            return
+        self.pending += chunk
+        if "\n" in chunk:
+            self._print_finished(final=False)
+        now = time.monotonic()
+        if now - self.last_draw >= self.redraw_interval:
+            self._draw_tail()
+            self.last_draw = now
+
+    def finish(self) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        if self.pending and not self.pending.endswith("\n"):
+            self.pending += "\n"
+        self._print_finished(final=True)
+        self._erase_tail()
+        self.stream.flush()
+
+    def before_notice(self) -> None:
+        self._erase_tail()
+        self.stream.flush()
+
+    # -- finished blocks
+
+    def _print_finished(self, final: bool) -> None:
+        out: list[str] = []
+        while True:
+            if self.fence is not None:
+                self._code_lines(out)
+                if self.fence is not None:
+                    break
+            complete = self.pending[: self.pending.rfind("\n") + 1]
+            if not complete or (not final and self._continues(complete)):
+                break
+            lines = complete.splitlines(keepends=True)
+            self.after_blank = False
+            blocks = self._blocks(complete)
+            self.live_type = blocks[-1][2].type if blocks else None
+            self.live_markup = blocks[-1][2].markup if blocks else ""
+            self.seen = len(complete)
+            if not blocks:  # blank lines only
+                self.pending = self.pending[len(complete) :]
+                self.seen = 0
+                break
+            last = len(blocks) if final else len(blocks) - 1
+            for start, end, token in blocks[:last]:
+                self._block(out, lines[start:end], token)
+            if final:
+                self.pending = ""
+                break
+            start, _, token = blocks[-1]
+            dropped = sum(len(line) for line in lines[:start])
+            self.pending = self.pending[dropped:]
+            self.seen -= dropped
+            if token.type != "fence":
+                break
+            # A code block: its lines are final as soon as each one is complete.
+            opening, _, self.pending = self.pending.partition("\n")
+            self.seen, self.live_type = 0, None
+            self._separate(out)
+            self.fence = _Fence(opening, self.highlighter)
+            out.append(f"{_DIM}{opening}{_RESET}\n")
+        self._emit("".join(out))
+
+    def _code_lines(self, out: list[str]) -> None:
+        fence = self.fence
+        assert fence is not None
+        while "\n" in self.pending:
+            line, _, self.pending = self.pending.partition("\n")
+            if fence.closes(line):
+                out.append(f"{_DIM}{line}{_RESET}\n")
+                self.fence = None
+                return
+            out.append(fence.highlight(line) + "\n")
+
+    def _continues(self, complete: str) -> bool:
+        """Whether the lines that completed since the last parse only carry on the live
+        paragraph or list (each starts with a letter, no blank line before it), so parsing
+        again would find the same blocks. Blank lines end nothing by themselves."""
+        if self.live_type not in _CONTINUED:
+            return False
+        for line in complete[self.seen :].splitlines():
+            if not line.strip():
+                self.after_blank = True
+            elif self.after_blank or not (line[:1].isalpha() or self._next_item(line)):
+                return False
+        self.seen = len(complete)
+        return True
+
+    def _next_item(self, line: str) -> bool:
+        """``line`` starts the next item of the live list (same marker, not a rule)."""
+        marker = self.live_markup
+        if self.live_type == "bullet_list_open":
+            return line.startswith(marker + " ") and bool(line.strip(marker + " "))
+        found = _ORDERED_ITEM.match(line)
+        return found is not None and found[1] == marker
+
+    def _blocks(self, text: str) -> list[tuple[int, int, Any]]:
+        """The top-level blocks of ``text``: (first line, line after the last, token)."""
+        return [
+            (token.map[0], token.map[1], token)
+            for token in self.block_parser.parse(text)
+            if token.level == 0 and token.nesting >= 0 and token.map
+        ]
+
+    def _block(self, out: list[str], lines: list[str], token: Any) -> None:
+        if token.type == "fence":
+            self._separate(out)
+            fence = _Fence(lines[0], self.highlighter)
+            out.append(f"{_DIM}{lines[0].rstrip(chr(10))}{_RESET}\n")
+            for line in lines[1:]:
+                line = line.rstrip("\n")
+                if fence.closes(line):
+                    out.append(f"{_DIM}{line}{_RESET}\n")
+                    break
+                out.append(fence.highlight(line) + "\n")
+            return
+        self._separate(out)
+        out.append(self._render("".join(lines)))
+
+    def _separate(self, out: list[str]) -> None:
+        if self.blocks_printed:
+            out.append("\n")
+        self.blocks_printed += 1
+
+    def _render(self, text: str) -> str:
+        """One block as rich renders it, lines without trailing padding."""
+        file = self.console.file
+        assert isinstance(file, io.StringIO)
+        file.seek(0)
+        file.truncate()
+        self.console.print(_Markdown(text, self.parser))
+        lines = [_TRAILING_SPACES.sub(r"\1", line) for line in file.getvalue().split("\n")]
+        # rich's margins around lists and tables: blocks are spaced here, one blank line.
+        shown = [i for i, line in enumerate(lines) if visible(line).strip()]
+        if not shown:
+            return ""
+        return "".join(line + "\n" for line in lines[shown[0] : shown[-1] + 1])
+
+    # -- the live tail
+
+    def _emit(self, text: str) -> None:
+        if text:
+            self._erase_tail()
+            self.stream.write(text)
+            self.stream.flush()
+
+    def _tail_lines(self) -> list[str]:
+        if not self.pending.strip():
+            return []
+        if self.fence is not None:
+            line = self.pending.replace("\t", "    ")
+            while cell_len(line) > self.width - 1:
+                line = line[1:]  # the end of a long line, where the text arrives
+            return [self.fence.highlight(line)]
+        lines = self._render(self.pending).split("\n")[:-1]
+        if lines and self.blocks_printed:
+            lines.insert(0, "")
+        return lines
+
+    def _draw_tail(self) -> None:
+        self._erase_tail()
+        lines = self._tail_lines()
+        room = self.height - 1  # one row to spare: the cursor's
+        shown = lines[-room:]
+        if not shown:
+            self.stream.flush()
+            return
+        self.stream.write("\n".join(shown))
+        self.stream.flush()
+        self.tail_rows = len(shown)
+
+    def _erase_tail(self) -> None:
+        if not self.tail_rows:
+            return
+        up = self.tail_rows - 1
+        self.stream.write("\r" + (f"\x1b[{up}A" if up else "") + "\x1b[J")
+        self.tail_rows = 0
+
+
+def render_document(text: str, width: int, color_system: str | None = None) -> str:
+    """The whole answer at once, as streaming it ends up on screen."""
+    out = io.StringIO()
+    output = MarkdownOutput(
+        out, width=width, height=1000, redraw_interval=float("inf"), color_system=color_system
+    )
+    output.write(text)
+    output.finish()
+    return out.getvalue()
+
+
+def visible(text: str) -> str:
+    """``text`` without its colours and styles."""
+    return _ANSI.sub("", text)
