@@ -61,7 +61,7 @@ def cache_path() -> Path:
 def enabled() -> bool:
     # A test suite registers its plugins in code and expects a fresh process state each time;
     # it never sees (or writes) a cache.
-    return not plugins._called_from_test()
+    return not plugins.called_from_test()
 
 
 def _fast_key() -> list[Any]:
@@ -103,7 +103,7 @@ def _recorded(group: str) -> list[list[str]]:
         dist = ep.dist
         found.append(
             [
-                plugins._distribution_name(ep),
+                plugins.distribution_name(ep),
                 dist.version if dist is not None else "",
                 ep.name,
                 ep.value,
@@ -158,11 +158,7 @@ def _hook(name: str, plugin_objects: list[Any]) -> Any:
 
 
 def _plugin_objects(dist_name: str) -> list[Any]:
-    return [
-        plugins.pm.get_plugin(ep_name)
-        for ep_name, dist in plugins._plugin_distributions.items()
-        if dist == dist_name
-    ]
+    return plugins.plugin_objects_of(dist_name)
 
 
 def hook_of_distribution(dist_name: str, hook_name: str) -> Any:
@@ -294,7 +290,7 @@ def current(describe_commands: CommandDescriber) -> dict[str, Description | None
         _add_fast_key(data, fast_key)
         dirty = True
     described: dict[str, Any] = data["plugins"]
-    allowed = sorted({k[0] for k in data["key"] if plugins._allowed(k[0])})
+    allowed = sorted({k[0] for k in data["key"] if plugins.allowed(k[0])})
     missing = {name for name in allowed if name not in described or not _unchanged(described[name])}
     for name in plugins.in_loading_order(missing):
         # One at a time (in the order a full load takes), to see what each one registers.
@@ -344,7 +340,7 @@ def peek() -> dict[str, Description | None] | None:
         _add_fast_key(data, fast_key)
         _write(path, data)
     described: dict[str, Any] = data["plugins"]
-    allowed = sorted({k[0] for k in data["key"] if plugins._allowed(k[0])})
+    allowed = sorted({k[0] for k in data["key"] if plugins.allowed(k[0])})
     _use(data, fast_key)
     # A development install edited since it was described loads as one never described.
     _descriptions = {

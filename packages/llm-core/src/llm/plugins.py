@@ -43,7 +43,8 @@ def _requested_plugins() -> set[str] | None:
     return {name.strip() for name in value.split(",") if name.strip()}
 
 
-def _distribution_name(entry_point: metadata.EntryPoint) -> str:
+def distribution_name(entry_point: metadata.EntryPoint) -> str:
+    """The distribution an entry point comes from (its own name when it has none)."""
     return entry_point.dist.name if entry_point.dist is not None else entry_point.name
 
 
@@ -107,14 +108,14 @@ def _in_loading_order(entry_points: Any) -> list[metadata.EntryPoint]:
     do in the original, and the order never depends on how the environment was installed."""
     return sorted(
         entry_points,
-        key=lambda ep: (_distribution_name(ep) in BUILT_IN_DISTRIBUTIONS, _distribution_name(ep)),
+        key=lambda ep: (distribution_name(ep) in BUILT_IN_DISTRIBUTIONS, distribution_name(ep)),
     )
 
 
-def _allowed(dist_name: str) -> bool:
+def allowed(dist_name: str) -> bool:
     """Whether ``LLM_LOAD_PLUGINS`` (or a test suite) lets this distribution load."""
     requested = _requested_plugins()
-    if requested is None and _called_from_test():
+    if requested is None and called_from_test():
         # A test suite registers its own plugins through ``pm``; installed ones would
         # change what it sees. Built-in distributions still load, as in the original.
         requested = set()
@@ -125,12 +126,12 @@ def _allowed(dist_name: str) -> bool:
 
 def plugin_entry_points() -> list[metadata.EntryPoint]:
     """The entry points of group ``llm`` that may load, in loading order."""
-    return [ep for ep in _in_loading_order(_entry_points()) if _allowed(_distribution_name(ep))]
+    return [ep for ep in _in_loading_order(_entry_points()) if allowed(distribution_name(ep))]
 
 
 def _load_entry_point(entry_point: metadata.EntryPoint) -> None:
     dist = entry_point.dist
-    dist_name = _distribution_name(entry_point)
+    dist_name = distribution_name(entry_point)
     key = (dist_name, entry_point.name)
     if key in _attempted:  # a partial load came first; never import or warn twice
         return
@@ -146,10 +147,7 @@ def _load_entry_point(entry_point: metadata.EntryPoint) -> None:
             use_recorded_entry_points(None)
             _attempted.discard(key)
             for installed in installed_entry_points():
-                if (
-                    installed.name == entry_point.name
-                    and _distribution_name(installed) == dist_name
-                ):
+                if installed.name == entry_point.name and distribution_name(installed) == dist_name:
                     _load_entry_point(installed)
             return
         message = f"{type(ex).__name__}: {ex}"
@@ -189,7 +187,7 @@ def load_distributions(names: set[str]) -> None:
     with _load_lock:
         entry_points = plugin_entry_points()
         for entry_point in entry_points:
-            if _distribution_name(entry_point) in names:
+            if distribution_name(entry_point) in names:
                 _load_entry_point(entry_point)
         _keep_loading_order(entry_points)
 
@@ -227,7 +225,7 @@ def in_loading_order(names: set[str]) -> list[str]:
     """These distribution names in the order ``load_plugins()`` loads them."""
     if not names:
         return []  # without listing the entry points (which may scan every distribution)
-    order = [_distribution_name(ep) for ep in plugin_entry_points()]
+    order = [distribution_name(ep) for ep in plugin_entry_points()]
     return sorted(names, key=lambda n: order.index(n) if n in order else len(order))
 
 
@@ -255,9 +253,9 @@ def load_plugins() -> None:
         found: set[str] = set()
         in_order = _in_loading_order(_entry_points())
         for entry_point in in_order:
-            dist_name = _distribution_name(entry_point)
+            dist_name = distribution_name(entry_point)
             found.add(dist_name)
-            if _allowed(dist_name):
+            if allowed(dist_name):
                 _load_entry_point(entry_point)
         _keep_loading_order(in_order)
         report_missing_requested(found)
@@ -276,13 +274,20 @@ def report_missing_requested(found: set[str] | None = None) -> None:
         return
     _missing_reported = True
     if found is None:
-        found = {_distribution_name(ep) for ep in _entry_points()}
+        found = {distribution_name(ep) for ep in _entry_points()}
     for name in sorted(requested - found):
         if not _is_installed(name):
             print(f"Plugin {name} could not be found", file=sys.stderr)
 
 
-def _called_from_test() -> bool:
+def plugin_objects_of(dist_name: str) -> list[Any]:
+    """The plugin objects loaded from the distribution ``dist_name``'s entry points."""
+    return [
+        pm.get_plugin(name) for name, dist in _plugin_distributions.items() if dist == dist_name
+    ]
+
+
+def called_from_test() -> bool:
     """The original's convention: a test suite sets ``sys._called_from_test``."""
     return hasattr(sys, "_called_from_test")
 
