@@ -63,7 +63,11 @@ def _echo_toolbox(name: str, methods: list[dict[str, Any]]) -> None:
 def _is_dynamic(toolbox_class: type[llm.Toolbox]) -> bool:
     """A toolbox whose tools exist only once it is configured and prepared (it overrides
     ``tools()`` or ``prepare()``, as llm-mcp-client's ``MCP`` does): 0.36 lists the class
-    by its constructor, since it has no tools to show yet."""
+    by its constructor, since it has no tools to show yet. A class that says what its tools
+    are without being prepared (it overrides ``introspect_methods``, as llm-mcp-servers'
+    toolboxes do from their cached manifest) is listed by those tools instead."""
+    if toolbox_class.introspect_methods.__func__ is not llm.Toolbox.introspect_methods.__func__:  # type: ignore[attr-defined]
+        return False
     return any(
         getattr(toolbox_class, method) is not getattr(llm.Toolbox, method)
         for method in ("tools", "prepare", "prepare_async")
