@@ -21,5 +21,6 @@ def test_rows_newest_first_with_the_responses_columns(tmp_path: Path) -> None:
     assert [row["prompt"] for row in rows] == ["second", "first"]
     assert {row["conversation_id"] for row in rows} == {conversation.id}
     assert [row["prompt"] for row in merged_log_rows(LogStore(str(path)), count=1)] == ["second"]
-    found = merged_log_rows(LogStore(sqlite3.connect(path)), query="first")
-    assert [row["prompt"] for row in found] == ["first"]
+    # The echo model's answer to "second" quotes the earlier "first": only one says "second".
+    found = merged_log_rows(LogStore(sqlite3.connect(path)), query="second")
+    assert [row["prompt"] for row in found] == ["second"]
