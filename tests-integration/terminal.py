@@ -84,13 +84,18 @@ class Terminal:
         self.stream.feed(data)
         return True
 
-    def wait_for(self, text: str, timeout: float = 120) -> None:
-        """Until ``text`` is on the screen (or scrolled past)."""
+    def wait_for(self, text: str, timeout: float = 120, times: int = 1) -> None:
+        """Until ``text`` is on the screen (or scrolled past), ``times`` times (the typed
+        line and the answer may both hold it)."""
         deadline = time.monotonic() + timeout
-        while not self.shows(text) and time.monotonic() < deadline:
+
+        def seen() -> bool:
+            return self.shows(text) and self.text().count(text) >= times
+
+        while not seen() and time.monotonic() < deadline:
             if not self._pump(0.1):
                 break
-        assert self.shows(text), self.text()[-2000:]
+        assert seen(), self.text()[-2000:]
 
     def wait_for_prompt(self, prompt: str = "> ", timeout: float = 120) -> None:
         """Until the cursor waits on an empty prompt: the program reads keys again (before

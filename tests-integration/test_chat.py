@@ -103,7 +103,7 @@ def test_line_editing_and_history_in_a_terminal(llm_executable: str, user_dir: P
 
     term = Terminal([llm_executable, "chat", "-m", "echo", "--no-render"], user_dir)
     try:
-        term.wait_for("> ")
+        term.wait_for_prompt()  # the line editor is reading keys, not just drawn
         term.send(b"hello wrld\x1b[D\x1b[D\x1b[Do\r")  # three lefts, insert "o"
         term.wait_for('"prompt": "hello world"')
         term.send(b"\x1b[A\r")  # up arrow: the previous line again

@@ -400,33 +400,45 @@ class ChatLoop:
         """Send one message and show the answer; whether it was logged."""
         prepared = self.prepared
         response = None
+        output: StreamWriter | None = None
         try:
             with friendly_errors():
-                self.guard.check_turn(
-                    prepared, self.conversation, prompt_text, kwargs["fragments"], self.first
-                )
-                start = self.conversation.chain if self.tool_kwargs else self.conversation.prompt
-                response = start(
-                    prompt_text,
-                    **kwargs,
-                    stream=self.stream,
-                    key=prepared.key,
-                    **({"hide_reasoning": True} if self.hide_reasoning else {}),
-                    **self.options,
-                    **self.tool_kwargs,
-                )
-                guard_chain(self.guard, response, self.options)
-                output = StreamWriter(show_reasoning=not self.hide_reasoning, render=self.rendering)
                 try:
+                    # From the line being sent to the answer's end: a Ctrl-C anywhere in it
+                    # (even before the first word arrives) stops this turn, not the chat.
                     with stop_on_signals():
+                        self.guard.check_turn(
+                            prepared,
+                            self.conversation,
+                            prompt_text,
+                            kwargs["fragments"],
+                            self.first,
+                        )
+                        chat = self.conversation
+                        start = chat.chain if self.tool_kwargs else chat.prompt
+                        response = start(
+                            prompt_text,
+                            **kwargs,
+                            stream=self.stream,
+                            key=prepared.key,
+                            **({"hide_reasoning": True} if self.hide_reasoning else {}),
+                            **self.options,
+                            **self.tool_kwargs,
+                        )
+                        guard_chain(self.guard, response, self.options)
+                        output = StreamWriter(
+                            show_reasoning=not self.hide_reasoning, render=self.rendering
+                        )
                         for event in events_of(response):
                             output.event(event)
                 except Interrupted as interrupt:
                     # SIGTERM or SIGHUP (the terminal closed) ends the session; what
                     # arrived of this turn is kept, as for Ctrl-C.
-                    response.finish_early()
-                    output.finish()
-                    log_to(prepared.log_store, response)
+                    if response is not None:
+                        response.finish_early()
+                        log_to(prepared.log_store, response)
+                    if output is not None:
+                        output.finish()
                     click.echo(
                         f"Interrupted ({signal_name(interrupt)}): the partial response was kept",
                         err=True,
@@ -434,9 +446,12 @@ class ChatLoop:
                     sys.exit(exit_code_for(interrupt))
                 except KeyboardInterrupt:
                     # Ctrl-C: this answer stops, the chat goes on; what arrived is logged.
-                    response.finish_early()
-                    output.finish()
+                    if output is not None:
+                        output.finish()
                     click.echo("Interrupted")
+                    if response is None:
+                        return False
+                    response.finish_early()
                 else:
                     output.finish()
         except click.ClickException as ex:
