@@ -103,7 +103,7 @@ def test_a_pipe_closed_by_the_reader_ends_quietly(llm_executable, user_dir) -> N
 
 def test_ctrl_c_at_the_chat_prompt_does_not_end_the_chat(llm_executable, user_dir) -> None:
     term = Terminal([llm_executable, "chat", "-m", "echo", "--no-render"], user_dir)
-    term.wait_for("> ")
+    term.wait_for_prompt()  # the line editor is reading keys, not just drawn
     term.send(b"half a line")
     term.send(b"\x03")
     term.wait_for("Cancelled")
