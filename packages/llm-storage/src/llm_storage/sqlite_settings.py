@@ -19,8 +19,3 @@ def configure(conn: sqlite3.Connection, timeout: float, *, wal: bool) -> None:
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = OFF")
-
-
-#: Run inside ``BEGIN IMMEDIATE`` and rolled back: a write that changes nothing, which SQLite
-#: still refuses on a read-only file (taking the lock alone does not find that).
-WRITE_PROBE = "UPDATE alembic_version SET version_num = version_num"

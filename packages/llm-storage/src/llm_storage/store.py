@@ -113,9 +113,11 @@ class LogStore:
 
     def check_writable(self) -> None:
         """Raise StoreError unless a response could be logged now: on SQLite, the write lock
-        is taken (waiting at most the timeout) and released, which finds a read-only file or
-        directory, a full disk or a lock held too long; on PostgreSQL, the server is asked
-        whether this session may write. Called before a model is paid to answer."""
+        is taken (waiting at most the timeout), a stand-in response written to every table
+        (``write.rehearse``) and rolled back, which finds a read-only file or directory, a
+        full disk, a lock held too long or a missing table; on PostgreSQL, the server is
+        asked whether this session may write to every table. Called before a model is paid
+        to answer."""
         if self.backend == "postgresql":
             from .pg_connection import WRITE_ACCESS_SQL, write_access_problem
 
@@ -126,7 +128,6 @@ class LogStore:
                 raise StoreError(problem)
             return
         from ._translate import disk_is_full, full_disk_message
-        from .sqlite_settings import WRITE_PROBE
 
         if self.path is not None and disk_is_full(str(self.path)):
             raise StoreError(full_disk_message(self.location))
@@ -134,7 +135,7 @@ class LogStore:
         with self._errors(), self.engine.connect().execution_options(**options) as conn:
             transaction = conn.begin()
             try:
-                conn.exec_driver_sql(WRITE_PROBE)
+                write.rehearse(ConnectionWriter(conn))
             finally:
                 transaction.rollback()
 
