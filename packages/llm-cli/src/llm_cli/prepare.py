@@ -7,7 +7,7 @@ is opened for writing and before any model runs. Schemas, tools and ``--save`` p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -225,6 +225,7 @@ def prepare(
         )
         resolved = resolve_fragments(reader, fragments, allow_attachments=True)
         resolved_system = resolve_fragments(reader, system_fragments)
+        check_text(prompt_text, system, resolved, resolved_system)
     except BaseException:
         for store in (log_store, reader):
             if store is not None:
@@ -253,6 +254,37 @@ def prepare(
         templates=templates,
         schema_retries=request.schema_retries,
     )
+
+
+def check_text(
+    prompt: str | None,
+    system: str | None,
+    fragments: Sequence[Any] = (),
+    system_fragments: Sequence[Any] = (),
+) -> None:
+    """Check before paying: refuse, before the model is called, input that is not text
+    (bytes that were not UTF-8, which Python decodes to lone surrogates: an argument under
+    any locale, a chat line or a loader's fragment). It could be neither sent as text nor
+    logged; everything else is logged as it is (``llm_storage.storable``)."""
+    from llm_storage.storable import describe_undecodable, undecodable_at
+
+    named: list[tuple[str, Any]] = [("The prompt", prompt), ("The system prompt", system)]
+    named += [(_fragment_label("Fragment", f), f) for f in fragments]
+    named += [(_fragment_label("System fragment", f), f) for f in system_fragments]
+    for label, value in named:
+        if not isinstance(value, str):
+            continue  # an attachment (bytes), or nothing
+        position = undecodable_at(value)
+        if position is not None:
+            raise click.ClickException(
+                f"{label} is not UTF-8 text ({describe_undecodable(value, position)}):"
+                " nothing was sent"
+            )
+
+
+def _fragment_label(kind: str, fragment: Any) -> str:
+    source = getattr(fragment, "source", "") or ""
+    return f"{kind} {source!a}" if source else kind
 
 
 def _check_schema_support(model: Any, schema: dict[str, Any] | None) -> None:

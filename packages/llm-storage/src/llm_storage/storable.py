@@ -81,5 +81,5 @@ def describe_undecodable(value: str, position: int) -> str:
     """``value``'s character at ``position`` for a message: the byte it stands for."""
     code = ord(value[position])
     if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the byte that was not UTF-8
-        return f"the byte 0x{code - 0xDC00:02x} at character {position + 1} is not UTF-8"
-    return f"a lone surrogate (U+{code:04X}) at character {position + 1}"
+        return f"byte 0x{code - 0xDC00:02x} at character {position + 1}"
+    return f"lone surrogate U+{code:04X} at character {position + 1}"

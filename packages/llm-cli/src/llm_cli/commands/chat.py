@@ -13,7 +13,7 @@ import llm
 from ..budget import BudgetRefused, after_log, before_send, budget_options, guard_chain
 from ..errors import Interrupted, exit_code_for, friendly_errors, signal_name, stop_on_signals
 from ..fallbacks import fallback_options
-from ..prepare import GIVEN_LOGGING, GIVEN_MODEL, PromptRequest, prepare
+from ..prepare import GIVEN_LOGGING, GIVEN_MODEL, PromptRequest, check_text, prepare
 from ..render_output import should_render
 from ..shared_options import (
     continue_options,
@@ -24,7 +24,7 @@ from ..shared_options import (
     render_option,
     template_options,
 )
-from ..store import log_to, logging_enabled
+from ..store import log_paid, log_to, logging_enabled
 from ..streaming import StreamWriter, events_of
 from ..tool_options import ToolSettings, chain_kwargs, describe_tools, tool_options
 
@@ -392,6 +392,11 @@ class ChatLoop:
             "system": self.system or (turn_system if first else None),
             "system_fragments": self.prepared.system_fragments if first else [],
         }
+        try:
+            check_text(prompt_text, kwargs["system"], fragments, kwargs["system_fragments"])
+        except click.ClickException as ex:
+            click.echo(f"Error: {ex.message}", err=True)
+            return
         if self._send(prompt_text, kwargs):
             self.fragments, self.attachments, self.system = [], [], None
             self.first = False
@@ -444,6 +449,18 @@ class ChatLoop:
                         err=True,
                     )
                     sys.exit(exit_code_for(interrupt))
+                except SystemExit as ex:
+                    # A tool (or plugin) called sys.exit(): the session ends, what the
+                    # model answered in this turn is kept.
+                    log_paid(prepared.log_store, response)
+                    if output is not None:
+                        output.finish()
+                    click.echo(
+                        f"Error: a tool or plugin ended the chat (sys.exit({ex.code!r})); what"
+                        " the model answered so far was logged",
+                        err=True,
+                    )
+                    sys.exit(1)
                 except KeyboardInterrupt:
                     # Ctrl-C: this answer stops, the chat goes on; what arrived is logged.
                     if output is not None:
@@ -462,8 +479,13 @@ class ChatLoop:
             if not refused_chain and (
                 response is None or response.error is None or not response.text_or_raise()
             ):
+                # What was answered before the failure (the earlier steps of a tool chain,
+                # say, before an approval prompt met the end of input) is still logged.
+                log_paid(prepared.log_store, response)
                 return False
         log_to(prepared.log_store, response)
+        if output is not None and output.closed:
+            sys.exit(141)  # standard output's reader went away: this turn is logged
         after_log(self.guard, prepared, response, logged=prepared.log_store is not None)
         self.guard.name = None  # named with the first turn
         self._count(response)

@@ -26,8 +26,8 @@ from ..shared_options import (
     schema_options,
     template_options,
 )
-from ..store import log_to, logging_enabled
-from ..streaming import consume, consume_async
+from ..store import log_paid, log_to, logging_enabled
+from ..streaming import consume, consume_async, silence_stdout
 from ..tool_options import ToolSettings, start_prompt, tool_options
 
 
@@ -313,11 +313,11 @@ def prompt(
                 if use_async:
                     import asyncio
 
-                    asyncio.run(
+                    reader_gone = asyncio.run(
                         consume_async(response, streaming, not hide_reasoning, render=rendering)
                     )
                 else:
-                    consume(response, streaming, not hide_reasoning, render=rendering)
+                    reader_gone = consume(response, streaming, not hide_reasoning, render=rendering)
         except KeyboardInterrupt as interrupt:
             # Ctrl-C, SIGTERM or SIGHUP: stop cleanly, keep and log what arrived, then exit
             # as interrupted (128 + the signal's number).
@@ -336,22 +336,45 @@ def prompt(
             # A stream cut off part-way: what arrived was shown; keep it in the log too.
             partial = response.text_or_raise() if response.error is not None else ""
             if not partial:
+                log_paid(log_store, response)  # the earlier steps of a tool chain
                 raise
             if streaming:
                 end_answer()
             log_to(log_store, response)
             raise click.ClickException(f"{ex} (the partial response was kept)") from ex
+        except SystemExit as ex:
+            # A tool (or plugin) called sys.exit(): what the model answered is kept.
+            log_paid(log_store, response)
+            if streaming:
+                end_answer()
+            raise click.ClickException(
+                f"A tool or plugin ended the run (sys.exit({ex.code!r})); what the model"
+                " answered so far was logged"
+            ) from None
+        except BaseException:
+            # Anything else that stops the run part-way (no answer at an approval prompt,
+            # an error in a later step of a tool chain): log what was paid for first.
+            log_paid(log_store, response)
+            raise
         text = response.text_or_raise()
         if repairing:
             response, text = _repair(prepared, response, text, stream=not no_stream)
-        if as_json:
-            pass  # written below, once logged
-        elif extracting:
-            _write((extract_fenced_code_block(text, last=extract_last) or text) + "\n")
-        elif not streaming:
-            _show(text, rendering)
+        try:
+            if as_json:
+                pass  # written below, once logged
+            elif extracting:
+                _write((extract_fenced_code_block(text, last=extract_last) or text) + "\n")
+            elif not streaming:
+                _show(text, rendering)
+        except BrokenPipeError:
+            silence_stdout()
+            reader_gone = True
 
     log_to(log_store, response)
+    if reader_gone:
+        # `llm ... | head`: the answer was read to its end and logged; exit as a process
+        # whose reader went away does (128 + SIGPIPE), quietly.
+        sys.exit(141)
     if as_json:
         from ..exchange_json import write_exchange_json
 
