@@ -266,14 +266,14 @@ def check_text(
     (bytes that were not UTF-8, which Python decodes to lone surrogates: an argument under
     any locale, a chat line or a loader's fragment). It could be neither sent as text nor
     logged; everything else is logged as it is (``llm_storage.storable``)."""
-    from llm_storage.storable import describe_undecodable, undecodable_at
-
     named: list[tuple[str, Any]] = [("The prompt", prompt), ("The system prompt", system)]
     named += [(_fragment_label("Fragment", f), f) for f in fragments]
     named += [(_fragment_label("System fragment", f), f) for f in system_fragments]
     for label, value in named:
-        if not isinstance(value, str):
-            continue  # an attachment (bytes), or nothing
+        if not isinstance(value, str) or value.isascii():
+            continue  # an attachment (bytes), nothing, or ASCII (text, at no cost)
+        from llm_storage.storable import describe_undecodable, undecodable_at
+
         position = undecodable_at(value)
         if position is not None:
             raise click.ClickException(

@@ -14,7 +14,7 @@ from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type
 from ..budget import BudgetRefused, after_log, before_send, budget_options, guard_chain
 from ..errors import exit_code_for, friendly_errors, signal_name, stop_on_signals
 from ..fallbacks import fallback_options
-from ..prepare import GIVEN_MODEL, PreparedPrompt, PromptRequest, prepare
+from ..prepare import GIVEN_MODEL, PreparedPrompt, PromptRequest, check_text, prepare
 from ..render_output import end_answer, open_answer, should_render
 from ..shared_options import (
     continue_options,
@@ -121,11 +121,7 @@ def _too_large(limit: int) -> None:
 def _utf8(text: str | None) -> str | None:
     """``text``, unless it holds bytes that were not UTF-8 (arguments decoded by Python with
     surrogate escapes under a C or non-UTF-8 locale)."""
-    if text is not None:
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise click.ClickException("The prompt is not UTF-8 text") from None
+    check_text(text, None)
     return text
 
 
