@@ -316,6 +316,30 @@ def test_a_tool_that_exits_leaves_the_paid_turn_logged(
     assert name == "f"
 
 
+def test_a_chain_stopped_by_its_limit_leaves_the_paid_turn_logged(
+    llm_executable: str, user_dir: Path, tmp_path: Path
+) -> None:
+    """The chain stops before its second step (``--cl 1``): the first was answered."""
+    database = str(tmp_path / "logs.db")
+    tool = "def f():\n    return 'never run'"
+    done = _run(
+        llm_executable,
+        user_dir,
+        "-m",
+        "echo",
+        "-d",
+        database,
+        "--cl",
+        "1",
+        "--functions",
+        tool,
+        TOOL_CALL,
+    )
+    assert done.returncode == 1
+    assert _one_error_line(done.stderr) == "Error: Chain limit of 1 exceeded."
+    assert [p for p, _ in _responses(database)] == [TOOL_CALL]
+
+
 def test_a_tool_that_exits_in_a_chat_leaves_the_turn_logged(
     llm_executable: str, user_dir: Path, tmp_path: Path
 ) -> None:
