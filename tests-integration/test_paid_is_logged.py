@@ -274,6 +274,26 @@ def test_nul_in_a_prompt_and_a_fragment_is_logged_on_every_backend(
         assert content.startswith(MARK)
 
 
+# A 1x1 PNG, an attachment type the echo model accepts.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f8cfc0f01f0005000201e5273ea60000000049454e44ae426082"
+)
+
+
+def test_an_attachment_named_with_bytes_that_are_not_utf8_is_logged(
+    llm_executable: str, user_dir: Path, database: str, tmp_path: Path
+) -> None:
+    """A file name is bytes on Linux: its path is logged escaped and restores exactly."""
+    path = tmp_path / "caf\udce9.png"  # b"caf\xe9.png": Latin-1, not UTF-8
+    path.write_bytes(PNG)
+    done = _run(llm_executable, user_dir, "-m", "echo", "-d", database, "-a", str(path), "hi")
+    assert done.returncode == 0, done.stderr
+    [(stored,)] = _rows(database, "SELECT path FROM attachments")
+    assert stored.startswith(MARK)
+    assert restore(stored) == str(path)
+
+
 def test_a_tool_result_that_is_not_text_is_logged_with_both_turns(
     llm_executable: str, user_dir: Path, database: str
 ) -> None:
