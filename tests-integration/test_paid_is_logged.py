@@ -421,24 +421,15 @@ def _reading_standard_input(pid: int) -> bool:
     return len(fields) > 1 and fields[0] in ("0", "63") and fields[1] == "0x0"
 
 
-def test_sigterm_at_the_approval_prompt_leaves_the_paid_turn_logged(
-    llm_executable: str, user_dir: Path, tmp_path: Path
-) -> None:
-    database = str(tmp_path / "logs.db")
-    # A terminal for standard input: the prompt is then not read from it, the answer is.
+def _sigterm_at_approval(
+    llm: str, user_dir: Path, args: list[str], typed: bytes = b""
+) -> tuple[int, bytes]:
+    """Run ``llm`` with a terminal for standard input (so a prompt is not read from it),
+    type ``typed``, wait for the approval question and for ``llm`` to be reading the
+    answer, send SIGTERM; the exit status and stderr."""
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
-        [
-            llm_executable,
-            "-m",
-            "echo",
-            "-d",
-            database,
-            "--functions",
-            "def f():\n    return 'never run'",
-            "--ta",
-            TOOL_CALL,
-        ],
+        [llm, *args],
         stdin=terminal,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -447,6 +438,8 @@ def test_sigterm_at_the_approval_prompt_leaves_the_paid_turn_logged(
     os.close(terminal)
     assert process.stdout is not None
     try:
+        if typed:
+            os.write(controller, typed)
         shown = b""
         while b"Approve tool call?" not in shown:
             chunk = os.read(process.stdout.fileno(), 4096)
@@ -462,7 +455,23 @@ def test_sigterm_at_the_approval_prompt_leaves_the_paid_turn_logged(
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert process.returncode == 143, stderr
+    return process.returncode, stderr
+
+
+@pytest.mark.parametrize("command", [(), ("chat",)], ids=["prompt", "chat"])
+def test_sigterm_at_the_approval_prompt_leaves_the_paid_turn_logged(
+    llm_executable: str, user_dir: Path, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    database = str(tmp_path / "logs.db")
+    tool = ["--functions", "def f():\n    return 'never run'", "--ta"]
+    args = [*command, "-m", "echo", "-d", database, *tool]
+    typed = b""
+    if command:
+        typed = TOOL_CALL.encode() + b"\n"  # the chat's first line
+    else:
+        args.append(TOOL_CALL)
+    code, stderr = _sigterm_at_approval(llm_executable, user_dir, args, typed)
+    assert code == 143, stderr
     assert b"Traceback" not in stderr
     assert b"Interrupted (SIGTERM)" in stderr
     [(prompt, response)] = _responses(database)
