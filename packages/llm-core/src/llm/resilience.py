@@ -260,10 +260,48 @@ def _human_seconds(seconds: float) -> str:
     return f"{seconds:.1f} s"
 
 
-@dataclass
-class _Decision:
-    wait: float | None = None  # retry the same model after this many seconds
-    next_model: bool = False  # move on to the next candidate
+class _Plan:
+    """Where one response stands in its retries and fallbacks: the model and prompt of the
+    current attempt, and what to do when it fails. ``chunks`` and ``achunks`` differ only in
+    how they iterate and sleep; everything they decide is here."""
+
+    def __init__(self, response: Any) -> None:
+        self.response = response
+        self.policy = RetryPolicy.from_environment()
+        self.models = candidates(response.model)
+        self.index = 0
+        self.attempt = 0
+        self.produced = False
+        self.prompt = prompt_for(self.models[0], response.prompt)
+
+    @property
+    def model(self) -> Any:
+        return self.models[self.index]
+
+    def answered(self) -> None:
+        """The current attempt produced output (called for every chunk; acts on the first):
+        it can no longer be retried."""
+        if not self.produced:
+            self.produced = True
+            _resolved(self.response, self.model, self.index)
+
+    def failed(self, error: BaseException) -> float:
+        """The seconds to wait before the next attempt (on this model or the next); raises
+        when ``error`` ends the response: output was already produced, or nothing more is
+        to be done (see :func:`_decide`)."""
+        if self.produced:
+            raise error
+        self.attempt += 1
+        has_next = self.index + 1 < len(self.models)
+        wait, next_model = _decide(
+            self.response, error, self.attempt, self.policy, self.model, has_next
+        )
+        _reset(self.response)
+        if next_model:
+            self.index += 1
+            self.attempt = 0
+            self.prompt = prompt_for(self.model, self.response.prompt)
+        return wait
 
 
 def _decide(
@@ -273,9 +311,10 @@ def _decide(
     policy: RetryPolicy,
     model: Any,
     has_next: bool,
-) -> _Decision:
+) -> tuple[float, bool]:
     """What to do after attempt number ``attempt`` of ``model`` failed with ``error``
-    before any output; raises when nothing more is to be done."""
+    before any output: (seconds to wait, whether to move to the next model); raises when
+    nothing more is to be done."""
     meaning = classify(error)
     if meaning is None:
         raise error
@@ -287,10 +326,10 @@ def _decide(
             f"{model.model_id}: {what} - retrying in {wait:.1f} s"
             f" (attempt {attempt + 1} of {policy.max_retries + 1})",
         )
-        return _Decision(wait=wait)
+        return wait, False
     if meaning.another_model_may_help and has_next:
         _say(response, f"{model.model_id}: {what} - trying the next fallback model")
-        return _Decision(next_model=True)
+        return 0.0, True
     requested = getattr(meaning, "retry_after", None)
     if meaning.transient and requested is not None and requested > policy.max_delay:
         raise meaning.reworded(
@@ -325,31 +364,17 @@ def _resolved(response: Any, model: Any, index: int) -> None:
 def chunks(response: Any, execute: Callable[[Any, Any], Iterator[T]]) -> Iterator[T]:
     """What ``execute(model, prompt)`` yields for the first candidate model that answers,
     retried and fallen back as the module docstring says."""
-    policy = RetryPolicy.from_environment()
-    models = candidates(response.model)
-    for index, model in enumerate(models):
-        prompt = prompt_for(model, response.prompt)
-        attempt = 0
-        while True:
-            produced = False
-            try:
-                for chunk in execute(model, prompt):
-                    if not produced:
-                        produced = True
-                        _resolved(response, model, index)
-                    yield chunk
-                if not produced:
-                    _resolved(response, model, index)
-                return
-            except Exception as ex:
-                if produced:
-                    raise
-                attempt += 1
-                decision = _decide(response, ex, attempt, policy, model, index + 1 < len(models))
-                _reset(response)
-                if decision.next_model:
-                    break
-                time.sleep(decision.wait or 0.0)
+    plan = _Plan(response)
+    while True:
+        try:
+            for chunk in execute(plan.model, plan.prompt):
+                plan.answered()
+                yield chunk
+            plan.answered()
+            return
+        except Exception as ex:
+            wait = plan.failed(ex)
+        time.sleep(wait)
 
 
 async def achunks(
@@ -358,31 +383,17 @@ async def achunks(
     """:func:`chunks` for async models."""
     import asyncio
 
-    policy = RetryPolicy.from_environment()
-    models = candidates(response.model)
-    for index, model in enumerate(models):
-        prompt = prompt_for(model, response.prompt)
-        attempt = 0
-        while True:
-            produced = False
-            try:
-                async for chunk in execute(model, prompt):
-                    if not produced:
-                        produced = True
-                        _resolved(response, model, index)
-                    yield chunk
-                if not produced:
-                    _resolved(response, model, index)
-                return
-            except Exception as ex:
-                if produced:
-                    raise
-                attempt += 1
-                decision = _decide(response, ex, attempt, policy, model, index + 1 < len(models))
-                _reset(response)
-                if decision.next_model:
-                    break
-                await asyncio.sleep(decision.wait or 0.0)
+    plan = _Plan(response)
+    while True:
+        try:
+            async for chunk in execute(plan.model, plan.prompt):
+                plan.answered()
+                yield chunk
+            plan.answered()
+            return
+        except Exception as ex:
+            wait = plan.failed(ex)
+        await asyncio.sleep(wait)
 
 
 def call_with_retries(call: Callable[[], T], policy: RetryPolicy | None = None) -> T:
