@@ -12,9 +12,7 @@ import llm
 from .errors import StoreError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from .contracts import LoggableResponse, LogReader, LogTarget, StoreTarget
+    from .contracts import LogReader, LogTarget, StoreTarget
     from .store import LogStore
 
 DATABASE_URL_ENV = "LLM_DATABASE_URL"
@@ -156,20 +154,6 @@ def open_for_logging(target: StoreTarget = None, *, timeout: float = DEFAULT_TIM
         if writer is not None:
             return writer
     return open_store(target, timeout=timeout)
-
-
-def log_to_db(responses: Iterable[LoggableResponse], target: StoreTarget = None) -> None:
-    """What ``Response``, ``AsyncResponse`` and ``ChainResponse.log_to_db`` do: open ``target``
-    once (``open_for_logging``), log each response in order, and close what was opened here.
-    A store or connection the caller passed in stays theirs: a ``LogStore`` is used as it is,
-    a borrowed connection is left open."""
-    store = open_for_logging(target)
-    try:
-        for response in responses:
-            store.log_response(response)
-    finally:
-        if store is not target:
-            store.close()
 
 
 def open_for_reading(
