@@ -222,3 +222,24 @@ def test_a_database_password_is_not_printed_by_errors(invoke_llm, pg_url: str) -
         assert result.returncode != 0, args
         assert "no_such_database_for_secrets" in result.stderr, (args, result.stderr)
         _assert_hidden(result, PASSWORD)
+
+
+@pytest.mark.postgres
+def test_a_database_password_is_not_written_to_the_retention_settings(
+    invoke_llm, user_dir: Path, pg_url: str
+) -> None:
+    from sqlalchemy import make_url
+
+    with_password = (
+        make_url(pg_url)
+        .update_query_dict({"password": PASSWORD})
+        .render_as_string(hide_password=False)
+    )
+    assert invoke_llm("logs", "retention", "90d").returncode == 0
+    # logging a response prunes once a day, and records when, by database
+    result = invoke_llm("-m", "echo", "hi", "-d", with_password)
+    assert result.returncode == 0, result.stderr
+    _assert_hidden(result, PASSWORD)
+    written = "".join(path.read_text() for path in user_dir.iterdir() if path.suffix == ".json")
+    assert "last_pruned" in written and "password=***" in written
+    assert PASSWORD not in written

@@ -28,8 +28,9 @@ from pathlib import Path
 
 MASK = "***"
 
-#: Known keys shorter than this are not masked as such (they would mask ordinary words).
-MIN_KEY_LENGTH = 6
+#: Known keys shorter than this are not masked as such: a placeholder stored as a key
+#: ("ollama", "none") would otherwise mask that word in every message.
+MIN_KEY_LENGTH = 8
 
 _remembered: set[str] = set()
 
