@@ -243,3 +243,21 @@ def test_a_database_password_is_not_written_to_the_retention_settings(
     written = "".join(path.read_text() for path in user_dir.iterdir() if path.suffix == ".json")
     assert "last_pruned" in written and "password=***" in written
     assert PASSWORD not in written
+
+
+def test_llm_openai_endpoint_prints_no_password_nor_key(
+    invoke_llm, echoing_server: tuple[str, list[str]]
+) -> None:
+    base, received = echoing_server
+    scheme, _, rest = base.partition("://")
+    url = f"{scheme}://bob:{PASSWORD}@{rest}?token={TOKEN}"
+    key = "sk-endpoint-key-4444"
+    for args in (["hi", "-m", "some-model", "-n"], ["--models"]):
+        result = invoke_llm("openai", "endpoint", url, *args, "--key", key, env=FAST)
+        assert result.returncode == 1
+        assert "(401)" in result.stderr and "http://bob:***@127.0.0.1" in result.stderr
+        _assert_hidden(result, PASSWORD, TOKEN, key, received[-1].removeprefix("Basic "))
+    plain = invoke_llm("openai", "endpoint", base, "--models", "--key", key, env=FAST)
+    assert received[-1] == f"Bearer {key}"
+    assert "(401)" in plain.stderr
+    _assert_hidden(plain, key)
