@@ -249,7 +249,9 @@ def _say(response: Any, line: str) -> None:
 
 
 def _describe(error: ProviderError, original: BaseException) -> str:
-    text = " ".join(str(original).split()) or type(original).__name__
+    from .redact import redact  # what a provider's error quotes may hold a key or password
+
+    text = redact(" ".join(str(original).split())) or type(original).__name__
     return text if len(text) <= 200 else text[:197] + "..."
 
 

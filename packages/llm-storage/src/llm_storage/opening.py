@@ -105,7 +105,7 @@ def open_store(
             engine = make_engine(url, timeout)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise StoreError(
-            f"cannot use database URL {url.render_as_string(hide_password=True)}: {exc}"
+            f"cannot use database URL {_mask(url.render_as_string(hide_password=True))}: {exc}"
         ) from exc
     store = LogStore(engine, timeout=timeout, borrowed=creator)
     if migrate:
@@ -190,10 +190,8 @@ def _sqlite_connection(target: Any) -> sqlite3.Connection | None:
 
 
 def _mask(raw: str) -> str:
-    """Hide a password in a URL (also one we could not even parse)."""
-    scheme, _, rest = raw.partition("://")
-    if "@" in rest:
-        credentials, _, host = rest.rpartition("@")
-        user = credentials.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
-    return raw
+    """A URL for display (also one we could not even parse): its password, and query
+    parameters such as ``?password=``, masked by ``llm.redact``."""
+    from llm.redact import redact_url
+
+    return redact_url(raw)
