@@ -11,6 +11,7 @@ import click
 
 import llm
 
+from . import limits
 from .fetch import content_type_at, is_url
 
 #: Set in the click context when an attachment consumed standard input.
@@ -36,11 +37,22 @@ def local_file_problem(value: str) -> str | None:
             pass
     except OSError as ex:
         return f"Cannot read {value}: {ex.strerror}"
+    limit = limits.max_attachment_size()
+    if limit and path.stat().st_size > limit:
+        return limits.too_large(
+            f"Attachment {value}", limit, limits.MAX_ATTACHMENT_SIZE_ENV
+        ).message
     return None
 
 
 def _read_stdin_bytes() -> bytes:
-    return sys.stdin.buffer.read()
+    """Standard input for ``-a -``, within ``LLM_MAX_ATTACHMENT_SIZE``."""
+    return limits.read_bounded(
+        sys.stdin.buffer,
+        limits.max_attachment_size(),
+        "Attachment -",
+        limits.MAX_ATTACHMENT_SIZE_ENV,
+    )
 
 
 class AttachmentType(click.ParamType):

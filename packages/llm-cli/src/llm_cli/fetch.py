@@ -10,32 +10,46 @@ def is_url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
 
 
-# Fragments and templates are text for a prompt; past this a URL is almost surely a mistake
-# (a binary, a dump) and would only exhaust memory or the model's context.
-MAX_FETCH_BYTES = 10 * 1024 * 1024
-FETCH_TIMEOUT = 30.0
-
-
-def fetch_text(url: str, what: str, *, limit: int = MAX_FETCH_BYTES) -> str:
+def fetch_text(url: str, what: str, *, limit: int | None = None) -> str:
     """The text at ``url``; a one-line error naming ``what`` was being loaded if it fails,
-    takes longer than ``FETCH_TIMEOUT`` between bytes, or is larger than ``limit`` bytes."""
+    is larger than ``limit`` bytes (default: ``LLM_MAX_FRAGMENT_SIZE``, 0 for none) or takes
+    longer than ``LLM_FETCH_TIMEOUT`` seconds in all (a server trickling a byte at a time
+    is given up at that deadline, one that sends nothing within 30 s sooner)."""
+    import time
+
     import httpx2
 
+    from . import limits
+
+    if limit is None:
+        limit = limits.max_fragment_size()
+    deadline = limits.fetch_deadline()
+    read_timeout = min(limits.READ_TIMEOUT, deadline) if deadline else limits.READ_TIMEOUT
+    started = time.monotonic()
+    failed = f"Could not load {what} {url}"
     try:
-        with httpx2.stream("GET", url, follow_redirects=True, timeout=FETCH_TIMEOUT) as fetched:
+        with httpx2.stream("GET", url, follow_redirects=True, timeout=read_timeout) as fetched:
             fetched.raise_for_status()
             body = bytearray()
             for chunk in fetched.iter_bytes():
                 body += chunk
-                if len(body) > limit:
+                if limit and len(body) > limit:
                     raise click.ClickException(
-                        f"Could not load {what} {url}: larger than {limit // (1024 * 1024)} MB"
-                        if limit >= 1024 * 1024
-                        else f"Could not load {what} {url}: larger than {limit} bytes"
+                        f"{failed}: larger than {limits.describe_size(limit)}"
+                        f" (the {limits.MAX_FRAGMENT_SIZE_ENV} setting)"
+                    )
+                if deadline and time.monotonic() - started > deadline:
+                    raise click.ClickException(
+                        f"{failed}: not complete after {deadline:g} seconds"
+                        f" (the {limits.FETCH_DEADLINE_ENV} setting)"
                     )
             encoding = fetched.encoding or "utf-8"
+    except httpx2.TimeoutException as ex:
+        raise click.ClickException(
+            f"{failed}: timed out after {read_timeout:g} seconds without data"
+        ) from ex
     except httpx2.HTTPError as ex:
-        raise click.ClickException(f"Could not load {what} {url}: {ex}") from ex
+        raise click.ClickException(f"{failed}: {ex}") from ex
     return bytes(body).decode(encoding, errors="replace")
 
 
