@@ -66,7 +66,10 @@ class AttachmentType(click.ParamType):
         if value == "-":
             if ctx is not None:
                 ctx.meta[STDIN_TAKEN] = True
-            attachment = llm.Attachment(content=_read_stdin_bytes())
+            try:
+                attachment = llm.Attachment(content=_read_stdin_bytes())
+            except click.ClickException as ex:
+                self.fail(ex.message, param, ctx)
         elif is_url(value):
             # Checked now, so a page that is not there is reported as such, not as an
             # attachment of an unsupported type (the server's HTML error page).
@@ -95,7 +98,10 @@ class AttachmentType(click.ParamType):
 def attachment_with_type(value: str, mimetype: str) -> llm.Attachment:
     """An attachment for ``--at VALUE TYPE``: the type is taken as given."""
     if value == "-":
-        return llm.Attachment(content=_read_stdin_bytes(), type=mimetype)
+        try:
+            return llm.Attachment(content=_read_stdin_bytes(), type=mimetype)
+        except click.ClickException as ex:
+            raise click.BadParameter(ex.message, param_hint="'--at'") from None
     if is_url(value):
         return llm.Attachment(url=value, type=mimetype)
     problem = local_file_problem(value)

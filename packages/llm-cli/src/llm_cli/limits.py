@@ -103,8 +103,14 @@ def read_bounded(stream: IO[bytes], limit: int, what: str, setting: str) -> byte
 
 
 def read_text_file(path: str, what: str) -> str:
-    """A fragment or template file's text (UTF-8), within :func:`max_fragment_size`."""
+    """A fragment or template file's text (UTF-8, line endings made ``\\n`` as
+    ``Path.read_text`` makes them), within :func:`max_fragment_size` (counted in characters
+    here: the file is not read past it)."""
     limit = max_fragment_size()
-    with open(path, "rb") as fp:
-        data = read_bounded(fp, limit, what, MAX_FRAGMENT_SIZE_ENV)
-    return data.decode("utf-8")
+    with open(path, encoding="utf-8") as fp:
+        if not limit:
+            return fp.read()
+        text = fp.read(limit + 1)
+    if len(text) > limit:
+        raise too_large(what, limit, MAX_FRAGMENT_SIZE_ENV)
+    return text
