@@ -134,23 +134,23 @@ def test_huge_fragment_file_is_refused_without_reading_it(
     started = time.monotonic()
     result = run_llm("-m", "echo", "-f", str(big), "hi")
     elapsed = time.monotonic() - started
-    _one_error(result, user_dir, f"Fragment {big} is larger than 10 MB", "LLM_MAX_FRAGMENT_SIZE")
+    _one_error(result, user_dir, f"Fragment {big} is larger than 10 MB", "LLM_MAX_FRAGMENT_BYTES")
     assert elapsed < 60  # it stops at 10 MB read; it used to run for tens of seconds
 
 
 def test_fragment_size_is_a_setting(run_llm, user_dir: Path, tmp_path: Path) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("n" * 2048)
-    small = {"LLM_MAX_FRAGMENT_SIZE": "1KB"}
+    small = {"LLM_MAX_FRAGMENT_BYTES": "1KB"}
     _one_error(
         run_llm("-m", "echo", "-f", str(notes), "hi", env=small),
         user_dir,
-        "larger than 1 KB (the LLM_MAX_FRAGMENT_SIZE setting)",
+        "larger than 1 KB (the LLM_MAX_FRAGMENT_BYTES setting)",
     )
-    allowed = run_llm("-m", "echo", "-f", str(notes), "hi", env={"LLM_MAX_FRAGMENT_SIZE": "0"})
+    allowed = run_llm("-m", "echo", "-f", str(notes), "hi", env={"LLM_MAX_FRAGMENT_BYTES": "0"})
     assert allowed.returncode == 0 and "n" * 2048 in allowed.stdout
-    bad = run_llm("-m", "echo", "-f", str(notes), "hi", env={"LLM_MAX_FRAGMENT_SIZE": "lots"})
-    _one_error(bad, user_dir, "LLM_MAX_FRAGMENT_SIZE must be a size such as 10MB", logged=1)
+    bad = run_llm("-m", "echo", "-f", str(notes), "hi", env={"LLM_MAX_FRAGMENT_BYTES": "lots"})
+    _one_error(bad, user_dir, "LLM_MAX_FRAGMENT_BYTES must be a size such as 10MB", logged=1)
 
 
 def test_huge_attachment_is_refused(run_llm, user_dir: Path, tmp_path: Path) -> None:
@@ -162,13 +162,13 @@ def test_huge_attachment_is_refused(run_llm, user_dir: Path, tmp_path: Path) -> 
         result,
         user_dir,
         f"Attachment {big} is larger than 50 MB",
-        "LLM_MAX_ATTACHMENT_SIZE",
+        "LLM_MAX_ATTACHMENT_BYTES",
         status=2,
     )
     typed = run_llm("-m", "echo", "--at", str(big), "image/png", "hi")
     _one_error(typed, user_dir, "larger than 50 MB", status=2)
     piped = run_llm(
-        "-m", "echo", "-a", "-", "hi", input="x" * 2048, env={"LLM_MAX_ATTACHMENT_SIZE": "1k"}
+        "-m", "echo", "-a", "-", "hi", input="x" * 2048, env={"LLM_MAX_ATTACHMENT_BYTES": "1k"}
     )
     _one_error(piped, user_dir, "Attachment - is larger than 1 KB", status=2)
 
@@ -195,13 +195,13 @@ def test_yaml_alias_bomb_is_refused_quickly(run_llm, user_dir: Path, tmp_path: P
 def test_template_size_limit(run_llm, user_dir: Path, tmp_path: Path) -> None:
     path = tmp_path / "long.yaml"
     path.write_text("prompt: " + "y" * 4096 + "\n")
-    result = run_llm("-m", "echo", "-t", str(path), env={"LLM_MAX_FRAGMENT_SIZE": "1k"})
+    result = run_llm("-m", "echo", "-t", str(path), env={"LLM_MAX_FRAGMENT_BYTES": "1k"})
     _one_error(result, user_dir, "larger than 1 KB")
 
 
 def test_url_fragment_over_the_size_limit(run_llm, user_dir: Path, base_url: str) -> None:
     result = run_llm(
-        "-m", "echo", "-f", f"{base_url}/big/5000", "hi", env={"LLM_MAX_FRAGMENT_SIZE": "1k"}
+        "-m", "echo", "-f", f"{base_url}/big/5000", "hi", env={"LLM_MAX_FRAGMENT_BYTES": "1k"}
     )
     _one_error(result, user_dir, "Could not load fragment", "larger than 1 KB")
 

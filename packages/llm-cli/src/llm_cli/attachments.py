@@ -46,7 +46,7 @@ def local_file_problem(value: str) -> str | None:
 
 
 def _read_stdin_bytes() -> bytes:
-    """Standard input for ``-a -``, within ``LLM_MAX_ATTACHMENT_SIZE``."""
+    """Standard input for ``-a -``, within ``LLM_MAX_ATTACHMENT_BYTES``."""
     return limits.read_bounded(
         sys.stdin.buffer,
         limits.max_attachment_size(),

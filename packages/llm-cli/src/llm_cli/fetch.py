@@ -12,7 +12,7 @@ def is_url(value: str) -> bool:
 
 def fetch_text(url: str, what: str, *, limit: int | None = None) -> str:
     """The text at ``url``; a one-line error naming ``what`` was being loaded if it fails,
-    is larger than ``limit`` bytes (default: ``LLM_MAX_FRAGMENT_SIZE``, 0 for none) or takes
+    is larger than ``limit`` bytes (default: ``LLM_MAX_FRAGMENT_BYTES``, 0 for none) or takes
     longer than ``LLM_FETCH_TIMEOUT`` seconds in all (a server trickling a byte at a time
     is given up at that deadline, one that sends nothing within 30 s sooner)."""
     import time

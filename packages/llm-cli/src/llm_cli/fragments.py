@@ -101,7 +101,7 @@ def _stored_or_file(store: Any, reference: str) -> llm.Fragment | None:
 
 
 def _read_stdin() -> str:
-    """Standard input for ``-f -``, within ``LLM_MAX_FRAGMENT_SIZE`` (counted in characters)."""
+    """Standard input for ``-f -``, within ``LLM_MAX_FRAGMENT_BYTES`` (counted in characters)."""
     limit = limits.max_fragment_size()
     if not limit:
         return sys.stdin.read()

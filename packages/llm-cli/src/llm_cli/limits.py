@@ -18,12 +18,12 @@ import click
 #: Text read for a fragment (file, URL, standard input) or a template (file, URL, loader), and
 #: the size a template's YAML may reach once its aliases are expanded. 10 MB of text is some
 #: 2.5 million tokens: more than the largest context window of any model.
-MAX_FRAGMENT_SIZE_ENV = "LLM_MAX_FRAGMENT_SIZE"
+MAX_FRAGMENT_SIZE_ENV = "LLM_MAX_FRAGMENT_BYTES"
 DEFAULT_MAX_FRAGMENT_SIZE = 10 * 1024 * 1024
 #: One attachment (file or standard input). Providers refuse inline requests past 20-32 MB,
 #: so 50 MB leaves room for every one of them while a disk image or a video dump is refused
 #: before it is read into memory (and base64-encoded, a third bigger again).
-MAX_ATTACHMENT_SIZE_ENV = "LLM_MAX_ATTACHMENT_SIZE"
+MAX_ATTACHMENT_SIZE_ENV = "LLM_MAX_ATTACHMENT_BYTES"
 DEFAULT_MAX_ATTACHMENT_SIZE = 50 * 1024 * 1024
 #: Seconds to fetch a fragment or template URL, from connecting to the last byte. A 10 MB
 #: fragment needs 80 s at 1 Mbit/s; a server that sends nothing for 30 s is given up sooner.
