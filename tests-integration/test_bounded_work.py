@@ -230,3 +230,22 @@ def test_silent_url_times_out(run_llm, user_dir: Path, base_url: str) -> None:
     _one_error(result, user_dir, f"Could not load fragment {base_url}/silent: timed out")
     bad = run_llm("-m", "echo", "-f", f"{base_url}/silent", env={"LLM_FETCH_TIMEOUT": "soon"})
     _one_error(bad, user_dir, "LLM_FETCH_TIMEOUT must be a number of seconds")
+
+
+def test_url_attachment_fetched_for_a_model_is_bounded(
+    base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a model plugin fetches (``Attachment.content_bytes``: OpenAI's audio and PDFs
+    by URL) has the attachment limit and the fetch deadline too, from Python as well."""
+    import llm
+    from llm.limits import LimitError
+
+    monkeypatch.setenv("LLM_FETCH_TIMEOUT", "1")
+    started = time.monotonic()
+    with pytest.raises(LimitError, match=r"trickle: not complete after 1 seconds"):
+        llm.Attachment(url=f"{base_url}/trickle").content_bytes()
+    assert time.monotonic() - started < 20
+    monkeypatch.setenv("LLM_MAX_ATTACHMENT_BYTES", "1k")
+    with pytest.raises(LimitError, match=r"larger than 1 KB \(the LLM_MAX_ATTACHMENT_BYTES"):
+        llm.Attachment(url=f"{base_url}/big/5000").content_bytes()
+    assert llm.Attachment(url=f"{base_url}/big/1000").content_bytes() == b"x" * 1000

@@ -37,10 +37,10 @@ def local_file_problem(value: str) -> str | None:
             pass
     except OSError as ex:
         return f"Cannot read {value}: {ex.strerror}"
-    limit = limits.max_attachment_size()
+    limit = limits.max_attachment_bytes()
     if limit and path.stat().st_size > limit:
         return limits.too_large(
-            f"Attachment {value}", limit, limits.MAX_ATTACHMENT_SIZE_ENV
+            f"Attachment {value}", limit, limits.MAX_ATTACHMENT_BYTES_ENV
         ).message
     return None
 
@@ -49,9 +49,9 @@ def _read_stdin_bytes() -> bytes:
     """Standard input for ``-a -``, within ``LLM_MAX_ATTACHMENT_BYTES``."""
     return limits.read_bounded(
         sys.stdin.buffer,
-        limits.max_attachment_size(),
+        limits.max_attachment_bytes(),
         "Attachment -",
-        limits.MAX_ATTACHMENT_SIZE_ENV,
+        limits.MAX_ATTACHMENT_BYTES_ENV,
     )
 
 

@@ -13,44 +13,28 @@ def is_url(value: str) -> bool:
 def fetch_text(url: str, what: str, *, limit: int | None = None) -> str:
     """The text at ``url``; a one-line error naming ``what`` was being loaded if it fails,
     is larger than ``limit`` bytes (default: ``LLM_MAX_FRAGMENT_BYTES``, 0 for none) or takes
-    longer than ``LLM_FETCH_TIMEOUT`` seconds in all (a server trickling a byte at a time
-    is given up at that deadline, one that sends nothing within 30 s sooner)."""
-    import time
-
+    longer than ``LLM_FETCH_TIMEOUT`` seconds in all (``llm.limits.fetch``: a server that
+    trickles a byte at a time is given up at that deadline, one that sends nothing sooner)."""
     import httpx2
+
+    from llm import limits as core
 
     from . import limits
 
     if limit is None:
-        limit = limits.max_fragment_size()
-    deadline = limits.fetch_deadline()
-    read_timeout = min(limits.READ_TIMEOUT, deadline) if deadline else limits.READ_TIMEOUT
-    started = time.monotonic()
+        limit = limits.max_fragment_bytes()
     failed = f"Could not load {what} {url}"
     try:
-        with httpx2.stream("GET", url, follow_redirects=True, timeout=read_timeout) as fetched:
-            fetched.raise_for_status()
-            body = bytearray()
-            for chunk in fetched.iter_bytes():
-                body += chunk
-                if limit and len(body) > limit:
-                    raise click.ClickException(
-                        f"{failed}: larger than {limits.describe_size(limit)}"
-                        f" (the {limits.MAX_FRAGMENT_SIZE_ENV} setting)"
-                    )
-                if deadline and time.monotonic() - started > deadline:
-                    raise click.ClickException(
-                        f"{failed}: not complete after {deadline:g} seconds"
-                        f" (the {limits.FETCH_DEADLINE_ENV} setting)"
-                    )
-            encoding = fetched.encoding or "utf-8"
+        body, encoding = core.fetch(url, failed, limit, limits.MAX_FRAGMENT_BYTES_ENV)
+    except core.LimitError as ex:
+        raise click.ClickException(str(ex)) from None
     except httpx2.TimeoutException as ex:
         raise click.ClickException(
-            f"{failed}: timed out after {read_timeout:g} seconds without data"
+            f"{failed}: timed out (no answer within {limits.read_timeout():g} seconds)"
         ) from ex
     except httpx2.HTTPError as ex:
         raise click.ClickException(f"{failed}: {ex}") from ex
-    return bytes(body).decode(encoding, errors="replace")
+    return body.decode(encoding or "utf-8", errors="replace")
 
 
 def content_type_at(url: str) -> str | None:

@@ -102,10 +102,10 @@ def _stored_or_file(store: Any, reference: str) -> llm.Fragment | None:
 
 def _read_stdin() -> str:
     """Standard input for ``-f -``, within ``LLM_MAX_FRAGMENT_BYTES`` (counted in characters)."""
-    limit = limits.max_fragment_size()
+    limit = limits.max_fragment_bytes()
     if not limit:
         return sys.stdin.read()
     text = sys.stdin.read(limit + 1)
     if len(text) > limit:
-        raise limits.too_large("Fragment -", limit, limits.MAX_FRAGMENT_SIZE_ENV)
+        raise limits.too_large("Fragment -", limit, limits.MAX_FRAGMENT_BYTES_ENV)
     return text

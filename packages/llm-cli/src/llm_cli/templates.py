@@ -48,9 +48,9 @@ def parse_template(text: str, name: str) -> llm.Template:
     import pydantic
     import yaml
 
-    limit = limits.max_fragment_size()
+    limit = limits.max_fragment_bytes()
     if limit and len(text) > limit:
-        raise limits.too_large(f"Template '{name}'", limit, limits.MAX_FRAGMENT_SIZE_ENV)
+        raise limits.too_large(f"Template '{name}'", limit, limits.MAX_FRAGMENT_BYTES_ENV)
     try:
         data = _load_yaml(text, name, limit)
     except yaml.YAMLError as ex:
@@ -118,7 +118,7 @@ def _expanded_size(root: Any, limit: int, name: str) -> int:
             if sizes[key] > limit:
                 raise click.ClickException(
                     f"Template '{name}' expands to more than {limits.describe_size(limit)}"
-                    f" through its YAML aliases (the {limits.MAX_FRAGMENT_SIZE_ENV} setting)"
+                    f" through its YAML aliases (the {limits.MAX_FRAGMENT_BYTES_ENV} setting)"
                 )
             continue
         if key in sizes:
