@@ -245,3 +245,19 @@ def test_loader_template_cannot_read_a_local_file(
     trusted = run_llm("-m", "echo", "-t", "evil:x", "--trust-template", "hi", env=env)
     assert trusted.returncode == 0, trusted.stderr
     assert SECRET in json.loads(trusted.stdout)["prompt"] and trusted.stderr == ""
+
+
+def test_refusal_logs_nothing_on_either_database(
+    run_llm, base_url: str, secret: Path, database: str
+) -> None:
+    """The check comes before the log is written to: SQLite and PostgreSQL alike hold no
+    response afterwards, and a trusted run is logged there as usual."""
+    url = _serve(base_url, "db.yaml", f"prompt: x\nfragments:\n- {secret}\n")
+    refused = run_llm("-m", "echo", "-d", database, "-t", url, "hi")
+    assert refused.returncode == 1 and "may not read local files" in refused.stderr
+    trusted = run_llm("-m", "echo", "-d", database, "-t", url, "--trust-template", "hi")
+    assert trusted.returncode == 0, trusted.stderr
+    logged = run_llm("logs", "-d", database, "-n", "0", "--json")
+    assert logged.returncode == 0, logged.stderr
+    [only] = json.loads(logged.stdout)
+    assert only["prompt"] == "x\nhi"
