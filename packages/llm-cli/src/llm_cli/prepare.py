@@ -24,7 +24,7 @@ from .models_lookup import find_model_id, load_model, validate_options
 from .schema_input import resolve_schema_input
 from .shared_options import SCHEMA_RETRIES_DEFAULT
 from .store import check_writable, open_for_logging, open_for_reading
-from .templates import TRUST_OPTION, apply_templates, check_untrusted, load_template
+from .templates import TRUST_OPTION, apply_templates, check_template_trust, load_template
 from .tool_options import conversation_tools, gather_tools
 
 #: ``click`` context meta key: a model object that ``prompt`` and ``chat`` use instead of
@@ -148,7 +148,7 @@ def prepare(
     # reach local files, nor run its functions (said on stderr; the original skips them).
     template_functions: list[str] = []
     for given, each in zip(request.template_names, templates, strict=True):
-        trusted = check_untrusted(given, each, trust=request.trust_templates)
+        trusted = check_template_trust(given, each, trust=request.trust_templates)
         if each.functions and trusted:
             template_functions.append(each.functions)
         elif each.functions:

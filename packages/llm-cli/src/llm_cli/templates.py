@@ -185,7 +185,7 @@ def _trusted(template: llm.Template) -> llm.Template:
 TRUST_OPTION = "--trust-template"
 
 
-def check_untrusted(given: str, template: llm.Template, *, trust: bool) -> bool:
+def check_template_trust(given: str, template: llm.Template, *, trust: bool) -> bool:
     """Whether ``template`` (loaded from ``given``) may run its inline ``functions``.
 
     A template from a URL or a plugin's loader is not the user's own: unless ``trust`` (the
