@@ -8,9 +8,10 @@ model's fallbacks (:func:`with_fallbacks`) is asked instead. Nothing is retried,
 model is asked, once the first chunk has reached the caller: the user has seen it.
 
 Settings, read when a response starts: ``LLM_RETRIES`` (retries after the first attempt,
-default 3; ``--retries`` sets it for one command), ``LLM_RETRY_BASE_DELAY`` (first backoff in
-seconds, doubled each time, default 1) and ``LLM_MAX_RETRY_DELAY`` (the longest wait, default
-60 s: a provider asking for longer is an error, not a wait).
+default 3, at most ``MAX_RETRIES``; ``--retries`` sets it for one command),
+``LLM_RETRY_BASE_DELAY`` (first backoff in seconds, doubled each time, default 1) and
+``LLM_MAX_RETRY_DELAY`` (the longest wait, default 60 s: a provider asking for longer is an
+error, not a wait).
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ T = TypeVar("T")
 RETRIES_ENV = "LLM_RETRIES"
 BASE_DELAY_ENV = "LLM_RETRY_BASE_DELAY"
 MAX_DELAY_ENV = "LLM_MAX_RETRY_DELAY"
+#: The most retries any setting gives (``--retries`` refuses more; ``LLM_RETRIES`` is capped):
+#: with waits of up to ``max_delay`` each, ten already take up to ten minutes.
+MAX_RETRIES = 10
 
 
 #: Retries for this process, over ``LLM_RETRIES`` (the CLI's ``--retries``).
@@ -64,7 +68,9 @@ class RetryPolicy:
     def from_environment(cls) -> RetryPolicy:
         retries = retries_override
         return cls(
-            max_retries=int(_env_number(RETRIES_ENV, 3)) if retries is None else retries,
+            max_retries=min(
+                int(_env_number(RETRIES_ENV, 3)) if retries is None else retries, MAX_RETRIES
+            ),
             base_delay=_env_number(BASE_DELAY_ENV, 1.0),
             max_delay=_env_number(MAX_DELAY_ENV, 60.0),
         )

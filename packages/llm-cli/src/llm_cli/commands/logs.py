@@ -157,7 +157,7 @@ def _store_errors(command: Callable[..., None]) -> Callable[..., None]:
 @click.option(
     "-n",
     "--count",
-    type=int,
+    type=click.IntRange(min=0),
     default=None,
     help="Number of entries to show - defaults to 3, use 0 for all",
 )
