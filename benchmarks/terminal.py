@@ -3,16 +3,20 @@
 
     python benchmarks/terminal.py [--runs 15] [--workdir DIR] [--venv VENV]
 
-Builds this workspace's wheels into a venv with the eight plugins of issue 15, as
-``benchmarks/startup.py`` does (``--workdir`` keeps and reuses it; ``--venv`` uses an
-existing one instead), then measures, run by run in turns:
+Builds this workspace's wheels into a venv with the eight plugins of issue 15 (the
+versions pinned in ``tests-integration/plugin_venv.py``, installed offline from its wheel
+cache, ``$LLM_TEST_PLUGIN_CACHE`` or ``~/.cache/llm-test-plugins``, which is filled from
+PyPI the first time), as ``tests-integration/test_pypi_plugins.py`` makes its venv
+(``--workdir`` keeps and reuses it; ``--venv`` uses an existing one instead), then
+measures, run by run in turns:
 
 - ``llm --version``: the reference;
 - ``llm chat -m echo`` on a pseudo-terminal until its prompt reads keys (it switches on
   bracketed paste), then Ctrl-D;
 - ``llm -m <Tab>`` as bash asks it (``_LLM_COMPLETE=bash_complete``).
 
-Medians of wall-clock time. Needs only the standard library and ``uv``.
+Medians of wall-clock time, and the plugins each measure imported (none should be).
+Needs only the standard library and ``uv``.
 """
 
 from __future__ import annotations
@@ -29,7 +33,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from startup import PLUGINS, ROOT, make_venv, sh
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests-integration"))
+import plugin_venv
+from startup import PLUGINS
 
 
 def version(llm: Path, env: dict[str, str]) -> float:
@@ -80,6 +86,34 @@ def completion(llm: Path, env: dict[str, str]) -> float:
     return elapsed
 
 
+def build_venv(work: Path) -> Path:
+    """Our wheels (llm-echo and llm-markov replaced by their PyPI releases) and the eight
+    plugins at their pinned versions, from the wheel cache: no network once it is filled."""
+    venv = work / "venv"
+    if (venv / "bin" / "llm").exists():
+        return venv
+    plugin_venv.build_venv(work)
+    cache = plugin_venv.fill_cache(venv / "bin" / "pip")
+    assert plugin_venv.UV
+    pins = [f"{name}=={plugin_venv.PLUGINS[name]}" for name in PLUGINS]
+    subprocess.run(
+        [plugin_venv.UV, "pip", "install", "-q", "--offline", "--no-index", "--find-links",
+         str(cache), "--python", str(venv / "bin" / "python"), *pins],
+        check=True,
+    )  # fmt: skip
+    return venv
+
+
+def imported_plugins(llm: Path, env: dict[str, str]) -> list[str]:
+    """The plugin modules that ``llm`` with ``env`` imports (``PYTHONPROFILEIMPORTTIME``)."""
+    modules = {"llm_" + name.removeprefix("llm-").replace("-", "_") for name in PLUGINS}
+    result = subprocess.run(
+        [str(llm)], env={**env, "PYTHONPROFILEIMPORTTIME": "1"}, capture_output=True, text=True
+    )
+    seen = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
+    return sorted(modules & seen)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
@@ -91,12 +125,7 @@ def main() -> None:
     else:
         work = args.workdir or Path(tempfile.mkdtemp(prefix="llm-bench-"))
         work.mkdir(parents=True, exist_ok=True)
-        wheels = work / "wheels"
-        if not wheels.exists():
-            sh("uv", "build", "-q", "--all-packages", "--wheel", "-o", wheels, cwd=ROOT)
-        venv = work / "ours-plugins"
-        if not venv.exists():
-            make_venv(venv, ["llm", *PLUGINS, "sqlite-utils"], wheels)
+        venv = build_venv(work)
     llm = venv / "bin" / "llm"
     user_dir = tempfile.mkdtemp()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LLM_")}
@@ -113,7 +142,11 @@ def main() -> None:
         for name in order:
             results[name].append(measures[name](llm, env))
     v, c, t = (statistics.median(results[n]) * 1000 for n in ("version", "chat", "completion"))
+    completing = {**env, "COMP_WORDS": "llm -m ", "COMP_CWORD": "2"}
+    completing["_LLM_COMPLETE"] = "bash_complete"
+    imports = imported_plugins(llm, completing)
     print(f"{installed} plugins installed (llm plugins), {args.runs} runs, medians")
+    print(f"plugins imported by one completion: {', '.join(imports) or 'none'}")
     print("| measure | time | target |")
     print("|---|---|---|")
     print(f"| `llm --version` | {v:.0f} ms | |")
