@@ -11,6 +11,7 @@ import click
 
 import llm
 
+from . import limits
 from .fetch import content_type_at, is_url
 
 #: Set in the click context when an attachment consumed standard input.
@@ -36,11 +37,22 @@ def local_file_problem(value: str) -> str | None:
             pass
     except OSError as ex:
         return f"Cannot read {value}: {ex.strerror}"
+    limit = limits.max_attachment_bytes()
+    if limit and path.stat().st_size > limit:
+        return limits.too_large(
+            f"Attachment {value}", limit, limits.MAX_ATTACHMENT_BYTES_ENV
+        ).message
     return None
 
 
 def _read_stdin_bytes() -> bytes:
-    return sys.stdin.buffer.read()
+    """Standard input for ``-a -``, within ``LLM_MAX_ATTACHMENT_BYTES``."""
+    return limits.read_bounded(
+        sys.stdin.buffer,
+        limits.max_attachment_bytes(),
+        "Attachment -",
+        limits.MAX_ATTACHMENT_BYTES_ENV,
+    )
 
 
 class AttachmentType(click.ParamType):
@@ -54,7 +66,10 @@ class AttachmentType(click.ParamType):
         if value == "-":
             if ctx is not None:
                 ctx.meta[STDIN_TAKEN] = True
-            attachment = llm.Attachment(content=_read_stdin_bytes())
+            try:
+                attachment = llm.Attachment(content=_read_stdin_bytes())
+            except click.ClickException as ex:
+                self.fail(ex.message, param, ctx)
         elif is_url(value):
             # Checked now, so a page that is not there is reported as such, not as an
             # attachment of an unsupported type (the server's HTML error page).
@@ -83,7 +98,10 @@ class AttachmentType(click.ParamType):
 def attachment_with_type(value: str, mimetype: str) -> llm.Attachment:
     """An attachment for ``--at VALUE TYPE``: the type is taken as given."""
     if value == "-":
-        return llm.Attachment(content=_read_stdin_bytes(), type=mimetype)
+        try:
+            return llm.Attachment(content=_read_stdin_bytes(), type=mimetype)
+        except click.ClickException as ex:
+            raise click.BadParameter(ex.message, param_hint="'--at'") from None
     if is_url(value):
         return llm.Attachment(url=value, type=mimetype)
     problem = local_file_problem(value)

@@ -24,7 +24,7 @@ from .models_lookup import find_model_id, load_model, validate_options
 from .schema_input import resolve_schema_input
 from .shared_options import SCHEMA_RETRIES_DEFAULT
 from .store import check_writable, open_for_logging, open_for_reading
-from .templates import apply_templates, load_template
+from .templates import TRUST_OPTION, apply_templates, check_template_trust, load_template
 from .tool_options import conversation_tools, gather_tools
 
 #: ``click`` context meta key: a model object that ``prompt`` and ``chat`` use instead of
@@ -68,6 +68,9 @@ class PromptRequest:
     schema_retries: int = SCHEMA_RETRIES_DEFAULT
     #: A model made for this run rather than looked up by ID (``llm openai endpoint``).
     model: Any = None
+    #: ``--trust-template``: templates from URLs and loaders may read local files and run
+    #: their functions, as the user's own templates may.
+    trust_templates: bool = False
 
     @property
     def continuing(self) -> bool:
@@ -141,6 +144,19 @@ def prepare(
     """Check and resolve ``request``. ``read_input`` gives the prompt text (``llm prompt``
     reads its argument and standard input); without it the text comes later (``llm chat``)."""
     templates = [load_template(name) for name in request.template_names]
+    # Checked before anything a template names is read: one from a URL or a loader may not
+    # reach local files, nor run its functions (said on stderr; the original skips them).
+    template_functions: list[str] = []
+    for given, each in zip(request.template_names, templates, strict=True):
+        trusted = check_template_trust(given, each, trust=request.trust_templates)
+        if each.functions and trusted:
+            template_functions.append(each.functions)
+        elif each.functions:
+            click.echo(
+                f"Warning: template {given} is not one of your own files, so its functions"
+                f" were not made tools (if you trust it, add {TRUST_OPTION})",
+                err=True,
+            )
     template = templates[-1] if templates else None
     model_id = request.model_id
     extract, extract_last = request.extract, request.extract_last
@@ -212,7 +228,9 @@ def prepare(
         if request.continuing or fragments or system_fragments:
             reader = open_for_reading(request.database)
         conversation = None
-        tools = gather_tools((*template_tools, *request.tools), request.functions)
+        tools = gather_tools(
+            (*template_tools, *request.tools), (*template_functions, *request.functions)
+        )
         if request.continuing and request.model is None:
             records = conversation_records(reader, request.conversation_id)
             conversation, model = load_conversation(records, model_id, use_async=request.use_async)

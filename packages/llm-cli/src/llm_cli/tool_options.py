@@ -62,7 +62,7 @@ tool_options = stack_options(
         "chain_limit",
         "--cl",
         "--chain-limit",
-        type=int,
+        type=click.IntRange(min=0),
         # llm.chain.DEFAULT_CHAIN_LIMIT (a test keeps them equal); not imported, for start-up.
         default=5,
         help="How many chained tool responses to allow, default 5, set 0 for unlimited",

@@ -155,7 +155,7 @@ def set_key(name: str, value: str) -> None:
     data = read_json_object(path)
     if not data:
         data = {"// Note": "This file stores secret API credentials. Do not share!"}
-    data[name] = value
+    data[name] = value.strip()
     _write_json_object(path, data, private=True)
 
 
@@ -179,12 +179,23 @@ def get_key(
     env = env or env_var
     stored = load_keys()
     if given:
-        return stored.get(given, given)
+        return _in_use(stored.get(given, given))
     if alias and alias in stored:
-        return stored[alias]
-    if env and os.environ.get(env):
-        return os.environ[env]
+        return _in_use(stored[alias])
+    if env and os.environ.get(env, "").strip():
+        return _in_use(os.environ[env])
     return None
+
+
+def _in_use(key: str) -> str:
+    """A key about to be used: without the stray whitespace or CR a paste or a Windows file
+    left around it (which would break the HTTP header and be quoted in the error), and
+    masked from then on in whatever this process prints (``llm.redact``)."""
+    from .redact import remember
+
+    key = key.strip()
+    remember(key)
+    return key
 
 
 def key_for_model(model: Any, explicit_key: str | None = None) -> str | None:
@@ -196,7 +207,7 @@ def key_for_model(model: Any, explicit_key: str | None = None) -> str | None:
     if model.needs_key is None:
         return None
     if model.key is not None:
-        return model.key
+        return _in_use(model.key) if isinstance(model.key, str) else model.key
     found = get_key(alias=model.needs_key, env=model.key_env_var)
     if found:
         return found

@@ -68,11 +68,10 @@ def resolve_target(database: str | Path | None = None) -> str | Path:
 
 
 def describe(target: str | Path) -> str:
-    """``target`` for display: a path, or a URL with its password hidden."""
+    """``target`` for display: a path, or a URL with its password (in the userinfo or the
+    query string, ``?password=``) hidden by ``llm.redact``."""
     if isinstance(target, Path):
         return str(target)
-    scheme, _, rest = target.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if at and ":" in credentials:
-        return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
-    return target
+    from llm.redact import redact_url
+
+    return redact_url(target)

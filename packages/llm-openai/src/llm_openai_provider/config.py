@@ -127,4 +127,6 @@ def load_extra_models(path: Path | None = None) -> list[ModelSpec]:
 
 
 def _warn(message: str) -> None:
-    print(f"Warning: {message}", file=sys.stderr)
+    from llm.redact import redact  # a YAML error may quote an api_base with its password
+
+    print(f"Warning: {redact(message)}", file=sys.stderr)

@@ -6,7 +6,10 @@ SQLAlchemy engine (``backends/sqlite.py``) calls the same function on each new c
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from pathlib import Path
+from urllib.parse import quote
 
 
 def configure(conn: sqlite3.Connection, timeout: float, *, wal: bool) -> None:
@@ -19,3 +22,29 @@ def configure(conn: sqlite3.Connection, timeout: float, *, wal: bool) -> None:
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = OFF")
+
+
+def connect_at_head(path: Path, timeout: float, *, writable: bool) -> sqlite3.Connection | None:
+    """A configured connection to ``path`` if it is a SQLite file at the current schema
+    revision (and, with ``writable``, one this process may write), else None: the caller then
+    opens a ``LogStore``, which creates, migrates or reports the file as it always does.
+    Never creates a file."""
+    from ._head import HEAD_REVISION
+
+    if not path.is_file() or (writable and not os.access(path, os.R_OK | os.W_OK)):
+        return None
+    uri = f"file:{quote(str(path.resolve()))}?mode=rw"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+    except sqlite3.Error:
+        return None
+    try:
+        configure(conn, timeout, wal=False)
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error:
+        conn.close()
+        return None
+    if row is None or row[0] != HEAD_REVISION:
+        conn.close()
+        return None
+    return conn

@@ -59,7 +59,15 @@ class LogStore:
             return str(path)
         if self.backend == "sqlite":
             return "in-memory SQLite database"
-        return self.url.render_as_string(hide_password=True)
+        return self.display_url
+
+    @property
+    def display_url(self) -> str:
+        """The URL fit for messages and listings: no password, in the userinfo or the query
+        string (``?password=``), and no known key (``llm.redact``)."""
+        from llm.redact import redact_url
+
+        return redact_url(self.url.render_as_string(hide_password=True))
 
     @property
     def path(self) -> Path | None:
@@ -276,7 +284,7 @@ class LogStore:
         """Backend, location, counts and (SQLite) file size."""
         info: Record = {
             "backend": self.backend,
-            "url": self.url.render_as_string(hide_password=True),
+            "url": self.display_url,
             "path": None if self.path is None else str(self.path),
             "responses": self.count_responses(),
             "conversations": self.count_conversations(),

@@ -11,7 +11,14 @@ import click
 import llm
 
 from ..budget import BudgetRefused, after_log, before_send, budget_options, guard_chain
-from ..errors import Interrupted, exit_code_for, friendly_errors, signal_name, stop_on_signals
+from ..errors import (
+    Interrupted,
+    error_line,
+    exit_code_for,
+    friendly_errors,
+    signal_name,
+    stop_on_signals,
+)
 from ..fallbacks import fallback_options
 from ..prepare import GIVEN_LOGGING, GIVEN_MODEL, PromptRequest, check_text, prepare
 from ..render_output import should_render
@@ -76,6 +83,7 @@ def chat(
     system_fragments: tuple[str, ...],
     template: tuple[str, ...],
     params: tuple[tuple[str, str], ...],
+    trust_template: bool,
     options: tuple[tuple[str, str], ...],
     database: str | None,
     no_stream: bool,
@@ -95,6 +103,7 @@ def chat(
         system=system,
         templates=template,
         params=dict(params),
+        trust_templates=trust_template,
         options=options,
         fragments=fragments,
         system_fragments=system_fragments,
@@ -270,7 +279,7 @@ class ChatLoop:
                 try:
                     self._command(command, argument)
                 except click.ClickException as ex:
-                    click.echo(f"Error: {ex.message}", err=True)
+                    click.echo(error_line(ex.message), err=True)
                 continue
             self._message(line)
 
@@ -378,7 +387,7 @@ class ChatLoop:
         try:
             found = self.prepared.resolve_fragments(references) if references else []
         except click.ClickException as ex:
-            click.echo(f"Error: {ex.message}", err=True)
+            click.echo(error_line(ex.message), err=True)
             return
         fragments = [*self.fragments, *(f for f in found if isinstance(f, llm.Fragment))]
         attachments = [*self.attachments, *(a for a in found if isinstance(a, llm.Attachment))]
@@ -474,7 +483,7 @@ class ChatLoop:
         except click.ClickException as ex:
             # One failed turn (a network error, say) does not end the session; what arrived
             # before it is kept in the log.
-            click.echo(f"Error: {ex.message}", err=True)
+            click.echo(error_line(ex.message), err=True)
             refused_chain = isinstance(ex, BudgetRefused) and response is not None
             if not refused_chain and (
                 response is None or response.error is None or not response.text_or_raise()
