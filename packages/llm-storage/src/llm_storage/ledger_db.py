@@ -20,7 +20,7 @@ from ._head import HEAD_REVISION
 from ._translate import describe
 from .errors import StoreError
 from .opening import DEFAULT_TIMEOUT, default_target
-from .sqlite_settings import configure
+from .sqlite_settings import close_checkpointed, configure
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -189,7 +189,7 @@ class Ledger:
             if self._store is not None:
                 self._store.close()
             if self._conn is not None:
-                self._conn.close()
+                close_checkpointed(self._conn)
         self._conn = self._store = None
 
     def __enter__(self) -> Ledger:
