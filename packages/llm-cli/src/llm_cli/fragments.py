@@ -12,6 +12,7 @@ import click
 
 import llm
 
+from .attachments import means_stdin
 from .fetch import fetch_text, is_url
 
 _PREFIX = re.compile(r"^[A-Za-z0-9_-]+:")
@@ -68,7 +69,7 @@ def resolve_fragment(store: Any, reference: str) -> llm.Fragment:
 
 
 def _resolve(store: Any, reference: str, allow_attachments: bool) -> list[Any]:
-    if reference == "-":
+    if means_stdin(reference):  # "-", or /dev/stdin (not a file when stdin is a pipe)
         return [llm.Fragment(sys.stdin.read(), "-")]
     if is_url(reference):
         return [llm.Fragment(fetch_text(reference, "fragment"), reference)]
