@@ -170,6 +170,14 @@ READ_CASES: dict[str, Read] = {
         ("text from stdin",),
         input="text from stdin\n",
     ),
+    "ledger.json with a BOM": Read(
+        ("logs", "retention"), ("30d",), files(**{"ledger.json": with_bom('{"retention": "30d"}')})
+    ),
+    "-a /dev/stdin": Read(
+        ("-m", "echo", "-a", "/dev/stdin", "the prompt"),
+        ('"type": "image/gif"', '"prompt": "the prompt"'),
+        input="GIF89a",
+    ),
     "--at /dev/stdin": Read(
         ("-m", "echo", "--at", "/dev/stdin", "image/gif", "the prompt"),
         ('"type": "image/gif"', '"prompt": "the prompt"'),
@@ -206,6 +214,14 @@ def test_a_file_with_a_bom_is_updated_keeping_its_entries(run_llm: Run, user_dir
     assert run_llm("models", "options", "set", "markov", "delay", "0").returncode == 0
     stored = json.loads((user_dir / "model_options.json").read_text("utf-8"))
     assert stored == {"markov": {"length": 7, "delay": "0"}}
+
+
+def test_prices_file_with_a_bom_prices_responses(run_llm: Run, user_dir: Path) -> None:
+    (user_dir / "prices.json").write_bytes(with_bom('{"echo": {"input": 1.0, "output": 2.0}}'))
+    assert run_llm("-m", "echo", "hi").returncode == 0
+    result = run_llm("costs")
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    assert "$0.0000" in result.stdout
 
 
 @pytest.mark.parametrize("option", ["-f", "--sf"])
