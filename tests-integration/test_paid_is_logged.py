@@ -505,7 +505,7 @@ def test_a_closed_standard_output_still_logs_the_whole_answer(
         )
     finally:
         os.close(writer)
-    assert done.returncode == 141
+    assert done.returncode == 0  # a reader that went away is not an error
     assert done.stderr == b""
     [(_, response)] = _responses(database)
     assert response == answer

@@ -17,6 +17,14 @@ from .fetch import content_type_at, is_url
 #: Set in the click context when an attachment consumed standard input.
 STDIN_TAKEN = "llm.stdin_taken"
 
+#: What ``-a``, ``--at``, ``-f`` and ``--sf`` read as standard input: ``-`` and the names
+#: the system gives it (which are not regular files when stdin is a pipe or a terminal).
+STDIN_NAMES = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+
+
+def means_stdin(value: str) -> bool:
+    return value in STDIN_NAMES
+
 
 _URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
 
@@ -63,7 +71,7 @@ class AttachmentType(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> llm.Attachment:
         if isinstance(value, llm.Attachment):
             return value
-        if value == "-":
+        if means_stdin(value):
             if ctx is not None:
                 ctx.meta[STDIN_TAKEN] = True
             try:
@@ -97,7 +105,7 @@ class AttachmentType(click.ParamType):
 
 def attachment_with_type(value: str, mimetype: str) -> llm.Attachment:
     """An attachment for ``--at VALUE TYPE``: the type is taken as given."""
-    if value == "-":
+    if means_stdin(value):
         try:
             return llm.Attachment(content=_read_stdin_bytes(), type=mimetype)
         except click.ClickException as ex:

@@ -13,6 +13,7 @@ import click
 import llm
 
 from . import limits
+from .attachments import means_stdin
 from .fetch import fetch_text, is_url
 
 _PREFIX = re.compile(r"^[A-Za-z0-9_-]+:")
@@ -69,7 +70,7 @@ def resolve_fragment(store: Any, reference: str) -> llm.Fragment:
 
 
 def _resolve(store: Any, reference: str, allow_attachments: bool) -> list[Any]:
-    if reference == "-":
+    if means_stdin(reference):  # "-", or /dev/stdin (not a file when stdin is a pipe)
         return [llm.Fragment(_read_stdin(), "-")]
     if is_url(reference):
         return [llm.Fragment(fetch_text(reference, "fragment"), reference)]

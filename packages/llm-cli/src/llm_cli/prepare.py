@@ -313,6 +313,18 @@ def _check_schema_support(model: Any, schema: dict[str, Any] | None) -> None:
 def _options_for(
     model: Any, given: tuple[tuple[str, str], ...], template_options: dict[str, Any]
 ) -> dict[str, Any]:
-    """``-o`` options over the template's, over the defaults set with ``llm models options``."""
-    defaults = {**model_options.defaults_for(model.model_id), **template_options}
-    return validate_options(model, given, defaults)
+    """``-o`` options over the template's, over the defaults set with ``llm models options``
+    (a stored default this model refuses is an error naming model_options.json)."""
+    stored = model_options.defaults_for(model.model_id)
+    overridden = {name for name, _ in given} | set(template_options)
+    kept = {name: value for name, value in stored.items() if name not in overridden}
+    if kept:
+        try:
+            validate_options(model, (), kept)
+        except click.ClickException as ex:
+            raise click.ClickException(
+                f"{model_options.path()} holds a default option {model.model_id} does not"
+                f" accept (change it with 'llm models options set', or 'llm models options"
+                f" clear {model.model_id}'):\n{ex.message}"
+            ) from ex
+    return validate_options(model, given, {**stored, **template_options})

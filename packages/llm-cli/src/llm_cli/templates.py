@@ -31,16 +31,43 @@ def template_loaders() -> dict[str, Any]:
     return llm.get_template_loaders()
 
 
-def stored_template_path(name: str) -> Path:
+def stored_template_path(name: str, *, new: bool = False) -> Path:
     """Where template ``name`` lives in the templates directory; a name that would reach
-    outside it (``../x``, ``a/b``, an absolute path) is an error."""
+    outside it (``../x``, ``a/b``, an absolute path) is an error. A ``new`` name (one about
+    to be saved) must also be one that can be typed back: no control characters (a newline,
+    a tab, NUL), no blank name, no space at either end."""
     directory = templates_dir()
-    if not name or "/" in name or "\\" in name or name.startswith(".") or "\0" in name:
-        raise click.ClickException(f"Invalid template name: {name}")
-    path = directory / f"{name}.yaml"
-    if path.resolve().parent != directory.resolve():
-        raise click.ClickException(f"Invalid template name: {name}")
-    return path
+    problem = _name_problem(name, new=new)
+    if problem is None:
+        path = directory / f"{name}.yaml"
+        if path.resolve().parent == directory.resolve():
+            return path
+        problem = "it would be saved outside the templates directory"
+    raise click.ClickException(f"Invalid template name {_shown(name)}: {problem}")
+
+
+def _name_problem(name: str, *, new: bool) -> str | None:
+    if not name or (new and not name.strip()):
+        return "a name cannot be empty"
+    if "/" in name or "\\" in name:
+        return "a name cannot contain / or \\"
+    if name.startswith("."):
+        return "a name cannot start with a dot"
+    if "\0" in name:
+        return "a name cannot contain a NUL character"
+    import unicodedata
+
+    if new and any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in name):
+        return "a name cannot contain a newline, a tab or another control character"
+    if new and name != name.strip():
+        return "a name cannot start or end with a space"
+    return None
+
+
+def _shown(name: str) -> str:
+    """A name as an error shows it: on one line, whatever it holds, and not too long."""
+    shown = repr(name)
+    return shown if len(shown) <= 80 else f"{shown[:77]}..."
 
 
 def parse_template(text: str, name: str) -> llm.Template:

@@ -105,7 +105,7 @@ def load_extra_models(path: Path | None = None) -> list[ModelSpec]:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_bytes().decode("utf-8"))
+        data = yaml.safe_load(path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError as ex:
         _warn(f"could not read {path}: not UTF-8 text (invalid byte at position {ex.start})")
         return []

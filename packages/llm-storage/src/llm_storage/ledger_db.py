@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ._translate import describe
 from .errors import StoreError
 from .opening import DEFAULT_TIMEOUT, default_target
-from .sqlite_settings import connect_at_head
+from .sqlite_settings import close_checkpointed, connect_at_head
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -187,7 +187,7 @@ class Ledger:
             if self._store is not None:
                 self._store.close()
             if self._conn is not None:
-                self._conn.close()
+                close_checkpointed(self._conn)
         self._conn = self._store = None
 
     def __enter__(self) -> Ledger:

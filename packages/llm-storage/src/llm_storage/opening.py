@@ -27,7 +27,7 @@ def _configured_url(path: Path) -> str | None:
     from llm.config import ConfigFileError
 
     try:
-        configured = path.read_bytes().decode("utf-8").strip()
+        configured = path.read_bytes().decode("utf-8-sig").strip()
     except UnicodeDecodeError:
         raise ConfigFileError(f"{path} is not UTF-8 text: it must hold a database URL") from None
     except OSError as ex:

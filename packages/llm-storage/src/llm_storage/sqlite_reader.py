@@ -51,7 +51,7 @@ class SqliteLogReader:
             try:
                 yield self._rows
             finally:
-                if not nested and conn.in_transaction:
+                if not nested and _is_open(conn) and conn.in_transaction:
                     conn.execute("ROLLBACK")
         except sqlite3.Error as ex:
             raise StoreError(describe(ex, self.location, self.timeout)) from ex
@@ -131,6 +131,16 @@ class SqliteLogReader:
 
     def __repr__(self) -> str:
         return f"<SqliteLogReader {self.location}>"
+
+
+def _is_open(conn: sqlite3.Connection) -> bool:
+    """False once closed: a listing left half read (``llm logs | head -1``) is finalized
+    after its reader closed, when there is no transaction left to end."""
+    try:
+        conn.total_changes  # noqa: B018 - raises on a closed connection
+    except sqlite3.ProgrammingError:
+        return False
+    return True
 
 
 def _filters(filters: dict[str, Any]) -> dict[str, Any]:

@@ -48,3 +48,38 @@ def connect_at_head(path: Path, timeout: float, *, writable: bool) -> sqlite3.Co
         conn.close()
         return None
     return conn
+
+
+#: How long closing a writer may wait for readers of an older snapshot to move on, so that
+#: everything it wrote reaches the database file (they are between two statements at most).
+CHECKPOINT_WAIT = 0.5
+
+
+def checkpoint(conn: sqlite3.Connection) -> None:
+    """Copy what the write-ahead log holds into the database file, so the file alone (copied,
+    backed up, opened by a tool that ignores ``-wal``) holds every committed row.
+
+    SQLite does this itself when the last connection to a file closes; a writer that is not
+    the last (a chat in another terminal, Datasette) would otherwise leave its rows in
+    ``logs.db-wal``. A passive checkpoint first; if a reader kept some of the log from being
+    copied, a full one that waits for it at most ``CHECKPOINT_WAIT`` seconds. A connection
+    that cannot checkpoint (read-only, closed, not in WAL mode) is left as it is."""
+    try:
+        if conn.in_transaction:
+            return
+        _busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if frames > 0 and copied < frames:
+            timeout = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+            conn.execute(f"PRAGMA busy_timeout = {int(CHECKPOINT_WAIT * 1000)}")
+            try:
+                conn.execute("PRAGMA wal_checkpoint(FULL)").fetchone()
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+    except sqlite3.Error:
+        pass
+
+
+def close_checkpointed(conn: sqlite3.Connection) -> None:
+    """Close a connection that may have written: checkpointed first (see ``checkpoint``)."""
+    checkpoint(conn)
+    conn.close()

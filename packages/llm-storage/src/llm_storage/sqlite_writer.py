@@ -19,7 +19,7 @@ from ._head import HEAD_REVISION
 from ._translate import describe, disk_is_full, full_disk_message
 from .errors import StoreError
 from .opening import DEFAULT_TIMEOUT
-from .sqlite_settings import configure
+from .sqlite_settings import close_checkpointed, configure
 
 if TYPE_CHECKING:
     from .contracts import HasSqliteConnection, LoggableResponse, LoggedTool
@@ -184,7 +184,7 @@ class SqliteLogWriter:
             raise StoreError(describe(ex, self.location, self.timeout)) from ex
 
     def close(self) -> None:
-        self._conn.close()
+        close_checkpointed(self._conn)
 
     def __enter__(self) -> SqliteLogWriter:
         return self

@@ -276,8 +276,18 @@ class LogStore:
             )
         if destination.exists():
             raise StoreError(f"{destination} already exists; choose a new backup path")
+        parent = destination.absolute().parent
+        if not parent.is_dir():
+            raise StoreError(
+                f"Cannot back up to {destination}: the directory {parent} does not exist"
+            )
         with self._errors():
-            sqlite_backend.backup(self.engine, destination)
+            try:
+                sqlite_backend.backup(self.engine, destination)
+            except (sqlite3.Error, OSError) as ex:
+                # Nothing half-written is left behind under the name the user gave.
+                destination.unlink(missing_ok=True)
+                raise StoreError(f"Cannot back up to {destination}: {ex}") from ex
         return destination
 
     def status(self) -> Record:

@@ -494,7 +494,7 @@ class ChatLoop:
                 return False
         log_to(prepared.log_store, response)
         if output is not None and output.closed:
-            sys.exit(141)  # standard output's reader went away: this turn is logged
+            sys.exit(0)  # standard output's reader went away (not an error): this turn is logged
         after_log(self.guard, prepared, response, logged=prepared.log_store is not None)
         self.guard.name = None  # named with the first turn
         self._count(response)

@@ -10,7 +10,7 @@ import click
 import llm
 from llm.utils import extract_fenced_code_block, token_usage_string
 
-from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type
+from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type, means_stdin
 from ..budget import BudgetRefused, after_log, before_send, budget_options, guard_chain
 from ..errors import exit_code_for, friendly_errors, signal_name, stop_on_signals
 from ..fallbacks import fallback_options
@@ -241,7 +241,9 @@ def prompt(
     if no_log and log:
         raise click.ClickException("--log and --no-log are mutually exclusive")
     ctx = click.get_current_context()
-    stdin_taken = ctx.meta.get(STDIN_TAKEN, False) or any(v == "-" for v, _ in attachment_types)
+    stdin_taken = ctx.meta.get(STDIN_TAKEN, False) or any(
+        means_stdin(v) for v, _ in attachment_types
+    )
     typed_attachments = [attachment_with_type(v, t) for v, t in attachment_types]
     request = PromptRequest(
         model_id=model_id,
@@ -270,7 +272,7 @@ def prompt(
         model=ctx.meta.get(GIVEN_MODEL),
     )
     wait = not (request.attachments or fragments or schema_input or schema_multi or save)
-    if save:
+    if save is not None:  # --save "" included: an invalid name, not "no --save"
         from ..save import save_template
 
         save_template(save, request, read_prompt(prompt, stdin_taken, wait), typed_attachments)
@@ -370,9 +372,9 @@ def prompt(
 
     log_to(log_store, response)
     if reader_gone:
-        # `llm ... | head`: the answer was read to its end and logged; exit as a process
-        # whose reader went away does (128 + SIGPIPE), quietly.
-        sys.exit(141)
+        # `llm ... | head`: the answer was read to its end and logged. A reader that went
+        # away is not an error (as for every command: see DefaultGroup.invoke).
+        sys.exit(0)
     if as_json:
         from ..exchange_json import write_exchange_json
 
