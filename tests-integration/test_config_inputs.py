@@ -409,7 +409,8 @@ LISTINGS = [
 def full_user_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Something to list in every listing: many responses, templates, aliases, a fragment,
     a schema, a collection and keys (made once: the listings only read it)."""
-    from conftest import LLM, _llm_env
+    from llm_process import LLM
+    from llm_process import llm_env as _llm_env
 
     assert LLM
     user_dir = tmp_path_factory.mktemp("full") / "user"
@@ -440,7 +441,8 @@ def full_user_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _closed_pipe_run(args: tuple[str, ...], user_dir: Path) -> subprocess.CompletedProcess[str]:
     """``llm ARGS`` writing to a pipe nobody reads any more: its first write fails."""
-    from conftest import LLM, _llm_env
+    from llm_process import LLM
+    from llm_process import llm_env as _llm_env
 
     assert LLM
     read_end, write_end = os.pipe()
@@ -472,7 +474,8 @@ def test_listing_into_a_closed_pipe_ends_quietly(
 )
 def test_listing_into_head_ends_quietly(command: str, full_user_dir: Path) -> None:
     """The case as users meet it: ``llm logs | head -1`` (and the other big listings)."""
-    from conftest import LLM, _llm_env
+    from llm_process import LLM
+    from llm_process import llm_env as _llm_env
 
     result = subprocess.run(
         ["bash", "-o", "pipefail", "-c", f"'{LLM}' {command} | head -1"],
