@@ -76,3 +76,15 @@ def describe(target: str | Path) -> str:
     if at and ":" in credentials:
         return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
     return target
+
+
+def close(conn: sqlite3.Connection) -> None:
+    """Checkpoint the write-ahead log into the main file, then close: once the last
+    connection is closed the file alone holds every table and row (copy ``embeddings.db``
+    by itself and nothing is missing). A checkpoint that another process's reader blocks is
+    left to SQLite (the next connection finishes it); the log is never lost."""
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:
+        pass
+    conn.close()
