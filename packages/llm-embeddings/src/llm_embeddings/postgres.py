@@ -550,6 +550,26 @@ class PostgresEmbeddings:
         self._dimensions.pop(collection_id, None)
         self._indexed.discard(collection_id)
 
+    def delete_if_empty(self, collection_id: int) -> bool:
+        """One transaction; a row another process is writing holds the collection's row
+        (its foreign key), so the delete waits for it and then fails: nothing is lost."""
+        cid = int(collection_id)
+        empty = "NOT EXISTS (SELECT 1 FROM embeddings WHERE collection_id = %(c)s)"
+        with self._begin() as conn:
+            if self._has_dimensions_table(conn):
+                conn.exec_driver_sql(
+                    f"DELETE FROM {DIMENSIONS_TABLE} WHERE collection_id = %(c)s AND {empty}",
+                    {"c": cid},
+                )
+            deleted = conn.exec_driver_sql(
+                f"DELETE FROM collections WHERE id = %(c)s AND {empty}", {"c": cid}
+            ).rowcount
+        if deleted != 1:
+            return False
+        self._dimensions.pop(collection_id, None)
+        self._indexed.discard(collection_id)
+        return True
+
     @staticmethod
     def _has_dimensions_table(conn: Any) -> bool:
         found = conn.exec_driver_sql("SELECT to_regclass(%(t)s)", {"t": DIMENSIONS_TABLE})

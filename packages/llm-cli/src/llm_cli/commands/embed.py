@@ -10,6 +10,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,13 @@ def _embedding_model(name: str | None) -> llm.EmbeddingModel:
 
 def open_collection(name: str, conn: Any, model: str | None, create: bool = True) -> Any:
     """The named collection; creating it needs ``model`` or a default embedding model."""
+    return _open_collection(name, conn, model, create)[0]
+
+
+def _open_collection(
+    name: str, conn: Any, model: str | None, create: bool = True
+) -> tuple[Any, bool]:
+    """(the collection, whether this call created it)."""
     import sqlite3
 
     from llm_embeddings import Collection
@@ -157,13 +165,27 @@ def open_collection(name: str, conn: Any, model: str | None, create: bool = True
     try:
         if Collection.exists(conn, name) or not create:
             try:
-                return Collection(name, conn, create=False)
+                return Collection(name, conn, create=False), False
             except Collection.DoesNotExist:
                 raise click.ClickException("Collection does not exist") from None
         model_obj = _embedding_model(model)
-        return Collection(name, conn, model=model_obj)
+        return Collection(name, conn, model=model_obj), True
     except (sqlite3.Error, EmbeddingsDatabaseError) as ex:
         raise click.ClickException(f"Cannot use the embeddings database: {ex}") from ex
+
+
+@contextmanager
+def _undone_on_failure(collection: Any, created: bool) -> Iterator[None]:
+    """A collection this command created is removed again when the command fails before
+    anything is stored in it (a model error, an interrupt): a failure leaves no empty
+    collection behind. One that holds rows (embedded before the failure) is kept."""
+    try:
+        yield
+    except BaseException:
+        if created:
+            with suppress(Exception):
+                collection.backend.delete_if_empty(collection.id)
+        raise
 
 
 @click.command()
@@ -211,7 +233,7 @@ def embed(
     if collection:
         # The content is read first: input that cannot be read creates no collection.
         value = read_content(content, input, binary)
-        collection_obj = open_collection(collection, connect(database), model)
+        collection_obj, created = _open_collection(collection, connect(database), model)
         model_obj = collection_obj.model()
     else:
         model_obj = _embedding_model(model)
@@ -224,7 +246,8 @@ def embed(
     try:
         if collection_obj is not None:
             assert id is not None
-            collection_obj.embed(id, value, metadata=metadata, store=store)
+            with _undone_on_failure(collection_obj, created):
+                collection_obj.embed(id, value, metadata=metadata, store=store)
             if format_ is None:
                 return
             vector = collection_obj.vector_of(id)
@@ -491,7 +514,7 @@ def embed_multi(
 
     if target is None:
         target = connect(database)
-    collection_obj = open_collection(collection, target, model)
+    collection_obj, created = _open_collection(collection, target, model)
     _use_key(collection_obj.model(), key)
 
     def entries() -> Iterator[tuple[str, str | bytes]]:
@@ -504,7 +527,8 @@ def embed_multi(
     if batch_size:
         kwargs["batch_size"] = batch_size
     try:
-        collection_obj.embed_multi(entries(), **kwargs)
+        with _undone_on_failure(collection_obj, created):
+            collection_obj.embed_multi(entries(), **kwargs)
     except UserQueryError as ex:
         raise click.ClickException(f"SQL error: {ex}") from ex
     except (ValueError, llm.ModelError, sqlite3.Error, EmbeddingsDatabaseError) as ex:
