@@ -568,21 +568,24 @@ def _rows_from_input(
         source = spool.name
     name = "standard input" if input_path == "-" else input_path
 
-    def pairs(encoding: str | None) -> Iterator[tuple[Any, str]]:
+    def records(encoding: str | None) -> Iterator[dict[str, Any]]:
         with open(source, "rb") as fp:
             for row in read_records(fp, format, encoding):
                 if not isinstance(row, dict):
                     raise click.ClickException(
                         f"Cannot read {name}: each record must be a JSON object"
                     )
-                values = list(row.values())
-                if not values:
-                    continue
+                yield row
+
+    def pairs(encoding: str | None) -> Iterator[tuple[Any, str]]:
+        for row in records(encoding):
+            values = list(row.values())
+            if values:
                 yield values[0], " ".join(_text(v) for v in values[1:])
 
     def checked(encoding: str | None) -> int:
         try:
-            return sum(1 for _ in pairs(encoding))
+            return sum(1 for row in records(encoding) if row)
         except json.JSONDecodeError as ex:
             raise click.ClickException(f"Cannot read {name}: invalid JSON: {ex}") from ex
         except UnicodeError:
