@@ -558,7 +558,7 @@ def _rows_from_input(
     source = input_path
     if input_path == "-" or not stat.S_ISREG(os.stat(input_path).st_mode):
         spool = tempfile.NamedTemporaryFile(prefix="llm-embed-multi-", delete=False)  # noqa: SIM115
-        close_on_exit(lambda: os.unlink(spool.name))
+        close_on_exit(lambda: Path(spool.name).unlink(missing_ok=True))
         with spool:
             if input_path == "-":
                 shutil.copyfileobj(sys.stdin.buffer, spool)
