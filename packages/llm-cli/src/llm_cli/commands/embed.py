@@ -367,9 +367,10 @@ def _text(value: Any) -> str:
     help="Embed files in this directory - specify directory and glob pattern",
 )
 @click.option(
+    # The original's help text (docs/cli-reference.md); it applies to an input file too.
     "encodings",
     "--encoding",
-    help="Encodings to try when reading --files or the input file",
+    help="Encodings to try when reading --files",
     multiple=True,
 )
 @click.option("--binary", is_flag=True, help="Treat --files as binary data")
