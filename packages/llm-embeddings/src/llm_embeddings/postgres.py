@@ -169,7 +169,7 @@ class PostgresEmbeddings:
         except (ArgumentError, NoSuchModuleError, ImportError) as ex:
             raise EmbeddingsDatabaseError(f"cannot use database URL {_mask(url)}: {ex}") from ex
         self.url = url
-        self.location = parsed.render_as_string(hide_password=True)
+        self.location = _mask(parsed.render_as_string(hide_password=True))
         # The schema holding the pgvector extension (quoted), when this store uses it.
         self.vector_schema: str | None = None
         self.pgvector_version: tuple[int, ...] = ()
