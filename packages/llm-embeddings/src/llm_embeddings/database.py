@@ -75,3 +75,13 @@ def describe(target: str | Path) -> str:
     from llm.redact import redact_url
 
     return redact_url(target)
+
+
+def close(conn: sqlite3.Connection) -> None:
+    """Checkpoint the write-ahead log into the main file, then close (llm-storage's
+    ``sqlite_settings.close_checkpointed``, as for logs.db): once the last connection is
+    closed the file alone holds every table and row (copy ``embeddings.db`` by itself and
+    nothing is missing). A checkpoint a reader blocks is left to SQLite; nothing is lost."""
+    from llm_storage.sqlite_settings import close_checkpointed
+
+    close_checkpointed(conn)
