@@ -370,7 +370,7 @@ def _text(value: Any) -> str:
     # The original's help text (docs/cli-reference.md); it applies to an input file too.
     "encodings",
     "--encoding",
-    help="Encodings to try when reading --files",
+    help="Encodings to try when reading --files or an input file",
     multiple=True,
 )
 @click.option("--binary", is_flag=True, help="Treat --files as binary data")
