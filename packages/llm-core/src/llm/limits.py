@@ -23,6 +23,9 @@ DEFAULT_MAX_FRAGMENT_BYTES = 10 * 1024 * 1024
 #: refused before it is read into memory (and base64-encoded, a third bigger again).
 MAX_ATTACHMENT_BYTES_ENV = "LLM_MAX_ATTACHMENT_BYTES"
 DEFAULT_MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+#: Standard input read as the prompt: more than any context window, far less than memory.
+MAX_STDIN_BYTES_ENV = "LLM_MAX_STDIN_BYTES"
+DEFAULT_MAX_STDIN_BYTES = 200 * 1024 * 1024
 #: Seconds to fetch a URL, from connecting to the last byte: 10 MB needs 80 s at 1 Mbit/s.
 FETCH_TIMEOUT_ENV = "LLM_FETCH_TIMEOUT"
 DEFAULT_FETCH_TIMEOUT = 120.0
@@ -58,6 +61,11 @@ def max_fragment_bytes() -> int:
 def max_attachment_bytes() -> int:
     """The most bytes one attachment may hold (0: no limit)."""
     return size_setting(MAX_ATTACHMENT_BYTES_ENV, DEFAULT_MAX_ATTACHMENT_BYTES)
+
+
+def max_stdin_bytes() -> int:
+    """The most bytes of standard input read as a prompt (0: no limit)."""
+    return size_setting(MAX_STDIN_BYTES_ENV, DEFAULT_MAX_STDIN_BYTES)
 
 
 def fetch_timeout() -> float:

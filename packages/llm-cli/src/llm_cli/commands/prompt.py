@@ -48,38 +48,14 @@ def read_prompt(prompt: str | None, stdin_taken: bool, wait_for_input: bool = Tr
     return _utf8(prompt)
 
 
-#: The most standard input ``llm prompt`` reads, in bytes; ``LLM_MAX_STDIN_BYTES`` changes it
-#: (a number, optionally followed by K, M or G).
-STDIN_LIMIT_ENV = "LLM_MAX_STDIN_BYTES"
-DEFAULT_STDIN_LIMIT = 200 * 1024 * 1024
-_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
-
-
 def stdin_limit() -> int:
-    """The byte limit for standard input, from ``LLM_MAX_STDIN_BYTES`` or the default."""
-    import os
+    """The byte limit for standard input (``LLM_MAX_STDIN_BYTES``; 0: none)."""
+    from llm import limits
 
-    given = os.environ.get(STDIN_LIMIT_ENV, "").strip()
-    raw = given.upper().removesuffix("B")
-    if not raw:
-        return DEFAULT_STDIN_LIMIT
-    unit = raw[-1] if raw[-1] in _UNITS else ""
     try:
-        value = int(float(raw[: len(raw) - len(unit)]) * _UNITS[unit])
-    except ValueError:
-        raise click.ClickException(
-            f"{STDIN_LIMIT_ENV} must be a number of bytes (such as 500M), not {given!r}"
-        ) from None
-    if value <= 0:
-        raise click.ClickException(f"{STDIN_LIMIT_ENV} must be more than 0")
-    return value
-
-
-def _describe_size(size: int) -> str:
-    for unit in ("G", "M", "K"):
-        if size >= _UNITS[unit] and size % _UNITS[unit] == 0:
-            return f"{size // _UNITS[unit]} {unit}B"
-    return f"{size} bytes"
+        return limits.max_stdin_bytes() or sys.maxsize
+    except limits.LimitError as ex:
+        raise click.ClickException(str(ex)) from None
 
 
 def _read(stdin: Any) -> str:
@@ -112,9 +88,12 @@ def _read(stdin: Any) -> str:
 
 
 def _too_large(limit: int) -> None:
+    from llm.limits import MAX_STDIN_BYTES_ENV, describe_size
+
     raise click.ClickException(
-        f"Input on stdin is larger than the limit of {_describe_size(limit)}; set "
-        f"{STDIN_LIMIT_ENV} to allow more (such as {STDIN_LIMIT_ENV}=1G)"
+        f"Input on stdin is larger than the limit of {describe_size(limit)}; set "
+        f"{MAX_STDIN_BYTES_ENV} to allow more (such as {MAX_STDIN_BYTES_ENV}=1G, or 0 for"
+        " no limit)"
     )
 
 
