@@ -31,6 +31,9 @@ RELEASES = {
     "0.26": ("0.3a3", "LLM_TEST_ORIGINAL_026"),
     "0.36": ("0.5", "LLM_TEST_ORIGINAL_036"),
 }
+#: Pins of its own time for a release whose newest dependencies no longer work with it
+#: (today's openai needs httpx2; llm 0.26 imports httpx).
+CONSTRAINTS = {"0.26": Path(__file__).with_name("original-0.26-constraints.txt")}
 #: Where these machines already have them.
 KNOWN_PLACES = {"0.26": Path("/tmp/llm-original"), "0.36": Path("/tmp/llm036")}
 
@@ -69,6 +72,7 @@ def _installed(release: str) -> Path:
     steps = [
         [uv, "venv", "-q", "--python", "3.11", str(target)],
         [uv, "pip", "install", "-q", "--python", str(target / "bin" / "python"),
+         *(["-c", str(CONSTRAINTS[release])] if release in CONSTRAINTS else []),
          f"llm=={release}", f"llm-echo=={echo}"],
     ]  # fmt: skip
     for step in steps:
