@@ -111,6 +111,14 @@ class SqliteWriter:
         cursor = self.conn.execute(self._insert_sql(table, columns), [values[c] for c in columns])
         return int(cursor.lastrowid or 0)
 
+    def run(self, sql: str, params: list[Any]) -> int:
+        """Run one statement (``?`` placeholders); the number of rows it changed."""
+        return int(self.conn.execute(sql, params).rowcount)
+
+    def rows(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        """The rows a query (``?`` placeholders) returns."""
+        return list(self.conn.execute(sql, params).fetchall())
+
     @property
     def database(self) -> str:
         main = next(row[2] for row in self.conn.execute("PRAGMA database_list") if row[1] == "main")

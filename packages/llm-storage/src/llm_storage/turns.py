@@ -8,7 +8,8 @@ its parent, its response what it appended up to its tip, its system prompt the c
 leading system message - as llm 0.36 itself renders them. Records have the shape of
 ``read``'s, with no child rows (0.36 keeps its fragments and tools in other tables).
 
-We never write turns: see docs/conformance.md ("Sharing logs.db with llm 0.36").
+We write turns too (``message_store``), each beside a ``responses`` row of the same id that
+stands for it here: only turns without one (what 0.36 logged) are read from the chains.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def turn_records(
     response_ids: Sequence[str] | None = None,
 ) -> list[Record]:
     """The newest ``limit`` turns (None or 0: all) every filter selects, oldest first."""
-    where: list[str] = []
+    # A turn we logged has a ``responses`` row of the same id, which stands for it.
+    where: list[str] = ["NOT EXISTS (SELECT 1 FROM responses WHERE responses.id = turns.id)"]
     params: list[Any] = []
     for clause, value in (
         ("(turns.model = ? OR turns.resolved_model = ?)", model),

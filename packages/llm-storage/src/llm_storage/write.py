@@ -78,6 +78,12 @@ class Writer(Protocol):
     def insert_returning_id(self, table: str, values: dict[str, Any]) -> int:
         """Insert one row; its new ``id``."""
 
+    def run(self, sql: str, params: list[Any]) -> int:
+        """Run one statement (``?`` placeholders); the number of rows it changed."""
+
+    def rows(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        """The rows a query (``?`` placeholders) returns."""
+
     @property
     def database(self) -> str:
         """Which database this writes to (a file path or URL), to tell databases apart."""
@@ -176,6 +182,10 @@ def log_response(writer: Writer, response: LoggableResponse) -> None:
     tool_ids = _log_tools(writer, response.id, prompt.tools or [])
     _log_tool_calls(writer, response.id, response.tool_calls_or_raise() or [], tool_ids)
     _log_tool_results(writer, response.id, prompt.tool_results or [], tool_ids)
+    # The same exchange in llm 0.32+'s message store (same id), for llm 0.36 to read.
+    from .message_store import log_turn
+
+    log_turn(writer, response)
 
 
 def _log_extras(writer: Writer, response: LoggableResponse) -> None:
