@@ -14,7 +14,12 @@ from typing import Any
 
 from ._compat import sibling
 
-__all__ = ["LogStore", "canonical_json", "log_row_extras", "merged_log_rows", "message_hash"]
+#: What the module offers (resolved from llm-storage on first access).
+NAMES = ("LogStore", "canonical_json", "log_row_extras", "merged_log_rows", "message_hash")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *NAMES})
 
 
 def __getattr__(name: str) -> Any:

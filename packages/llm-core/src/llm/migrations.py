@@ -19,10 +19,13 @@ def migrate(db: Any) -> None:
     except Exception as ex:
         import sqlite3
 
-        # As the original raises it: the database's own error, not its SQLAlchemy wrapper.
-        original = getattr(ex, "orig", None)
-        if isinstance(original, sqlite3.Error):
-            raise original from ex
+        # As the original raises it: the database's own error, not the wrappers around it.
+        cause: BaseException | None = ex
+        while cause is not None:
+            original = getattr(cause, "orig", None)
+            if isinstance(original, sqlite3.Error):
+                raise original from ex
+            cause = cause.__cause__
         raise
     # Closing a store built on the caller's own connection (an in-memory sqlite-utils
     # Database) would close that connection too; it stays theirs, as in chain.log_to_db.

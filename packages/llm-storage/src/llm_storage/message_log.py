@@ -106,7 +106,9 @@ class LogStore(ChainWriter):
         with self.atomic():
             return super().create_thread(name=name, tip=tip, forked_from=forked_from, id=id)
 
-    def fork(self, message_hash_: str, name: str | None = None, forked_from: str | None = None) -> str:
+    def fork(
+        self, message_hash_: str, name: str | None = None, forked_from: str | None = None
+    ) -> str:
         """A new thread at a stored message: its history is shared, nothing is copied."""
         if not self._message_exists(message_hash_):
             raise KeyError(message_hash_)

@@ -374,7 +374,14 @@ class ChainWriter:
                 fragment_id = store_fragment(self.writer, str(fragment), source)
                 self.writer.insert(
                     "turn_fragments",
-                    [{"turn_id": turn_id, "fragment_id": fragment_id, "order": order, "kind": kind}],
+                    [
+                        {
+                            "turn_id": turn_id,
+                            "fragment_id": fragment_id,
+                            "order": order,
+                            "kind": kind,
+                        }
+                    ],
                 )
         self._log_instantiations(turn_id, prompt)
         self.writer.insert(
@@ -434,7 +441,13 @@ class ChainWriter:
             )
             self.writer.insert(
                 "tool_instantiations",
-                [{"turn_id": turn_id, "tool_call_id": result.tool_call_id, "instance_id": instance_id}],
+                [
+                    {
+                        "turn_id": turn_id,
+                        "tool_call_id": result.tool_call_id,
+                        "instance_id": instance_id,
+                    }
+                ],
             )
 
 

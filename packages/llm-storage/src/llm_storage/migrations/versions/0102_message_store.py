@@ -260,9 +260,7 @@ def _complete_original(conn: sa.Connection, existing: set[str], ledger: set[str]
     if "turn_search_fts" not in existing:
         for statement in SQLITE_SEARCH:
             conn.exec_driver_sql(statement)
-        conn.exec_driver_sql(
-            "INSERT INTO turn_search_fts (turn_search_fts) VALUES ('rebuild')"
-        )
+        conn.exec_driver_sql("INSERT INTO turn_search_fts (turn_search_fts) VALUES ('rebuild')")
     _record(conn, ledger)
 
 
