@@ -30,6 +30,16 @@ _TURN_COLUMNS = (
 )
 
 
+# Tool results among what a turn was sent: in its parent message, or in the one before it
+# when a user prompt follows them.
+_SENT_RESULTS = (
+    "EXISTS (SELECT 1 FROM parts JOIN messages ON messages.hash = parts.message_hash"
+    " WHERE parts.type = 'tool_result' AND messages.role = 'tool'{name} AND (messages.hash"
+    " = turns.parent_message_hash OR messages.hash = (SELECT parent_hash FROM messages AS"
+    " asked WHERE asked.hash = turns.parent_message_hash AND asked.role = 'user')))"
+)
+
+
 def present(rows: RowSource) -> bool:
     """Whether this database holds llm 0.32+'s ``turns`` table (only a SQLite file can)."""
     if rows.dialect != "sqlite":
@@ -50,8 +60,16 @@ def turn_records(
     id_gt: str | None = None,
     id_gte: str | None = None,
     response_ids: Sequence[str] | None = None,
+    fragments_filter: Sequence[str] = (),
+    has_tools: bool = False,
+    tools_used: Sequence[tuple[str, str | None]] = (),
 ) -> list[Record]:
-    """The newest ``limit`` turns (None or 0: all) every filter selects, oldest first."""
+    """The newest ``limit`` turns (None or 0: all) every filter selects, oldest first.
+
+    ``fragments_filter``: turns given each fragment (hash or alias; ``turn_fragments``).
+    ``has_tools``: turns sent tool results (a tool message ending their input, or just
+    before the prompt that ends it); ``tools_used``: results of each named tool (from a
+    tool of that name and plugin the turn was given, as ``responses`` rows are matched)."""
     # A turn we logged has a ``responses`` row of the same id, which stands for it.
     where: list[str] = ["NOT EXISTS (SELECT 1 FROM responses WHERE responses.id = turns.id)"]
     params: list[Any] = []
@@ -65,6 +83,25 @@ def turn_records(
         if value is not None:
             where.append(clause)
             params += [value] * clause.count("?")
+    for key in fragments_filter:
+        where.append(
+            "EXISTS (SELECT 1 FROM turn_fragments JOIN fragments"
+            " ON fragments.id = turn_fragments.fragment_id"
+            " WHERE turn_fragments.turn_id = turns.id AND (fragments.hash = ? OR fragments.id"
+            " IN (SELECT fragment_id FROM fragment_aliases WHERE alias = ?)))"
+        )
+        params += [key, key]
+    if has_tools or tools_used:
+        where.append(_SENT_RESULTS.format(name=""))
+    for name, plugin in tools_used:
+        plugin_clause = "tools.plugin IS NULL" if plugin is None else "tools.plugin = ?"
+        where.append(_SENT_RESULTS.format(name=" AND parts.tool_name = ?"))
+        params.append(name)
+        where.append(
+            "EXISTS (SELECT 1 FROM turn_tools JOIN tools ON tools.id = turn_tools.tool_id"
+            f" WHERE turn_tools.turn_id = turns.id AND tools.name = ? AND {plugin_clause})"
+        )
+        params += [name] if plugin is None else [name, plugin]
     if response_ids is not None:
         if not response_ids:
             return []
