@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .write import conversation_name, store_fragment, store_tool
@@ -40,9 +40,44 @@ def canonical_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+#: Strings are escaped and hashed this many characters at a time, so hashing a message of a
+#: 50 MB prompt holds no second copy of it (the JSON text, then its UTF-8 bytes).
+_SLICE = 1 << 20
+
+
+def _canonical_pieces(obj: Any) -> Iterator[str]:
+    """``canonical_json(obj)`` in pieces (long strings in slices; the same text joined)."""
+    if isinstance(obj, str):
+        if len(obj) <= _SLICE:
+            yield json.dumps(obj, ensure_ascii=False)
+            return
+        yield '"'
+        for start in range(0, len(obj), _SLICE):
+            # Escaping is character by character: slices escape as the whole does.
+            yield json.dumps(obj[start : start + _SLICE], ensure_ascii=False)[1:-1]
+        yield '"'
+    elif isinstance(obj, dict):
+        yield "{"
+        for n, key in enumerate(sorted(obj)):
+            yield ("," if n else "") + json.dumps(key, ensure_ascii=False) + ":"
+            yield from _canonical_pieces(obj[key])
+        yield "}"
+    elif isinstance(obj, list | tuple):
+        yield "["
+        for n, item in enumerate(obj):
+            if n:
+                yield ","
+            yield from _canonical_pieces(item)
+        yield "]"
+    else:
+        yield canonical_json(obj)
+
+
 def content_hash(obj: Any) -> str:
     """``b2:`` and the 16-byte BLAKE2b of ``obj``'s canonical JSON, in hex."""
-    digest = hashlib.blake2b(canonical_json(obj).encode("utf-8"), digest_size=_DIGEST_SIZE)
+    digest = hashlib.blake2b(digest_size=_DIGEST_SIZE)
+    for piece in _canonical_pieces(obj):
+        digest.update(piece.encode("utf-8"))
     return HASH_PREFIX + digest.hexdigest()
 
 
@@ -309,10 +344,12 @@ class ChainWriter:
 
     # -- turns -----------------------------------------------------------------------------
 
-    def log_turn(self, response: Any, thread_id: str | None = None) -> str:
+    def log_turn(self, response: Any, thread_id: str | None = None, *, search: bool = True) -> str:
         """Store what ``response`` was sent and answered as a turn of ``thread_id`` (by
         default its conversation's, made when new); the turn's id (the response's). Logging
-        the same response again replaces its turn."""
+        the same response again replaces its turn. ``search``: also its ``turn_search`` row
+        (not for a turn logged with its ``responses`` row, which ``responses_fts`` indexes:
+        llm 0.36 finds that row when it searches)."""
         prompt = response.prompt
         if thread_id is None:
             conversation = getattr(response, "conversation", None)
@@ -384,6 +421,12 @@ class ChainWriter:
                     ],
                 )
         self._log_instantiations(turn_id, prompt)
+        if search:
+            self._log_search(turn_id, prompt, response)
+        self.set_tip(thread_id, tip)
+        return turn_id
+
+    def _log_search(self, turn_id: str, prompt: Any, response: Any) -> None:
         self.writer.insert(
             "turn_search",
             [
@@ -394,8 +437,6 @@ class ChainWriter:
                 }
             ],
         )
-        self.set_tip(thread_id, tip)
-        return turn_id
 
     def _log_turn_tools(self, turn_id: str, prompt: Any) -> None:
         tools = list(getattr(prompt, "tools", None) or [])
@@ -462,4 +503,4 @@ def log_turn(writer: Writer, response: Any) -> None:
     sent and answered as messages (an ``llm`` Response; a plugin's own object may not)."""
     if not hasattr(response, "_messages_now") or not hasattr(response.prompt, "messages"):
         return
-    ChainWriter(writer).log_turn(response)
+    ChainWriter(writer).log_turn(response, search=False)
