@@ -344,12 +344,11 @@ class ChainWriter:
 
     # -- turns -----------------------------------------------------------------------------
 
-    def log_turn(self, response: Any, thread_id: str | None = None, *, search: bool = True) -> str:
+    def log_turn(self, response: Any, thread_id: str | None = None) -> str:
         """Store what ``response`` was sent and answered as a turn of ``thread_id`` (by
         default its conversation's, made when new); the turn's id (the response's). Logging
-        the same response again replaces its turn. ``search``: also its ``turn_search`` row
-        (not for a turn logged with its ``responses`` row, which ``responses_fts`` indexes:
-        llm 0.36 finds that row when it searches)."""
+        the same response again replaces its turn, and its ``turn_search`` row (what llm
+        0.36 searches: it does not look for a turn's exchange in ``responses_fts``)."""
         prompt = response.prompt
         if thread_id is None:
             conversation = getattr(response, "conversation", None)
@@ -421,8 +420,7 @@ class ChainWriter:
                     ],
                 )
         self._log_instantiations(turn_id, prompt)
-        if search:
-            self._log_search(turn_id, prompt, response)
+        self._log_search(turn_id, prompt, response)
         self.set_tip(thread_id, tip)
         return turn_id
 
@@ -503,4 +501,4 @@ def log_turn(writer: Writer, response: Any) -> None:
     sent and answered as messages (an ``llm`` Response; a plugin's own object may not)."""
     if not hasattr(response, "_messages_now") or not hasattr(response.prompt, "messages"):
         return
-    ChainWriter(writer).log_turn(response, search=False)
+    ChainWriter(writer).log_turn(response)
