@@ -153,3 +153,46 @@ def test_turns_are_read_once_through_the_read_queries(tmp_path, echo):
     response.log_to_db(store.db)
     source = read.SqliteRows(store.conn)
     assert [r["id"] for r in read.iter_responses(source, limit=0)] == [response.id]
+
+
+def test_deleting_responses_deletes_their_turns_and_unreached_messages(tmp_path, echo):
+    from llm_storage import deletion, ledger_db
+
+    path = tmp_path / "logs.db"
+    conversation = echo.conversation()
+    first = conversation.prompt("secret one")
+    first.text()
+    second = conversation.prompt("secret two")
+    second.text()
+    other = echo.prompt("kept apart")
+    other.text()
+    for response in (first, second, other):
+        response.log_to_db(path)
+    store = message_log.LogStore(sqlite_utils.Database(path))
+    assert store.db["messages"].count == 6
+
+    def delete(*ids: str) -> None:
+        ledger = ledger_db.open_ledger(path)
+        try:
+            with ledger.transaction(write=True) as tx:
+                deletion.delete(tx, list(ids))
+        finally:
+            ledger.close()
+
+    # The first turn's messages are the second's history: they stay, the thread too.
+    delete(first.id)
+    assert [t["id"] for t in store.db["turns"].rows] == [second.id, other.id]
+    assert store.db["messages"].count == 6
+    assert [m.parts[0].text for m in store.thread_messages(conversation.id)][:3] == [
+        "secret one",
+        first.text(),
+        "secret two",
+    ]
+    # Deleting the rest of the conversation takes its messages, parts and thread.
+    delete(second.id)
+    assert [t["id"] for t in store.db["turns"].rows] == [other.id]
+    assert store.db["messages"].count == 2
+    assert store.db["parts"].count == 2
+    assert [t["id"] for t in store.db["threads"].rows] == [other.conversation_id_for_log()]
+    assert not list(store.db.query("SELECT 1 FROM parts WHERE text LIKE '%secret%'"))
+    assert store.verify() == []
