@@ -196,3 +196,51 @@ def test_deleting_responses_deletes_their_turns_and_unreached_messages(tmp_path,
     assert [t["id"] for t in store.db["threads"].rows] == [other.conversation_id_for_log()]
     assert not list(store.db.query("SELECT 1 FROM parts WHERE text LIKE '%secret%'"))
     assert store.verify() == []
+
+
+def test_llm_logs_skips_the_turns_only_while_every_turn_has_its_row(tmp_path, echo, monkeypatch):
+    """Proving that no turn lacks its ``responses`` row means a scan of every turn; the
+    last turn we logged recorded that none did, until something else adds a turn."""
+    from llm_storage import sqlite_reader, turns
+
+    path = tmp_path / "logs.db"
+    for text_ in ("one", "two"):
+        response = echo.prompt(text_)
+        response.text()
+        response.log_to_db(path)
+    read_turns = []
+    original = turns.turn_records
+    monkeypatch.setattr(
+        turns, "turn_records", lambda *a, **k: read_turns.append(1) or original(*a, **k)
+    )
+
+    def listed() -> list[str]:
+        reader = sqlite_reader.open_current(path)
+        assert reader is not None
+        try:
+            return [r["prompt"] for r in reader.iter_responses(0)]
+        finally:
+            reader.close()
+
+    assert listed() == ["one", "two"]
+    assert read_turns == []  # every turn has its row: not read
+    # A turn logged the way llm 0.36 logs (no responses row) is found and listed ...
+    store = message_log.LogStore(sqlite_utils.Database(path))
+    theirs = echo.prompt("theirs")
+    theirs.text()
+    store.log(theirs)
+    assert listed() == ["one", "two", "theirs"]
+    # ... and still is after our next turn, which counts it.
+    ours = echo.prompt("three")
+    ours.text()
+    ours.log_to_db(path)
+    assert listed() == ["one", "two", "theirs", "three"]
+    assert rows_of(path, "SELECT unlisted FROM message_store_coverage") == [(1,)]
+
+
+def rows_of(path, sql):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()

@@ -170,6 +170,11 @@ CREATE TABLE response_extras (
 	attempts TEXT, 
 	PRIMARY KEY (response_id)
 );
+CREATE TABLE message_store_coverage (
+	turns INTEGER, 
+	last_rowid INTEGER, 
+	unlisted INTEGER
+);
 CREATE TABLE messages (
 	hash TEXT NOT NULL, 
 	parent_hash TEXT, 

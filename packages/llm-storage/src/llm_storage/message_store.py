@@ -344,11 +344,14 @@ class ChainWriter:
 
     # -- turns -----------------------------------------------------------------------------
 
-    def log_turn(self, response: Any, thread_id: str | None = None) -> str:
+    def log_turn(self, response: Any, thread_id: str | None = None, *, listed: bool = False) -> str:
         """Store what ``response`` was sent and answered as a turn of ``thread_id`` (by
         default its conversation's, made when new); the turn's id (the response's). Logging
         the same response again replaces its turn, and its ``turn_search`` row (what llm
-        0.36 searches: it does not look for a turn's exchange in ``responses_fts``)."""
+        0.36 searches: it does not look for a turn's exchange in ``responses_fts``).
+        ``listed``: the response has its ``responses`` row too (see :class:`Coverage`)."""
+        coverage = Coverage(self.writer) if listed and is_sqlite(self.writer) else None
+        unlisted = coverage.unlisted_before() if coverage is not None else None
         prompt = response.prompt
         if thread_id is None:
             conversation = getattr(response, "conversation", None)
@@ -422,6 +425,10 @@ class ChainWriter:
         self._log_instantiations(turn_id, prompt)
         self._log_search(turn_id, prompt, response)
         self.set_tip(thread_id, tip)
+        if coverage is not None and unlisted is not None:
+            coverage.record(unlisted)
+        elif is_sqlite(self.writer):
+            Coverage(self.writer).forget()
         return turn_id
 
     def _log_search(self, turn_id: str, prompt: Any, response: Any) -> None:
@@ -496,9 +503,63 @@ def response_json_for(response: Any) -> str | None:
     return None if payload is None else json.dumps(payload)
 
 
+def is_sqlite(writer: Any) -> bool:
+    """Whether ``writer`` writes to SQLite (the only database whose turns we read)."""
+    import sqlite3
+
+    conn = getattr(writer, "conn", None)
+    if isinstance(conn, sqlite3.Connection):
+        return True
+    dialect = getattr(conn, "dialect", None)
+    return getattr(dialect, "name", None) == "sqlite"
+
+
+#: Turns without a ``responses`` row of their id (those llm 0.36 logged): a full scan.
+UNLISTED_SQL = (
+    "SELECT count(*) FROM turns"
+    " WHERE NOT EXISTS (SELECT 1 FROM responses WHERE responses.id = turns.id)"
+)
+#: What changes whenever a turn is added or deleted (SQLite): cheap.
+TURNS_STATE_SQL = "SELECT count(*), max(rowid) FROM turns"
+COVERAGE_SQL = "SELECT turns, last_rowid, unlisted FROM message_store_coverage"
+
+
+class Coverage:
+    """Whether every turn has its ``responses`` row, without scanning the turns.
+
+    ``llm logs`` lists turns only when some lack a ``responses`` row (0.36 logged them):
+    proving there are none means checking every turn, a third of a second on 100,000. So
+    each turn we log with its row records, in ``message_store_coverage``, how many turns
+    lacked one and the turns' count and last rowid; a reader that finds both unchanged
+    and none lacking skips the turns (``turns.unlisted_possible``). Anything else that
+    adds or deletes a turn changes the count or the rowid, and the next turn we log
+    counts again."""
+
+    def __init__(self, writer: Writer) -> None:
+        self.writer = writer
+
+    def unlisted_before(self) -> int:
+        now = tuple(self.writer.rows(TURNS_STATE_SQL, [])[0])
+        state = self.writer.rows(COVERAGE_SQL, [])
+        if state and tuple(state[0][:2]) == now and state[0][2] is not None:
+            return int(state[0][2])
+        return int(self.writer.rows(UNLISTED_SQL, [])[0][0])
+
+    def record(self, unlisted: int) -> None:
+        turns, last_rowid = self.writer.rows(TURNS_STATE_SQL, [])[0]
+        self.forget()
+        self.writer.insert(
+            "message_store_coverage",
+            [{"turns": turns, "last_rowid": last_rowid, "unlisted": unlisted}],
+        )
+
+    def forget(self) -> None:
+        self.writer.run("DELETE FROM message_store_coverage", [])
+
+
 def log_turn(writer: Writer, response: Any) -> None:
     """``write.log_response``'s addition: the response as a turn, when it can say what it was
     sent and answered as messages (an ``llm`` Response; a plugin's own object may not)."""
     if not hasattr(response, "_messages_now") or not hasattr(response.prompt, "messages"):
         return
-    ChainWriter(writer).log_turn(response)
+    ChainWriter(writer).log_turn(response, listed=True)

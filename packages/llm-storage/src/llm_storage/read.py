@@ -297,7 +297,7 @@ def iter_responses(
     if not query:
         from . import turns
 
-        if turns.present(rows):
+        if turns.present(rows) and turns.unlisted_possible(rows):
             adopted = turns.turn_records(
                 rows,
                 limit=limit,

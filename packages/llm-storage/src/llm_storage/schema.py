@@ -294,6 +294,15 @@ Table(
     _int("instance_id", ForeignKey("tool_instances.id")),
 )
 
+# Ours, not llm 0.36's: what the last turn we logged found (see message_store.Coverage).
+Table(
+    "message_store_coverage",
+    metadata,
+    _int("turns"),
+    _int("last_rowid"),
+    _int("unlisted"),
+)
+
 #: The message-store tables, in the order they are created.
 MESSAGE_STORE_TABLES = (
     "messages",
@@ -306,4 +315,5 @@ MESSAGE_STORE_TABLES = (
     "turn_search",
     "turn_tools",
     "tool_instantiations",
+    "message_store_coverage",
 )

@@ -50,6 +50,17 @@ def present(rows: RowSource) -> bool:
     return bool(found)
 
 
+def unlisted_possible(rows: RowSource) -> bool:
+    """Whether some turn may lack a ``responses`` row: False only when the last turn we
+    logged found none lacking and no turn was added or deleted since
+    (``message_store.Coverage``)."""
+    state = list(rows.rows("SELECT turns, last_rowid, unlisted FROM message_store_coverage"))
+    if not state or state[0]["unlisted"] != 0:
+        return True
+    [now] = list(rows.rows("SELECT count(*) AS turns, max(rowid) AS last_rowid FROM turns"))
+    return (now["turns"], now["last_rowid"]) != (state[0]["turns"], state[0]["last_rowid"])
+
+
 def turn_records(
     rows: RowSource,
     *,

@@ -154,6 +154,8 @@ NEW = (
         _i("instance_id", sa.ForeignKey("tool_instances.id")),
     ),
 )
+# Ours (0.36 ignores it): whether every turn has a ``responses`` row, as of our last turn.
+COVERAGE = sa.Table("message_store_coverage", meta, _i("turns"), _i("last_rowid"), _i("unlisted"))
 
 SQLITE_SEARCH = (
     'CREATE VIRTUAL TABLE "turn_search_fts" USING FTS5 ("prompt", "response",'
@@ -233,6 +235,8 @@ def upgrade() -> None:
     sqlite = conn.dialect.name == "sqlite"
     existing = set(sa.inspect(conn).get_table_names())
     ledger = _ledger(conn) if sqlite else None
+    if "message_store_coverage" not in existing:
+        COVERAGE.create(conn)
     if "messages" in existing and ledger is not None and "m023_message_store" in ledger:
         _complete_original(conn, existing, ledger)
         return
@@ -275,6 +279,7 @@ def _record(conn: sa.Connection, ledger: set[str]) -> None:
 
 def downgrade() -> None:
     conn = op.get_bind()
+    op.drop_table("message_store_coverage")
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql('DROP VIEW IF EXISTS "message_tree"')
         conn.exec_driver_sql('DROP TABLE IF EXISTS "turn_search_fts"')
