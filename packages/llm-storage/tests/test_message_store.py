@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -244,3 +245,24 @@ def rows_of(path, sql):
         return conn.execute(sql).fetchall()
     finally:
         conn.close()
+
+
+def test_a_turns_payload_is_stored_condensed_and_read_back_whole(tmp_path, echo):
+    from llm_storage import payloads
+
+    long = "SQLite stores the whole database in a single file on disk. " * 3
+    store = message_log.LogStore(sqlite_utils.Database(tmp_path / "logs.db"))
+    response = echo.prompt("Tell me")
+    response.text()
+    answer = response.text()
+    payload = {"content": answer, "id": "x", "tricky": {"$": "not a marker"}, "more": long}
+    response.response_json = payload
+    turn_id = store.log(response)
+    stored = json.loads(store.db["turns"].get(turn_id)["response_json"])
+    assert stored["content"] == {"$": "0.0.text"}  # the answer, by reference
+    assert stored["tricky"] == {"$raw": {"$": "not a marker"}}
+    assert store.turn_response_json(turn_id) == payload
+    assert json.loads(message_log.merged_log_rows(store)[0]["response_json"]) == payload
+    # A reference its turn no longer provides is an error, not a guess.
+    with pytest.raises(payloads.UncondenseError):
+        payloads.uncondense({"$": "9.9.text"}, {})

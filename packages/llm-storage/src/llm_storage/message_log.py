@@ -245,11 +245,39 @@ class LogStore(ChainWriter):
         ]
 
     def turn_response_json(self, turn_id: str) -> Any:
-        """The provider payload a turn recorded, or None."""
-        found = self._query("SELECT response_json FROM turns WHERE id = ?", [turn_id])
+        """The provider payload a turn recorded, whole again (``payloads``), or None; a
+        payload referring to what its turn no longer provides raises UncondenseError."""
+        from . import payloads
+
+        found = self._query(
+            "SELECT turns.model, turns.parent_message_hash, turns.tip_message_hash,"
+            " turns.response_json, schemas.content AS schema_json FROM turns"
+            " LEFT JOIN schemas ON schemas.id = turns.schema_id WHERE turns.id = ?",
+            [turn_id],
+        )
         if not found or found[0]["response_json"] is None:
             return None
-        return json.loads(found[0]["response_json"])
+        row = found[0]
+        inputs = self.load_chain(row["parent_message_hash"])
+        outputs = self.load_chain(row["tip_message_hash"])[len(inputs) :]
+        tools = [
+            (tool["name"], tool["description"])
+            for tool in self._query(
+                "SELECT tools.name, tools.description FROM turn_tools"
+                " JOIN tools ON tools.id = turn_tools.tool_id WHERE turn_tools.turn_id = ?",
+                [turn_id],
+            )
+        ]
+        stored = row["response_json"]
+        known = payloads.replacements(
+            outputs,
+            tools,
+            schema=load(row["schema_json"]),
+            model_replacements=(
+                payloads.model_replacements(row["model"]) if '"m.' in stored else None
+            ),
+        )
+        return payloads.uncondense(json.loads(stored), known)
 
     def iter_responses(self, limit: int | None = None, **filters: Any) -> Iterator[dict[str, Any]]:
         """Logged exchanges as ``llm logs`` reads them (``read.iter_responses``)."""
@@ -278,9 +306,35 @@ def merged_log_rows(
     for row in rows:
         row.setdefault("resolved_model", None)
         row.setdefault("reasoning", None)
+        _resolve_turn_payload(store, row)
     if not query or latest:
         rows.sort(key=lambda row: row["id"], reverse=True)
     return rows
+
+
+def _resolve_turn_payload(store: Any, row: dict[str, Any]) -> None:
+    """A row read from a turn (no ``responses`` row): its payload, whole, or None when it no
+    longer resolves."""
+    from .payloads import UncondenseError
+
+    if row.get("response_json") is not None or not hasattr(store, "turn_response_json"):
+        return
+    if store._query("SELECT 1 FROM responses WHERE id = ?", [row["id"]]):
+        return
+    try:
+        payload = store.turn_response_json(row["id"])
+    except (UncondenseError, KeyError):
+        payload = None
+    row["response_json"] = None if payload is None else json.dumps(payload)
+
+
+def _payload_replacements(
+    messages: Any, tools: Any = (), schema: Any = None, model_replacements: Any = None
+) -> dict[str, Any]:
+    """What a turn's payload may refer to (``payloads.replacements``)."""
+    from .payloads import replacements
+
+    return replacements(messages, tools, schema, model_replacements)
 
 
 def log_row_extras(store: Any, row: dict[str, Any]) -> dict[str, Any]:

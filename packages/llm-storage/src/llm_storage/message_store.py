@@ -367,7 +367,8 @@ class ChainWriter:
         prompt_fragments = list(getattr(prompt, "fragments", None) or [])
         system_fragments = list(getattr(prompt, "system_fragments", None) or [])
         parent = self.ensure_chain(prompt.messages, fragments=prompt_fragments + system_fragments)
-        tip = self.ensure_chain(response._messages_now(), parent=parent)
+        own_messages = response._messages_now()
+        tip = self.ensure_chain(own_messages, parent=parent)
 
         schema_id = None
         if prompt.schema:
@@ -402,7 +403,7 @@ class ChainWriter:
                     "token_details": dump(token_details),
                     "duration_ms": response.duration_ms(),
                     "datetime_utc": response.datetime_utc(),
-                    "response_json": response_json_for(response),
+                    "response_json": response_json_for(response, own_messages),
                 }
             ],
         )
@@ -497,10 +498,23 @@ class ChainWriter:
             )
 
 
-def response_json_for(response: Any) -> str | None:
-    """The provider's payload as the turn stores it (JSON; None when there is none)."""
+def response_json_for(response: Any, own_messages: Sequence[Any]) -> str | None:
+    """The provider's payload as the turn stores it: JSON, condensed against the turn's own
+    messages, tools, schema and model (``payloads``); None when there is none."""
+    from . import payloads
+
     payload = getattr(response, "response_json", None)
-    return None if payload is None else json.dumps(payload)
+    if payload is None:
+        return None
+    prompt = response.prompt
+    tools = [(t.name, t.description) for t in getattr(prompt, "tools", None) or []]
+    known = payloads.replacements(
+        own_messages,
+        tools,
+        schema=getattr(prompt, "schema", None),
+        model_replacements=getattr(response.model, "json_replacements", None),
+    )
+    return json.dumps(payloads.condense(payload, known))
 
 
 def is_sqlite(writer: Any) -> bool:
