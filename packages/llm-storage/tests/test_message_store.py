@@ -237,6 +237,12 @@ def test_llm_logs_skips_the_turns_only_while_every_turn_has_its_row(tmp_path, ec
     ours.log_to_db(path)
     assert listed() == ["one", "two", "theirs", "three"]
     assert rows_of(path, "SELECT unlisted FROM message_store_coverage") == [(1,)]
+    # A responses row deleted by other means: its turn is listed in its place.
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DELETE FROM responses WHERE prompt = 'one'")
+    conn.close()
+    assert listed() == ["one", "two", "theirs", "three"]
 
 
 def rows_of(path, sql):

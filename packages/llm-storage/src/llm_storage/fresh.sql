@@ -173,6 +173,8 @@ CREATE TABLE response_extras (
 CREATE TABLE message_store_coverage (
 	turns INTEGER, 
 	last_rowid INTEGER, 
+	responses INTEGER, 
+	responses_last_rowid INTEGER, 
 	unlisted INTEGER
 );
 CREATE TABLE messages (

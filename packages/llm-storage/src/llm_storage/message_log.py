@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,6 +27,9 @@ from .message_store import (
     message_hash,
 )
 from .sqlite_writer import SqliteWriter
+
+#: Runs a query (``?`` placeholders); its rows as dicts.
+Query = Callable[[str, Sequence[Any]], list[dict[str, Any]]]
 
 __all__ = [
     "LogStore",
@@ -147,74 +150,10 @@ class LogStore(ChainWriter):
 
     def load_chain(self, tip: str | None) -> list[Any]:
         """The messages up to ``tip``, oldest first (KeyError for an unknown tip)."""
-        from llm.parts import Message
-
-        rows = []
-        hash_ = tip
-        while hash_ is not None:
-            found = self._query("SELECT * FROM messages WHERE hash = ?", [hash_])
-            if not found:
-                raise KeyError(hash_)
-            rows.append(found[0])
-            hash_ = found[0]["parent_hash"]
-        rows.reverse()
-        parts = self._load_parts([row["hash"] for row in rows])
-        return [
-            Message(
-                role=row["role"],
-                parts=parts.get(row["hash"], []),
-                provider_metadata=load(row["provider_metadata"]),
-            )
-            for row in rows
-        ]
+        return load_chain(self._query, tip)
 
     def _load_parts(self, hashes: list[str]) -> dict[str, list[Any]]:
-        from llm.attachments import Attachment
-        from llm.parts import AttachmentPart, Part, ToolResultPart
-
-        if not hashes:
-            return {}
-        marks = ", ".join("?" for _ in hashes)
-        part_rows = self._query(
-            f"SELECT * FROM parts WHERE message_hash IN ({marks}) ORDER BY message_hash, position",
-            hashes,
-        )
-        payloads = []
-        for row in part_rows:
-            payload = json.loads(row["payload"]) if row["payload"] else {}
-            payload["type"] = row["type"]
-            if row["text"] is not None:
-                payload["text"] = row["text"]
-            payloads.append(payload)
-        wanted_fragments = sorted({i for p in payloads for i in fragment_ids(p)})
-        fragments: dict[int, str] = {}
-        if wanted_fragments:
-            marks = ", ".join("?" for _ in wanted_fragments)
-            for found in self._query(
-                f"SELECT id, content FROM fragments WHERE id IN ({marks})", wanted_fragments
-            ):
-                fragments[found["id"]] = found["content"]
-        wanted_attachments = sorted({i for p in payloads for i in attachment_ids(p)})
-        attachments: dict[str, Any] = {}
-        if wanted_attachments:
-            marks = ", ".join("?" for _ in wanted_attachments)
-            for found in self._query(
-                f"SELECT * FROM attachments WHERE id IN ({marks})", wanted_attachments
-            ):
-                attachments[found["id"]] = Attachment.from_row(found)
-        out: dict[str, list[Any]] = {}
-        for row, payload in zip(part_rows, payloads, strict=True):
-            decode_text_refs(payload, fragments)
-            ids = attachment_ids(payload)
-            payload.pop("attachment", None)
-            payload.pop("attachments", None)
-            part = Part.from_dict(payload)  # type: ignore[arg-type]
-            if ids and isinstance(part, AttachmentPart):
-                part.attachment = attachments.get(ids[0])
-            elif ids and isinstance(part, ToolResultPart):
-                part.attachments = [attachments[i] for i in ids if i in attachments]
-            out.setdefault(row["message_hash"], []).append(part)
-        return out
+        return load_parts(self._query, hashes)
 
     def verify(self) -> list[str]:
         """The stored messages whose content no longer hashes to their hash (a changed or
@@ -284,6 +223,78 @@ class LogStore(ChainWriter):
         from . import read
 
         yield from read.iter_responses(read.SqliteRows(self.conn), limit=limit, **filters)
+
+
+def load_parts(query: Query, hashes: list[str]) -> dict[str, list[Any]]:
+    """Each message's parts, rebuilt: fragment text and attachments resolved."""
+    from llm.attachments import Attachment
+    from llm.parts import AttachmentPart, Part, ToolResultPart
+
+    if not hashes:
+        return {}
+    marks = ", ".join("?" for _ in hashes)
+    part_rows = query(
+        f"SELECT * FROM parts WHERE message_hash IN ({marks}) ORDER BY message_hash, position",
+        hashes,
+    )
+    payloads = []
+    for row in part_rows:
+        payload = json.loads(row["payload"]) if row["payload"] else {}
+        payload["type"] = row["type"]
+        if row["text"] is not None:
+            payload["text"] = row["text"]
+        payloads.append(payload)
+    wanted_fragments = sorted({i for p in payloads for i in fragment_ids(p)})
+    fragments: dict[int, str] = {}
+    if wanted_fragments:
+        marks = ", ".join("?" for _ in wanted_fragments)
+        for found in query(
+            f"SELECT id, content FROM fragments WHERE id IN ({marks})", wanted_fragments
+        ):
+            fragments[found["id"]] = found["content"]
+    wanted_attachments = sorted({i for p in payloads for i in attachment_ids(p)})
+    attachments: dict[str, Any] = {}
+    if wanted_attachments:
+        marks = ", ".join("?" for _ in wanted_attachments)
+        for found in query(f"SELECT * FROM attachments WHERE id IN ({marks})", wanted_attachments):
+            attachments[found["id"]] = Attachment.from_row(found)
+    out: dict[str, list[Any]] = {}
+    for row, payload in zip(part_rows, payloads, strict=True):
+        decode_text_refs(payload, fragments)
+        ids = attachment_ids(payload)
+        payload.pop("attachment", None)
+        payload.pop("attachments", None)
+        part = Part.from_dict(payload)  # type: ignore[arg-type]
+        if ids and isinstance(part, AttachmentPart):
+            part.attachment = attachments.get(ids[0])
+        elif ids and isinstance(part, ToolResultPart):
+            part.attachments = [attachments[i] for i in ids if i in attachments]
+        out.setdefault(row["message_hash"], []).append(part)
+    return out
+
+
+def load_chain(query: Query, tip: str | None) -> list[Any]:
+    """The messages up to ``tip``, oldest first (KeyError for an unknown tip)."""
+    from llm.parts import Message
+
+    rows = []
+    hash_ = tip
+    while hash_ is not None:
+        found = query("SELECT * FROM messages WHERE hash = ?", [hash_])
+        if not found:
+            raise KeyError(hash_)
+        rows.append(found[0])
+        hash_ = found[0]["parent_hash"]
+    rows.reverse()
+    parts = load_parts(query, [row["hash"] for row in rows])
+    return [
+        Message(
+            role=row["role"],
+            parts=parts.get(row["hash"], []),
+            provider_metadata=load(row["provider_metadata"]),
+        )
+        for row in rows
+    ]
 
 
 def merged_log_rows(

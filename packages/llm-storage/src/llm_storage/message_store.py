@@ -533,9 +533,15 @@ UNLISTED_SQL = (
     "SELECT count(*) FROM turns"
     " WHERE NOT EXISTS (SELECT 1 FROM responses WHERE responses.id = turns.id)"
 )
-#: What changes whenever a turn is added or deleted (SQLite): cheap.
-TURNS_STATE_SQL = "SELECT count(*), max(rowid) FROM turns"
-COVERAGE_SQL = "SELECT turns, last_rowid, unlisted FROM message_store_coverage"
+#: What changes whenever a turn or a response is added or deleted (SQLite): cheap.
+TURNS_STATE_SQL = (
+    "SELECT (SELECT count(*) FROM turns), (SELECT max(rowid) FROM turns),"
+    " (SELECT count(*) FROM responses), (SELECT max(rowid) FROM responses)"
+)
+COVERAGE_SQL = (
+    "SELECT turns, last_rowid, responses, responses_last_rowid, unlisted"
+    " FROM message_store_coverage"
+)
 
 
 class Coverage:
@@ -544,10 +550,10 @@ class Coverage:
     ``llm logs`` lists turns only when some lack a ``responses`` row (0.36 logged them):
     proving there are none means checking every turn, a third of a second on 100,000. So
     each turn we log with its row records, in ``message_store_coverage``, how many turns
-    lacked one and the turns' count and last rowid; a reader that finds both unchanged
-    and none lacking skips the turns (``turns.unlisted_possible``). Anything else that
-    adds or deletes a turn changes the count or the rowid, and the next turn we log
-    counts again."""
+    lacked one and the count and last rowid of turns and of responses; a reader that finds
+    them unchanged and none lacking skips the turns (``turns.unlisted_possible``). Anything
+    else that adds or deletes a turn or a response changes a count or a rowid, and the next
+    turn we log counts again."""
 
     def __init__(self, writer: Writer) -> None:
         self.writer = writer
@@ -555,16 +561,26 @@ class Coverage:
     def unlisted_before(self) -> int:
         now = tuple(self.writer.rows(TURNS_STATE_SQL, [])[0])
         state = self.writer.rows(COVERAGE_SQL, [])
-        if state and tuple(state[0][:2]) == now and state[0][2] is not None:
-            return int(state[0][2])
+        if state and tuple(state[0][:4]) == now and state[0][4] is not None:
+            return int(state[0][4])
         return int(self.writer.rows(UNLISTED_SQL, [])[0][0])
 
     def record(self, unlisted: int) -> None:
-        turns, last_rowid = self.writer.rows(TURNS_STATE_SQL, [])[0]
+        turns, last_rowid, responses, responses_last_rowid = self.writer.rows(TURNS_STATE_SQL, [])[
+            0
+        ]
         self.forget()
         self.writer.insert(
             "message_store_coverage",
-            [{"turns": turns, "last_rowid": last_rowid, "unlisted": unlisted}],
+            [
+                {
+                    "turns": turns,
+                    "last_rowid": last_rowid,
+                    "responses": responses,
+                    "responses_last_rowid": responses_last_rowid,
+                    "unlisted": unlisted,
+                }
+            ],
         )
 
     def forget(self) -> None:

@@ -26,7 +26,17 @@ MIN_LENGTH = 64
 _MARKERS = ("$", "$r", "$raw")
 
 
-class UncondenseError(ValueError):
+def _error_base() -> type[ValueError]:
+    """condense-json's own error where it is installed (code written for llm 0.36 catches
+    that one), else ValueError, which it derives from."""
+    try:
+        from condense_json import UncondenseError as installed
+    except ImportError:
+        return ValueError
+    return installed
+
+
+class UncondenseError(_error_base()):  # type: ignore[misc]
     """A stored payload refers to something its turn no longer provides."""
 
 

@@ -300,6 +300,8 @@ Table(
     metadata,
     _int("turns"),
     _int("last_rowid"),
+    _int("responses"),
+    _int("responses_last_rowid"),
     _int("unlisted"),
 )
 

@@ -26,7 +26,8 @@ _TURN_COLUMNS = (
     "turns.id, turns.thread_id AS conversation_id, turns.parent_message_hash,"
     " turns.tip_message_hash, turns.model, turns.options_json, turns.schema_id,"
     " turns.input_tokens, turns.output_tokens, turns.token_details, turns.duration_ms,"
-    " turns.datetime_utc, threads.name AS conversation_name, schemas.content AS schema_json"
+    " turns.datetime_utc, threads.name AS conversation_name, schemas.content AS schema_json,"
+    " turns.response_json AS stored_payload"
 )
 
 
@@ -52,13 +53,15 @@ def present(rows: RowSource) -> bool:
 
 def unlisted_possible(rows: RowSource) -> bool:
     """Whether some turn may lack a ``responses`` row: False only when the last turn we
-    logged found none lacking and no turn was added or deleted since
+    logged found none lacking and no turn or response was added or deleted since
     (``message_store.Coverage``)."""
-    state = list(rows.rows("SELECT turns, last_rowid, unlisted FROM message_store_coverage"))
-    if not state or state[0]["unlisted"] != 0:
+    from .message_store import COVERAGE_SQL, TURNS_STATE_SQL
+
+    state = [tuple(r.values()) for r in rows.rows(COVERAGE_SQL)]
+    if not state or state[0][4] != 0:
         return True
-    [now] = list(rows.rows("SELECT count(*) AS turns, max(rowid) AS last_rowid FROM turns"))
-    return (now["turns"], now["last_rowid"]) != (state[0]["turns"], state[0]["last_rowid"])
+    [now] = [tuple(r.values()) for r in rows.rows(TURNS_STATE_SQL)]
+    return now != state[0][:4]
 
 
 def turn_records(
@@ -222,7 +225,44 @@ class _Chains:
         chain.reverse()
         return chain
 
+    def payload(self, row: Record) -> str | None:
+        """The turn's provider payload, whole again (None when it no longer resolves)."""
+        from . import payloads
+        from .message_log import load_chain
+
+        stored = row.get("stored_payload")
+        if stored is None:
+            return None
+
+        def query(sql: str, params: Sequence[Any]) -> list[Record]:
+            return list(self.rows.rows(sql, params))
+
+        try:
+            inputs = load_chain(query, row["parent_message_hash"])
+            outputs = load_chain(query, row["tip_message_hash"])[len(inputs) :]
+            tools = [
+                (tool["name"], tool["description"])
+                for tool in query(
+                    "SELECT tools.name, tools.description FROM turn_tools"
+                    " JOIN tools ON tools.id = turn_tools.tool_id WHERE turn_tools.turn_id = ?",
+                    [row["id"]],
+                )
+            ]
+            known = payloads.replacements(
+                outputs,
+                tools,
+                schema=json.loads(row["schema_json"]) if row.get("schema_json") else None,
+                model_replacements=(
+                    payloads.model_replacements(row["model"]) if '"m.' in stored else None
+                ),
+            )
+            return json.dumps(payloads.uncondense(json.loads(stored), known))
+        except (payloads.UncondenseError, KeyError, ValueError):
+            return None
+
     def record(self, row: Record, first_models: dict[str, str | None]) -> Record:
+        payload = self.payload(row)
+        row.pop("stored_payload", None)
         inputs = self.chain(row.pop("parent_message_hash"))
         outputs = self.chain(row.pop("tip_message_hash"))[len(inputs) :]
         boundary = len(inputs)
@@ -237,7 +277,7 @@ class _Chains:
             "prompt_json": None,
             "options_json": row["options_json"] or "{}",
             "response": "".join(m["texts"]["text"] for m in outputs),
-            "response_json": None,
+            "response_json": payload,
         }
         # The keys of a ``responses`` record, in its order.
         record = {name: values.get(name) for name in RESPONSE_COLUMNS}

@@ -155,7 +155,15 @@ NEW = (
     ),
 )
 # Ours (0.36 ignores it): whether every turn has a ``responses`` row, as of our last turn.
-COVERAGE = sa.Table("message_store_coverage", meta, _i("turns"), _i("last_rowid"), _i("unlisted"))
+COVERAGE = sa.Table(
+    "message_store_coverage",
+    meta,
+    _i("turns"),
+    _i("last_rowid"),
+    _i("responses"),
+    _i("responses_last_rowid"),
+    _i("unlisted"),
+)
 
 SQLITE_SEARCH = (
     'CREATE VIRTUAL TABLE "turn_search_fts" USING FTS5 ("prompt", "response",'
