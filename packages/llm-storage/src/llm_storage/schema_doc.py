@@ -89,6 +89,14 @@ row). A turn spans from `parent_message_hash` (the chain the model was sent) to
 * `turn_search` (with `turn_search_fts` and its triggers `turn_search_ai`/`_ad`/`_au` on
   SQLite) holds each turn's prompt and response text; `message_tree` (a SQLite view) shows the
   tree indented, one message a row.
+* `turns.response_json` is the provider's payload condensed in condense-json's format
+  against the turn's own messages, tools, schema and the model's `json_replacements`
+  (`llm_storage/payloads.py`).
+* `message_store_coverage` is ours (0.36 ignores it): what the last turn we logged found
+  (how many turns lack a `responses` row; the count and last rowid of both tables), so
+  `llm logs` reads turns from their chains only when some may lack one.
+* Deleting responses (`llm logs rm`, retention) deletes their turns, the messages no
+  remaining turn or thread reaches, and threads left without a turn.
 
 ## Full-text search
 
