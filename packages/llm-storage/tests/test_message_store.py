@@ -272,3 +272,17 @@ def test_a_turns_payload_is_stored_condensed_and_read_back_whole(tmp_path, echo)
     # A reference its turn no longer provides is an error, not a guess.
     with pytest.raises(payloads.UncondenseError):
         payloads.uncondense({"$": "9.9.text"}, {})
+
+
+def test_a_failed_turn_write_leaves_nothing_of_the_turn(tmp_path, echo, monkeypatch):
+    store = message_log.LogStore(sqlite_utils.Database(tmp_path / "logs.db"))
+    response = echo.prompt("Hi")
+    response.text()
+    # Code written for llm 0.32+ finds the search row's SQL at llm.logs, as there.
+    monkeypatch.setattr("llm.logs.TURN_SEARCH_INSERT_SQL", "this is not sql")
+    with pytest.raises(sqlite3.OperationalError):
+        store.log(response)
+    monkeypatch.undo()
+    assert [store.db[t].count for t in ("turns", "messages", "threads")] == [0, 0, 0]
+    store.log(response)
+    assert [store.db[t].count for t in ("turns", "messages", "turn_search")] == [1, 2, 1]

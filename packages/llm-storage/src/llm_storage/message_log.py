@@ -57,6 +57,13 @@ def _connection(db: Any) -> tuple[Any, sqlite3.Connection]:
     return database, database.conn
 
 
+#: How ``LogStore.log`` writes a turn's search row (named here, as in llm 0.32+'s
+#: ``llm.logs``, where code written for it may look it up).
+TURN_SEARCH_INSERT_SQL = (
+    "INSERT INTO turn_search (turn_id, prompt, response) VALUES (:turn_id, :prompt, :response)"
+)
+
+
 class LogStore(ChainWriter):
     """Conversation history in a SQLite log database (migrated on construction)."""
 
@@ -130,6 +137,18 @@ class LogStore(ChainWriter):
             if thread_id is not None:
                 self.thread_tip(thread_id)  # KeyError when unknown
             return self.log_turn(response, thread_id)
+
+    def _log_search(self, turn_id: str, prompt: Any, response: Any) -> None:
+        import llm.logs
+
+        # ``llm.logs.TURN_SEARCH_INSERT_SQL`` is this module's, unless someone replaced it.
+        sql = getattr(llm.logs, "TURN_SEARCH_INSERT_SQL", TURN_SEARCH_INSERT_SQL)
+        values = {
+            "turn_id": turn_id,
+            "prompt": getattr(prompt, "prompt", None) or "",
+            "response": response.text_or_raise(),
+        }
+        self.conn.execute(sql, values)
 
     # -- reading ---------------------------------------------------------------------------
 
