@@ -286,3 +286,16 @@ def test_a_failed_turn_write_leaves_nothing_of_the_turn(tmp_path, echo, monkeypa
     assert [store.db[t].count for t in ("turns", "messages", "threads")] == [0, 0, 0]
     store.log(response)
     assert [store.db[t].count for t in ("turns", "messages", "turn_search")] == [1, 2, 1]
+
+
+def test_a_turn_that_cannot_be_stored_leaves_the_response_logged(store, echo):
+    response = echo.prompt("odd metadata")
+    response.text()
+    [message] = response._messages_now()
+    message.provider_metadata = {"not json": object()}
+    response._loaded_messages = [message]
+    with pytest.warns(UserWarning, match="without its llm 0.32\\+ turn"):
+        store.log_response(response)
+    assert rows(store, "SELECT id FROM responses") == [(response.id,)]
+    assert rows(store, "SELECT count(*) FROM turns") == [(0,)]
+    assert rows(store, "SELECT count(*) FROM messages") == [(0,)]

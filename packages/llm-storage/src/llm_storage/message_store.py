@@ -592,4 +592,19 @@ def log_turn(writer: Writer, response: Any) -> None:
     sent and answered as messages (an ``llm`` Response; a plugin's own object may not)."""
     if not hasattr(response, "_messages_now") or not hasattr(response.prompt, "messages"):
         return
-    ChainWriter(writer).log_turn(response, listed=True)
+    # A response whose messages cannot be stored (a plugin's part or metadata that is not
+    # JSON, say) is still logged as its responses row: only the turn is given up, with a
+    # warning. Database errors fail the whole log, as before.
+    writer.run("SAVEPOINT llm_message_store", [])
+    try:
+        ChainWriter(writer).log_turn(response, listed=True)
+    except (TypeError, ValueError, AttributeError, KeyError) as ex:
+        writer.run("ROLLBACK TO SAVEPOINT llm_message_store", [])
+        writer.run("RELEASE SAVEPOINT llm_message_store", [])
+        import warnings
+
+        warnings.warn(
+            f"response {response.id} was logged without its llm 0.32+ turn: {ex}", stacklevel=2
+        )
+        return
+    writer.run("RELEASE SAVEPOINT llm_message_store", [])
