@@ -209,7 +209,7 @@ def store_attachment(writer: Writer, attachment: Any) -> str:
 
 
 def store_tool_instance(writer: Writer, name: str, plugin: str | None, arguments: str) -> int:
-    """The ``tool_instances`` row of a configured toolbox, one per configuration."""
+    """The ``tool_instances`` row of a configuration: the first one stored, else a new one."""
     sql = "SELECT id FROM tool_instances WHERE name = ? AND arguments = ? AND plugin "
     if plugin is None:
         found = writer.rows(sql + "IS NULL ORDER BY id LIMIT 1", [name, arguments])
@@ -220,6 +220,28 @@ def store_tool_instance(writer: Writer, name: str, plugin: str | None, arguments
     return writer.insert_returning_id(
         "tool_instances", {"plugin": plugin, "name": name, "arguments": arguments}
     )
+
+
+def toolbox_instance(writer: Writer, instance: Any) -> int:
+    """The row of a configured toolbox: one already stored for the same configuration (a
+    turn refers to it however many objects were built from it), else the row the
+    ``responses`` side makes for this object (``write._instance_id``), so the two share it."""
+    from .write import _instance_id
+
+    name = getattr(instance, "toolbox_name", None)
+    found = writer.rows(
+        "SELECT id FROM tool_instances WHERE name = ? AND arguments = ? AND plugin "
+        + ("IS NULL" if getattr(instance, "plugin", None) is None else "= ?")
+        + " ORDER BY id LIMIT 1",
+        [
+            name() if callable(name) else type(instance).__name__,
+            json.dumps(getattr(instance, "_config", {}), default=repr),
+            *([] if getattr(instance, "plugin", None) is None else [instance.plugin]),
+        ],
+    )
+    if found:
+        return int(found[0][0])
+    return _instance_id(writer, instance)
 
 
 class ChainWriter:
@@ -460,11 +482,13 @@ class ChainWriter:
                 instance_name = tool.name.split("_")[0]
             config = getattr(instance, "_config", None)
             instance_id = None
-            if config is not None:
+            if config is not None and isinstance(tool, ServerSideTool):
                 plugin = getattr(tool, "plugin", None)
                 instance_id = store_tool_instance(
                     self.writer, instance_name, plugin, json.dumps(config)
                 )
+            elif config is not None:
+                instance_id = toolbox_instance(self.writer, instance)
             tool_id = store_tool(self.writer, tool)
             if tool_id in seen:
                 continue
@@ -475,17 +499,13 @@ class ChainWriter:
             )
 
     def _log_instantiations(self, turn_id: str, prompt: Any) -> None:
-        tools = list(getattr(prompt, "tools", None) or [])
         seen: set[str] = set()
         for result in getattr(prompt, "tool_results", None) or []:
             config = getattr(result.instance, "_config", None)
             if config is None or not result.tool_call_id or result.tool_call_id in seen:
                 continue
             seen.add(result.tool_call_id)
-            plugin = next((t.plugin for t in tools if t.name == result.name), None)
-            instance_id = store_tool_instance(
-                self.writer, result.name.split("_")[0], plugin, json.dumps(config)
-            )
+            instance_id = toolbox_instance(self.writer, result.instance)
             self.writer.insert(
                 "tool_instantiations",
                 [
