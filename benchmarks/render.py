@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Rendering a streamed answer as Markdown against printing it raw.
 
-    uv run python benchmarks/render.py [--runs 5]
+    uv run python benchmarks/render.py [--runs 5] [--baseline DIR]
 
 Two figures for answers of 5 KB, 50 KB and 500 KB (a typical answer's mix of headings,
 paragraphs, lists and code blocks, repeated):
@@ -11,9 +11,16 @@ paragraphs, lists and code blocks, repeated):
   renderer's imports excluded; the ratio and the cost per KB show the growth is linear;
 - whole processes: the CPU time (user + system, ``os.wait4``) of
   ``llm -m echo --no-render`` and ``llm -m echo --render`` answering with the same text
-  (fed on stdin, not logged), so start-up and rich's import are counted.
+  (fed on stdin, not logged), so start-up and rich's import are counted. Bytecode is
+  written and used (``PYTHONDONTWRITEBYTECODE`` is dropped for the runs), as in an
+  installed ``llm``: otherwise every rendered run would pay for compiling rich.
 
-Medians over ``--runs`` runs; the two sides take turns.
+``--baseline DIR`` measures another revision's renderer in the same run, side by side:
+DIR holds its ``llm_cli`` package (put first on ``PYTHONPATH``; the rest of the
+workspace is shared), e.g. ``git archive REV packages/llm-cli/src | tar -x -C /tmp/base``
+and ``--baseline /tmp/base/packages/llm-cli/src``.
+
+Medians over ``--runs`` runs; the sides take turns.
 """
 
 from __future__ import annotations
@@ -77,9 +84,32 @@ def in_process(text: str, rendered: bool) -> float:
         return time.process_time() - start
 
 
-def process_cpu(llm: str, text: str, flag: str, user_dir: str) -> float:
-    env = {**os.environ, "LLM_USER_PATH": user_dir, "TERM": "xterm-256color"}
-    env.pop("NO_COLOR", None)
+def child(size: int, runs: int) -> None:
+    """In a process of its own (the llm_cli that PYTHONPATH gives): the in-process
+    figures, as JSON."""
+    import llm_cli.render_markdown  # noqa: F401  (imports are not counted)
+
+    text = answer(size)
+    in_process(text, True)  # warm up: lexers and formatters made, caches filled
+    times: dict[str, list[float]] = {"raw": [], "rendered": []}
+    for run in range(runs):
+        for side in [False, True] if run % 2 == 0 else [True, False]:
+            times["rendered" if side else "raw"].append(in_process(text, side))
+    print(json.dumps(times))
+
+
+def in_child(size: int, runs: int, env: dict[str, str]) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(size), "--runs", str(runs)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return {side: statistics.median(times) for side, times in json.loads(out).items()}
+
+
+def process_cpu(llm: str, text: str, flag: str, env: dict[str, str]) -> float:
     with tempfile.TemporaryFile() as stdin, open(os.devnull, "w") as sink:
         stdin.write(json.dumps({"raw": text}).encode())
         stdin.seek(0)
@@ -94,32 +124,61 @@ def process_cpu(llm: str, text: str, flag: str, user_dir: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--baseline",
+        help="a directory holding another revision's llm_cli package (for example"
+        " `git archive REV packages/llm-cli/src | tar -x -C DIR`, then DIR/packages/llm-cli/src):"
+        " its rendering is measured too, in the same run",
+    )
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child(args.child, args.runs)
+        return
     llm = shutil.which("llm", path=os.path.dirname(sys.executable)) or "llm"
     user_dir = tempfile.mkdtemp()
-    process_cpu(llm, "warm up", "--render", user_dir)
+    env = {**os.environ, "LLM_USER_PATH": user_dir, "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)
+    # Bytecode written and used, as in an installed llm: no run pays for compiling rich.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    sides = {"after": env}
+    if args.baseline:
+        before = os.path.abspath(args.baseline)
+        assert os.path.isdir(os.path.join(before, "llm_cli")), f"no llm_cli in {before}"
+        sides = {"before": {**env, "PYTHONPATH": before}, **sides}
+    for side_env in sides.values():  # warm up: bytecode, the plugin cache
+        process_cpu(llm, "warm up", "--render", side_env)
+    process_cpu(llm, "warm up", "--no-render", env)
 
-    print(
-        "| answer | raw (in process) | rendered (in process) | ms per KB rendered |"
-        " `llm --no-render` CPU | `llm --render` CPU | process ratio |"
-    )
-    print("|---|---|---|---|---|---|---|")
+    names = list(sides)
+    header = ["answer", "raw (in process)"]
+    header += [f"rendered {n} (in process)" for n in names] + [f"ms per KB {names[-1]}"]
+    header += ["`llm --no-render` CPU"] + [f"`llm --render` CPU {n}" for n in names]
+    header += [f"process ratio {n}" for n in names]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
     for size in (5_000, 50_000, 500_000):
         text = answer(size)
-        raw, rendered, raw_p, rendered_p = [], [], [], []
+        inside = {name: in_child(size, args.runs, side_env) for name, side_env in sides.items()}
+        raw_p: list[float] = []
+        rendered_p: dict[str, list[float]] = {name: [] for name in sides}
         for run in range(args.runs):
-            sides = [False, True] if run % 2 == 0 else [True, False]
-            for side in sides:
-                (rendered if side else raw).append(in_process(text, side))
-                flag = "--render" if side else "--no-render"
-                (rendered_p if side else raw_p).append(process_cpu(llm, text, flag, user_dir))
-        r, m = statistics.median(raw), statistics.median(rendered)
-        rp, mp = statistics.median(raw_p), statistics.median(rendered_p)
-        print(
-            f"| {size // 1000} KB | {r * 1000:.1f} ms | {m * 1000:.0f} ms"
-            f" | {m * 1000 / (size / 1000):.2f} | {rp * 1000:.0f} ms | {mp * 1000:.0f} ms"
-            f" | {mp / rp:.2f}x |"
-        )
+            order = [None, *names] if run % 2 == 0 else [*reversed(names), None]
+            for name in order:
+                if name is None:
+                    raw_p.append(process_cpu(llm, text, "--no-render", env))
+                else:
+                    rendered_p[name].append(process_cpu(llm, text, "--render", sides[name]))
+        raw = inside[names[-1]]["raw"]
+        row = [f"{size // 1000} KB", f"{raw * 1000:.1f} ms"]
+        row += [f"{inside[n]['rendered'] * 1000:.0f} ms" for n in names]
+        row.append(f"{inside[names[-1]]['rendered'] * 1000 / (size / 1000):.2f}")
+        rp = statistics.median(raw_p)
+        mp = {n: statistics.median(rendered_p[n]) for n in names}
+        row.append(f"{rp * 1000:.0f} ms")
+        row += [f"{mp[n] * 1000:.0f} ms" for n in names]
+        row += [f"{mp[n] / rp:.2f}x" for n in names]
+        print("| " + " | ".join(row) + " |")
     shutil.rmtree(user_dir, ignore_errors=True)
 
 

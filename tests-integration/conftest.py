@@ -9,7 +9,6 @@ the same kind of result; it is many times faster, so behaviour of commands is te
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -21,7 +20,8 @@ import pytest
 # with --import-mode=importlib, which does not put this directory on sys.path.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-LLM = shutil.which("llm", path=str(Path(sys.executable).parent)) or shutil.which("llm")
+from llm_process import LLM
+from llm_process import llm_env as _llm_env
 
 
 @pytest.fixture
@@ -35,15 +35,6 @@ def user_dir(tmp_path: Path) -> Path:
     path = tmp_path / "user"
     path.mkdir()
     return path
-
-
-def _llm_env(user_dir: Path, env: dict[str, str] | None) -> dict[str, str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("LLM_")}
-    # Let the child cache bytecode, or every run recompiles every import from source.
-    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
-    full_env["LLM_USER_PATH"] = str(user_dir)
-    full_env.update(env or {})
-    return full_env
 
 
 @pytest.fixture

@@ -276,7 +276,7 @@ CASES: dict[str, Case] = {
     ),
     "LLM_MAX_STDIN_BYTES not a number": Case(
         ("-m", "recorder"),
-        "LLM_MAX_STDIN_BYTES must be a number",
+        "LLM_MAX_STDIN_BYTES must be a size",
         input="hi",
         env={"LLM_MAX_STDIN_BYTES": "lots"},
     ),

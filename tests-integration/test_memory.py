@@ -155,7 +155,7 @@ def test_stdin_above_the_limit_is_refused_naming_the_setting(
     assert stdout == b""
     assert stderr.decode().splitlines() == [
         "Error: Input on stdin is larger than the limit of 10 MB; set LLM_MAX_STDIN_BYTES "
-        "to allow more (such as LLM_MAX_STDIN_BYTES=1G)"
+        "to allow more (such as LLM_MAX_STDIN_BYTES=1G, or 0 for no limit)"
     ]
     assert peak < INPUT_BYTES  # it stopped reading at the limit
     assert not (user_dir / "logs.db").exists()

@@ -104,7 +104,10 @@ def test_model_alias_is_saved_as_the_model_id(invoke: Invoke, user_path: Path) -
         (["-c", "--cid", "1"], "Error: --save cannot be used with --continue, --cid\n"),
         (["-m", "nope"], "Error: 'nope' is not a known model\n"),
         (["-m", "markov", "-o", "length", "x"], "Error: length\n  Input should be a valid integer"),
-        (["--save", "../up"], "Error: Invalid template name: ../up\n"),
+        (
+            ["--save", "../up"],
+            "Error: Invalid template name '../up': a name cannot contain / or \\\n",
+        ),
     ],
 )
 def test_what_cannot_be_saved_is_refused(

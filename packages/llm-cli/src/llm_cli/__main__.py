@@ -41,7 +41,7 @@ def run() -> None:
     except click.ClickException as ex:
         # Usage errors included: one line, without click's usage preamble.
         _before_message()
-        print(f"Error: {ex.format_message()}", file=sys.stderr)
+        print(_error_line(ex.format_message()), file=sys.stderr)
         sys.exit(ex.exit_code)
     except BrokenPipeError:
         # `llm logs | head`: the reader went away; that is not an error.
@@ -51,9 +51,15 @@ def run() -> None:
         if os.environ.get("LLM_TRACEBACK"):
             raise
         _before_message()
-        print(f"Error: {str(ex) or type(ex).__name__}", file=sys.stderr)
+        print(_error_line(str(ex) or type(ex).__name__), file=sys.stderr)
         sys.exit(1)
     sys.exit(exit_code if isinstance(exit_code, int) else 0)
+
+
+def _error_line(message: str) -> str:
+    from .errors import error_line
+
+    return error_line(message)
 
 
 def _before_message() -> None:

@@ -11,10 +11,19 @@ import click
 
 import llm
 
+from . import limits
 from .fetch import content_type_at, is_url
 
 #: Set in the click context when an attachment consumed standard input.
 STDIN_TAKEN = "llm.stdin_taken"
+
+#: What ``-a``, ``--at``, ``-f`` and ``--sf`` read as standard input: ``-`` and the names
+#: the system gives it (which are not regular files when stdin is a pipe or a terminal).
+STDIN_NAMES = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+
+
+def means_stdin(value: str) -> bool:
+    return value in STDIN_NAMES
 
 
 _URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
@@ -36,11 +45,22 @@ def local_file_problem(value: str) -> str | None:
             pass
     except OSError as ex:
         return f"Cannot read {value}: {ex.strerror}"
+    limit = limits.max_attachment_bytes()
+    if limit and path.stat().st_size > limit:
+        return limits.too_large(
+            f"Attachment {value}", limit, limits.MAX_ATTACHMENT_BYTES_ENV
+        ).message
     return None
 
 
 def _read_stdin_bytes() -> bytes:
-    return sys.stdin.buffer.read()
+    """Standard input for ``-a -``, within ``LLM_MAX_ATTACHMENT_BYTES``."""
+    return limits.read_bounded(
+        sys.stdin.buffer,
+        limits.max_attachment_bytes(),
+        "Attachment -",
+        limits.MAX_ATTACHMENT_BYTES_ENV,
+    )
 
 
 class AttachmentType(click.ParamType):
@@ -51,10 +71,13 @@ class AttachmentType(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> llm.Attachment:
         if isinstance(value, llm.Attachment):
             return value
-        if value == "-":
+        if means_stdin(value):
             if ctx is not None:
                 ctx.meta[STDIN_TAKEN] = True
-            attachment = llm.Attachment(content=_read_stdin_bytes())
+            try:
+                attachment = llm.Attachment(content=_read_stdin_bytes())
+            except click.ClickException as ex:
+                self.fail(ex.message, param, ctx)
         elif is_url(value):
             # Checked now, so a page that is not there is reported as such, not as an
             # attachment of an unsupported type (the server's HTML error page).
@@ -82,8 +105,11 @@ class AttachmentType(click.ParamType):
 
 def attachment_with_type(value: str, mimetype: str) -> llm.Attachment:
     """An attachment for ``--at VALUE TYPE``: the type is taken as given."""
-    if value == "-":
-        return llm.Attachment(content=_read_stdin_bytes(), type=mimetype)
+    if means_stdin(value):
+        try:
+            return llm.Attachment(content=_read_stdin_bytes(), type=mimetype)
+        except click.ClickException as ex:
+            raise click.BadParameter(ex.message, param_hint="'--at'") from None
     if is_url(value):
         return llm.Attachment(url=value, type=mimetype)
     problem = local_file_problem(value)

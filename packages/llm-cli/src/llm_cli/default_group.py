@@ -135,6 +135,16 @@ class DefaultGroup(click.Group):
             return super().invoke(ctx)
         except ConfigFileError as ex:
             raise click.ClickException(str(ex)) from ex
+        except BrokenPipeError:
+            # `llm models | head -1`: the reader went away, which is not an error. Click
+            # would exit 1 here; every command ends the way __main__ ends a closed pipe.
+            raise click.exceptions.Exit(0) from None
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:  # `llm --help | head -1` (see invoke)
+            raise click.exceptions.Exit(0) from None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List commands with the default one first and marked with a ``*``."""

@@ -21,6 +21,15 @@ def describe_validation_error(error: Any) -> str:
     return "\n".join(lines)
 
 
+def error_line(message: str) -> str:
+    """``Error: <message>`` with no key or password in it: whatever raised the error and
+    whatever it quotes (a URL with credentials, a server that echoed the key) goes through
+    ``llm.redact``."""
+    from llm.redact import redact
+
+    return f"Error: {redact(message)}"
+
+
 @contextlib.contextmanager
 def friendly_errors() -> Iterator[None]:
     """Re-raise the errors users cause or meet daily as ``click.ClickException``."""

@@ -87,8 +87,6 @@ def apply_retries(retries: int | None) -> None:
     """``--retries N`` for this command, and each attempt said on standard error."""
     from llm import resilience
 
-    if retries is not None and retries < 0:
-        raise click.ClickException("--retries must be 0 or more")
     resilience.retries_override = retries
     resilience.reporter = lambda line: click.echo(line, err=True)
 
@@ -110,7 +108,8 @@ def fallback_options(function: Any) -> Any:
     )
     @click.option(
         "--retries",
-        type=int,
+        # resilience.MAX_RETRIES (not imported, for start-up): LLM_RETRIES is capped there.
+        type=click.IntRange(0, 10),
         help="How often to retry a rate-limited or unavailable model (default 3, LLM_RETRIES)",
     )
     @functools.wraps(function)

@@ -10,33 +10,31 @@ def is_url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
 
 
-# Fragments and templates are text for a prompt; past this a URL is almost surely a mistake
-# (a binary, a dump) and would only exhaust memory or the model's context.
-MAX_FETCH_BYTES = 10 * 1024 * 1024
-FETCH_TIMEOUT = 30.0
-
-
-def fetch_text(url: str, what: str, *, limit: int = MAX_FETCH_BYTES) -> str:
+def fetch_text(url: str, what: str, *, limit: int | None = None) -> str:
     """The text at ``url``; a one-line error naming ``what`` was being loaded if it fails,
-    takes longer than ``FETCH_TIMEOUT`` between bytes, or is larger than ``limit`` bytes."""
+    is larger than ``limit`` bytes (default: ``LLM_MAX_FRAGMENT_BYTES``, 0 for none) or takes
+    longer than ``LLM_FETCH_TIMEOUT`` seconds in all (``llm.limits.fetch``: a server that
+    trickles a byte at a time is given up at that deadline, one that sends nothing sooner)."""
     import httpx2
 
+    from llm import limits as core
+
+    from . import limits
+
+    if limit is None:
+        limit = limits.max_fragment_bytes()
+    failed = f"Could not load {what} {url}"
     try:
-        with httpx2.stream("GET", url, follow_redirects=True, timeout=FETCH_TIMEOUT) as fetched:
-            fetched.raise_for_status()
-            body = bytearray()
-            for chunk in fetched.iter_bytes():
-                body += chunk
-                if len(body) > limit:
-                    raise click.ClickException(
-                        f"Could not load {what} {url}: larger than {limit // (1024 * 1024)} MB"
-                        if limit >= 1024 * 1024
-                        else f"Could not load {what} {url}: larger than {limit} bytes"
-                    )
-            encoding = fetched.encoding or "utf-8"
+        body, encoding = core.fetch(url, failed, limit, limits.MAX_FRAGMENT_BYTES_ENV)
+    except core.LimitError as ex:
+        raise click.ClickException(str(ex)) from None
+    except httpx2.TimeoutException as ex:
+        raise click.ClickException(
+            f"{failed}: timed out (no answer within {limits.read_timeout():g} seconds)"
+        ) from ex
     except httpx2.HTTPError as ex:
-        raise click.ClickException(f"Could not load {what} {url}: {ex}") from ex
-    return bytes(body).decode(encoding, errors="replace")
+        raise click.ClickException(f"{failed}: {ex}") from ex
+    return body.decode(encoding or "utf-8", errors="replace")
 
 
 def content_type_at(url: str) -> str | None:

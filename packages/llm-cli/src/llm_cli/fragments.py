@@ -12,6 +12,8 @@ import click
 
 import llm
 
+from . import limits
+from .attachments import means_stdin
 from .fetch import fetch_text, is_url
 
 _PREFIX = re.compile(r"^[A-Za-z0-9_-]+:")
@@ -68,8 +70,8 @@ def resolve_fragment(store: Any, reference: str) -> llm.Fragment:
 
 
 def _resolve(store: Any, reference: str, allow_attachments: bool) -> list[Any]:
-    if reference == "-":
-        return [llm.Fragment(sys.stdin.read(), "-")]
+    if means_stdin(reference):  # "-", or /dev/stdin (not a file when stdin is a pipe)
+        return [llm.Fragment(_read_stdin(), "-")]
     if is_url(reference):
         return [llm.Fragment(fetch_text(reference, "fragment"), reference)]
     if _PREFIX.match(reference):
@@ -92,7 +94,19 @@ def _stored_or_file(store: Any, reference: str) -> llm.Fragment | None:
     path = Path(reference)
     if path.is_file():
         try:
-            return llm.Fragment(path.read_text(), str(path.resolve()))
+            text = limits.read_text_file(reference, f"Fragment {reference}")
+            return llm.Fragment(text, str(path.resolve()))
         except (OSError, UnicodeDecodeError) as ex:
             raise click.ClickException(f"Could not read fragment {reference}: {ex}") from ex
     return None
+
+
+def _read_stdin() -> str:
+    """Standard input for ``-f -``, within ``LLM_MAX_FRAGMENT_BYTES`` (counted in characters)."""
+    limit = limits.max_fragment_bytes()
+    if not limit:
+        return sys.stdin.read()
+    text = sys.stdin.read(limit + 1)
+    if len(text) > limit:
+        raise limits.too_large("Fragment -", limit, limits.MAX_FRAGMENT_BYTES_ENV)
+    return text

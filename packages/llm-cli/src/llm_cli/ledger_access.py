@@ -75,7 +75,7 @@ def load_settings() -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, ValueError) as ex:
         raise click.ClickException(f"Cannot read {path}: {ex}") from None
     if not isinstance(data, dict):

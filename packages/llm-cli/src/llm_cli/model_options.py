@@ -14,10 +14,18 @@ def path() -> Path:
 
 
 def load() -> dict[str, dict[str, Any]]:
-    """Options by model ID; a file that cannot be parsed is a ``ConfigFileError``, so
-    ``llm models options set`` never writes over it."""
-    data = config.read_json_object(path())
-    return {k: v for k, v in data.items() if isinstance(v, dict)}
+    """Options by model ID; a file that cannot be parsed, or is not of that shape (an object
+    of objects), is a ``ConfigFileError`` naming it, so ``llm models options set`` never
+    writes over it."""
+    where = path()
+    data = config.read_json_object(where)
+    for model_id, options in data.items():
+        if not isinstance(options, dict):
+            raise config.ConfigFileError(
+                f"{where}: the options for {model_id!r} must be a JSON object of option"
+                f" names and values, not {config.json_type_name(options)}"
+            )
+    return data
 
 
 def save(options: dict[str, dict[str, Any]]) -> None:

@@ -7,7 +7,7 @@ is opened for writing and before any model runs. Schemas, tools and ``--save`` p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,7 @@ from .models_lookup import find_model_id, load_model, validate_options
 from .schema_input import resolve_schema_input
 from .shared_options import SCHEMA_RETRIES_DEFAULT
 from .store import check_writable, open_for_logging, open_for_reading
-from .templates import apply_templates, load_template
+from .templates import TRUST_OPTION, apply_templates, check_template_trust, load_template
 from .tool_options import conversation_tools, gather_tools
 
 #: ``click`` context meta key: a model object that ``prompt`` and ``chat`` use instead of
@@ -68,6 +68,9 @@ class PromptRequest:
     schema_retries: int = SCHEMA_RETRIES_DEFAULT
     #: A model made for this run rather than looked up by ID (``llm openai endpoint``).
     model: Any = None
+    #: ``--trust-template``: templates from URLs and loaders may read local files and run
+    #: their functions, as the user's own templates may.
+    trust_templates: bool = False
 
     @property
     def continuing(self) -> bool:
@@ -141,6 +144,19 @@ def prepare(
     """Check and resolve ``request``. ``read_input`` gives the prompt text (``llm prompt``
     reads its argument and standard input); without it the text comes later (``llm chat``)."""
     templates = [load_template(name) for name in request.template_names]
+    # Checked before anything a template names is read: one from a URL or a loader may not
+    # reach local files, nor run its functions (said on stderr; the original skips them).
+    template_functions: list[str] = []
+    for given, each in zip(request.template_names, templates, strict=True):
+        trusted = check_template_trust(given, each, trust=request.trust_templates)
+        if each.functions and trusted:
+            template_functions.append(each.functions)
+        elif each.functions:
+            click.echo(
+                f"Warning: template {given} is not one of your own files, so its functions"
+                f" were not made tools (if you trust it, add {TRUST_OPTION})",
+                err=True,
+            )
     template = templates[-1] if templates else None
     model_id = request.model_id
     extract, extract_last = request.extract, request.extract_last
@@ -212,7 +228,9 @@ def prepare(
         if request.continuing or fragments or system_fragments:
             reader = open_for_reading(request.database)
         conversation = None
-        tools = gather_tools((*template_tools, *request.tools), request.functions)
+        tools = gather_tools(
+            (*template_tools, *request.tools), (*template_functions, *request.functions)
+        )
         if request.continuing and request.model is None:
             records = conversation_records(reader, request.conversation_id)
             conversation, model = load_conversation(records, model_id, use_async=request.use_async)
@@ -225,6 +243,7 @@ def prepare(
         )
         resolved = resolve_fragments(reader, fragments, allow_attachments=True)
         resolved_system = resolve_fragments(reader, system_fragments)
+        check_text(prompt_text, system, resolved, resolved_system)
     except BaseException:
         for store in (log_store, reader):
             if store is not None:
@@ -255,6 +274,37 @@ def prepare(
     )
 
 
+def check_text(
+    prompt: str | None,
+    system: str | None,
+    fragments: Sequence[Any] = (),
+    system_fragments: Sequence[Any] = (),
+) -> None:
+    """Check before paying: refuse, before the model is called, input that is not text
+    (bytes that were not UTF-8, which Python decodes to lone surrogates: an argument under
+    any locale, a chat line or a loader's fragment). It could be neither sent as text nor
+    logged; everything else is logged as it is (``llm_storage.storable``)."""
+    named: list[tuple[str, Any]] = [("The prompt", prompt), ("The system prompt", system)]
+    named += [(_fragment_label("Fragment", f), f) for f in fragments]
+    named += [(_fragment_label("System fragment", f), f) for f in system_fragments]
+    for label, value in named:
+        if not isinstance(value, str) or value.isascii():
+            continue  # an attachment (bytes), nothing, or ASCII (text, at no cost)
+        from llm_storage.storable import describe_undecodable, undecodable_at
+
+        position = undecodable_at(value)
+        if position is not None:
+            raise click.ClickException(
+                f"{label} is not UTF-8 text ({describe_undecodable(value, position)}):"
+                " nothing was sent"
+            )
+
+
+def _fragment_label(kind: str, fragment: Any) -> str:
+    source = getattr(fragment, "source", "") or ""
+    return f"{kind} {source!a}" if source else kind
+
+
 def _check_schema_support(model: Any, schema: dict[str, Any] | None) -> None:
     if schema and not model.supports_schema:
         raise click.ClickException(f"{model} does not support schemas")
@@ -263,6 +313,18 @@ def _check_schema_support(model: Any, schema: dict[str, Any] | None) -> None:
 def _options_for(
     model: Any, given: tuple[tuple[str, str], ...], template_options: dict[str, Any]
 ) -> dict[str, Any]:
-    """``-o`` options over the template's, over the defaults set with ``llm models options``."""
-    defaults = {**model_options.defaults_for(model.model_id), **template_options}
-    return validate_options(model, given, defaults)
+    """``-o`` options over the template's, over the defaults set with ``llm models options``
+    (a stored default this model refuses is an error naming model_options.json)."""
+    stored = model_options.defaults_for(model.model_id)
+    overridden = {name for name, _ in given} | set(template_options)
+    kept = {name: value for name, value in stored.items() if name not in overridden}
+    if kept:
+        try:
+            validate_options(model, (), kept)
+        except click.ClickException as ex:
+            raise click.ClickException(
+                f"{model_options.path()} holds a default option {model.model_id} does not"
+                f" accept (change it with 'llm models options set', or 'llm models options"
+                f" clear {model.model_id}'):\n{ex.message}"
+            ) from ex
+    return validate_options(model, given, {**stored, **template_options})

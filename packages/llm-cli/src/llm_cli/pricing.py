@@ -64,7 +64,7 @@ def user_prices() -> dict[str, list[dict[str, Any]]]:
 def _read_prices(path: Path, _stamp: int) -> dict[str, list[dict[str, Any]]]:
     """The prices file, read once per version of it."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
         if not isinstance(data, dict):
             raise ValueError("it must be a JSON object of model IDs")
         table: dict[str, list[dict[str, Any]]] = {}

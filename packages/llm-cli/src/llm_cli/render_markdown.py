@@ -1,16 +1,22 @@
 """An answer rendered as Markdown on a terminal while it streams.
 
 The text is cut into top-level blocks (markdown-it-py, configured as rich parses). A block
-is finished once the next one has started: it is rendered (rich) and printed once, never
-redrawn. Only the unfinished block is live: drawn below the finished ones, erased and drawn
-again as text arrives (at most every ``redraw_interval`` seconds), and never taller than the
-screen, so erasing it never needs a line that scrolled away.
+is finished once the next one has started: it is drawn and printed once, never redrawn.
+Only the unfinished block is live: drawn below the finished ones, erased and drawn again
+as text arrives, and never taller than the screen, so erasing it never needs a line that
+scrolled away.
+
+The work is done in frames, at most one every ``redraw_interval`` seconds: chunks that
+arrive in between are only collected, then parsed, printed and drawn together. Paragraphs,
+headings and simple lists are drawn from the block parse's own tokens by ``BlockDrawer``
+(as rich draws them, at a fraction of the cost); rich's ``Markdown`` draws the rest
+(tables, quotes, nested lists...), and ``rich.markdown`` is imported only then.
 
 Fenced code blocks at the top level are printed line by line as each line completes,
 highlighted line by line (pygments), with nothing added: no box, no padding, no wrapping,
 so what is copied from the screen is the code. Each finished block is parsed once more
 while it is the live one, so the cost grows with the answer, not with its square (except
-within one very long list or paragraph, which is re-parsed as it grows)."""
+within one very long list or paragraph, which is re-parsed at each frame as it grows)."""
 
 from __future__ import annotations
 
@@ -24,8 +30,8 @@ from typing import Any, TextIO
 from markdown_it import MarkdownIt
 from rich.cells import cell_len
 from rich.console import Console
-from rich.markdown import CodeBlock, Markdown
-from rich.syntax import Syntax
+
+from .render_blocks import BlockDrawer
 
 CODE_THEME = "monokai"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -36,40 +42,52 @@ _ORDERED_ITEM = re.compile(r"\d{1,9}([.)]) ")
 _CONTINUED = {"paragraph_open", "bullet_list_open", "ordered_list_open"}
 
 
-class _PlainCodeBlock(CodeBlock):
-    """A code block inside a list or a quote: highlighted, without rich's padding."""
-
-    def __rich_console__(self, console: Any, options: Any) -> Any:
-        yield Syntax(
-            str(self.text).rstrip("\n"),
-            self.lexer_name,
-            theme=self.theme,
-            word_wrap=True,
-            padding=0,
-            background_color="default",
-        )
-
-
 def _parser() -> MarkdownIt:
     # As rich.markdown.Markdown configures its parser, so blocks are cut where rich sees them.
     return MarkdownIt().enable("strikethrough").enable("table")
 
 
-class _Markdown(Markdown):
+_rich_markdown: Any = None
+
+
+def _rich_markdown_class() -> Any:
     """rich's Markdown, with one parser for every block (rich builds a parser for each
-    document, which costs more than rendering a paragraph)."""
+    document, which costs more than rendering a paragraph) and code blocks inside lists
+    or quotes highlighted without rich's padding. Imported for the first block that
+    ``BlockDrawer`` leaves to rich (a table, a quote...): rich.markdown brings rich's
+    tables and syntax highlighting."""
+    global _rich_markdown
+    if _rich_markdown is not None:
+        return _rich_markdown
+    from rich.markdown import CodeBlock, Markdown
+    from rich.syntax import Syntax
 
-    elements = {**Markdown.elements, "fence": _PlainCodeBlock, "code_block": _PlainCodeBlock}
+    class PlainCodeBlock(CodeBlock):
+        def __rich_console__(self, console: Any, options: Any) -> Any:
+            yield Syntax(
+                str(self.text).rstrip("\n"),
+                self.lexer_name,
+                theme=self.theme,
+                word_wrap=True,
+                padding=0,
+                background_color="default",
+            )
 
-    def __init__(self, markup: str, parser: MarkdownIt) -> None:
-        self.markup = markup
-        self.parsed = parser.parse(markup)
-        self.code_theme = CODE_THEME
-        self.justify = None
-        self.style = "none"
-        self.hyperlinks = False
-        self.inline_code_lexer = None
-        self.inline_code_theme = CODE_THEME
+    class OneParserMarkdown(Markdown):
+        elements = {**Markdown.elements, "fence": PlainCodeBlock, "code_block": PlainCodeBlock}
+
+        def __init__(self, markup: str, parser: MarkdownIt) -> None:
+            self.markup = markup
+            self.parsed = parser.parse(markup)
+            self.code_theme = CODE_THEME
+            self.justify = None
+            self.style = "none"
+            self.hyperlinks = False
+            self.inline_code_lexer = None
+            self.inline_code_theme = CODE_THEME
+
+    _rich_markdown = OneParserMarkdown
+    return _rich_markdown
 
 
 def _block_parser() -> MarkdownIt:
@@ -177,7 +195,9 @@ class MarkdownOutput:
         )
         self.parser = _parser()
         self.block_parser = _block_parser()
+        self.drawer = BlockDrawer(self.console, self.parser, color_system, self.width - 1)
         self.pending = ""  # unfinished text, from the start of a block (or of a code line)
+        self.arrived: list[str] = []  # chunks written since the last frame
         self.fence: _Fence | None = None
         self.live_type: str | None = None  # the last parse's unfinished block
         self.live_markup = ""  # its list marker
@@ -186,6 +206,7 @@ class MarkdownOutput:
         self.blocks_printed = 0
         self.tail_rows = 0
         self.last_draw = 0.0
+        self.lines_waiting = False  # a line completed since the last frame
         self.finished = False
 
     # -- the AnswerOutput protocol
@@ -193,11 +214,17 @@ class MarkdownOutput:
     def write(self, chunk: str) -> None:
         if not chunk:
             return
-        self.pending += chunk
-        if "\n" in chunk:
-            self._print_finished(final=False)
+        self.arrived.append(chunk)
+        self.lines_waiting = self.lines_waiting or "\n" in chunk
+        # One frame at most every redraw_interval: what arrived in between is parsed,
+        # printed and drawn together.
         now = time.monotonic()
         if now - self.last_draw >= self.redraw_interval:
+            self.pending += "".join(self.arrived)
+            self.arrived.clear()
+            if self.lines_waiting:
+                self.lines_waiting = False
+                self._print_finished(final=False)
             self._draw_tail()
             self.last_draw = now
 
@@ -205,6 +232,8 @@ class MarkdownOutput:
         if self.finished:
             return
         self.finished = True
+        self.pending += "".join(self.arrived)
+        self.arrived.clear()
         if self.pending and not self.pending.endswith("\n"):
             self.pending += "\n"
         self._print_finished(final=True)
@@ -230,24 +259,24 @@ class MarkdownOutput:
             lines = complete.splitlines(keepends=True)
             self.after_blank = False
             blocks = self._blocks(complete)
-            self.live_type = blocks[-1][2].type if blocks else None
-            self.live_markup = blocks[-1][2].markup if blocks else ""
+            self.live_type = blocks[-1][2][0].type if blocks else None
+            self.live_markup = blocks[-1][2][0].markup if blocks else ""
             self.seen = len(complete)
             if not blocks:  # blank lines only
                 self.pending = self.pending[len(complete) :]
                 self.seen = 0
                 break
             last = len(blocks) if final else len(blocks) - 1
-            for start, end, token in blocks[:last]:
-                self._block(out, lines[start:end], token)
+            for start, end, tokens in blocks[:last]:
+                self._block(out, lines[start:end], tokens)
             if final:
                 self.pending = ""
                 break
-            start, _, token = blocks[-1]
+            start, _, tokens = blocks[-1]
             dropped = sum(len(line) for line in lines[:start])
             self.pending = self.pending[dropped:]
             self.seen -= dropped
-            if token.type != "fence":
+            if tokens[0].type != "fence":
                 break
             # A code block: its lines are final as soon as each one is complete.
             opening, _, self.pending = self.pending.partition("\n")
@@ -260,13 +289,15 @@ class MarkdownOutput:
     def _code_lines(self, out: list[str]) -> None:
         fence = self.fence
         assert fence is not None
-        while "\n" in self.pending:
-            line, _, self.pending = self.pending.partition("\n")
+        text, start = self.pending, 0
+        while (end := text.find("\n", start)) >= 0:
+            line, start = text[start:end], end + 1
             if fence.closes(line):
                 out.append(f"{_DIM}{line}{_RESET}\n")
                 self.fence = None
-                return
+                break
             out.append(fence.highlight(line) + "\n")
+        self.pending = text[start:]
 
     def _continues(self, complete: str) -> bool:
         """Whether the lines that completed since the last parse only carry on the live
@@ -290,16 +321,23 @@ class MarkdownOutput:
         found = _ORDERED_ITEM.match(line)
         return found is not None and found[1] == marker
 
-    def _blocks(self, text: str) -> list[tuple[int, int, Any]]:
-        """The top-level blocks of ``text``: (first line, line after the last, token)."""
-        return [
-            (token.map[0], token.map[1], token)
-            for token in self.block_parser.parse(text)
+    def _blocks(self, text: str) -> list[tuple[int, int, list[Any]]]:
+        """The top-level blocks of ``text``: (first line, line after the last, its block
+        tokens, inline text not parsed)."""
+        tokens: list[Any] = self.block_parser.parse(text)
+        starts = [
+            n
+            for n, token in enumerate(tokens)
             if token.level == 0 and token.nesting >= 0 and token.map
         ]
+        ends = [*starts[1:], len(tokens)]
+        return [
+            (tokens[n].map[0], tokens[n].map[1], tokens[n:end])
+            for n, end in zip(starts, ends[: len(starts)], strict=True)
+        ]
 
-    def _block(self, out: list[str], lines: list[str], token: Any) -> None:
-        if token.type == "fence":
+    def _block(self, out: list[str], lines: list[str], tokens: list[Any]) -> None:
+        if tokens[0].type == "fence":
             self._separate(out)
             fence = _Fence(lines[0], self.highlighter)
             out.append(f"{_DIM}{lines[0].rstrip(chr(10))}{_RESET}\n")
@@ -311,7 +349,8 @@ class MarkdownOutput:
                 out.append(fence.highlight(line) + "\n")
             return
         self._separate(out)
-        out.append(self._render("".join(lines)))
+        drawn = self.drawer.lines(tokens)
+        out.append(self._render("".join(lines)) if drawn is None else _trimmed(drawn))
 
     def _separate(self, out: list[str]) -> None:
         if self.blocks_printed:
@@ -319,18 +358,26 @@ class MarkdownOutput:
         self.blocks_printed += 1
 
     def _render(self, text: str) -> str:
-        """One block as rich renders it, lines without trailing padding."""
+        """Blocks as rich renders them, lines without trailing padding."""
         file = self.console.file
         assert isinstance(file, io.StringIO)
         file.seek(0)
         file.truncate()
-        self.console.print(_Markdown(text, self.parser))
+        self.console.print(_rich_markdown_class()(text, self.parser))
         lines = [_TRAILING_SPACES.sub(r"\1", line) for line in file.getvalue().split("\n")]
-        # rich's margins around lists and tables: blocks are spaced here, one blank line.
-        shown = [i for i, line in enumerate(lines) if visible(line).strip()]
-        if not shown:
-            return ""
-        return "".join(line + "\n" for line in lines[shown[0] : shown[-1] + 1])
+        return _trimmed(lines)
+
+    def _draw(self, text: str) -> str:
+        """Blocks drawn by ``BlockDrawer`` when it can draw each of them, else by rich."""
+        drawn: list[str] = []
+        for _, _, tokens in self._blocks(text):
+            lines = self.drawer.lines(tokens)
+            if lines is None:
+                return self._render(text)
+            if drawn:
+                drawn.append("")
+            drawn.extend(lines)
+        return _trimmed(drawn)
 
     # -- the live tail
 
@@ -348,7 +395,7 @@ class MarkdownOutput:
             while cell_len(line) > self.width - 1:
                 line = line[1:]  # the end of a long line, where the text arrives
             return [self.fence.highlight(line)]
-        lines = self._render(self.pending).split("\n")[:-1]
+        lines = self._draw(self.pending).split("\n")[:-1]
         if lines and self.blocks_printed:
             lines.insert(0, "")
         return lines
@@ -371,6 +418,15 @@ class MarkdownOutput:
         up = self.tail_rows - 1
         self.stream.write("\r" + (f"\x1b[{up}A" if up else "") + "\x1b[J")
         self.tail_rows = 0
+
+
+def _trimmed(lines: list[str]) -> str:
+    """Lines without the blank ones around them (rich's margins around lists and tables:
+    blocks are spaced here, one blank line), each ended."""
+    shown = [i for i, line in enumerate(lines) if visible(line).strip()]
+    if not shown:
+        return ""
+    return "".join(line + "\n" for line in lines[shown[0] : shown[-1] + 1])
 
 
 def render_document(text: str, width: int, color_system: str | None = None) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from typing import Protocol, TextIO
 
 #: Decides rendering when no --render/--no-render is given: 1/always, 0/never, auto.
@@ -92,6 +93,16 @@ def open_answer(render: bool) -> AnswerOutput:
     else:
         _active = RawOutput()
     return _active
+
+
+def write_rendered(pieces: Iterable[str]) -> None:
+    """Markdown made piece by piece (``llm logs``), shown as an answer is shown."""
+    output = open_answer(True)
+    try:
+        for piece in pieces:
+            output.write(piece)
+    finally:
+        output.finish()
 
 
 def end_answer() -> None:

@@ -29,9 +29,14 @@ PRUNE_INTERVAL = dt.timedelta(days=1)
 
 
 def _database_key(database: str | None) -> str:
+    """The database, as settings.json names it: its URL with no password (``llm.redact``)."""
     from llm_storage.opening import default_location
 
-    return database or default_location()
+    if database:
+        from llm.redact import redact_url
+
+        return redact_url(database)
+    return default_location()
 
 
 def retention_period() -> dt.timedelta | None:

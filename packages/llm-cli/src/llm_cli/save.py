@@ -29,7 +29,7 @@ def save_template(
     ]
     if refused:
         raise click.ClickException(f"--save cannot be used with {', '.join(refused)}")
-    path = stored_template_path(name)
+    path = stored_template_path(name, new=True)
     data: dict[str, Any] = {}
     if request.model_id:
         try:
@@ -79,5 +79,10 @@ def _typed_options(request: PromptRequest) -> dict[str, Any]:
 def _write_yaml(path: Any, data: dict[str, Any]) -> None:
     import yaml
 
+    from llm.config import ConfigFileError, write_atomic
+
     text = yaml.dump(data, indent=4, default_flow_style=False, sort_keys=False, allow_unicode=True)
-    path.write_text(text, encoding="utf-8")
+    try:
+        write_atomic(path, text)  # all of it or, on a full disk, nothing
+    except ConfigFileError as ex:
+        raise click.ClickException(str(ex)) from ex

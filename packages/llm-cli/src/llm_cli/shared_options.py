@@ -43,6 +43,13 @@ template_options = stack_options(
     click.option(
         "params", "-p", "--param", type=(str, str), multiple=True, help="Parameters for template"
     ),
+    click.option(
+        "trust_template",
+        "--trust-template",
+        is_flag=True,
+        help="Let templates from URLs and plugin loaders read local files and run their"
+        " functions, as your own templates may",
+    ),
 )
 
 model_option_pairs = click.option(
@@ -71,13 +78,16 @@ database_option = click.option("-d", "--database", help="Path to log database (o
 #: Answers that do not match the schema are sent back this many times unless
 #: ``--schema-retries`` says otherwise (0 would behave as the original: no checking).
 SCHEMA_RETRIES_DEFAULT = 1
+#: Each retry is a paid call: a model that has not matched the schema in ten more tries is
+#: not going to, and a typo (``--schema-retries 1000000``) must not become a thousand calls.
+SCHEMA_RETRIES_MAX = 10
 
 schema_options = stack_options(
     click.option("schema_input", "--schema", help="JSON schema, filepath or ID"),
     click.option("--schema-multi", help="JSON schema to use for multiple results"),
     click.option(
         "--schema-retries",
-        type=click.IntRange(min=0),
+        type=click.IntRange(min=0, max=SCHEMA_RETRIES_MAX),
         default=SCHEMA_RETRIES_DEFAULT,
         show_default=True,
         help="Re-ask the model this many times when its answer does not match the schema",

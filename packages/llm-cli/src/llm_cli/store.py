@@ -83,3 +83,17 @@ def log_response(store: Any, response: Any) -> None:
         store.log_response(response)
     except llm_storage.StoreError as ex:
         raise click.ClickException(str(ex)) from ex
+
+
+def log_paid(store: Any, response: Any) -> None:
+    """A run stopped part-way (a tool that exited, no answer at an approval prompt, an
+    error in a later step of a tool chain): log every response that got an answer, in full
+    or in part, so that nothing paid for is lost. A response that got nothing (its request
+    failed before the model answered) is not logged."""
+    if store is None or response is None:
+        return
+    made = getattr(response, "responses_made", None)
+    for one in made() if made is not None else [response]:
+        one.finish_early()  # a response cut off mid-stream keeps what arrived
+        if one.text_or_raise() or one.tool_calls_or_raise():
+            log_response(store, one)

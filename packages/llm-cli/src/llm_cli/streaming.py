@@ -23,6 +23,9 @@ class StreamWriter:
         self.show_reasoning = show_reasoning
         self._reasoning_open = False
         self.output = open_answer(render)
+        #: The reader of standard output went away (``llm ... | head``): the rest of the
+        #: answer is still read, to be logged, but no longer written.
+        self.closed = False
 
     def event(self, event: Any) -> None:
         kind = getattr(event, "type", "text")
@@ -37,7 +40,15 @@ class StreamWriter:
         if kind != "text" or not chunk:
             return
         self.end_reasoning()
-        self.output.write(chunk)
+        if not self.closed:
+            try:
+                self.output.write(chunk)
+            except BrokenPipeError:
+                self._reader_gone()
+
+    def _reader_gone(self) -> None:
+        self.closed = True
+        silence_stdout()
 
     def end_reasoning(self) -> None:
         if self._reasoning_open:
@@ -47,7 +58,20 @@ class StreamWriter:
     def finish(self) -> None:
         """The end of the response: close any reasoning line, end the text's line."""
         self.end_reasoning()
-        self.output.finish()
+        if not self.closed:
+            try:
+                self.output.finish()
+            except BrokenPipeError:
+                self._reader_gone()
+
+
+def silence_stdout() -> None:
+    """Standard output's reader is gone: what is still written to it (buffered text, the
+    final flush) goes to the null device rather than failing again."""
+    import os
+    import sys
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def events_of(response: Any) -> Any:
@@ -56,29 +80,32 @@ def events_of(response: Any) -> Any:
     return events() if events is not None else response
 
 
-def consume(response: Any, echo: bool, show_reasoning: bool = True, render: bool = False) -> None:
+def consume(response: Any, echo: bool, show_reasoning: bool = True, render: bool = False) -> bool:
     """Run the response to the end, writing text and reasoning as they arrive when ``echo``
-    (the text rendered as Markdown when ``render``)."""
+    (the text rendered as Markdown when ``render``). True when standard output's reader
+    went away part-way: the answer was still read to its end, so that it can be logged."""
     if not echo:
         for _ in response:
             pass
-        return
+        return False
     writer = StreamWriter(show_reasoning, render)
     for event in events_of(response):
         writer.event(event)
     writer.finish()
+    return writer.closed
 
 
 async def consume_async(
     response: Any, echo: bool, show_reasoning: bool = True, render: bool = False
-) -> None:
+) -> bool:
     """:func:`consume` for an async response."""
     if not echo:
         async for _ in response:
             pass
-        return
+        return False
     writer = StreamWriter(show_reasoning, render)
     events = getattr(response, "astream_events", None)
     async for event in events() if events is not None else response:
         writer.event(event)
     writer.finish()
+    return writer.closed

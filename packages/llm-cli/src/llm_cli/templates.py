@@ -11,6 +11,7 @@ import click
 
 import llm
 
+from . import limits
 from .fetch import fetch_text, is_url
 
 # A loader prefix looks like a plugin name; "C:\..." style paths never reach here as files
@@ -30,16 +31,43 @@ def template_loaders() -> dict[str, Any]:
     return llm.get_template_loaders()
 
 
-def stored_template_path(name: str) -> Path:
+def stored_template_path(name: str, *, new: bool = False) -> Path:
     """Where template ``name`` lives in the templates directory; a name that would reach
-    outside it (``../x``, ``a/b``, an absolute path) is an error."""
+    outside it (``../x``, ``a/b``, an absolute path) is an error. A ``new`` name (one about
+    to be saved) must also be one that can be typed back: no control characters (a newline,
+    a tab, NUL), no blank name, no space at either end."""
     directory = templates_dir()
-    if not name or "/" in name or "\\" in name or name.startswith(".") or "\0" in name:
-        raise click.ClickException(f"Invalid template name: {name}")
-    path = directory / f"{name}.yaml"
-    if path.resolve().parent != directory.resolve():
-        raise click.ClickException(f"Invalid template name: {name}")
-    return path
+    problem = _name_problem(name, new=new)
+    if problem is None:
+        path = directory / f"{name}.yaml"
+        if path.resolve().parent == directory.resolve():
+            return path
+        problem = "it would be saved outside the templates directory"
+    raise click.ClickException(f"Invalid template name {_shown(name)}: {problem}")
+
+
+def _name_problem(name: str, *, new: bool) -> str | None:
+    if not name or (new and not name.strip()):
+        return "a name cannot be empty"
+    if "/" in name or "\\" in name:
+        return "a name cannot contain / or \\"
+    if name.startswith("."):
+        return "a name cannot start with a dot"
+    if "\0" in name:
+        return "a name cannot contain a NUL character"
+    import unicodedata
+
+    if new and any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in name):
+        return "a name cannot contain a newline, a tab or another control character"
+    if new and name != name.strip():
+        return "a name cannot start or end with a space"
+    return None
+
+
+def _shown(name: str) -> str:
+    """A name as an error shows it: on one line, whatever it holds, and not too long."""
+    shown = repr(name)
+    return shown if len(shown) <= 80 else f"{shown[:77]}..."
 
 
 def parse_template(text: str, name: str) -> llm.Template:
@@ -47,8 +75,11 @@ def parse_template(text: str, name: str) -> llm.Template:
     import pydantic
     import yaml
 
+    limit = limits.max_fragment_bytes()
+    if limit and len(text) > limit:
+        raise limits.too_large(f"Template '{name}'", limit, limits.MAX_FRAGMENT_BYTES_ENV)
     try:
-        data = yaml.safe_load(text)
+        data = _load_yaml(text, name, limit)
     except yaml.YAMLError as ex:
         problem = str(ex).splitlines()[0]
         raise click.ClickException(f"Template '{name}' is not valid YAML: {problem}") from ex
@@ -66,6 +97,67 @@ def parse_template(text: str, name: str) -> llm.Template:
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in ex.errors()
         )
         raise click.ClickException(f"Template '{name}' is invalid: {problems}") from ex
+
+
+def _load_yaml(text: str, name: str, limit: int) -> Any:
+    """``yaml.safe_load``, refusing a document whose aliases would expand it past ``limit``
+    (a "billion laughs" of nested aliases is a few hundred bytes that PyYAML builds as shared
+    references, and that validating or logging it would expand to gigabytes) or that refers
+    to itself."""
+    import yaml
+
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if limit:
+            _expanded_size(node, limit, name)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(root: Any, limit: int, name: str) -> int:
+    """The size of the document at ``root`` with every alias expanded (scalars by length,
+    one per node), each node counted once however often it is referred to."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    # Depth-first without recursion: (node, children visited yet?).
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key] = len(node.value) + 1
+            continue
+        children = (
+            [part for pair in node.value for part in pair]
+            if isinstance(node, yaml.MappingNode)
+            else list(node.value)
+        )
+        if done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in children)
+            if sizes[key] > limit:
+                raise click.ClickException(
+                    f"Template '{name}' expands to more than {limits.describe_size(limit)}"
+                    f" through its YAML aliases (the {limits.MAX_FRAGMENT_BYTES_ENV} setting)"
+                )
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise click.ClickException(
+                f"Template '{name}' is invalid: a YAML alias refers to itself"
+            )
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes[id(root)]
 
 
 def load_template(name: str) -> llm.Template:
@@ -93,22 +185,72 @@ def load_template(name: str) -> llm.Template:
         if not path.is_file():
             raise click.ClickException(f"Template file {name} does not exist")
         try:
-            text = path.read_text(encoding="utf-8")
+            text = limits.read_text_file(name, f"Template {name}")
         except (OSError, UnicodeDecodeError) as ex:
             raise click.ClickException(f"Could not read template {name}: {ex}") from ex
-        return parse_template(text, path.stem)
+        return _trusted(parse_template(text, path.stem))
     if "/" in name or "\\" in name or name.startswith("."):
         raise click.ClickException(f"Invalid template: {name}")
     stored = stored_template_path(name)
     if not stored.is_file():
         raise click.ClickException(f"Invalid template: {name}")
     try:
-        text = stored.read_bytes().decode("utf-8")
+        text = limits.read_text_file(str(stored), f"Template '{name}'")
     except UnicodeDecodeError:
         raise click.ClickException(f"Template '{name}' is not UTF-8 text: {stored}") from None
     except OSError as ex:
         raise click.ClickException(f"Could not read template {name}: {ex.strerror}") from ex
-    return parse_template(text, name)
+    return _trusted(parse_template(text, name))
+
+
+def _trusted(template: llm.Template) -> llm.Template:
+    """A template from the user's own files: it may read local files and run its functions."""
+    template._functions_is_trusted = True
+    return template
+
+
+TRUST_OPTION = "--trust-template"
+
+
+def check_template_trust(given: str, template: llm.Template, *, trust: bool) -> bool:
+    """Whether ``template`` (loaded from ``given``) may run its inline ``functions``.
+
+    A template from a URL or a plugin's loader is not the user's own: unless ``trust`` (the
+    ``--trust-template`` option) it may name fragments and attachments only by URL or by a
+    fragment loader's ``prefix:argument``, never a local path, a stored fragment or standard
+    input, and that is refused here, before anything is read or sent."""
+    if trust or template._functions_is_trusted:
+        return True
+    source = (
+        "was loaded from a URL"
+        if is_url(given)
+        else f"comes from the template loader '{given.partition(':')[0]}'"
+    )
+    for key, references in (
+        ("fragments", template.fragments),
+        ("system_fragments", template.system_fragments),
+        ("attachments", template.attachments),
+        ("attachment_types", [a["value"] for a in template.attachment_types or []]),
+    ):
+        for reference in references or []:
+            if is_url(reference) or (
+                key.endswith("fragments") and _fragment_loader_reference(reference)
+            ):
+                continue
+            raise click.ClickException(
+                f"Template {given} {source}, so it may not read local files: its {key}"
+                f" name {reference!r} (if you trust it, add {TRUST_OPTION})"
+            )
+    return False
+
+
+def _fragment_loader_reference(reference: str) -> bool:
+    prefix, colon, _ = reference.partition(":")
+    if not (colon and _PREFIX.match(prefix)):
+        return False
+    from llm.loaders import get_fragment_loader
+
+    return get_fragment_loader(prefix) is not None
 
 
 def apply_template(

@@ -62,7 +62,7 @@ tool_options = stack_options(
         "chain_limit",
         "--cl",
         "--chain-limit",
-        type=int,
+        type=click.IntRange(min=0),
         # llm.chain.DEFAULT_CHAIN_LIMIT (a test keeps them equal); not imported, for start-up.
         default=5,
         help="How many chained tool responses to allow, default 5, set 0 for unlimited",
@@ -181,7 +181,18 @@ def approve_tool_call(_tool: Any, tool_call: llm.ToolCall) -> None:
         click.style(f"Tool call: {tool_call.name}({tool_call.arguments})", fg="yellow", bold=True),
         err=True,
     )
-    if not click.confirm("Approve tool call?"):
+    try:
+        approved = click.confirm("Approve tool call?")
+    except click.exceptions.Abort as ex:
+        # click turns both Ctrl-C (or SIGTERM/SIGHUP: errors.Interrupted) and the end of
+        # input into Abort; the first stops the run as an interrupt does, the second says
+        # so. Either way the caller logs what the model answered before the question.
+        if isinstance(ex.__context__, KeyboardInterrupt):
+            raise ex.__context__ from None
+        raise click.ClickException(
+            "No answer to the tool approval prompt (end of input): the tool was not run"
+        ) from None
+    if not approved:
         raise llm.CancelToolCall("User cancelled tool call")
 
 

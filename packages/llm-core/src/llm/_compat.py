@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .log_contract import LoggableResponse, LogTarget
 
 #: Each sibling by its role: (import package, distribution to install).
 SIBLINGS: dict[str, tuple[str, str]] = {
@@ -70,11 +74,19 @@ def import_sibling(module: str, distribution: str, feature: str) -> ModuleType:
         raise ImportError(message, name=module) from None
 
 
-def log_to_db(responses: list[Any], db: Any) -> None:
+def log_to_db(responses: Sequence[LoggableResponse], db: Any) -> None:
     """The one body of ``Response/AsyncResponse/ChainResponse.log_to_db``: llm-storage opens
-    ``db`` once, logs each response in order and closes only what it opened."""
-    storage = sibling("storage", "opening", feature="Logging responses")
-    storage.log_to_db(responses, db)
+    ``db`` once (a :class:`~llm.log_contract.LogTarget`), each response is logged in order,
+    and only what was opened here is closed (a store or connection passed in stays the
+    caller's)."""
+    opening = sibling("storage", "opening", feature="Logging responses")
+    target: LogTarget = opening.open_for_logging(db)
+    try:
+        for response in responses:
+            target.log_response(response)
+    finally:
+        if target is not db:
+            target.close()
 
 
 def response_from_row(db: Any, row: Any, *, use_async: bool) -> Any:

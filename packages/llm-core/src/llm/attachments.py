@@ -98,14 +98,20 @@ class Attachment:
         if self.path:
             return Path(self.path).read_bytes()
         if self.url:
-            import httpx2
+            from . import limits
 
-            with httpx2.Client(follow_redirects=True, max_redirects=MAX_REDIRECTS) as client:
-                response = client.get(self.url)
-            response.raise_for_status()
+            # Within LLM_MAX_ATTACHMENT_BYTES and LLM_FETCH_TIMEOUT (``limits.LimitError``): a
+            # server that trickles or never ends does not hold the prompt for ever.
+            content, _ = limits.fetch(
+                self.url,
+                f"Could not fetch attachment {self.url}",
+                limits.max_attachment_bytes(),
+                limits.MAX_ATTACHMENT_BYTES_ENV,
+                max_redirects=MAX_REDIRECTS,
+            )
             # Not kept in ``self.content``: the ID of a URL attachment must stay the hash of
             # its URL, whether or not the content has been fetched.
-            return response.content
+            return content
         raise ValueError("Attachment has no path, url or content")
 
     def base64_content(self) -> str:

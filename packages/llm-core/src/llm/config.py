@@ -46,18 +46,29 @@ class ConfigFileError(ValueError):
     """
 
 
-def _read_text(path: Path) -> str | None:
-    """The text of ``path``, ``None`` when it does not exist; other problems are errors."""
+def _read_text(path: Path, limit: int | None = None) -> str | None:
+    """The text of ``path``, ``None`` when it does not exist; other problems are errors.
+
+    A UTF-8 byte order mark (which Windows editors put at the start of a file) is not part
+    of the text. With ``limit``, a file of more bytes than that is an error that gives its
+    size rather than its content."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read() if limit is None else file.read(limit + 1)
     except FileNotFoundError:
         return None
     except IsADirectoryError:
         raise ConfigFileError(f"{path} is a directory, not a file") from None
     except OSError as ex:
         raise ConfigFileError(f"Cannot read {path}: {ex.strerror or ex}") from None
+    if limit is not None and len(raw) > limit:
+        try:
+            size = f"{path.stat().st_size:,} bytes"
+        except OSError:
+            size = f"over {limit:,} bytes"
+        raise ConfigFileError(f"{path} is too large ({size}): it must hold a single line")
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as ex:
         raise ConfigFileError(
             f"{path} is not UTF-8 text (invalid byte at position {ex.start})"
@@ -79,11 +90,14 @@ def read_json_object(path: Path) -> dict[str, Any]:
             f"{path} is not valid JSON: {ex.msg} (line {ex.lineno}, column {ex.colno})"
         ) from None
     if not isinstance(data, dict):
-        raise ConfigFileError(f"{path} must contain a JSON object, not {_json_type_name(data)}")
+        raise ConfigFileError(f"{path} must contain a JSON object, not {json_type_name(data)}")
     return data
 
 
-def _json_type_name(value: Any) -> str:
+def json_type_name(value: Any) -> str:
+    """What a JSON value is, for an error: "a list", "a string", "null"..."""
+    if isinstance(value, dict):
+        return "an object"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
@@ -155,7 +169,7 @@ def set_key(name: str, value: str) -> None:
     data = read_json_object(path)
     if not data:
         data = {"// Note": "This file stores secret API credentials. Do not share!"}
-    data[name] = value
+    data[name] = value.strip()
     _write_json_object(path, data, private=True)
 
 
@@ -179,12 +193,23 @@ def get_key(
     env = env or env_var
     stored = load_keys()
     if given:
-        return stored.get(given, given)
+        return _in_use(stored.get(given, given))
     if alias and alias in stored:
-        return stored[alias]
-    if env and os.environ.get(env):
-        return os.environ[env]
+        return _in_use(stored[alias])
+    if env and os.environ.get(env, "").strip():
+        return _in_use(os.environ[env])
     return None
+
+
+def _in_use(key: str) -> str:
+    """A key about to be used: without the stray whitespace or CR a paste or a Windows file
+    left around it (which would break the HTTP header and be quoted in the error), and
+    masked from then on in whatever this process prints (``llm.redact``)."""
+    from .redact import remember
+
+    key = key.strip()
+    remember(key)
+    return key
 
 
 def key_for_model(model: Any, explicit_key: str | None = None) -> str | None:
@@ -196,7 +221,7 @@ def key_for_model(model: Any, explicit_key: str | None = None) -> str | None:
     if model.needs_key is None:
         return None
     if model.key is not None:
-        return model.key
+        return _in_use(model.key) if isinstance(model.key, str) else model.key
     found = get_key(alias=model.needs_key, env=model.key_env_var)
     if found:
         return found
@@ -219,17 +244,27 @@ def _write_aliases(aliases: dict[str, str]) -> None:
     _write_json_object(aliases_path(), aliases)
 
 
+#: The most a one-line setting (a model ID in default_model.txt) may hold, in bytes.
+SETTING_LIMIT = 1024
+
+
 def _read_text_setting(filename: str) -> str | None:
-    """A one-line setting such as default_model.txt; ``None`` when missing or blank."""
-    text = _read_text(user_dir() / filename)
+    """A one-line setting such as default_model.txt; ``None`` when missing or blank. A file
+    that is not one line (or over ``SETTING_LIMIT`` bytes) is an error that names it and
+    does not repeat its content."""
+    path = user_dir() / filename
+    text = _read_text(path, limit=SETTING_LIMIT)
     value = text.strip() if text else ""
-    if "\n" in value or "\x00" in value:
-        raise ConfigFileError(f"{user_dir() / filename} must hold a single line")
+    if any(char in value for char in "\r\n\x00"):
+        raise ConfigFileError(f"{path} must hold a single line")
     return value or None
 
 
 def _write_text_setting(filename: str, value: str | None) -> None:
+    """Set (or, with ``None``, remove) a one-line setting. A file there that could not be
+    read as one is left as it is, and the error names it: it may be something else."""
     path = user_dir() / filename
+    _read_text_setting(filename)
     if value is None:
         path.unlink(missing_ok=True)
     else:

@@ -150,7 +150,9 @@ def _load_entry_point(entry_point: metadata.EntryPoint) -> None:
                 if installed.name == entry_point.name and distribution_name(installed) == dist_name:
                     _load_entry_point(installed)
             return
-        message = f"{type(ex).__name__}: {ex}"
+        from .redact import redact
+
+        message = redact(f"{type(ex).__name__}: {ex}")
         failed_plugins.append((dist_name, message))
         print(f"Warning: plugin {dist_name} failed to load: {message}", file=sys.stderr)
         return

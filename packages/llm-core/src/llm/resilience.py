@@ -8,9 +8,10 @@ model's fallbacks (:func:`with_fallbacks`) is asked instead. Nothing is retried,
 model is asked, once the first chunk has reached the caller: the user has seen it.
 
 Settings, read when a response starts: ``LLM_RETRIES`` (retries after the first attempt,
-default 3; ``--retries`` sets it for one command), ``LLM_RETRY_BASE_DELAY`` (first backoff in
-seconds, doubled each time, default 1) and ``LLM_MAX_RETRY_DELAY`` (the longest wait, default
-60 s: a provider asking for longer is an error, not a wait).
+default 3, at most ``MAX_RETRIES``; ``--retries`` sets it for one command),
+``LLM_RETRY_BASE_DELAY`` (first backoff in seconds, doubled each time, default 1) and
+``LLM_MAX_RETRY_DELAY`` (the longest wait, default 60 s: a provider asking for longer is an
+error, not a wait).
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ T = TypeVar("T")
 RETRIES_ENV = "LLM_RETRIES"
 BASE_DELAY_ENV = "LLM_RETRY_BASE_DELAY"
 MAX_DELAY_ENV = "LLM_MAX_RETRY_DELAY"
+#: The most retries any setting gives (``--retries`` refuses more; ``LLM_RETRIES`` is capped):
+#: with waits of up to ``max_delay`` each, ten already take up to ten minutes.
+MAX_RETRIES = 10
 
 
 #: Retries for this process, over ``LLM_RETRIES`` (the CLI's ``--retries``).
@@ -64,7 +68,9 @@ class RetryPolicy:
     def from_environment(cls) -> RetryPolicy:
         retries = retries_override
         return cls(
-            max_retries=int(_env_number(RETRIES_ENV, 3)) if retries is None else retries,
+            max_retries=min(
+                int(_env_number(RETRIES_ENV, 3)) if retries is None else retries, MAX_RETRIES
+            ),
             base_delay=_env_number(BASE_DELAY_ENV, 1.0),
             max_delay=_env_number(MAX_DELAY_ENV, 60.0),
         )
@@ -249,7 +255,9 @@ def _say(response: Any, line: str) -> None:
 
 
 def _describe(error: ProviderError, original: BaseException) -> str:
-    text = " ".join(str(original).split()) or type(original).__name__
+    from .redact import redact  # what a provider's error quotes may hold a key or password
+
+    text = redact(" ".join(str(original).split())) or type(original).__name__
     return text if len(text) <= 200 else text[:197] + "..."
 
 
@@ -260,10 +268,48 @@ def _human_seconds(seconds: float) -> str:
     return f"{seconds:.1f} s"
 
 
-@dataclass
-class _Decision:
-    wait: float | None = None  # retry the same model after this many seconds
-    next_model: bool = False  # move on to the next candidate
+class _Plan:
+    """Where one response stands in its retries and fallbacks: the model and prompt of the
+    current attempt, and what to do when it fails. ``chunks`` and ``achunks`` differ only in
+    how they iterate and sleep; everything they decide is here."""
+
+    def __init__(self, response: Any) -> None:
+        self.response = response
+        self.policy = RetryPolicy.from_environment()
+        self.models = candidates(response.model)
+        self.index = 0
+        self.attempt = 0
+        self.produced = False
+        self.prompt = prompt_for(self.models[0], response.prompt)
+
+    @property
+    def model(self) -> Any:
+        return self.models[self.index]
+
+    def answered(self) -> None:
+        """The current attempt produced output (called for every chunk; acts on the first):
+        it can no longer be retried."""
+        if not self.produced:
+            self.produced = True
+            _resolved(self.response, self.model, self.index)
+
+    def failed(self, error: BaseException) -> float:
+        """The seconds to wait before the next attempt (on this model or the next); raises
+        when ``error`` ends the response: output was already produced, or nothing more is
+        to be done (see :func:`_decide`)."""
+        if self.produced:
+            raise error
+        self.attempt += 1
+        has_next = self.index + 1 < len(self.models)
+        wait, next_model = _decide(
+            self.response, error, self.attempt, self.policy, self.model, has_next
+        )
+        _reset(self.response)
+        if next_model:
+            self.index += 1
+            self.attempt = 0
+            self.prompt = prompt_for(self.model, self.response.prompt)
+        return wait
 
 
 def _decide(
@@ -273,9 +319,10 @@ def _decide(
     policy: RetryPolicy,
     model: Any,
     has_next: bool,
-) -> _Decision:
+) -> tuple[float, bool]:
     """What to do after attempt number ``attempt`` of ``model`` failed with ``error``
-    before any output; raises when nothing more is to be done."""
+    before any output: (seconds to wait, whether to move to the next model); raises when
+    nothing more is to be done."""
     meaning = classify(error)
     if meaning is None:
         raise error
@@ -287,10 +334,10 @@ def _decide(
             f"{model.model_id}: {what} - retrying in {wait:.1f} s"
             f" (attempt {attempt + 1} of {policy.max_retries + 1})",
         )
-        return _Decision(wait=wait)
+        return wait, False
     if meaning.another_model_may_help and has_next:
         _say(response, f"{model.model_id}: {what} - trying the next fallback model")
-        return _Decision(next_model=True)
+        return 0.0, True
     requested = getattr(meaning, "retry_after", None)
     if meaning.transient and requested is not None and requested > policy.max_delay:
         raise meaning.reworded(
@@ -325,31 +372,17 @@ def _resolved(response: Any, model: Any, index: int) -> None:
 def chunks(response: Any, execute: Callable[[Any, Any], Iterator[T]]) -> Iterator[T]:
     """What ``execute(model, prompt)`` yields for the first candidate model that answers,
     retried and fallen back as the module docstring says."""
-    policy = RetryPolicy.from_environment()
-    models = candidates(response.model)
-    for index, model in enumerate(models):
-        prompt = prompt_for(model, response.prompt)
-        attempt = 0
-        while True:
-            produced = False
-            try:
-                for chunk in execute(model, prompt):
-                    if not produced:
-                        produced = True
-                        _resolved(response, model, index)
-                    yield chunk
-                if not produced:
-                    _resolved(response, model, index)
-                return
-            except Exception as ex:
-                if produced:
-                    raise
-                attempt += 1
-                decision = _decide(response, ex, attempt, policy, model, index + 1 < len(models))
-                _reset(response)
-                if decision.next_model:
-                    break
-                time.sleep(decision.wait or 0.0)
+    plan = _Plan(response)
+    while True:
+        try:
+            for chunk in execute(plan.model, plan.prompt):
+                plan.answered()
+                yield chunk
+            plan.answered()
+            return
+        except Exception as ex:
+            wait = plan.failed(ex)
+        time.sleep(wait)
 
 
 async def achunks(
@@ -358,31 +391,17 @@ async def achunks(
     """:func:`chunks` for async models."""
     import asyncio
 
-    policy = RetryPolicy.from_environment()
-    models = candidates(response.model)
-    for index, model in enumerate(models):
-        prompt = prompt_for(model, response.prompt)
-        attempt = 0
-        while True:
-            produced = False
-            try:
-                async for chunk in execute(model, prompt):
-                    if not produced:
-                        produced = True
-                        _resolved(response, model, index)
-                    yield chunk
-                if not produced:
-                    _resolved(response, model, index)
-                return
-            except Exception as ex:
-                if produced:
-                    raise
-                attempt += 1
-                decision = _decide(response, ex, attempt, policy, model, index + 1 < len(models))
-                _reset(response)
-                if decision.next_model:
-                    break
-                await asyncio.sleep(decision.wait or 0.0)
+    plan = _Plan(response)
+    while True:
+        try:
+            async for chunk in execute(plan.model, plan.prompt):
+                plan.answered()
+                yield chunk
+            plan.answered()
+            return
+        except Exception as ex:
+            wait = plan.failed(ex)
+        await asyncio.sleep(wait)
 
 
 def call_with_retries(call: Callable[[], T], policy: RetryPolicy | None = None) -> T:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
 
 
 class Template(BaseModel):
@@ -34,6 +34,10 @@ class Template(BaseModel):
     functions: str | None = None
     #: Models to try when ``model`` cannot answer (``llm.resilience``): one or a list.
     fallback: str | list[str] | None = None
+    #: Whether this template came from the user's own files (their templates directory or a
+    #: path they gave), as the original names it: only such a template may run its inline
+    #: ``functions`` and, in the CLI, read local files. A URL's or a loader's stays False.
+    _functions_is_trusted: bool = PrivateAttr(default=False)
 
     @field_validator("attachment_types")
     @classmethod

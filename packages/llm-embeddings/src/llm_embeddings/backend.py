@@ -36,6 +36,12 @@ class EmbeddingsBackend(Protocol):
 
     def delete_collection(self, collection_id: int) -> None: ...
 
+    def delete_if_empty(self, collection_id: int) -> bool:
+        """Delete the collection if it holds no embeddings, in one step (a row written
+        meanwhile keeps it); whether it was deleted. For a collection a failed command
+        created: it leaves nothing behind."""
+        ...
+
     def count(self, collection_id: int) -> int: ...
 
     def stored_hashes(self, collection_id: int, ids: list[str]) -> dict[str, bytes]:

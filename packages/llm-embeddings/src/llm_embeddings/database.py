@@ -68,11 +68,20 @@ def resolve_target(database: str | Path | None = None) -> str | Path:
 
 
 def describe(target: str | Path) -> str:
-    """``target`` for display: a path, or a URL with its password hidden."""
+    """``target`` for display: a path, or a URL with its password (in the userinfo or the
+    query string, ``?password=``) hidden by ``llm.redact``."""
     if isinstance(target, Path):
         return str(target)
-    scheme, _, rest = target.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if at and ":" in credentials:
-        return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
-    return target
+    from llm.redact import redact_url
+
+    return redact_url(target)
+
+
+def close(conn: sqlite3.Connection) -> None:
+    """Checkpoint the write-ahead log into the main file, then close (llm-storage's
+    ``sqlite_settings.close_checkpointed``, as for logs.db): once the last connection is
+    closed the file alone holds every table and row (copy ``embeddings.db`` by itself and
+    nothing is missing). A checkpoint a reader blocks is left to SQLite; nothing is lost."""
+    from llm_storage.sqlite_settings import close_checkpointed
+
+    close_checkpointed(conn)

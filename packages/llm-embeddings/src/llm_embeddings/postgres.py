@@ -169,7 +169,7 @@ class PostgresEmbeddings:
         except (ArgumentError, NoSuchModuleError, ImportError) as ex:
             raise EmbeddingsDatabaseError(f"cannot use database URL {_mask(url)}: {ex}") from ex
         self.url = url
-        self.location = parsed.render_as_string(hide_password=True)
+        self.location = _mask(parsed.render_as_string(hide_password=True))
         # The schema holding the pgvector extension (quoted), when this store uses it.
         self.vector_schema: str | None = None
         self.pgvector_version: tuple[int, ...] = ()
@@ -250,38 +250,54 @@ class PostgresEmbeddings:
             raise self._error(ex) from ex
 
     def query(self, sql: str, batch: int = 1000) -> Iterator[tuple[Any, ...]]:
-        """The rows of a user's query (``embed-multi --sql``), in a read-only transaction of
-        its own connection, fetched ``batch`` at a time by a server-side cursor so that a
-        large table is never held in memory. The query runs before this returns: a bad one
-        is an EmbeddingsDatabaseError here, not half-way through embedding.
+        """The rows of a user's query (``embed-multi --sql``), in a READ ONLY transaction of
+        its own connection: the server refuses any statement that would write (INSERT,
+        UPDATE, DELETE, with or without RETURNING, DROP, CREATE, ``nextval()``...), and a
+        second statement after ``;`` is refused as a prepared statement. Rows are streamed
+        (``batch`` at a time where libpq can), so a large table is never held in memory.
+        The query runs before this returns: a bad one is an EmbeddingsDatabaseError here
+        (one that would write starts with ``user_query.READ_ONLY``), not half-way through
+        embedding.
 
         The SQL goes to psycopg as written, with no parameters: through SQLAlchemy's
         ``text()`` a ``:word`` would be a bind parameter, and with parameters psycopg reads
         ``%`` as a placeholder, so ``LIKE '%cat%'`` would fail."""
         import psycopg
+        from psycopg.pq import TransactionStatus
 
         raw = self._guard(self.engine.raw_connection)
         try:
             driver: psycopg.Connection[Any] = raw.driver_connection  # type: ignore[assignment]
-            cursor = driver.cursor(name="llm_embed_multi_sql")
-            cursor.itersize = batch
-            cursor.connection.execute("SET TRANSACTION READ ONLY")
-            cursor.execute(sql)
-            first = cursor.fetchmany(batch)  # a server-side cursor's errors come with rows
+            if driver.info.transaction_status != TransactionStatus.IDLE:
+                driver.rollback()
+            driver.read_only = True  # the next transaction is BEGIN READ ONLY
+            size = batch if psycopg.capabilities.has_stream_chunked() else 1
+            stream = driver.cursor().stream(sql, size=size)
+            first = next(stream, None)  # the query runs (and fails) here
         except psycopg.Error as ex:
             raw.close()
-            raise self._error(ex) from ex
+            raise self._query_error(ex) from ex
 
         def rows() -> Iterator[tuple[Any, ...]]:
             try:
-                yield from first
-                yield from cursor
+                if first is not None:
+                    yield first
+                    yield from stream
             except psycopg.Error as ex:
-                raise self._error(ex) from ex
+                raise self._query_error(ex) from ex
             finally:
-                raw.close()  # back to the pool, which rolls the transaction back
+                raw.close()  # disconnects: the read-only transaction ends unused
 
         return rows()
+
+    def _query_error(self, ex: Exception) -> EmbeddingsDatabaseError:
+        """A user query's error; one that would write says so first."""
+        from .user_query import READ_ONLY
+
+        error = self._error(ex)
+        if getattr(ex, "sqlstate", None) == "25006":  # read_only_sql_transaction
+            return EmbeddingsDatabaseError(f"{READ_ONLY} ({error})")
+        return error
 
     def count_query(self, sql: str) -> int:
         """How many rows ``query(sql)`` yields (for the progress bar)."""
@@ -533,6 +549,26 @@ class PostgresEmbeddings:
             conn.exec_driver_sql("DELETE FROM collections WHERE id = %(c)s", {"c": cid})
         self._dimensions.pop(collection_id, None)
         self._indexed.discard(collection_id)
+
+    def delete_if_empty(self, collection_id: int) -> bool:
+        """One transaction; a row another process is writing holds the collection's row
+        (its foreign key), so the delete waits for it and then fails: nothing is lost."""
+        cid = int(collection_id)
+        empty = "NOT EXISTS (SELECT 1 FROM embeddings WHERE collection_id = %(c)s)"
+        with self._begin() as conn:
+            if self._has_dimensions_table(conn):
+                conn.exec_driver_sql(
+                    f"DELETE FROM {DIMENSIONS_TABLE} WHERE collection_id = %(c)s AND {empty}",
+                    {"c": cid},
+                )
+            deleted = conn.exec_driver_sql(
+                f"DELETE FROM collections WHERE id = %(c)s AND {empty}", {"c": cid}
+            ).rowcount
+        if deleted != 1:
+            return False
+        self._dimensions.pop(collection_id, None)
+        self._indexed.discard(collection_id)
+        return True
 
     @staticmethod
     def _has_dimensions_table(conn: Any) -> bool:

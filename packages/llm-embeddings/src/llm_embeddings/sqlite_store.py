@@ -118,6 +118,21 @@ class SqliteEmbeddings:
 
         cache.discard(self.conn, collection_id)
 
+    def delete_if_empty(self, collection_id: int) -> bool:
+        with self.conn:
+            # One statement: no row can be written between the look and the delete.
+            cursor = self.conn.execute(
+                "DELETE FROM collections WHERE id = ? AND NOT EXISTS "
+                "(SELECT 1 FROM embeddings WHERE collection_id = ?)",
+                [collection_id, collection_id],
+            )
+        if cursor.rowcount != 1:
+            return False
+        from . import cache
+
+        cache.discard(self.conn, collection_id)
+        return True
+
     # -- rows --------------------------------------------------------------------------------
 
     def count(self, collection_id: int) -> int:

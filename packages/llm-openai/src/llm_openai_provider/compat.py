@@ -141,6 +141,29 @@ class _OriginalAPI:
     def set_usage(self, response: Any, usage: dict[str, Any] | None) -> None:
         record_usage(response, usage)
 
+    def _refuse_unsupported_system_prompt(self, prompt: llm.Prompt) -> None:
+        if prompt.system and not self.allows_system_prompt:
+            raise llm.ModelError("Model does not support system prompts")
+
+    def _with_plugin_kwargs(
+        self, compat: type, kwargs: dict[str, Any], prompt: llm.Prompt, stream: bool
+    ) -> dict[str, Any]:
+        """The request parameters, with those of a plugin's own ``build_kwargs`` (if it
+        overrides ``compat``'s) in place of ours, except the ones the model sets itself."""
+        if _overridden(self, "build_kwargs", compat):
+            fixed = {name: kwargs[name] for name in _FIXED if name in kwargs}
+            model: Any = self
+            return {**model.build_kwargs(prompt, stream), **fixed}
+        return _with_default_max_tokens(self, kwargs)
+
+    def _original_kwargs(self, shared: Any, prompt: llm.Prompt, stream: bool) -> dict[str, Any]:
+        """What the original's ``build_kwargs`` returned: ``shared.request``'s parameters
+        without the ones the model sets itself, with the default ``max_tokens``."""
+        kwargs = shared.request(self, prompt, stream, None, _Discard())
+        for name in _FIXED:
+            kwargs.pop(name, None)
+        return _with_default_max_tokens(self, kwargs)
+
 
 class _CompatChat(_OriginalAPI, _chat._SharedChat):
     def __init__(
@@ -187,24 +210,17 @@ class _CompatChat(_OriginalAPI, _chat._SharedChat):
     def build_kwargs(self, prompt: llm.Prompt, stream: bool) -> dict[str, Any]:
         """Request parameters besides model, messages and stream (options, response format,
         tools, stream options), as the original's ``build_kwargs`` returned them."""
-        kwargs = _chat._SharedChat.request(self, prompt, stream, None, _Discard())
-        for name in _FIXED:
-            kwargs.pop(name, None)
-        return _with_default_max_tokens(self, kwargs)
+        return self._original_kwargs(_chat._SharedChat, prompt, stream)
 
     def request(
         self, prompt: llm.Prompt, stream: bool, conversation: Any, response: Any
     ) -> dict[str, Any]:
-        if prompt.system and not self.allows_system_prompt:
-            raise llm.ModelError("Model does not support system prompts")
+        self._refuse_unsupported_system_prompt(prompt)
         kwargs = super().request(prompt, stream, conversation, response)
         if _overridden(self, "build_messages", _CompatChat):
             kwargs["messages"] = self.build_messages(prompt, conversation)
             response.prompt_json = {"messages": redact_data(kwargs["messages"])}
-        if _overridden(self, "build_kwargs", _CompatChat):
-            fixed = {name: kwargs[name] for name in _FIXED if name in kwargs}
-            return {**self.build_kwargs(prompt, stream), **fixed}
-        return _with_default_max_tokens(self, kwargs)
+        return self._with_plugin_kwargs(_CompatChat, kwargs, prompt, stream)
 
 
 class Chat(_CompatChat, _chat.Chat):
@@ -269,8 +285,7 @@ class _CompatResponses(_OriginalAPI, _responses._SharedResponses):
     def request(
         self, prompt: llm.Prompt, stream: bool, conversation: Any, response: Any
     ) -> dict[str, Any]:
-        if prompt.system and not self.allows_system_prompt:
-            raise llm.ModelError("Model does not support system prompts")
+        self._refuse_unsupported_system_prompt(prompt)
         return super().request(prompt, stream, conversation, response)
 
 
@@ -324,19 +339,13 @@ class _CompatCompletion(_OriginalAPI, _completion._SharedCompletion):
         )
 
     def build_kwargs(self, prompt: llm.Prompt, stream: bool) -> dict[str, Any]:
-        kwargs = _completion._SharedCompletion.request(self, prompt, stream, None, _Discard())
-        for name in _FIXED:
-            kwargs.pop(name, None)
-        return _with_default_max_tokens(self, kwargs)
+        return self._original_kwargs(_completion._SharedCompletion, prompt, stream)
 
     def request(
         self, prompt: llm.Prompt, stream: bool, conversation: Any, response: Any
     ) -> dict[str, Any]:
         kwargs = super().request(prompt, stream, conversation, response)
-        if _overridden(self, "build_kwargs", _CompatCompletion):
-            fixed = {name: kwargs[name] for name in _FIXED if name in kwargs}
-            return {**self.build_kwargs(prompt, stream), **fixed}
-        return _with_default_max_tokens(self, kwargs)
+        return self._with_plugin_kwargs(_CompatCompletion, kwargs, prompt, stream)
 
 
 class Completion(_CompatCompletion, _completion.Completion):

@@ -105,7 +105,7 @@ def load_extra_models(path: Path | None = None) -> list[ModelSpec]:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_bytes().decode("utf-8"))
+        data = yaml.safe_load(path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError as ex:
         _warn(f"could not read {path}: not UTF-8 text (invalid byte at position {ex.start})")
         return []
@@ -127,4 +127,6 @@ def load_extra_models(path: Path | None = None) -> list[ModelSpec]:
 
 
 def _warn(message: str) -> None:
-    print(f"Warning: {message}", file=sys.stderr)
+    from llm.redact import redact  # a YAML error may quote an api_base with its password
+
+    print(f"Warning: {redact(message)}", file=sys.stderr)

@@ -1,7 +1,8 @@
 """``LLM_OPENAI_SHOW_RESPONSES``: print every request and response to stderr.
 
 Bodies are printed as they stream, so a long SSE response shows up chunk by chunk. The
-``Authorization`` header is never printed.
+``Authorization`` header is never printed, nor a password or key anywhere else in what is
+printed (``llm.redact``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ _HIDDEN = {"authorization", "api-key", "x-api-key"}
 
 
 def debug_print(text: str) -> None:
-    """What LLM_OPENAI_SHOW_RESPONSES shows goes to standard error, as it arrives."""
-    sys.stderr.write(text)
+    """What LLM_OPENAI_SHOW_RESPONSES shows goes to standard error, as it arrives, with the
+    credentials in URLs and the known keys masked (``llm.redact``)."""
+    from llm.redact import redact
+
+    sys.stderr.write(redact(text))
     sys.stderr.flush()
 
 

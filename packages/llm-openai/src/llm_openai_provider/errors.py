@@ -64,9 +64,11 @@ def _describe(error: BaseException, where: str, key_name: str | None) -> str:
 def to_model_error(error: BaseException, where: str, key_name: str | None) -> llm.ModelError:
     """One line for the user, as the provider-neutral class that says what it means (rate
     limited, unavailable, ...), so the one retry loop and fallbacks can act on it."""
+    from llm.redact import redact
     from llm.resilience import classify
 
-    message = _describe(error, where, key_name)
+    # The endpoint's URL may hold a password, the server may echo the key: masked.
+    message = redact(_describe(error, where, key_name))
     meaning = classify(error)
     return meaning.reworded(message) if meaning is not None else llm.ModelError(message)
 

@@ -20,7 +20,7 @@ import sqlite3
 from pathlib import Path
 
 from ._head import HEAD_REVISION
-from .sqlite_settings import configure
+from .sqlite_settings import close_checkpointed, configure
 
 SNAPSHOT = Path(__file__).with_name("fresh.sql")
 _REVISION_LINE = "-- revision: "
@@ -80,7 +80,7 @@ def create(path: Path, timeout: float) -> bool:
     except sqlite3.Error:
         return False
     finally:
-        conn.close()
+        close_checkpointed(conn)
     return True
 
 

@@ -14,13 +14,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
-from ._head import HEAD_REVISION
 from ._translate import describe
 from .errors import StoreError
 from .opening import DEFAULT_TIMEOUT, default_target
-from .sqlite_settings import configure
+from .sqlite_settings import close_checkpointed, connect_at_head
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -189,7 +187,7 @@ class Ledger:
             if self._store is not None:
                 self._store.close()
             if self._conn is not None:
-                self._conn.close()
+                close_checkpointed(self._conn)
         self._conn = self._store = None
 
     def __enter__(self) -> Ledger:
@@ -206,30 +204,10 @@ def open_ledger(target: Any = None, timeout: float = DEFAULT_TIMEOUT) -> Ledger:
         target = default_target()
     if isinstance(target, str | os.PathLike) and "://" not in str(target):
         path = Path(target).expanduser()
-        conn = _current_sqlite(path, timeout)
+        conn = connect_at_head(path, timeout, writable=True)
         if conn is not None:
             return Ledger(str(path), conn=conn, owns_store=True, timeout=timeout)
     from .opening import open_store
 
     store = open_store(target, timeout=timeout)
     return Ledger(store.location, store=store, owns_store=True, timeout=timeout)
-
-
-def _current_sqlite(path: Path, timeout: float) -> sqlite3.Connection | None:
-    if not path.is_file() or not os.access(path, os.R_OK | os.W_OK):
-        return None
-    uri = f"file:{quote(str(path.resolve()))}?mode=rw"
-    try:
-        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
-    except sqlite3.Error:
-        return None
-    try:
-        configure(conn, timeout, wal=False)
-        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    except sqlite3.Error:
-        conn.close()
-        return None
-    if row is None or row[0] != HEAD_REVISION:
-        conn.close()
-        return None
-    return conn

@@ -12,9 +12,7 @@ import llm
 from .errors import StoreError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from .contracts import LoggableResponse, LogReader, LogTarget, StoreTarget
+    from .contracts import LogReader, LogTarget, StoreTarget
     from .store import LogStore
 
 DATABASE_URL_ENV = "LLM_DATABASE_URL"
@@ -29,7 +27,7 @@ def _configured_url(path: Path) -> str | None:
     from llm.config import ConfigFileError
 
     try:
-        configured = path.read_bytes().decode("utf-8").strip()
+        configured = path.read_bytes().decode("utf-8-sig").strip()
     except UnicodeDecodeError:
         raise ConfigFileError(f"{path} is not UTF-8 text: it must hold a database URL") from None
     except OSError as ex:
@@ -107,7 +105,7 @@ def open_store(
             engine = make_engine(url, timeout)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise StoreError(
-            f"cannot use database URL {url.render_as_string(hide_password=True)}: {exc}"
+            f"cannot use database URL {_mask(url.render_as_string(hide_password=True))}: {exc}"
         ) from exc
     store = LogStore(engine, timeout=timeout, borrowed=creator)
     if migrate:
@@ -158,20 +156,6 @@ def open_for_logging(target: StoreTarget = None, *, timeout: float = DEFAULT_TIM
     return open_store(target, timeout=timeout)
 
 
-def log_to_db(responses: Iterable[LoggableResponse], target: StoreTarget = None) -> None:
-    """What ``Response``, ``AsyncResponse`` and ``ChainResponse.log_to_db`` do: open ``target``
-    once (``open_for_logging``), log each response in order, and close what was opened here.
-    A store or connection the caller passed in stays theirs: a ``LogStore`` is used as it is,
-    a borrowed connection is left open."""
-    store = open_for_logging(target)
-    try:
-        for response in responses:
-            store.log_response(response)
-    finally:
-        if store is not target:
-            store.close()
-
-
 def open_for_reading(
     target: StoreTarget = None, *, timeout: float = DEFAULT_TIMEOUT
 ) -> LogReader | None:
@@ -206,10 +190,8 @@ def _sqlite_connection(target: Any) -> sqlite3.Connection | None:
 
 
 def _mask(raw: str) -> str:
-    """Hide a password in a URL (also one we could not even parse)."""
-    scheme, _, rest = raw.partition("://")
-    if "@" in rest:
-        credentials, _, host = rest.rpartition("@")
-        user = credentials.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
-    return raw
+    """A URL for display (also one we could not even parse): its password, and query
+    parameters such as ``?password=``, masked by ``llm.redact``."""
+    from llm.redact import redact_url
+
+    return redact_url(raw)

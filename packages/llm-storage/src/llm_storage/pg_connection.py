@@ -78,18 +78,32 @@ def connect(info: str, timeout: float, **kwargs: Any) -> Any:
             delay = min(delay * 2, LONGEST_DELAY)
 
 
-#: One row: whether the session is read-only (a hot standby, or ``default_transaction_read_only``)
-#: and whether this user may add responses.
-WRITE_ACCESS_SQL = (
-    "SELECT current_setting('transaction_read_only'), has_table_privilege('responses', 'INSERT')"
-)
+def _write_access_sql() -> str:
+    from .write import TABLES_WRITTEN
+
+    names = ", ".join(f"'{name}'" for name in TABLES_WRITTEN)
+    tables = f"unnest(ARRAY[{names}]) AS t"
+    return (
+        "SELECT current_setting('transaction_read_only'),"
+        f" (SELECT string_agg(t, ', ') FROM {tables} WHERE to_regclass(t) IS NULL),"
+        f" (SELECT string_agg(t, ', ') FROM {tables} WHERE to_regclass(t) IS NOT NULL"
+        " AND NOT has_table_privilege(to_regclass(t), 'INSERT'))"
+    )
+
+
+#: One row: whether the session is read-only (a hot standby, or
+#: ``default_transaction_read_only``), the tables a response is written to that are missing,
+#: and those this user may not add rows to (each a list, or NULL for none).
+WRITE_ACCESS_SQL = _write_access_sql()
 
 
 def write_access_problem(row: Any, location: str) -> str | None:
     """What stops logging to ``location``, from the row of :data:`WRITE_ACCESS_SQL`."""
-    read_only, may_insert = row
+    read_only, missing, refused = row
     if str(read_only).lower() == "on":
         return f"cannot write to {location}: the server only allows reading (read-only)"
-    if not may_insert:
-        return f"cannot write to {location}: this user may not add rows to responses"
+    if missing:
+        return f"cannot log to {location}: the table(s) {missing} are missing"
+    if refused:
+        return f"cannot write to {location}: this user may not add rows to {refused}"
     return None

@@ -34,6 +34,9 @@ def is_undefined_table(error: BaseException) -> bool:
 class CursorWriter:
     """The ``Writer`` operations as SQL text for one psycopg cursor."""
 
+    #: PostgreSQL's ``text`` cannot hold NUL.
+    keeps_nul = False
+
     def __init__(self, cursor: Any, database: str) -> None:
         self.cursor = cursor
         self._database = database

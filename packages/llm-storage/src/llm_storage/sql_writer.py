@@ -14,6 +14,8 @@ from .schema import tables
 class ConnectionWriter:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        #: PostgreSQL's ``text`` cannot hold NUL; SQLite's (and the others tested) can.
+        self.keeps_nul = conn.dialect.name != "postgresql"
 
     def insert_ignore(self, table: str, values: dict[str, Any]) -> None:
         target = tables[table]

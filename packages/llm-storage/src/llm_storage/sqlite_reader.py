@@ -14,14 +14,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from . import read
 from ._head import HEAD_REVISION
 from ._translate import describe
 from .errors import StoreError
 from .opening import DEFAULT_TIMEOUT
-from .sqlite_settings import configure
+from .sqlite_settings import connect_at_head
 
 Record = dict[str, Any]
 
@@ -52,7 +51,7 @@ class SqliteLogReader:
             try:
                 yield self._rows
             finally:
-                if not nested and conn.in_transaction:
+                if not nested and _is_open(conn) and conn.in_transaction:
                     conn.execute("ROLLBACK")
         except sqlite3.Error as ex:
             raise StoreError(describe(ex, self.location, self.timeout)) from ex
@@ -134,6 +133,16 @@ class SqliteLogReader:
         return f"<SqliteLogReader {self.location}>"
 
 
+def _is_open(conn: sqlite3.Connection) -> bool:
+    """False once closed: a listing left half read (``llm logs | head -1``) is finalized
+    after its reader closed, when there is no transaction left to end."""
+    try:
+        conn.total_changes  # noqa: B018 - raises on a closed connection
+    except sqlite3.ProgrammingError:
+        return False
+    return True
+
+
 def _filters(filters: dict[str, Any]) -> dict[str, Any]:
     """``LogStore.list_responses`` calls the fragment filter ``fragments``."""
     if "fragments" in filters:
@@ -146,20 +155,7 @@ def open_current(path: Path, timeout: float = DEFAULT_TIMEOUT) -> SqliteLogReade
     """A reader for ``path`` if it is a SQLite file at the current schema, else None: the
     caller then opens a ``LogStore`` (which migrates an old file, and reports a missing,
     corrupt or unreadable one as it always does). Never creates a file."""
-    if not path.is_file():
-        return None
-    uri = f"file:{quote(str(path.resolve()))}?mode=rw"
-    try:
-        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
-    except sqlite3.Error:
-        return None
-    try:
-        configure(conn, timeout, wal=False)
-        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    except sqlite3.Error:
-        conn.close()
-        return None
-    if row is None or row[0] != HEAD_REVISION:
-        conn.close()
+    conn = connect_at_head(path, timeout, writable=False)
+    if conn is None:
         return None
     return SqliteLogReader(path, conn, timeout)

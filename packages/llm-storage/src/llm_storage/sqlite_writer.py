@@ -19,7 +19,7 @@ from ._head import HEAD_REVISION
 from ._translate import describe, disk_is_full, full_disk_message
 from .errors import StoreError
 from .opening import DEFAULT_TIMEOUT
-from .sqlite_settings import WRITE_PROBE, configure
+from .sqlite_settings import close_checkpointed, configure
 
 if TYPE_CHECKING:
     from .contracts import HasSqliteConnection, LoggableResponse, LoggedTool
@@ -56,6 +56,9 @@ def is_big(row: dict[str, Any]) -> bool:
 
 class SqliteWriter:
     """The ``Writer`` operations as SQL text for one ``sqlite3`` connection."""
+
+    #: SQLite's text holds NUL (as both originals store it).
+    keeps_nul = True
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -181,23 +184,25 @@ class SqliteLogWriter:
             raise StoreError(describe(ex, self.location, self.timeout)) from ex
 
     def check_writable(self) -> None:
-        """Take the write lock (waiting at most the busy timeout) and let it go: a read-only
-        file or directory, a full disk or a lock held too long is found now, before a
-        model is paid to answer, rather than when its answer is to be logged."""
+        """Take the write lock (waiting at most the busy timeout), write a stand-in response
+        to every table a response uses (``write.rehearse``) and roll it back: a read-only
+        file or directory, a full disk, a lock held too long or a table that is missing is
+        found now, before a model is paid to answer, rather than when its answer is to be
+        logged."""
         if disk_is_full(self.location):
             raise StoreError(full_disk_message(self.location))
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.execute(WRITE_PROBE)
+                write.rehearse(SqliteWriter(conn))
             finally:
                 conn.execute("ROLLBACK")
         except sqlite3.Error as ex:
             raise StoreError(describe(ex, self.location, self.timeout)) from ex
 
     def close(self) -> None:
-        self._conn.close()
+        close_checkpointed(self._conn)
 
     def __enter__(self) -> SqliteLogWriter:
         return self

@@ -59,7 +59,15 @@ class LogStore:
             return str(path)
         if self.backend == "sqlite":
             return "in-memory SQLite database"
-        return self.url.render_as_string(hide_password=True)
+        return self.display_url
+
+    @property
+    def display_url(self) -> str:
+        """The URL fit for messages and listings: no password, in the userinfo or the query
+        string (``?password=``), and no known key (``llm.redact``)."""
+        from llm.redact import redact_url
+
+        return redact_url(self.url.render_as_string(hide_password=True))
 
     @property
     def path(self) -> Path | None:
@@ -113,9 +121,11 @@ class LogStore:
 
     def check_writable(self) -> None:
         """Raise StoreError unless a response could be logged now: on SQLite, the write lock
-        is taken (waiting at most the timeout) and released, which finds a read-only file or
-        directory, a full disk or a lock held too long; on PostgreSQL, the server is asked
-        whether this session may write. Called before a model is paid to answer."""
+        is taken (waiting at most the timeout), a stand-in response written to every table
+        (``write.rehearse``) and rolled back, which finds a read-only file or directory, a
+        full disk, a lock held too long or a missing table; on PostgreSQL, the server is
+        asked whether this session may write to every table. Called before a model is paid
+        to answer."""
         if self.backend == "postgresql":
             from .pg_connection import WRITE_ACCESS_SQL, write_access_problem
 
@@ -126,7 +136,6 @@ class LogStore:
                 raise StoreError(problem)
             return
         from ._translate import disk_is_full, full_disk_message
-        from .sqlite_settings import WRITE_PROBE
 
         if self.path is not None and disk_is_full(str(self.path)):
             raise StoreError(full_disk_message(self.location))
@@ -134,7 +143,7 @@ class LogStore:
         with self._errors(), self.engine.connect().execution_options(**options) as conn:
             transaction = conn.begin()
             try:
-                conn.exec_driver_sql(WRITE_PROBE)
+                write.rehearse(ConnectionWriter(conn))
             finally:
                 transaction.rollback()
 
@@ -267,15 +276,25 @@ class LogStore:
             )
         if destination.exists():
             raise StoreError(f"{destination} already exists; choose a new backup path")
+        parent = destination.absolute().parent
+        if not parent.is_dir():
+            raise StoreError(
+                f"Cannot back up to {destination}: the directory {parent} does not exist"
+            )
         with self._errors():
-            sqlite_backend.backup(self.engine, destination)
+            try:
+                sqlite_backend.backup(self.engine, destination)
+            except (sqlite3.Error, OSError) as ex:
+                # Nothing half-written is left behind under the name the user gave.
+                destination.unlink(missing_ok=True)
+                raise StoreError(f"Cannot back up to {destination}: {ex}") from ex
         return destination
 
     def status(self) -> Record:
         """Backend, location, counts and (SQLite) file size."""
         info: Record = {
             "backend": self.backend,
-            "url": self.url.render_as_string(hide_password=True),
+            "url": self.display_url,
             "path": None if self.path is None else str(self.path),
             "responses": self.count_responses(),
             "conversations": self.count_conversations(),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from llm.identity import fragment_hash, schema_id, schema_json
 
 from .condense import condense
+from .storable import storable
 
 if TYPE_CHECKING:
     from .contracts import (
@@ -88,10 +89,63 @@ class Writer(Protocol):
     def database(self) -> str:
         """Which database this writes to (a file path or URL), to tell databases apart."""
 
+    @property
+    def keeps_nul(self) -> bool:
+        """Whether the database's text columns hold NUL (SQLite's do, PostgreSQL's not)."""
+
+
+class _Storable:
+    """A ``Writer`` whose every text value goes through ``storable()`` first: a value the
+    database could not hold (a lone surrogate; NUL on PostgreSQL) is stored escaped, so a
+    response is never lost to one character. Values that need no escaping are untouched."""
+
+    def __init__(self, writer: Writer) -> None:
+        self._writer = writer
+        self.keeps_nul = writer.keeps_nul
+
+    def _values(self, values: dict[str, Any]) -> dict[str, Any]:
+        keeps_nul = self.keeps_nul
+        return {
+            k: storable(v, keeps_nul=keeps_nul) if isinstance(v, str) else v
+            for k, v in values.items()
+        }
+
+    def insert_ignore(self, table: str, values: dict[str, Any]) -> None:
+        self._writer.insert_ignore(table, self._values(values))
+
+    def insert(self, table: str, rows: list[dict[str, Any]]) -> None:
+        self._writer.insert(table, [self._values(row) for row in rows])
+
+    def id_for(self, table: str, column: str, value: Any) -> int:
+        if isinstance(value, str):
+            value = storable(value, keeps_nul=self.keeps_nul)
+        return self._writer.id_for(table, column, value)
+
+    def insert_returning_id(self, table: str, values: dict[str, Any]) -> int:
+        return self._writer.insert_returning_id(table, self._values(values))
+
+    @property
+    def database(self) -> str:
+        return self._writer.database
+
+
+def _storing(writer: Writer) -> Writer:
+    return writer if isinstance(writer, _Storable) else _Storable(writer)
+
+
+def _fragment_hash(content: str) -> str:
+    """The fragment's hash as the originals compute it; for text they could not hash (a
+    lone surrogate), the hash of the form it is stored in."""
+    try:
+        return fragment_hash(content)
+    except UnicodeEncodeError:
+        return fragment_hash(storable(content))
+
 
 def store_fragment(writer: Writer, content: str, source: str | None) -> int:
     """Insert the fragment if new (deduplicated by hash); return its id."""
-    digest = fragment_hash(content)
+    writer = _storing(writer)
+    digest = _fragment_hash(content)
     writer.insert_ignore(
         "fragments",
         {
@@ -106,6 +160,7 @@ def store_fragment(writer: Writer, content: str, source: str | None) -> int:
 
 def store_tool(writer: Writer, tool: LoggedTool) -> int:
     """Insert the tool if new (deduplicated by its hash); return its id."""
+    writer = _storing(writer)
     digest = tool.hash()
     writer.insert_ignore(
         "tools",
@@ -122,6 +177,7 @@ def store_tool(writer: Writer, tool: LoggedTool) -> int:
 
 def log_response(writer: Writer, response: LoggableResponse) -> None:
     """Write one response and all its child rows (the caller owns the transaction)."""
+    writer = _storing(writer)
     prompt = response.prompt
     model_id = response.model.model_id
     conversation = response.conversation
@@ -335,3 +391,86 @@ def _log_tool_results(
                 }
             ],
         )
+
+
+#: Every table ``log_response`` may write (the preflight checks each is there and writable).
+TABLES_WRITTEN = (
+    "conversations",
+    "schemas",
+    "fragments",
+    "responses",
+    "response_extras",
+    "prompt_fragments",
+    "system_fragments",
+    "attachments",
+    "prompt_attachments",
+    "tools",
+    "tool_responses",
+    "tool_calls",
+    "tool_instances",
+    "tool_results",
+)
+
+
+class _Stand:
+    """A stand-in for every object ``log_response`` reads: a model, a conversation-less
+    prompt with one of everything, a tool, a tool call and result, an attachment."""
+
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+
+def rehearse(writer: Writer) -> None:
+    """Write a stand-in response that uses every table, column and trigger a real one can
+    (a fragment, a system fragment, a schema, an attachment, a tool with its call and
+    result from a toolbox instance, reasoning). The caller runs this inside a transaction
+    and rolls it back: a missing table or column, a trigger whose table is gone, a
+    read-only file, is found before a model is paid to answer. Its values are unique, so
+    nothing of the database's own rows is touched."""
+    import os
+
+    unique = f"llm preflight {os.urandom(16).hex()}"
+    tool = _Stand(
+        name=unique,
+        description=unique,
+        input_schema={},
+        plugin=None,
+        hash=lambda: fragment_hash(unique + " tool"),
+    )
+    attachment = _Stand(
+        path=None,
+        url=None,
+        content=unique.encode(),
+        id=lambda: fragment_hash(unique + " attachment"),
+        resolve_type=lambda: "text/plain",
+    )
+    prompt = _Stand(
+        prompt_text=unique,
+        system_text=unique,
+        fragments=[unique + " fragment"],
+        system_fragments=[unique + " system fragment"],
+        schema={"title": unique},
+        attachments=[attachment],
+        tools=[tool],
+        tool_results=[_Stand(name=unique, output=unique, tool_call_id=unique, instance=_Stand())],
+        options_json=dict,
+    )
+    call = _Stand(name=unique, arguments={}, tool_call_id=unique)
+    response = _Stand(
+        id=unique,
+        model=_Stand(model_id=unique),
+        prompt=prompt,
+        conversation=None,
+        prompt_json=None,
+        response_json=None,
+        input_tokens=None,
+        output_tokens=None,
+        token_details=None,
+        text_or_raise=lambda: unique,
+        tool_calls_or_raise=lambda: [call],
+        duration_ms=lambda: 0,
+        datetime_utc=utc_now,
+        conversation_id_for_log=lambda: unique,
+        reasoning_text=lambda: unique,
+    )
+    log_response(writer, response)  # type: ignore[arg-type]

@@ -11,9 +11,16 @@ import click
 import llm
 
 from ..budget import BudgetRefused, after_log, before_send, budget_options, guard_chain
-from ..errors import Interrupted, exit_code_for, friendly_errors, signal_name, stop_on_signals
+from ..errors import (
+    Interrupted,
+    error_line,
+    exit_code_for,
+    friendly_errors,
+    signal_name,
+    stop_on_signals,
+)
 from ..fallbacks import fallback_options
-from ..prepare import GIVEN_LOGGING, GIVEN_MODEL, PromptRequest, prepare
+from ..prepare import GIVEN_LOGGING, GIVEN_MODEL, PromptRequest, check_text, prepare
 from ..render_output import should_render
 from ..shared_options import (
     continue_options,
@@ -24,7 +31,7 @@ from ..shared_options import (
     render_option,
     template_options,
 )
-from ..store import log_to, logging_enabled
+from ..store import log_paid, log_to, logging_enabled
 from ..streaming import StreamWriter, events_of
 from ..tool_options import ToolSettings, chain_kwargs, describe_tools, tool_options
 
@@ -76,6 +83,7 @@ def chat(
     system_fragments: tuple[str, ...],
     template: tuple[str, ...],
     params: tuple[tuple[str, str], ...],
+    trust_template: bool,
     options: tuple[tuple[str, str], ...],
     database: str | None,
     no_stream: bool,
@@ -95,6 +103,7 @@ def chat(
         system=system,
         templates=template,
         params=dict(params),
+        trust_templates=trust_template,
         options=options,
         fragments=fragments,
         system_fragments=system_fragments,
@@ -270,7 +279,7 @@ class ChatLoop:
                 try:
                     self._command(command, argument)
                 except click.ClickException as ex:
-                    click.echo(f"Error: {ex.message}", err=True)
+                    click.echo(error_line(ex.message), err=True)
                 continue
             self._message(line)
 
@@ -378,7 +387,7 @@ class ChatLoop:
         try:
             found = self.prepared.resolve_fragments(references) if references else []
         except click.ClickException as ex:
-            click.echo(f"Error: {ex.message}", err=True)
+            click.echo(error_line(ex.message), err=True)
             return
         fragments = [*self.fragments, *(f for f in found if isinstance(f, llm.Fragment))]
         attachments = [*self.attachments, *(a for a in found if isinstance(a, llm.Attachment))]
@@ -392,6 +401,11 @@ class ChatLoop:
             "system": self.system or (turn_system if first else None),
             "system_fragments": self.prepared.system_fragments if first else [],
         }
+        try:
+            check_text(prompt_text, kwargs["system"], fragments, kwargs["system_fragments"])
+        except click.ClickException as ex:
+            click.echo(f"Error: {ex.message}", err=True)
+            return
         if self._send(prompt_text, kwargs):
             self.fragments, self.attachments, self.system = [], [], None
             self.first = False
@@ -444,6 +458,18 @@ class ChatLoop:
                         err=True,
                     )
                     sys.exit(exit_code_for(interrupt))
+                except SystemExit as ex:
+                    # A tool (or plugin) called sys.exit(): the session ends, what the
+                    # model answered in this turn is kept.
+                    log_paid(prepared.log_store, response)
+                    if output is not None:
+                        output.finish()
+                    click.echo(
+                        f"Error: a tool or plugin ended the chat (sys.exit({ex.code!r})); what"
+                        " the model answered so far was logged",
+                        err=True,
+                    )
+                    sys.exit(1)
                 except KeyboardInterrupt:
                     # Ctrl-C: this answer stops, the chat goes on; what arrived is logged.
                     if output is not None:
@@ -457,13 +483,18 @@ class ChatLoop:
         except click.ClickException as ex:
             # One failed turn (a network error, say) does not end the session; what arrived
             # before it is kept in the log.
-            click.echo(f"Error: {ex.message}", err=True)
+            click.echo(error_line(ex.message), err=True)
             refused_chain = isinstance(ex, BudgetRefused) and response is not None
             if not refused_chain and (
                 response is None or response.error is None or not response.text_or_raise()
             ):
+                # What was answered before the failure (the earlier steps of a tool chain,
+                # say, before an approval prompt met the end of input) is still logged.
+                log_paid(prepared.log_store, response)
                 return False
         log_to(prepared.log_store, response)
+        if output is not None and output.closed:
+            sys.exit(0)  # standard output's reader went away (not an error): this turn is logged
         after_log(self.guard, prepared, response, logged=prepared.log_store is not None)
         self.guard.name = None  # named with the first turn
         self._count(response)

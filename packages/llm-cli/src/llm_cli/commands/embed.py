@@ -7,10 +7,10 @@ stays light.
 from __future__ import annotations
 
 import json
-import pathlib
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +61,12 @@ def missing_file(database: str | None) -> bool:
 
 def connect(database: str | None) -> Any:
     """The embeddings database: a ``sqlite3`` connection, or for a PostgreSQL URL the
-    ``PostgresEmbeddings`` store; a clear error when it cannot be opened."""
+    ``PostgresEmbeddings`` store; a clear error when it cannot be opened. A SQLite file is
+    checkpointed and closed when the command ends (``llm_embeddings.database.close``), so the
+    file alone holds everything once ``llm`` exits."""
     import sqlite3
 
+    from llm_embeddings.database import close
     from llm_embeddings.database import connect as connect_file
 
     path = database_path(database)
@@ -76,9 +79,19 @@ def connect(database: str | None) -> Any:
             raise click.ClickException(str(ex)) from ex
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return connect_file(path)
+        conn = connect_file(path)
     except (OSError, sqlite3.Error) as ex:
         raise click.ClickException(f"Cannot open {path}: {ex}") from ex
+    close_on_exit(lambda: close(conn))
+    return conn
+
+
+def close_on_exit(callback: Callable[[], Any]) -> None:
+    """Run ``callback`` when the running command ends, however it ends (last in, first out).
+    Outside a command (``connect`` called as a function) the caller closes what it opened."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(callback)
 
 
 def read_content(content: str | None, input: str | None, binary: bool) -> str | bytes:
@@ -137,6 +150,13 @@ def _embedding_model(name: str | None) -> llm.EmbeddingModel:
 
 def open_collection(name: str, conn: Any, model: str | None, create: bool = True) -> Any:
     """The named collection; creating it needs ``model`` or a default embedding model."""
+    return _open_collection(name, conn, model, create)[0]
+
+
+def _open_collection(
+    name: str, conn: Any, model: str | None, create: bool = True
+) -> tuple[Any, bool]:
+    """(the collection, whether this call created it)."""
     import sqlite3
 
     from llm_embeddings import Collection
@@ -145,13 +165,27 @@ def open_collection(name: str, conn: Any, model: str | None, create: bool = True
     try:
         if Collection.exists(conn, name) or not create:
             try:
-                return Collection(name, conn, create=False)
+                return Collection(name, conn, create=False), False
             except Collection.DoesNotExist:
                 raise click.ClickException("Collection does not exist") from None
         model_obj = _embedding_model(model)
-        return Collection(name, conn, model=model_obj)
+        return Collection(name, conn, model=model_obj), True
     except (sqlite3.Error, EmbeddingsDatabaseError) as ex:
         raise click.ClickException(f"Cannot use the embeddings database: {ex}") from ex
+
+
+@contextmanager
+def _undone_on_failure(collection: Any, created: bool) -> Iterator[None]:
+    """A collection this command created is removed again when the command fails before
+    anything is stored in it (a model error, an interrupt): a failure leaves no empty
+    collection behind. One that holds rows (embedded before the failure) is kept."""
+    try:
+        yield
+    except BaseException:
+        if created:
+            with suppress(Exception):
+                collection.backend.delete_if_empty(collection.id)
+        raise
 
 
 @click.command()
@@ -197,20 +231,23 @@ def embed(
         raise click.ClickException("Must provide collection when using --store")
     collection_obj = None
     if collection:
-        collection_obj = open_collection(collection, connect(database), model)
+        # The content is read first: input that cannot be read creates no collection.
+        value = read_content(content, input, binary)
+        collection_obj, created = _open_collection(collection, connect(database), model)
         model_obj = collection_obj.model()
     else:
         model_obj = _embedding_model(model)
+        value = read_content(content, input, binary)
     _use_key(model_obj, key)
     import sqlite3
 
     from llm_embeddings.postgres import EmbeddingsDatabaseError
 
-    value = read_content(content, input, binary)
     try:
         if collection_obj is not None:
             assert id is not None
-            collection_obj.embed(id, value, metadata=metadata, store=store)
+            with _undone_on_failure(collection_obj, created):
+                collection_obj.embed(id, value, metadata=metadata, store=store)
             if format_ is None:
                 return
             vector = collection_obj.vector_of(id)
@@ -247,26 +284,62 @@ def _progress(rows: Iterable[Any], count: Callable[[], int | None]) -> Iterator[
             bar.update(1, row)
 
 
-def _iterate_files(
-    files: tuple[tuple[str, str], ...], encodings: tuple[str, ...], binary: bool
-) -> Iterator[tuple[str, str | bytes]]:
+def files_to_embed(files: tuple[tuple[str, str], ...]) -> list[tuple[str, Path]]:
+    """The files ``--files`` names, as (id, path): each (directory, pattern)'s matches in
+    order, directories left out. Only regular files inside the directory are read: a match
+    that leads outside it (a symbolic link, a ``..`` in the pattern) or that is not a regular
+    file (a FIFO, which would block for ever, a socket, a device) is skipped with a notice
+    on stderr."""
+    import os
+    import stat
+
+    found: list[tuple[str, Path]] = []
     for directory, pattern in files:
-        for path in sorted(pathlib.Path(directory).glob(pattern)):
-            if path.is_dir():
+        root = Path(directory)
+        inside = Path(os.path.realpath(root))
+        try:
+            matches = sorted(root.glob(pattern))
+        except (ValueError, NotImplementedError) as ex:
+            raise click.UsageError(f"Invalid pattern {pattern!r}: {ex}") from None
+        for path in matches:
+            real = Path(os.path.realpath(path))
+            if not real.is_relative_to(inside):
+                click.echo(f"Skipping {path}: it leads outside {directory}", err=True)
                 continue
-            relative = str(path.relative_to(directory))
-            if binary:
-                yield relative, path.read_bytes()
+            try:
+                mode = os.stat(real).st_mode
+            except OSError as ex:
+                click.echo(f"Skipping {path}: {ex.strerror or ex}", err=True)
                 continue
+            if stat.S_ISDIR(mode):
+                continue
+            if not stat.S_ISREG(mode):
+                click.echo(f"Skipping {path}: not a regular file", err=True)
+                continue
+            found.append((str(path.relative_to(root)), path))
+    return found
+
+
+def _read_files(
+    found: list[tuple[str, Path]], encodings: tuple[str, ...], binary: bool
+) -> Iterator[tuple[str, str | bytes]]:
+    for relative, path in found:
+        try:
             data = path.read_bytes()
-            for encoding in encodings:
-                try:
-                    yield relative, data.decode(encoding)
-                    break
-                except (UnicodeDecodeError, LookupError):
-                    continue
-            else:
-                click.echo(f"Could not decode text in file {path}", err=True)
+        except OSError as ex:
+            click.echo(f"Skipping {path}: {ex.strerror or ex}", err=True)
+            continue
+        if binary:
+            yield relative, data
+            continue
+        for encoding in encodings:
+            try:
+                yield relative, data.decode(encoding)
+                break
+            except (UnicodeDecodeError, LookupError):
+                continue
+        else:
+            click.echo(f"Could not decode text in file {path}", err=True)
 
 
 def _text(value: Any) -> str:
@@ -294,7 +367,11 @@ def _text(value: Any) -> str:
     help="Embed files in this directory - specify directory and glob pattern",
 )
 @click.option(
-    "encodings", "--encoding", help="Encodings to try when reading --files", multiple=True
+    # The original's help text (docs/cli-reference.md); it applies to an input file too.
+    "encodings",
+    "--encoding",
+    help="Encodings to try when reading --files or an input file",
+    multiple=True,
 )
 @click.option("--binary", is_flag=True, help="Treat --files as binary data")
 @click.option("--sql", help="Read input using this SQL query")
@@ -385,57 +462,61 @@ def embed_multi(
         except LookupError:
             raise click.UsageError(f"Unknown encoding: {encoding}") from None
 
-    import sqlite3
-
     if model:
         _embedding_model(model)  # an unknown model is refused before a database is created
-    from llm_embeddings.postgres import EmbeddingsDatabaseError
+    import sqlite3
 
-    target = connect(database)
-    # --sql runs where the embeddings are: on PostgreSQL itself, or on SQLite (the embeddings
-    # database, or with a PostgreSQL target and --attach an in-memory database holding the
-    # attached files, since PostgreSQL cannot attach SQLite files).
-    on_postgres = not isinstance(target, sqlite3.Connection) and not attach
-    conn = target if isinstance(target, sqlite3.Connection) else sqlite3.connect(":memory:")
-    for alias, attach_path in attach:
-        try:
-            conn.execute(
-                "ATTACH DATABASE ? AS [{}]".format(alias.replace("]", "]]")), [attach_path]
-            )
-        except sqlite3.Error as ex:
-            raise click.ClickException(f"Cannot attach {attach_path}: {ex}") from ex
-    collection_obj = open_collection(collection, target, model)
-    _use_key(collection_obj.model(), key)
+    from llm_embeddings.postgres import EmbeddingsDatabaseError, PostgresEmbeddings
+    from llm_embeddings.user_query import ReadOnlyQuery, UserQueryError
 
+    # Everything that can be refused is refused before the collection is created: the input
+    # read and checked whole, the query compiled and run to its first row, the files listed.
+    # A SQLite file that does not exist yet is created only then.
+    where = database_path(database)
+    target = connect(database) if isinstance(where, str) or where.exists() else None
     pairs: Iterable[tuple[Any, str | bytes]]
     count: Callable[[], int | None]
     if files:
-        chosen = encodings or ("utf-8", "latin-1")
-        pairs = _iterate_files(files, chosen, binary)
+        found = files_to_embed(files)
+        pairs = _read_files(found, encodings or ("utf-8", "latin-1"), binary)
 
         def count() -> int | None:
-            return sum(1 for directory, pattern in files for _ in Path(directory).glob(pattern))
-    elif sql and on_postgres:
+            return len(found)
+    elif sql and isinstance(target, PostgresEmbeddings) and not attach:
+        # PostgreSQL's SQL over its own tables, in a READ ONLY transaction.
+        postgres = target
         try:
-            pairs = ((row[0], " ".join(_text(v) for v in row[1:])) for row in target.query(sql))
+            rows: Iterable[tuple[Any, ...]] = postgres.query(sql)
         except EmbeddingsDatabaseError as ex:
             raise click.ClickException(f"SQL error: {ex}") from ex
+        pairs = ((row[0], " ".join(_text(v) for v in row[1:])) for row in rows)
 
         def count() -> int | None:
-            return int(target.count_query(sql))
+            return int(postgres.count_query(sql))
     elif sql:
+        # SQLite: the embeddings file (or, with the embeddings on PostgreSQL, an empty
+        # in-memory database) with the --attach files, on a connection that can only read.
         try:
-            cursor = conn.execute(sql)
-        except sqlite3.Error as ex:
+            reader = ReadOnlyQuery(where if isinstance(where, Path) else None, attach)
+        except UserQueryError as ex:
+            raise click.ClickException(str(ex)) from ex
+        close_on_exit(reader.close)
+        try:
+            rows = reader.rows(sql)
+        except UserQueryError as ex:
             raise click.ClickException(f"SQL error: {ex}") from ex
-        pairs = ((row[0], " ".join(_text(v) for v in row[1:])) for row in cursor)
+        pairs = ((row[0], " ".join(_text(v) for v in row[1:])) for row in rows)
 
         def count() -> int | None:
-            (n,) = conn.execute(f"select count(*) from ({sql})").fetchone()
-            return int(n)
+            return reader.count(sql)
     else:
         assert input_path is not None
-        pairs, count = _rows_from_input(input_path, format)
+        pairs, count = _rows_from_input(input_path, format, encodings)
+
+    if target is None:
+        target = connect(database)
+    collection_obj, created = _open_collection(collection, target, model)
+    _use_key(collection_obj.model(), key)
 
     def entries() -> Iterator[tuple[str, str | bytes]]:
         for raw_id, value in _progress(pairs, count):
@@ -447,76 +528,131 @@ def embed_multi(
     if batch_size:
         kwargs["batch_size"] = batch_size
     try:
-        collection_obj.embed_multi(entries(), **kwargs)
+        with _undone_on_failure(collection_obj, created):
+            collection_obj.embed_multi(entries(), **kwargs)
+    except UserQueryError as ex:
+        raise click.ClickException(f"SQL error: {ex}") from ex
     except (ValueError, llm.ModelError, sqlite3.Error, EmbeddingsDatabaseError) as ex:
         raise click.ClickException(str(ex)) from ex
 
 
+#: The largest CSV/TSV field read. The csv module's default (128 KB) refuses a long
+#: document in one cell; a field is held in memory whole, so the bound stays finite.
+CSV_FIELD_LIMIT = 1 << 30
+
+
 def _rows_from_input(
-    input_path: str, format: str | None
+    input_path: str, format: str | None, encodings: tuple[str, ...]
 ) -> tuple[Iterable[tuple[Any, str]], Callable[[], int | None]]:
-    import io
+    """(id, content) pairs from a CSV, TSV, JSON or JSON-lines file or standard input.
 
-    def load(fp: Any) -> Iterable[Any]:
-        return read_records(fp, format)
+    The input is read whole once before anything is embedded (standard input, or a pipe,
+    kept in a temporary file for the second reading): a malformed record, text that no
+    ``--encoding`` decodes or a binary file is one error, and no collection is created.
+    Each ``--encoding`` is tried in turn for the whole input (none given: UTF-8, and for
+    JSON whatever UTF the data is in); the count of records feeds the progress bar."""
+    import os
+    import shutil
+    import stat
+    import tempfile
 
-    def pairs() -> Iterator[tuple[Any, str]]:
-        fp: Any = (
-            open(input_path, "rb")  # noqa: SIM115 - closed below
-            if input_path != "-"
-            else io.BufferedReader(sys.stdin.buffer)
-        )
-        try:
-            for row in load(fp):
+    source = input_path
+    if input_path == "-" or not stat.S_ISREG(os.stat(input_path).st_mode):
+        spool = tempfile.NamedTemporaryFile(prefix="llm-embed-multi-", delete=False)  # noqa: SIM115
+        close_on_exit(lambda: Path(spool.name).unlink(missing_ok=True))
+        with spool:
+            if input_path == "-":
+                shutil.copyfileobj(sys.stdin.buffer, spool)
+            else:
+                with open(input_path, "rb") as fp:
+                    shutil.copyfileobj(fp, spool)
+        source = spool.name
+    name = "standard input" if input_path == "-" else input_path
+
+    def records(encoding: str | None) -> Iterator[dict[str, Any]]:
+        with open(source, "rb") as fp:
+            for row in read_records(fp, format, encoding):
                 if not isinstance(row, dict):
                     raise click.ClickException(
-                        f"Cannot read {input_path}: each record must be a JSON object"
+                        f"Cannot read {name}: each record must be a JSON object"
                     )
-                values = list(row.values())
-                if not values:
-                    continue
+                yield row
+
+    def pairs(encoding: str | None) -> Iterator[tuple[Any, str]]:
+        for row in records(encoding):
+            values = list(row.values())
+            if values:
                 yield values[0], " ".join(_text(v) for v in values[1:])
+
+    def checked(encoding: str | None) -> int:
+        try:
+            return sum(1 for row in records(encoding) if row)
         except json.JSONDecodeError as ex:
-            raise click.ClickException(str(ex)) from ex
-        except (UnicodeDecodeError, ValueError) as ex:
-            raise click.ClickException(f"Cannot read {input_path}: {ex}") from ex
-        finally:
-            if input_path != "-":
-                fp.close()
+            raise click.ClickException(f"Cannot read {name}: invalid JSON: {ex}") from ex
+        except UnicodeError:
+            raise
+        except (ValueError, csv_error()) as ex:
+            raise click.ClickException(f"Cannot read {name}: {ex}") from ex
+        except MemoryError:
+            raise click.ClickException(f"Cannot read {name}: out of memory") from None
 
-    def count() -> int | None:
-        if input_path == "-":
-            return None
-        with open(input_path, "rb") as fp:
-            return sum(1 for _ in load(fp))
+    chosen: tuple[str | None, ...] = encodings or (None,)
+    for encoding in chosen:
+        try:
+            total = checked(encoding)
+            break
+        except UnicodeError as ex:
+            failure = ex
+    else:
+        tried = ", ".join(encodings) if encodings else "UTF-8"
+        raise click.ClickException(
+            f"Cannot read {name}: not text in {tried} ({failure}); "
+            "use --encoding, or --files with --binary for binary data"
+        )
+    return pairs(encoding), lambda: total
 
-    return pairs(), count
+
+def csv_error() -> type[Exception]:
+    import csv
+
+    return csv.Error
 
 
-def read_records(fp: Any, format: str | None) -> Iterator[Any]:
+def read_records(fp: Any, format: str | None, encoding: str | None = None) -> Iterator[Any]:
     """Records from a binary stream: ``json`` (a list of objects, or one object), ``nl`` (one
     JSON object per line), ``csv`` or ``tsv`` (a header row, then rows as dicts). With no
     format: JSON if the data starts with ``[`` or ``{``, else TSV if the first line has a tab,
-    else CSV - the original's auto-detection (which cannot tell newline-delimited JSON)."""
+    else CSV - the original's auto-detection (which cannot tell newline-delimited JSON).
+    ``encoding``: the text's encoding (None: UTF-8 with or without a byte-order mark, and for
+    JSON any UTF)."""
     import csv
     import io
 
     if format is None:
-        head = fp.peek(4096)[:4096].lstrip()
-        if head[:1] in (b"[", b"{"):
+        head = fp.peek(4096)[:4096].decode(encoding or "utf-8", errors="ignore")
+        head = head.lstrip("\ufeff \t\r\n")
+        if head[:1] in ("[", "{"):
             format = "json"
         else:
-            format = "tsv" if b"\t" in head.split(b"\n", 1)[0] else "csv"
+            format = "tsv" if "\t" in head.split("\n", 1)[0] else "csv"
+    text: Any = fp if format in ("json", "nl") and encoding is None else None
+    if text is None:
+        text = io.TextIOWrapper(fp, encoding=encoding or "utf-8-sig", newline="")
     if format == "json":
-        data = json.load(fp)
+        data = json.load(text)
         yield from [data] if isinstance(data, dict) else data
         return
     if format == "nl":
-        for line in fp:
+        for number, line in enumerate(text, 1):
             if line.strip():
-                yield json.loads(line)
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as ex:
+                    raise ValueError(f"invalid JSON on line {number}: {ex.msg}") from None
+                yield record
         return
-    text = io.TextIOWrapper(fp, encoding="utf-8-sig", newline="")
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.DictReader(text, delimiter="\t" if format == "tsv" else ",")
     for record in reader:
         if None in record:

@@ -15,6 +15,7 @@ from llm.utils import extract_fenced_code_block, output_rows_as_json
 from .. import logs_format
 from ..default_group import DefaultGroup
 from ..fragments import resolve_fragment
+from ..render_output import should_render, write_rendered
 from ..shared_options import database_option
 from ..store import logging_enabled, logs_off_path, open_for_reading, open_store
 from . import logs_rm
@@ -157,7 +158,7 @@ def _store_errors(command: Callable[..., None]) -> Callable[..., None]:
 @click.option(
     "-n",
     "--count",
-    type=int,
+    type=click.IntRange(min=0),
     default=None,
     help="Number of entries to show - defaults to 3, use 0 for all",
 )
@@ -210,6 +211,12 @@ def _store_errors(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--id-gte", help="Return responses with ID >= this")
 @click.option("as_json", "--json", is_flag=True, help="Output logs as JSON")
 @click.option("-e", "--expand", is_flag=True, help="Expand fragments to show their content")
+@click.option(
+    "--render/--no-render",
+    default=None,
+    help="Show the logs (or -r's response) as formatted Markdown"
+    " (default: on a terminal; LLM_RENDER=0/1)",
+)
 @_store_errors
 def logs_list(
     count: int | None,
@@ -240,6 +247,7 @@ def logs_list(
     id_gte: str | None,
     as_json: bool,
     expand: bool,
+    render: bool | None = None,
 ) -> None:
     """Show logged prompts and their responses"""
     database = database or path
@@ -328,7 +336,10 @@ def logs_list(
             if output is not None:
                 break
         if output is not None:
-            click.echo(output)
+            if response and not (extract or extract_last) and should_render(render):
+                write_rendered([output])
+            else:
+                click.echo(output)
             return
         # As the original: with nothing to extract, the log is shown instead.
     rows = prepared(_unshown(expand=expand))
@@ -338,7 +349,11 @@ def logs_list(
     writer = logs_format.MarkdownWriter(
         single_conversation=bool(conversation_id), usage=usage, expand=expand
     )
-    _write(piece for row in rows for piece in writer.pieces(row))
+    pieces = (piece for row in rows for piece in writer.pieces(row))
+    if should_render(render):  # on a terminal, as an answer is (llm_cli/render_output.py)
+        write_rendered(pieces)
+    else:
+        _write(pieces)
 
 
 def _write(pieces: Iterable[str]) -> None:

@@ -10,11 +10,11 @@ import click
 import llm
 from llm.utils import extract_fenced_code_block, token_usage_string
 
-from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type
+from ..attachments import STDIN_TAKEN, AttachmentType, attachment_with_type, means_stdin
 from ..budget import BudgetRefused, after_log, before_send, budget_options, guard_chain
 from ..errors import exit_code_for, friendly_errors, signal_name, stop_on_signals
 from ..fallbacks import fallback_options
-from ..prepare import GIVEN_MODEL, PreparedPrompt, PromptRequest, prepare
+from ..prepare import GIVEN_MODEL, PreparedPrompt, PromptRequest, check_text, prepare
 from ..render_output import end_answer, open_answer, should_render
 from ..shared_options import (
     continue_options,
@@ -26,8 +26,8 @@ from ..shared_options import (
     schema_options,
     template_options,
 )
-from ..store import log_to, logging_enabled
-from ..streaming import consume, consume_async
+from ..store import log_paid, log_to, logging_enabled
+from ..streaming import consume, consume_async, silence_stdout
 from ..tool_options import ToolSettings, start_prompt, tool_options
 
 
@@ -48,38 +48,14 @@ def read_prompt(prompt: str | None, stdin_taken: bool, wait_for_input: bool = Tr
     return _utf8(prompt)
 
 
-#: The most standard input ``llm prompt`` reads, in bytes; ``LLM_MAX_STDIN_BYTES`` changes it
-#: (a number, optionally followed by K, M or G).
-STDIN_LIMIT_ENV = "LLM_MAX_STDIN_BYTES"
-DEFAULT_STDIN_LIMIT = 200 * 1024 * 1024
-_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
-
-
 def stdin_limit() -> int:
-    """The byte limit for standard input, from ``LLM_MAX_STDIN_BYTES`` or the default."""
-    import os
+    """The byte limit for standard input (``LLM_MAX_STDIN_BYTES``; 0: none)."""
+    from llm import limits
 
-    given = os.environ.get(STDIN_LIMIT_ENV, "").strip()
-    raw = given.upper().removesuffix("B")
-    if not raw:
-        return DEFAULT_STDIN_LIMIT
-    unit = raw[-1] if raw[-1] in _UNITS else ""
     try:
-        value = int(float(raw[: len(raw) - len(unit)]) * _UNITS[unit])
-    except ValueError:
-        raise click.ClickException(
-            f"{STDIN_LIMIT_ENV} must be a number of bytes (such as 500M), not {given!r}"
-        ) from None
-    if value <= 0:
-        raise click.ClickException(f"{STDIN_LIMIT_ENV} must be more than 0")
-    return value
-
-
-def _describe_size(size: int) -> str:
-    for unit in ("G", "M", "K"):
-        if size >= _UNITS[unit] and size % _UNITS[unit] == 0:
-            return f"{size // _UNITS[unit]} {unit}B"
-    return f"{size} bytes"
+        return limits.max_stdin_bytes() or sys.maxsize
+    except limits.LimitError as ex:
+        raise click.ClickException(str(ex)) from None
 
 
 def _read(stdin: Any) -> str:
@@ -112,20 +88,19 @@ def _read(stdin: Any) -> str:
 
 
 def _too_large(limit: int) -> None:
+    from llm.limits import MAX_STDIN_BYTES_ENV, describe_size
+
     raise click.ClickException(
-        f"Input on stdin is larger than the limit of {_describe_size(limit)}; set "
-        f"{STDIN_LIMIT_ENV} to allow more (such as {STDIN_LIMIT_ENV}=1G)"
+        f"Input on stdin is larger than the limit of {describe_size(limit)}; set "
+        f"{MAX_STDIN_BYTES_ENV} to allow more (such as {MAX_STDIN_BYTES_ENV}=1G, or 0 for"
+        " no limit)"
     )
 
 
 def _utf8(text: str | None) -> str | None:
     """``text``, unless it holds bytes that were not UTF-8 (arguments decoded by Python with
     surrogate escapes under a C or non-UTF-8 locale)."""
-    if text is not None:
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise click.ClickException("The prompt is not UTF-8 text") from None
+    check_text(text, None)
     return text
 
 
@@ -203,6 +178,7 @@ def prompt(
     system_fragments: tuple[str, ...],
     template: tuple[str, ...],
     params: tuple[tuple[str, str], ...],
+    trust_template: bool,
     options: tuple[tuple[str, str], ...],
     schema_input: str | None,
     schema_multi: str | None,
@@ -244,7 +220,9 @@ def prompt(
     if no_log and log:
         raise click.ClickException("--log and --no-log are mutually exclusive")
     ctx = click.get_current_context()
-    stdin_taken = ctx.meta.get(STDIN_TAKEN, False) or any(v == "-" for v, _ in attachment_types)
+    stdin_taken = ctx.meta.get(STDIN_TAKEN, False) or any(
+        means_stdin(v) for v, _ in attachment_types
+    )
     typed_attachments = [attachment_with_type(v, t) for v, t in attachment_types]
     request = PromptRequest(
         model_id=model_id,
@@ -252,6 +230,7 @@ def prompt(
         system=system,
         templates=template,
         params=dict(params),
+        trust_templates=trust_template,
         options=options,
         fragments=fragments,
         system_fragments=system_fragments,
@@ -272,7 +251,7 @@ def prompt(
         model=ctx.meta.get(GIVEN_MODEL),
     )
     wait = not (request.attachments or fragments or schema_input or schema_multi or save)
-    if save:
+    if save is not None:  # --save "" included: an invalid name, not "no --save"
         from ..save import save_template
 
         save_template(save, request, read_prompt(prompt, stdin_taken, wait), typed_attachments)
@@ -313,11 +292,11 @@ def prompt(
                 if use_async:
                     import asyncio
 
-                    asyncio.run(
+                    reader_gone = asyncio.run(
                         consume_async(response, streaming, not hide_reasoning, render=rendering)
                     )
                 else:
-                    consume(response, streaming, not hide_reasoning, render=rendering)
+                    reader_gone = consume(response, streaming, not hide_reasoning, render=rendering)
         except KeyboardInterrupt as interrupt:
             # Ctrl-C, SIGTERM or SIGHUP: stop cleanly, keep and log what arrived, then exit
             # as interrupted (128 + the signal's number).
@@ -336,22 +315,45 @@ def prompt(
             # A stream cut off part-way: what arrived was shown; keep it in the log too.
             partial = response.text_or_raise() if response.error is not None else ""
             if not partial:
+                log_paid(log_store, response)  # the earlier steps of a tool chain
                 raise
             if streaming:
                 end_answer()
             log_to(log_store, response)
             raise click.ClickException(f"{ex} (the partial response was kept)") from ex
+        except SystemExit as ex:
+            # A tool (or plugin) called sys.exit(): what the model answered is kept.
+            log_paid(log_store, response)
+            if streaming:
+                end_answer()
+            raise click.ClickException(
+                f"A tool or plugin ended the run (sys.exit({ex.code!r})); what the model"
+                " answered so far was logged"
+            ) from None
+        except BaseException:
+            # Anything else that stops the run part-way (no answer at an approval prompt,
+            # an error in a later step of a tool chain): log what was paid for first.
+            log_paid(log_store, response)
+            raise
         text = response.text_or_raise()
         if repairing:
             response, text = _repair(prepared, response, text, stream=not no_stream)
-        if as_json:
-            pass  # written below, once logged
-        elif extracting:
-            _write((extract_fenced_code_block(text, last=extract_last) or text) + "\n")
-        elif not streaming:
-            _show(text, rendering)
+        try:
+            if as_json:
+                pass  # written below, once logged
+            elif extracting:
+                _write((extract_fenced_code_block(text, last=extract_last) or text) + "\n")
+            elif not streaming:
+                _show(text, rendering)
+        except BrokenPipeError:
+            silence_stdout()
+            reader_gone = True
 
     log_to(log_store, response)
+    if reader_gone:
+        # `llm ... | head`: the answer was read to its end and logged. A reader that went
+        # away is not an error (as for every command: see DefaultGroup.invoke).
+        sys.exit(0)
     if as_json:
         from ..exchange_json import write_exchange_json
 

@@ -31,7 +31,9 @@ from .embed import (
 )
 @click.option("-c", "--content", help="Content to embed for comparison")
 @click.option("--binary", is_flag=True, help="Treat input as binary data")
-@click.option("-n", "--number", type=int, default=10, help="Number of results to return")
+@click.option(
+    "-n", "--number", type=click.IntRange(min=0), default=10, help="Number of results to return"
+)
 @click.option("-p", "--plain", is_flag=True, help="Output in plain text format")
 @database_option
 @click.option("--prefix", help="Just IDs with this prefix", default="")

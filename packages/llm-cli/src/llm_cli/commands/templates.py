@@ -76,6 +76,7 @@ def templates_edit(name: str) -> None:
     """Edit the specified prompt template using the default $EDITOR"""
     path = stored_template_path(name)
     if not path.exists():
+        stored_template_path(name, new=True)  # a new name must be one that can be typed back
         path.write_text(DEFAULT_TEMPLATE, "utf-8")
     click.edit(filename=str(path))
     # Say so now if the edit left it broken, rather than at the next -t.

@@ -10,7 +10,7 @@ the loop) is :class:`SpecModel`, :class:`DrivenModel` and :class:`AsyncDrivenMod
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, cast
 
 import llm
 
@@ -74,6 +74,29 @@ def cut_off_error(spec: ModelSpec) -> StreamCutOff:
     )
 
 
+class Relay:
+    """One stream's chunks turned into what ``execute`` yields, and its summary recorded on
+    the response however the stream ends (a stream that ends before the server said it was
+    done is an error, its partial text kept)."""
+
+    def __init__(self, model: Endpoint, response: Any) -> None:
+        self.spec = model.spec
+        self.response = response
+        self.summary = model.new_summary()
+
+    def feed(self, chunk: Any) -> list[Chunk]:
+        return pieces(self.summary.feed(chunk))
+
+    def broken_off(self, error: BaseException) -> NoReturn:
+        self.summary.finish(self.response)
+        raise cut_off_error(self.spec) from error
+
+    def ended(self) -> None:
+        self.summary.finish(self.response)
+        if not self.summary.finished:
+            raise cut_off_error(self.spec)
+
+
 def run(
     model: Endpoint,
     prompt: llm.Prompt,
@@ -93,20 +116,15 @@ def run(
             # One request: retries are llm.resilience's, for every provider alike.
             result = model.create(client, kwargs)
             if not stream:
-                for piece in pieces(model.record(result, response)):
-                    yield piece
+                yield from pieces(model.record(result, response))
                 return
-            summary = model.new_summary()
+            relay = Relay(model, response)
             try:
                 for chunk in result:
-                    for piece in pieces(summary.feed(chunk)):
-                        yield piece
+                    yield from relay.feed(chunk)
             except openai.APIConnectionError as ex:
-                summary.finish(response)
-                raise cut_off_error(model.spec) from ex
-            summary.finish(response)
-            if not summary.finished:
-                raise cut_off_error(model.spec)
+                relay.broken_off(ex)
+            relay.ended()
     finally:
         client.close()
 
@@ -132,17 +150,14 @@ async def arun(
                 for piece in pieces(model.record(result, response)):
                     yield piece
                 return
-            summary = model.new_summary()
+            relay = Relay(model, response)
             try:
                 async for chunk in result:
-                    for piece in pieces(summary.feed(chunk)):
+                    for piece in relay.feed(chunk):
                         yield piece
             except openai.APIConnectionError as ex:
-                summary.finish(response)
-                raise cut_off_error(model.spec) from ex
-            summary.finish(response)
-            if not summary.finished:
-                raise cut_off_error(model.spec)
+                relay.broken_off(ex)
+            relay.ended()
     finally:
         await client.close()
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 
-from ..sqlite_settings import configure
+from ..sqlite_settings import checkpoint, configure
 
 # Execution option naming the BEGIN mode: "DEFERRED" (reads) or "IMMEDIATE" (writes, so a
 # writer queues on the busy timeout instead of failing on a stale read snapshot).
@@ -29,6 +29,14 @@ def make_engine(url: URL, timeout: float, creator: sqlite3.Connection | None = N
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
         configure(dbapi_connection, timeout, wal=wal)
+
+    if wal:
+
+        @event.listens_for(engine, "close")
+        def _checkpoint(dbapi_connection: Any, _record: Any) -> None:
+            # Before a pooled connection closes (``engine.dispose()``): what it wrote is
+            # copied into the file, even when another process keeps the database open.
+            checkpoint(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
