@@ -541,6 +541,8 @@ def is_sqlite(writer: Any) -> bool:
     """Whether ``writer`` writes to SQLite (the only database whose turns we read)."""
     import sqlite3
 
+    while hasattr(writer, "_writer"):  # write._Storable: the writer it wraps
+        writer = writer._writer
     conn = getattr(writer, "conn", None)
     if isinstance(conn, sqlite3.Connection):
         return True
