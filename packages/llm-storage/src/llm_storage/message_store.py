@@ -77,7 +77,9 @@ def content_hash(obj: Any) -> str:
     """``b2:`` and the 16-byte BLAKE2b of ``obj``'s canonical JSON, in hex."""
     digest = hashlib.blake2b(digest_size=_DIGEST_SIZE)
     for piece in _canonical_pieces(obj):
-        digest.update(piece.encode("utf-8"))
+        # (A lone surrogate, which no UTF-8 text holds and llm 0.36 cannot log, is hashed
+        # as Python's "surrogatepass" encodes it.)
+        digest.update(piece.encode("utf-8", "surrogatepass"))
     return HASH_PREFIX + digest.hexdigest()
 
 
