@@ -57,7 +57,14 @@ def test_schema_created(store):
         assert "responses_fts" in names
         sql = "select name from sqlite_master where type='trigger'"
         triggers = {r[0] for r in rows(store, sql)}
-        assert triggers == {"responses_ai", "responses_ad", "responses_au"}
+        assert triggers == {
+            "responses_ai",
+            "responses_ad",
+            "responses_au",
+            "turn_search_ai",
+            "turn_search_ad",
+            "turn_search_au",
+        }
 
 
 def test_migrate_twice_is_noop(store, store_target):

@@ -13,7 +13,7 @@ import pytest
 from storage_fakes import make_response
 
 import llm_storage
-from llm_storage import LogStore, StoreError, fts, open_store
+from llm_storage import LogStore, StoreError, fts, open_store, schema
 
 M012_SCHEMA = """
 CREATE TABLE [_llm_migrations] ([name] TEXT PRIMARY KEY, [applied_at] TEXT);
@@ -55,13 +55,55 @@ M012_TABLES = [
     "prompt_fragments",
 ]
 
+# Revision 0102_message_store: llm 0.36's message store, recorded as its migrations m023-m027.
+MESSAGE_STORE_MIGRATIONS = [
+    "m023_message_store",
+    "m024_tool_instance_references",
+    "m025_turn_tools_instance_backfill",
+    "m026_message_tree_view",
+    "m027_turns_response_json",
+]
+MESSAGE_STORE_OBJECTS = {
+    *schema.MESSAGE_STORE_TABLES,
+    "message_tree",
+    "turn_search_fts",
+    "turn_search_fts_config",
+    "turn_search_fts_data",
+    "turn_search_fts_docsize",
+    "turn_search_fts_idx",
+    "turn_search_ai",
+    "turn_search_ad",
+    "turn_search_au",
+    "idx_messages_parent_hash",
+    "idx_parts_message_hash_position",
+    "idx_part_fragments_fragment_id",
+    "idx_turns_thread_id",
+    "idx_turn_fragments_fragment_id",
+    "idx_turn_search_turn_id",
+    "sqlite_autoindex_messages_1",
+    "sqlite_autoindex_part_attachments_1",
+    "sqlite_autoindex_part_fragments_1",
+    "sqlite_autoindex_threads_1",
+    "sqlite_autoindex_turns_1",
+    "sqlite_autoindex_turn_fragments_1",
+    "sqlite_autoindex_turn_tools_1",
+    "sqlite_autoindex_tool_instantiations_1",
+}
+
 
 def test_adopt_original_026_database(tmp_path):
     path = original_db.build(tmp_path / "logs.db")
     before = original_db.dump(path)
     before_master = original_db.sqlite_master(path)
     store = open_store(path)
-    assert original_db.dump(path) == before  # every row of every table, unchanged
+    after = original_db.dump(path)
+    # Every row of every table unchanged; the ledger gains the message store (m023-m027),
+    # whose tables revision 0102_message_store creates in their final form.
+    assert [row[1] for row in after["_llm_migrations"][len(before["_llm_migrations"]) :]] == (
+        MESSAGE_STORE_MIGRATIONS
+    )
+    after["_llm_migrations"] = after["_llm_migrations"][: len(before["_llm_migrations"])]
+    assert after == before
     after_master = original_db.sqlite_master(path)
     assert [m for m in before_master if m not in after_master] == []  # nothing altered
     assert {m[1] for m in after_master} - {m[1] for m in before_master} == {
@@ -77,6 +119,7 @@ def test_adopt_original_026_database(tmp_path):
         # revision 0101_response_extras's table
         "response_extras",
         "sqlite_autoindex_response_extras_1",
+        *MESSAGE_STORE_OBJECTS,
     }
     assert llm_storage.migrate.current_revision(store.engine) == llm_storage.HEAD_REVISION
     # It works afterwards: reading old rows, searching them, writing new ones.
@@ -97,7 +140,7 @@ def test_adopt_original_026_database(tmp_path):
     # And the original tool's view is intact: its ledger untouched, nothing left to migrate.
     conn = sqlite3.connect(path)
     assert conn.execute("select name from _llm_migrations order by rowid").fetchall() == [
-        (name,) for name in original_db.MIGRATIONS_026
+        (name,) for name in original_db.MIGRATIONS_026 + MESSAGE_STORE_MIGRATIONS
     ]
     assert conn.execute("select count(*) from fragments").fetchone() == (2,)
     conn.close()
@@ -118,12 +161,12 @@ def test_adopt_older_database_fills_in_missing_pieces(tmp_path):
     # The ledger keeps its rows and gains the migrations whose effect now exists.
     ledger = after["_llm_migrations"]
     assert ledger[:13] == before["_llm_migrations"]
-    assert [row[1] for row in ledger] == original_db.MIGRATIONS_026
+    assert [row[1] for row in ledger] == original_db.MIGRATIONS_026 + MESSAGE_STORE_MIGRATIONS
     conn = sqlite3.connect(path)
     pk = [r[1] for r in conn.execute("pragma table_info(prompt_fragments)") if r[5]]
     assert pk == ["response_id", "fragment_id", "order"]
     triggers = {r[0] for r in conn.execute("select name from sqlite_master where type='trigger'")}
-    assert triggers == set(fts.TRIGGER_NAMES)
+    assert triggers == {*fts.TRIGGER_NAMES, "turn_search_ai", "turn_search_ad", "turn_search_au"}
     conn.close()
     # The FTS index was rebuilt from existing rows, then kept in sync.
     assert [r["id"] for r in store.list_responses(5, query="ancient")] == ["r1"]

@@ -1,6 +1,7 @@
 """Deleting logged responses and everything only they used, on any backend.
 
-What goes with a response: its tool calls, tool results and tool links, its attachment
+What goes with a response: its turn in the message store (same ID) with the messages no
+other turn or thread reaches, its tool calls, tool results and tool links, its attachment
 and fragment links, its stored cost, its full-text entry (SQLite's FTS5 triggers; the
 PostgreSQL index is an expression index), then whatever no remaining response uses any
 more: attachments, fragments (unless they have an alias: a user's named fragment stays),
@@ -132,6 +133,9 @@ _TEMPORARY = {
     "ledger_gone_fragments": "INTEGER",
     "ledger_gone_instances": "INTEGER",
     "ledger_gone_tools": "INTEGER",
+    "ledger_gone_threads": "TEXT",
+    "ledger_gone_messages": "TEXT",
+    "ledger_live_messages": "TEXT",
 }
 
 
@@ -177,12 +181,16 @@ def delete(tx: Transaction, response_ids: Sequence[str]) -> Deleted:
         tx.execute(f"DELETE FROM response_costs WHERE response_id IN ({doomed})")
         tx.execute(f"DELETE FROM response_extras WHERE response_id IN ({doomed})")
         done.responses = tx.execute(f"DELETE FROM responses WHERE id IN ({doomed})")
+        _delete_turns(tx, doomed)
         # "Still used" is one pass over each link table (NOT IN a subquery, which both
         # databases evaluate once), not a lookup per candidate: the link tables have no
         # index on these columns, and responses none on conversation_id.
         done.attachments = tx.execute(
             "DELETE FROM attachments WHERE id IN (SELECT id FROM ledger_gone_attachments)"
-            + _unused("id", [("prompt_attachments", "attachment_id")])
+            + _unused(
+                "id",
+                [("prompt_attachments", "attachment_id"), ("part_attachments", "attachment_id")],
+            )
         )
         done.fragments = tx.execute(
             "DELETE FROM fragments WHERE id IN (SELECT id FROM ledger_gone_fragments)"
@@ -192,12 +200,21 @@ def delete(tx: Transaction, response_ids: Sequence[str]) -> Deleted:
                     ("prompt_fragments", "fragment_id"),
                     ("system_fragments", "fragment_id"),
                     ("fragment_aliases", "fragment_id"),
+                    ("part_fragments", "fragment_id"),
+                    ("turn_fragments", "fragment_id"),
                 ],
             )
         )
         tx.execute(
             "DELETE FROM tool_instances WHERE id IN (SELECT id FROM ledger_gone_instances)"
-            + _unused("id", [("tool_results", "instance_id")])
+            + _unused(
+                "id",
+                [
+                    ("tool_results", "instance_id"),
+                    ("turn_tools", "instance_id"),
+                    ("tool_instantiations", "instance_id"),
+                ],
+            )
         )
         tx.execute(
             "DELETE FROM tools WHERE id IN (SELECT id FROM ledger_gone_tools)"
@@ -207,6 +224,7 @@ def delete(tx: Transaction, response_ids: Sequence[str]) -> Deleted:
                     ("tool_responses", "tool_id"),
                     ("tool_calls", "tool_id"),
                     ("tool_results", "tool_id"),
+                    ("turn_tools", "tool_id"),
                 ],
             )
         )
@@ -223,6 +241,84 @@ def delete(tx: Transaction, response_ids: Sequence[str]) -> Deleted:
         for table in _TEMPORARY:
             tx.execute(f"DROP TABLE {table}")
     return done
+
+
+def _delete_turns(tx: Transaction, doomed: str) -> None:
+    """The message store's side: the turns of these responses (same IDs), their link rows,
+    the messages no remaining turn or thread reaches (with their parts), and threads left
+    without a turn (a thread keeping turns points at its newest one)."""
+    tx.execute(
+        "INSERT INTO ledger_gone_threads (id) SELECT DISTINCT thread_id FROM turns"
+        f" WHERE id IN ({doomed}) AND thread_id IS NOT NULL"
+    )
+    tx.execute(
+        "INSERT INTO ledger_gone_messages (id) WITH RECURSIVE chain(hash) AS ("
+        f" SELECT tip_message_hash FROM turns WHERE id IN ({doomed})"
+        " UNION SELECT messages.parent_hash FROM messages JOIN chain"
+        " ON messages.hash = chain.hash WHERE messages.parent_hash IS NOT NULL)"
+        " SELECT hash FROM chain WHERE hash IS NOT NULL"
+    )
+    for table, sql in (
+        ("ledger_gone_tools", f"SELECT tool_id FROM turn_tools WHERE turn_id IN ({doomed})"),
+        (
+            "ledger_gone_instances",
+            f"SELECT instance_id FROM turn_tools WHERE turn_id IN ({doomed})",
+        ),
+        (
+            "ledger_gone_instances",
+            f"SELECT instance_id FROM tool_instantiations WHERE turn_id IN ({doomed})",
+        ),
+        (
+            "ledger_gone_fragments",
+            f"SELECT fragment_id FROM turn_fragments WHERE turn_id IN ({doomed})",
+        ),
+    ):
+        tx.execute(f"INSERT INTO {table} (id) {sql}")
+    for table in ("turn_search", "turn_tools", "turn_fragments", "tool_instantiations"):
+        tx.execute(f"DELETE FROM {table} WHERE turn_id IN ({doomed})")
+    tx.execute(f"DELETE FROM turns WHERE id IN ({doomed})")
+    gone_threads = "SELECT id FROM ledger_gone_threads"
+    newest_tip = (
+        "SELECT turns.tip_message_hash FROM turns WHERE turns.thread_id = threads.id"
+        " ORDER BY turns.id DESC LIMIT 1"
+    )
+    tx.execute(
+        f"UPDATE threads SET tip_message_hash = ({newest_tip}) WHERE id IN ({gone_threads})"
+        " AND EXISTS (SELECT 1 FROM turns WHERE turns.thread_id = threads.id)"
+    )
+    tx.execute(
+        f"UPDATE threads SET forked_from = NULL WHERE forked_from IN ({gone_threads})"
+        " AND forked_from NOT IN (SELECT thread_id FROM turns WHERE thread_id IS NOT NULL)"
+    )
+    tx.execute(
+        f"DELETE FROM threads WHERE id IN ({gone_threads})"
+        " AND id NOT IN (SELECT thread_id FROM turns WHERE thread_id IS NOT NULL)"
+    )
+    # Messages still reached: every chain up to a remaining turn or thread tip.
+    tx.execute(
+        "INSERT INTO ledger_live_messages (id) WITH RECURSIVE live(hash) AS ("
+        " SELECT tip_message_hash FROM turns UNION SELECT parent_message_hash FROM turns"
+        " UNION SELECT tip_message_hash FROM threads"
+        " UNION SELECT messages.parent_hash FROM messages JOIN live"
+        " ON messages.hash = live.hash)"
+        " SELECT hash FROM live WHERE hash IS NOT NULL"
+    )
+    dead = (
+        "SELECT id FROM ledger_gone_messages WHERE id NOT IN (SELECT id FROM ledger_live_messages)"
+    )
+    dead_parts = f"SELECT id FROM parts WHERE message_hash IN ({dead})"
+    tx.execute(
+        "INSERT INTO ledger_gone_attachments (id) SELECT attachment_id FROM part_attachments"
+        f" WHERE part_id IN ({dead_parts})"
+    )
+    tx.execute(
+        "INSERT INTO ledger_gone_fragments (id) SELECT fragment_id FROM part_fragments"
+        f" WHERE part_id IN ({dead_parts})"
+    )
+    tx.execute(f"DELETE FROM part_attachments WHERE part_id IN ({dead_parts})")
+    tx.execute(f"DELETE FROM part_fragments WHERE part_id IN ({dead_parts})")
+    tx.execute(f"DELETE FROM parts WHERE message_hash IN ({dead})")
+    tx.execute(f"DELETE FROM messages WHERE hash IN ({dead})")
 
 
 def compact(ledger: Ledger) -> None:

@@ -62,6 +62,16 @@ class CursorWriter:
         self.cursor.execute(sql, [values[c] for c in columns])
         return int(self.cursor.fetchone()[0])
 
+    def run(self, sql: str, params: list[Any]) -> int:
+        """Run one statement (``?`` placeholders); the number of rows it changed."""
+        self.cursor.execute(sql.replace("?", "%s"), params)
+        return int(self.cursor.rowcount)
+
+    def rows(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        """The rows a query (``?`` placeholders) returns."""
+        self.cursor.execute(sql.replace("?", "%s"), params)
+        return list(self.cursor.fetchall())
+
     @property
     def database(self) -> str:
         return self._database

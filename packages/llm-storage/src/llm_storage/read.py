@@ -294,10 +294,10 @@ def iter_responses(
             for chunk in _slices(ids, BATCH)
         )
     adopted: list[Record] = []
-    if not (query or fragments_filter or has_tools or tools_used):
+    if not query:
         from . import turns
 
-        if turns.present(rows):
+        if turns.present(rows) and turns.unlisted_possible(rows):
             adopted = turns.turn_records(
                 rows,
                 limit=limit,
@@ -307,6 +307,9 @@ def iter_responses(
                 id_gt=id_gt,
                 id_gte=id_gte,
                 response_ids=response_ids,
+                fragments_filter=fragments_filter,
+                has_tools=has_tools,
+                tools_used=tools_used,
             )
     if adopted:
         # A llm 0.32+ database: its turns and the responses, in ID (time) order.

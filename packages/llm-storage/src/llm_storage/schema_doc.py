@@ -10,7 +10,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from . import fts
 from ._head import HEAD_REVISION
-from .schema import metadata
+from .schema import MESSAGE_STORE_TABLES, metadata
 
 ORDER = (
     "conversations",
@@ -27,6 +27,7 @@ ORDER = (
     "tool_calls",
     "tool_results",
     "tool_instances",
+    *MESSAGE_STORE_TABLES,
 )
 
 
@@ -66,6 +67,36 @@ and Datasette can browse them. Schema revision: `{HEAD_REVISION}` (Alembic).
 | Table | Column | Type | Key |
 |-------|--------|------|-----|
 {chr(10).join(columns)}
+
+## The message store (llm 0.32+)
+
+The tables from `messages` on are llm 0.32-0.36's content-addressed message store, in the
+final form of 0.36's migrations m023-m027 (recorded in `_llm_migrations`, so 0.36 opening the
+file skips them). Every logged exchange is written twice, in one transaction: as a
+`responses` row (with its child rows), which llm 0.26 reads, and as a `turns` row of the same
+id, which llm 0.32+ reads (both show it once: a turn with a `responses` row of its id is that
+row). A turn spans from `parent_message_hash` (the chain the model was sent) to
+`tip_message_hash` (that chain with its answer), in the thread whose id is the conversation's.
+
+* `messages.hash` is `b2:` and the 16-byte BLAKE2b, in hex, of the canonical JSON (keys
+  sorted, `,`/`:` separators, non-ASCII kept) of `{{"parent": <parent hash or null>,
+  "message": <Message.to_dict()>}}`, each attachment replaced by `{{"id": <SHA-256 of its
+  bytes>, "type": <media type>}}`. The same content after the same parent is one row.
+* `parts` keep their `position`; literal text and reasoning sit raw in `parts.text`, the rest
+  of the part's `to_dict()` (without `type`) in `payload` as JSON, text holding a stored
+  fragment as `text_ref` pieces (`{{"fragment": id}}`, `{{"literal": ...}}`, listed in
+  `part_fragments`), attachments by id (`part_attachments`).
+* `turn_search` (with `turn_search_fts` and its triggers `turn_search_ai`/`_ad`/`_au` on
+  SQLite) holds each turn's prompt and response text; `message_tree` (a SQLite view) shows the
+  tree indented, one message a row.
+* `turns.response_json` is the provider's payload condensed in condense-json's format
+  against the turn's own messages, tools, schema and the model's `json_replacements`
+  (`llm_storage/payloads.py`).
+* `message_store_coverage` is ours (0.36 ignores it): what the last turn we logged found
+  (how many turns lack a `responses` row; the count and last rowid of both tables), so
+  `llm logs` reads turns from their chains only when some may lack one.
+* Deleting responses (`llm logs rm`, retention) deletes their turns, the messages no
+  remaining turn or thread reaches, and threads left without a turn.
 
 ## Full-text search
 

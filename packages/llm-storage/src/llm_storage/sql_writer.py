@@ -63,6 +63,18 @@ class ConnectionWriter:
             self.conn.execute(insert(target).values(**values).returning(target.c.id)).scalar_one()
         )
 
+    def _driver_sql(self, sql: str) -> str:
+        return sql if self.conn.dialect.paramstyle == "qmark" else sql.replace("?", "%s")
+
+    def run(self, sql: str, params: list[Any]) -> int:
+        """Run one statement (``?`` placeholders); the number of rows it changed."""
+        return int(self.conn.exec_driver_sql(self._driver_sql(sql), tuple(params)).rowcount)
+
+    def rows(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        """The rows a query (``?`` placeholders) returns."""
+        result = self.conn.exec_driver_sql(self._driver_sql(sql), tuple(params))
+        return [tuple(row) for row in result]
+
     @property
     def database(self) -> str:
         url = self.conn.engine.url

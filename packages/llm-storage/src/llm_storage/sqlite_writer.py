@@ -42,6 +42,11 @@ def select_id_sql(table: str, column: str, mark: str = "?") -> str:
 
 #: A response row with at least this many bytes of text is inserted apart from its index entry.
 BIG_ROW = 1 << 20
+#: Tables whose rows an FTS5 table indexes through an insert trigger: (trigger, FTS table).
+INDEXED = {
+    "responses": ("responses_ai", "responses_fts"),
+    "turn_search": ("turn_search_ai", "turn_search_fts"),
+}
 
 
 def is_big(row: dict[str, Any]) -> bool:
@@ -69,14 +74,18 @@ class SqliteWriter:
 
     def insert(self, table: str, rows: list[dict[str, Any]]) -> None:
         columns = list(rows[0])
-        big = table == "responses" and len(rows) == 1 and is_big(rows[0])
-        if big and self.insert_big_response(rows[0]):
+        big = table in INDEXED and len(rows) == 1 and is_big(rows[0])
+        if big and self.insert_big_indexed(table, rows[0]):
             return
         self.conn.executemany(
             self._insert_sql(table, columns), [[row[c] for c in columns] for row in rows]
         )
 
     def insert_big_response(self, row: dict[str, Any]) -> bool:
+        """``insert_big_indexed("responses", row)``."""
+        return self.insert_big_indexed("responses", row)
+
+    def insert_big_indexed(self, table: str, row: dict[str, Any]) -> bool:
         """Insert a response of megabytes, and its full-text entry, as two statements.
 
         Written by one statement, the ``responses_ai`` trigger indexes the row while SQLite
@@ -87,19 +96,20 @@ class SqliteWriter:
         and the trigger recreated from its own stored text: once committed, schema and
         index are as the trigger leaves them. False when the file has no such trigger."""
         conn = self.conn
+        trigger, index = INDEXED[table]
         found = conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'responses_ai'"
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", [trigger]
         ).fetchone()
         if found is None:
             return False
         columns = list(row)
-        conn.execute('DROP TRIGGER "responses_ai"')
-        cursor = conn.execute(self._insert_sql("responses", columns), [row[c] for c in columns])
+        conn.execute(f'DROP TRIGGER "{trigger}"')
+        cursor = conn.execute(self._insert_sql(table, columns), [row[c] for c in columns])
         rowid = cursor.lastrowid
         cursor.close()
         conn.execute(
-            'INSERT INTO "responses_fts" (rowid, "prompt", "response") '
-            'SELECT rowid, "prompt", "response" FROM "responses" WHERE rowid = ?',
+            f'INSERT INTO "{index}" (rowid, "prompt", "response") '
+            f'SELECT rowid, "prompt", "response" FROM "{table}" WHERE rowid = ?',
             [rowid],
         )
         conn.execute(found[0])
@@ -113,6 +123,14 @@ class SqliteWriter:
         columns = list(values)
         cursor = self.conn.execute(self._insert_sql(table, columns), [values[c] for c in columns])
         return int(cursor.lastrowid or 0)
+
+    def run(self, sql: str, params: list[Any]) -> int:
+        """Run one statement (``?`` placeholders); the number of rows it changed."""
+        return int(self.conn.execute(sql, params).rowcount)
+
+    def rows(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        """The rows a query (``?`` placeholders) returns."""
+        return list(self.conn.execute(sql, params).fetchall())
 
     @property
     def database(self) -> str:

@@ -8,7 +8,8 @@ its parent, its response what it appended up to its tip, its system prompt the c
 leading system message - as llm 0.36 itself renders them. Records have the shape of
 ``read``'s, with no child rows (0.36 keeps its fragments and tools in other tables).
 
-We never write turns: see docs/conformance.md ("Sharing logs.db with llm 0.36").
+We write turns too (``message_store``), each beside a ``responses`` row of the same id that
+stands for it here: only turns without one (what 0.36 logged) are read from the chains.
 """
 
 from __future__ import annotations
@@ -25,7 +26,18 @@ _TURN_COLUMNS = (
     "turns.id, turns.thread_id AS conversation_id, turns.parent_message_hash,"
     " turns.tip_message_hash, turns.model, turns.options_json, turns.schema_id,"
     " turns.input_tokens, turns.output_tokens, turns.token_details, turns.duration_ms,"
-    " turns.datetime_utc, threads.name AS conversation_name, schemas.content AS schema_json"
+    " turns.datetime_utc, threads.name AS conversation_name, schemas.content AS schema_json,"
+    " turns.response_json AS stored_payload"
+)
+
+
+# Tool results among what a turn was sent: in its parent message, or in the one before it
+# when a user prompt follows them.
+_SENT_RESULTS = (
+    "EXISTS (SELECT 1 FROM parts JOIN messages ON messages.hash = parts.message_hash"
+    " WHERE parts.type = 'tool_result' AND messages.role = 'tool'{name} AND (messages.hash"
+    " = turns.parent_message_hash OR messages.hash = (SELECT parent_hash FROM messages AS"
+    " asked WHERE asked.hash = turns.parent_message_hash AND asked.role = 'user')))"
 )
 
 
@@ -39,6 +51,19 @@ def present(rows: RowSource) -> bool:
     return bool(found)
 
 
+def unlisted_possible(rows: RowSource) -> bool:
+    """Whether some turn may lack a ``responses`` row: False only when the last turn we
+    logged found none lacking and no turn or response was added or deleted since
+    (``message_store.Coverage``)."""
+    from .message_store import COVERAGE_SQL, TURNS_STATE_SQL
+
+    state = [tuple(r.values()) for r in rows.rows(COVERAGE_SQL)]
+    if not state or state[0][4] != 0:
+        return True
+    [now] = [tuple(r.values()) for r in rows.rows(TURNS_STATE_SQL)]
+    return now != state[0][:4]
+
+
 def turn_records(
     rows: RowSource,
     *,
@@ -49,9 +74,18 @@ def turn_records(
     id_gt: str | None = None,
     id_gte: str | None = None,
     response_ids: Sequence[str] | None = None,
+    fragments_filter: Sequence[str] = (),
+    has_tools: bool = False,
+    tools_used: Sequence[tuple[str, str | None]] = (),
 ) -> list[Record]:
-    """The newest ``limit`` turns (None or 0: all) every filter selects, oldest first."""
-    where: list[str] = []
+    """The newest ``limit`` turns (None or 0: all) every filter selects, oldest first.
+
+    ``fragments_filter``: turns given each fragment (hash or alias; ``turn_fragments``).
+    ``has_tools``: turns sent tool results (a tool message ending their input, or just
+    before the prompt that ends it); ``tools_used``: results of each named tool (from a
+    tool of that name and plugin the turn was given, as ``responses`` rows are matched)."""
+    # A turn we logged has a ``responses`` row of the same id, which stands for it.
+    where: list[str] = ["NOT EXISTS (SELECT 1 FROM responses WHERE responses.id = turns.id)"]
     params: list[Any] = []
     for clause, value in (
         ("(turns.model = ? OR turns.resolved_model = ?)", model),
@@ -63,6 +97,25 @@ def turn_records(
         if value is not None:
             where.append(clause)
             params += [value] * clause.count("?")
+    for key in fragments_filter:
+        where.append(
+            "EXISTS (SELECT 1 FROM turn_fragments JOIN fragments"
+            " ON fragments.id = turn_fragments.fragment_id"
+            " WHERE turn_fragments.turn_id = turns.id AND (fragments.hash = ? OR fragments.id"
+            " IN (SELECT fragment_id FROM fragment_aliases WHERE alias = ?)))"
+        )
+        params += [key, key]
+    if has_tools or tools_used:
+        where.append(_SENT_RESULTS.format(name=""))
+    for name, plugin in tools_used:
+        plugin_clause = "tools.plugin IS NULL" if plugin is None else "tools.plugin = ?"
+        where.append(_SENT_RESULTS.format(name=" AND parts.tool_name = ?"))
+        params.append(name)
+        where.append(
+            "EXISTS (SELECT 1 FROM turn_tools JOIN tools ON tools.id = turn_tools.tool_id"
+            f" WHERE turn_tools.turn_id = turns.id AND tools.name = ? AND {plugin_clause})"
+        )
+        params += [name] if plugin is None else [name, plugin]
     if response_ids is not None:
         if not response_ids:
             return []
@@ -172,7 +225,44 @@ class _Chains:
         chain.reverse()
         return chain
 
+    def payload(self, row: Record) -> str | None:
+        """The turn's provider payload, whole again (None when it no longer resolves)."""
+        from . import payloads
+        from .message_log import load_chain
+
+        stored = row.get("stored_payload")
+        if stored is None:
+            return None
+
+        def query(sql: str, params: Sequence[Any]) -> list[Record]:
+            return list(self.rows.rows(sql, params))
+
+        try:
+            inputs = load_chain(query, row["parent_message_hash"])
+            outputs = load_chain(query, row["tip_message_hash"])[len(inputs) :]
+            tools = [
+                (tool["name"], tool["description"])
+                for tool in query(
+                    "SELECT tools.name, tools.description FROM turn_tools"
+                    " JOIN tools ON tools.id = turn_tools.tool_id WHERE turn_tools.turn_id = ?",
+                    [row["id"]],
+                )
+            ]
+            known = payloads.replacements(
+                outputs,
+                tools,
+                schema=json.loads(row["schema_json"]) if row.get("schema_json") else None,
+                model_replacements=(
+                    payloads.model_replacements(row["model"]) if '"m.' in stored else None
+                ),
+            )
+            return json.dumps(payloads.uncondense(json.loads(stored), known))
+        except (payloads.UncondenseError, KeyError, ValueError):
+            return None
+
     def record(self, row: Record, first_models: dict[str, str | None]) -> Record:
+        payload = self.payload(row)
+        row.pop("stored_payload", None)
         inputs = self.chain(row.pop("parent_message_hash"))
         outputs = self.chain(row.pop("tip_message_hash"))[len(inputs) :]
         boundary = len(inputs)
@@ -187,7 +277,7 @@ class _Chains:
             "prompt_json": None,
             "options_json": row["options_json"] or "{}",
             "response": "".join(m["texts"]["text"] for m in outputs),
-            "response_json": None,
+            "response_json": payload,
         }
         # The keys of a ``responses`` record, in its order.
         record = {name: values.get(name) for name in RESPONSE_COLUMNS}

@@ -79,6 +79,12 @@ class Writer(Protocol):
     def insert_returning_id(self, table: str, values: dict[str, Any]) -> int:
         """Insert one row; its new ``id``."""
 
+    def run(self, sql: str, params: list[Any]) -> int:
+        """Run one statement (``?`` placeholders); the number of rows it changed."""
+
+    def rows(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        """The rows a query (``?`` placeholders) returns."""
+
     @property
     def database(self) -> str:
         """Which database this writes to (a file path or URL), to tell databases apart."""
@@ -117,6 +123,16 @@ class _Storable:
 
     def insert_returning_id(self, table: str, values: dict[str, Any]) -> int:
         return self._writer.insert_returning_id(table, self._values(values))
+
+    def _params(self, params: list[Any]) -> list[Any]:
+        keeps_nul = self.keeps_nul
+        return [storable(v, keeps_nul=keeps_nul) if isinstance(v, str) else v for v in params]
+
+    def run(self, sql: str, params: list[Any]) -> int:
+        return self._writer.run(sql, self._params(params))
+
+    def rows(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        return self._writer.rows(sql, self._params(params))
 
     @property
     def database(self) -> str:
@@ -232,6 +248,10 @@ def log_response(writer: Writer, response: LoggableResponse) -> None:
     tool_ids = _log_tools(writer, response.id, prompt.tools or [])
     _log_tool_calls(writer, response.id, response.tool_calls_or_raise() or [], tool_ids)
     _log_tool_results(writer, response.id, prompt.tool_results or [], tool_ids)
+    # The same exchange in llm 0.32+'s message store (same id), for llm 0.36 to read.
+    from .message_store import log_turn
+
+    log_turn(writer, response)
 
 
 def _log_extras(writer: Writer, response: LoggableResponse) -> None:
@@ -413,11 +433,13 @@ class _Stand:
 def rehearse(writer: Writer) -> None:
     """Write a stand-in response that uses every table, column and trigger a real one can
     (a fragment, a system fragment, a schema, an attachment, a tool with its call and
-    result from a toolbox instance, reasoning). The caller runs this inside a transaction
-    and rolls it back: a missing table or column, a trigger whose table is gone, a
-    read-only file, is found before a model is paid to answer. Its values are unique, so
-    nothing of the database's own rows is touched."""
+    result from a toolbox instance, reasoning, its turn in the message store). The caller
+    runs this inside a transaction and rolls it back: a missing table or column, a trigger
+    whose table is gone, a read-only file, is found before a model is paid to answer. Its
+    values are unique, so nothing of the database's own rows is touched."""
     import os
+
+    from llm.parts import assistant, user
 
     unique = f"llm preflight {os.urandom(16).hex()}"
     tool = _Stand(
@@ -444,6 +466,8 @@ def rehearse(writer: Writer) -> None:
         tools=[tool],
         tool_results=[_Stand(name=unique, output=unique, tool_call_id=unique, instance=_Stand())],
         options_json=dict,
+        # The message store's tables too: a part borrowing the fragment, a turn, a thread.
+        messages=[user(f"{unique} fragment\n{unique}")],
     )
     call = _Stand(name=unique, arguments={}, tool_call_id=unique)
     response = _Stand(
@@ -462,5 +486,6 @@ def rehearse(writer: Writer) -> None:
         datetime_utc=utc_now,
         conversation_id_for_log=lambda: unique,
         reasoning_text=lambda: unique,
+        _messages_now=lambda: [assistant(unique)],
     )
     log_response(writer, response)  # type: ignore[arg-type]
