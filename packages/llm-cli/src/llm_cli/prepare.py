@@ -212,14 +212,16 @@ def prepare(
         if request.continuing or fragments or system_fragments:
             reader = open_for_reading(request.database)
         conversation = None
-        tools = gather_tools((*template_tools, *request.tools), request.functions)
+        records = None
         if request.continuing and request.model is None:
             records = conversation_records(reader, request.conversation_id)
             conversation, model = load_conversation(records, model_id, use_async=request.use_async)
             options = _options_for(model, request.options, template_options)
             _check_schema_support(model, schema)
-            if not request.tools:
-                tools.extend(conversation_tools(records))
+        # -T may name the model's server-side tools too, so the model comes first.
+        tools = gather_tools((*template_tools, *request.tools), request.functions, model=model)
+        if records is not None and not request.tools:
+            tools.extend(conversation_tools(records))
         model = attach_fallbacks(
             model, conversation, templates, model_id, use_async=request.use_async
         )

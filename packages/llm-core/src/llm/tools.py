@@ -182,7 +182,7 @@ class ServerSideTool:
     implementation: ClassVar[None] = None
     input_schema: ClassVar[dict[str, Any]] = {}
 
-    def __init__(self, spec: dict[str, Any] | None = None) -> None:
+    def __init__(self, spec: dict | None = None) -> None:  # type: ignore[type-arg]
         self.spec = spec
         self._config: dict[str, Any] = {"spec": spec}
 

@@ -89,13 +89,15 @@ def _endpoint_model(
     spec = ModelSpec(
         model_id,
         vision=True,
+        audio=not responses,
         reasoning=True,
         supports_schema=True,
         supports_tools=True,
         api_base=url.rstrip("/"),
         headers=headers,
         responses=responses,
-        verbosity=responses,
+        verbosity=True,
+        image_detail_original=True,
         reasoning_summary=False,
     )
     return VerbosityResponses(spec) if responses else ReasoningChat(spec)

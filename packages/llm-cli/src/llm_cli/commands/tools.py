@@ -11,7 +11,7 @@ import click
 import llm
 
 from ..default_group import DefaultGroup
-from ..tool_specs import resolve_tool_spec, signature_text, tools_from_code
+from ..tool_specs import resolve_tool_spec, server_side_tools, signature_text, tools_from_code
 
 
 @click.group(cls=DefaultGroup, default="list")
@@ -148,7 +148,6 @@ def tools_list(
     server_side: list[type] | None = None
     if model_id:
         from ..models_lookup import load_model
-        from .models import server_side_tools
 
         server_side = server_side_tools(load_model(model_id))
     registered = llm.get_tools()
