@@ -77,8 +77,13 @@ def logs_status(database: str | None) -> None:
     click.echo("Logging is ON for all prompts" if logging_enabled() else "Logging is OFF")
     status = store.status()
     click.echo(f"Found log database at {status['path'] or status['url']}")
-    click.echo(f"Number of conversations logged:\t{status['conversations']}")
-    click.echo(f"Number of responses logged:\t{status['responses']}")
+    # As llm 0.36 counts them: its threads and turns, and the tables 0.26 wrote (which we
+    # still write: the legacy lines show whenever they hold rows).
+    click.echo(f"Number of threads logged:\t{status.get('threads', 0)}")
+    click.echo(f"Number of turns logged:\t\t{status.get('turns', 0)}")
+    if status["conversations"] or status["responses"]:
+        click.echo(f"Number of legacy conversations:\t{status['conversations']}")
+        click.echo(f"Number of legacy responses:\t{status['responses']}")
     if status.get("size_bytes") is not None:
         click.echo(f"Database file size: \t\t{_human_size(status['size_bytes'])}")
 
