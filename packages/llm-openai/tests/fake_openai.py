@@ -302,14 +302,16 @@ class FakeOpenAI:
                         }
                     )
                 last = body["input"][-1]
-                if body.get("tools") and last.get("type") != "function_call_output":
+                # server-side tools (web_search...) are the provider's: only functions are called
+                functions = [t for t in body.get("tools") or [] if t.get("type") == "function"]
+                if functions and last.get("type") != "function_call_output":
                     output.append(
                         {
                             "id": f"fc_{number}",
                             "type": "function_call",
                             "status": "completed",
                             "call_id": f"call_{number}",
-                            "name": body["tools"][0]["name"],
+                            "name": functions[0]["name"],
                             "arguments": '{"a": 2, "b": 3}',
                         }
                     )

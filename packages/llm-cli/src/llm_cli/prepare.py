@@ -32,6 +32,8 @@ from .tool_options import conversation_tools, gather_tools
 GIVEN_MODEL = "llm.given_model"
 #: ... and whether ``chat`` logs (it has no ``--no-log`` of its own).
 GIVEN_LOGGING = "llm.given_logging"
+#: ... and attachments that open a ``chat`` (it has no ``-a``/``--at`` of its own).
+GIVEN_ATTACHMENTS = "llm.given_attachments"
 
 
 @dataclass

@@ -259,7 +259,7 @@ def _adapted_options(
                 default=None,
             ),
         )
-    adapted: type[llm.Options] = create_model(  # type: ignore[call-overload]
+    adapted: type[llm.Options] = create_model(
         options.__name__, __base__=options, __module__=options.__module__, **fields
     )
     return adapted

@@ -13,7 +13,7 @@ import llm
 from ..budget import BudgetRefused, after_log, before_send, budget_options, guard_chain
 from ..errors import Interrupted, exit_code_for, friendly_errors, signal_name, stop_on_signals
 from ..fallbacks import fallback_options
-from ..prepare import GIVEN_LOGGING, GIVEN_MODEL, PromptRequest, prepare
+from ..prepare import GIVEN_ATTACHMENTS, GIVEN_LOGGING, GIVEN_MODEL, PromptRequest, prepare
 from ..render_output import should_render
 from ..shared_options import (
     continue_options,
@@ -103,6 +103,7 @@ def chat(
         database=database,
         key=key,
         log=meta.get(GIVEN_LOGGING, logging_enabled()),
+        attachments=list(meta.get(GIVEN_ATTACHMENTS, ())),
         tools=tools,
         functions=python_tools,
         model=meta.get(GIVEN_MODEL),

@@ -86,7 +86,11 @@ def _echo_dynamic_toolbox(name: str, toolbox_class: type[llm.Toolbox]) -> None:
     import inspect
 
     try:
-        constructor = str(inspect.signature(toolbox_class))
+        try:  # annotations as written (a module with ``from __future__ import annotations``)
+            signature = inspect.signature(toolbox_class, eval_str=True)
+        except NameError:
+            signature = inspect.signature(toolbox_class)
+        constructor = str(signature.replace(return_annotation=inspect.Signature.empty))
     except (ValueError, TypeError):
         constructor = "(...)"
     plugin = getattr(toolbox_class, "plugin", None)

@@ -155,7 +155,8 @@ class SpecModel:
         self.spec = spec
         options = getattr(type(self), "Options", None)
         if options is not None and options_for_spec(options, spec) is not options:
-            self.Options = options_for_spec(options, spec)
+            # An instance attribute, as the original's constructor sets it.
+            self.__dict__["Options"] = options_for_spec(options, spec)
         self.model_id = spec.model_id
         self.model_name = spec.api_model_name
         self.api_base = spec.api_base

@@ -1,0 +1,150 @@
+"""What llm 0.36 users rely on (issue 26): ``llm tools`` lists toolboxes as 0.32-0.36 do, and
+``llm logs status`` counts as 0.36 prints them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from click.testing import Result
+
+import llm
+
+
+class Memory(llm.Toolbox):
+    """Remember things"""
+
+    def get(self, key: str) -> str:
+        "Get a key"
+        return key
+
+    def set(self, key: str, value: str) -> None:
+        "Set a key"
+
+
+class Discovery(llm.Toolbox):
+    """Tools found at run time."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def tools(self) -> list[llm.Tool]:
+        def greet(name: str) -> str:
+            "Greet someone"
+            return f"hi {name} from {self.source}"
+
+        return [llm.Tool.function(greet)]
+
+
+class ToolboxesPlugin:
+    __name__ = "ToolboxesPlugin"
+
+    @llm.hookimpl
+    def register_tools(self, register: Callable[..., None]) -> None:
+        register(Memory)
+        register(Discovery)
+
+
+Invoke = Callable[..., Result]
+
+
+def _toolboxes(result: Result) -> list[dict[str, Any]]:
+    assert result.exit_code == 0, result.output
+    boxes: list[dict[str, Any]] = json.loads(result.stdout)["toolboxes"]
+    return boxes
+
+
+def test_tools_json_says_whether_each_toolbox_is_dynamic(
+    invoke: Invoke, register_plugin: Any
+) -> None:
+    register_plugin(ToolboxesPlugin(), "ToolboxesPlugin")
+    boxes = _toolboxes(invoke("tools", "--json"))
+    assert [(box["name"], box["dynamic"]) for box in boxes] == [
+        ("Discovery", True),
+        ("Memory", False),
+    ]
+    # a toolbox's tools by the names the model sees (0.32+), a dynamic one has none yet
+    assert [tool["name"] for tool in boxes[1]["tools"]] == ["Memory_get", "Memory_set"]
+    assert boxes[0]["tools"] == []
+
+
+def test_tools_text_lists_toolboxes_in_name_order(invoke: Invoke, register_plugin: Any) -> None:
+    register_plugin(ToolboxesPlugin(), "ToolboxesPlugin")
+    result = invoke("tools")
+    assert result.exit_code == 0
+    text = result.stdout
+    assert text.index("Discovery(source: str) (plugin: ToolboxesPlugin)") < text.index("Memory:")
+    assert text.endswith(
+        "Memory:\n\n  Memory_get(key: str) -> str\n\n    Get a key\n\n"
+        "  Memory_set(key: str, value: str) -> None\n\n    Set a key\n\n"
+    )
+
+
+def test_a_toolbox_named_by_a_spec_is_headed_by_it(invoke: Invoke, register_plugin: Any) -> None:
+    register_plugin(ToolboxesPlugin(), "ToolboxesPlugin")
+    result = invoke("tools", "Memory()", 'Discovery("docs")')
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        'Discovery("docs"):\n\n  greet(name: str) -> str\n\n    Greet someone\n\n'
+        "Memory():\n\n  Memory_get(key: str) -> str\n\n    Get a key\n\n"
+        "  Memory_set(key: str, value: str) -> None\n\n    Set a key\n\n"
+    )
+    boxes = _toolboxes(invoke("tools", "Memory()", 'Discovery("docs")', "--json"))
+    assert [(b["name"], b["dynamic"], [t["name"] for t in b["tools"]]) for b in boxes] == [
+        ("Discovery", True, ["greet"]),
+        ("Memory", False, ["Memory_get", "Memory_set"]),
+    ]
+
+
+def test_a_bad_toolbox_spec_is_one_error_line(invoke: Invoke, register_plugin: Any) -> None:
+    register_plugin(ToolboxesPlugin(), "ToolboxesPlugin")
+    result = invoke("tools", "Discovery")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: Invalid tool spec 'Discovery': Invalid arguments for Discovery:"
+        " missing a required argument: 'source'\n"
+    )
+
+
+def _status(invoke: Invoke) -> list[str]:
+    result = invoke("logs", "status")
+    assert result.exit_code == 0, result.output
+    return result.stdout.splitlines()
+
+
+def test_logs_status_counts_as_0_36(invoke: Invoke, user_path: Path) -> None:
+    assert invoke("-m", "echo", "one").exit_code == 0
+    assert invoke("-m", "echo", "two", "-c").exit_code == 0
+    lines = _status(invoke)
+    # no 0.32+ tables yet: no threads or turns; the 0.26 tables hold our rows
+    assert lines[2:6] == [
+        "Number of threads logged:\t0",
+        "Number of turns logged:\t\t0",
+        "Number of legacy conversations:\t1",
+        "Number of legacy responses:\t2",
+    ]
+    assert lines[6].startswith("Database file size: \t\t")
+
+
+def test_logs_status_counts_threads_and_turns_0_36_wrote(invoke: Invoke, user_path: Path) -> None:
+    assert invoke("-m", "echo", "one").exit_code == 0
+    with sqlite3.connect(user_path / "logs.db") as conn:  # the tables llm 0.32+ adds
+        conn.execute("CREATE TABLE threads (id TEXT PRIMARY KEY, name TEXT)")
+        conn.execute("CREATE TABLE turns (id TEXT PRIMARY KEY, thread_id TEXT)")
+        conn.executemany("INSERT INTO threads VALUES (?, ?)", [("t1", None), ("t2", None)])
+        conn.executemany("INSERT INTO turns VALUES (?, ?)", [("a", "t1"), ("b", "t1"), ("c", "t2")])
+        conn.execute("DELETE FROM responses")
+        conn.execute("DELETE FROM conversations")
+    lines = _status(invoke)
+    assert lines[2:4] == ["Number of threads logged:\t2", "Number of turns logged:\t\t3"]
+    assert not any("legacy" in line for line in lines)  # hidden when those tables are empty
+
+
+def test_logs_status_without_a_database(invoke: Invoke, user_path: Path) -> None:
+    result = invoke("logs", "status")
+    assert result.exit_code == 0
+    assert result.stdout == f"No log database found at {user_path / 'logs.db'}\n"
+    assert not (user_path / "logs.db").exists()
