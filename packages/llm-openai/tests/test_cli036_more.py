@@ -175,6 +175,7 @@ def test_endpoint_chat_sends_attachments_with_the_first_message(
         "--at", str(image), "image/png", input="first\nsecond\nquit\n",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"Chatting with fake-chat at {fake.url}\n")
     assert "Hello from fake: first" in result.stdout
     first, second = (r["body"]["messages"] for r in fake.requests[-2:])
     data_url = "data:image/png;base64," + base64.b64encode(PNG).decode()

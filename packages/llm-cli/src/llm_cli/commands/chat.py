@@ -124,6 +124,9 @@ def chat(
         tool_kwargs = {"tools": prepared.tools, **chain_kwargs(settings)}
 
     at_terminal = sys.stdin.isatty() and sys.stdout.isatty()
+    # A model given by its URL (``llm openai endpoint URL --chat``) says where, as in 0.36.
+    given = meta.get(GIVEN_MODEL)
+    where = f" at {given.api_base}" if getattr(given, "api_base", None) else ""
     loop = ChatLoop(
         prepared,
         conversation,
@@ -139,11 +142,11 @@ def chat(
         from ..chat_terminal import TerminalInput
 
         reader: Any = TerminalInput(llm.user_dir(), COMMANDS, loop.toolbar)
-        click.echo(f"Chatting with {model.model_id}")
+        click.echo(f"Chatting with {model.model_id}{where}")
         click.echo("Type !help for commands, 'exit' or Ctrl-D to quit, Alt-Enter for a new line")
     else:
         reader = PipedInput()
-        click.echo(f"Chatting with {model.model_id}")
+        click.echo(f"Chatting with {model.model_id}{where}")
         click.echo("Type 'exit' or 'quit' to exit")
         click.echo("Type '!multi' to enter multiple lines, then '!end' to finish")
         click.echo("Type '!edit' to open your default editor and modify the prompt")
