@@ -125,8 +125,8 @@ def chat(
 
     at_terminal = sys.stdin.isatty() and sys.stdout.isatty()
     # A model given by its URL (``llm openai endpoint URL --chat``) says where, as in 0.36.
-    given = meta.get(GIVEN_MODEL)
-    where = f" at {given.api_base}" if getattr(given, "api_base", None) else ""
+    given_base = getattr(meta.get(GIVEN_MODEL), "api_base", None)
+    where = f" at {given_base}" if given_base else ""
     loop = ChatLoop(
         prepared,
         conversation,
