@@ -209,3 +209,19 @@ def test_endpoint_chat_refuses_an_attachment_from_stdin(fake: FakeOpenAI) -> Non
     assert result.returncode == 2
     assert "Error: --chat reads standard input: an attachment cannot be '-'" in result.stderr
     assert fake.requests == []
+
+
+# ------------------------------------------------------------------------ --save
+
+
+def test_save_writes_an_enum_option_as_its_plain_value(environment: Path) -> None:
+    result = invoke(
+        "-m", "gpt-5", "-o", "reasoning_effort", "minimal", "-o", "temperature", "0.5",
+        "--save", "thinker",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (environment / "templates" / "thinker.yaml").read_text() == (
+        "model: gpt-5\noptions:\n    temperature: 0.5\n    reasoning_effort: minimal\n"
+    )
+    # and the template loads and runs with it
+    assert invoke("templates", "show", "thinker").returncode == 0
