@@ -148,3 +148,52 @@ def test_logs_status_without_a_database(invoke: Invoke, user_path: Path) -> None
     assert result.exit_code == 0
     assert result.stdout == f"No log database found at {user_path / 'logs.db'}\n"
     assert not (user_path / "logs.db").exists()
+
+
+TEMPLATE_WITH_FUNCTIONS = """\
+tools:
+- llm_version
+functions: |
+  def demo():
+      return "Demo"
+"""
+CALL_DEMO = json.dumps({"tool_calls": [{"name": "demo"}]})
+
+
+def test_a_stored_or_file_template_runs_its_functions(
+    invoke: Invoke, user_path: Path, tmp_path: Path
+) -> None:
+    (user_path / "templates").mkdir(parents=True)
+    (user_path / "templates" / "fn.yaml").write_text(TEMPLATE_WITH_FUNCTIONS, "utf-8")
+    (tmp_path / "fn.yaml").write_text(TEMPLATE_WITH_FUNCTIONS, "utf-8")
+    for name in ("fn", str(tmp_path / "fn.yaml")):
+        result = invoke("-t", name, "-m", "echo", "--no-stream", "-n", CALL_DEMO)
+        assert result.exit_code == 0, result.output
+        assert '"output": "Demo"' in result.stdout
+
+
+def test_a_template_from_a_plugin_keeps_its_tools_but_not_its_code(
+    invoke: Invoke, register_plugin: Any
+) -> None:
+    class Loader:
+        __name__ = "Loader"
+
+        @llm.hookimpl
+        def register_template_loaders(self, register: Callable[..., None]) -> None:
+            register(
+                "remote",
+                lambda _: llm.Template(
+                    name="remote", tools=["llm_version"], functions='def demo():\n    return "Demo"'
+                ),
+            )
+
+    register_plugin(Loader(), "Loader")
+    result = invoke("-t", "remote:x", "-m", "echo", "--no-stream", "-n", CALL_DEMO)
+    assert result.exit_code == 0, result.output
+    assert '"output": "Demo"' not in result.stdout
+    assert 'Error: tool \\"demo\\" does not exist' in result.stdout
+    version = invoke(
+        "-t", "remote:x", "-m", "echo", "--no-stream", "-n",
+        json.dumps({"tool_calls": [{"name": "llm_version"}]}),
+    )  # fmt: skip
+    assert '"name": "llm_version"' in version.stdout and "does not exist" not in version.stdout

@@ -24,7 +24,7 @@ from .models_lookup import find_model_id, load_model, validate_options
 from .schema_input import resolve_schema_input
 from .shared_options import SCHEMA_RETRIES_DEFAULT
 from .store import check_writable, open_for_logging, open_for_reading
-from .templates import apply_templates, load_template
+from .templates import apply_templates, is_local_template, load_template
 from .tool_options import conversation_tools, gather_tools
 
 #: ``click`` context meta key: a model object that ``prompt`` and ``chat`` use instead of
@@ -153,9 +153,12 @@ def prepare(
     template_system_fragments: list[str] = []
     template_options: dict[str, Any] = {}
     template_tools: list[str] = []
+    template_functions: list[str] = []
     template_model: str | None = None
     template_schema: dict[str, Any] | None = None
-    for each in templates:
+    for name, each in zip(request.template_names, templates, strict=True):
+        if each.functions and is_local_template(name):
+            template_functions.append(each.functions)
         template_model = each.model or template_model
         template_schema = each.schema_object or template_schema
         extract = extract or bool(each.extract)
@@ -221,7 +224,11 @@ def prepare(
             options = _options_for(model, request.options, template_options)
             _check_schema_support(model, schema)
         # -T may name the model's server-side tools too, so the model comes first.
-        tools = gather_tools((*template_tools, *request.tools), request.functions, model=model)
+        tools = gather_tools(
+            (*template_tools, *request.tools),
+            (*template_functions, *request.functions),
+            model=model,
+        )
         if records is not None and not request.tools:
             tools.extend(conversation_tools(records))
         model = attach_fallbacks(
