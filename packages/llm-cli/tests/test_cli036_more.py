@@ -197,3 +197,35 @@ def test_a_template_from_a_plugin_keeps_its_tools_but_not_its_code(
         json.dumps({"tool_calls": [{"name": "llm_version"}]}),
     )  # fmt: skip
     assert '"name": "llm_version"' in version.stdout and "does not exist" not in version.stdout
+
+
+def test_a_fragment_url_is_fetched_with_llms_user_agent(invoke: Invoke, user_path: Path) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str | None] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("User-Agent"))
+            body = b"Hello from URL"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/fragment.txt"
+        result = invoke("-m", "echo", "-f", url, "-n", "say it")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 0, result.output
+    assert "Hello from URL" in result.stdout
+    assert seen == [f"llm/{llm.__version__} (https://llm.datasette.io/)"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+import llm
+
 
 def is_url(value: str) -> bool:
     """Whether a ``-f``/``-t``/``-a`` value names something on the web rather than a file."""
@@ -14,6 +16,8 @@ def is_url(value: str) -> bool:
 # (a binary, a dump) and would only exhaust memory or the model's context.
 MAX_FETCH_BYTES = 10 * 1024 * 1024
 FETCH_TIMEOUT = 30.0
+#: Sent with every fetch, as llm 0.32+ sends it for a fragment's URL.
+_HEADERS = {"User-Agent": f"llm/{llm.__version__} (https://llm.datasette.io/)"}
 
 
 def fetch_text(url: str, what: str, *, limit: int = MAX_FETCH_BYTES) -> str:
@@ -22,7 +26,9 @@ def fetch_text(url: str, what: str, *, limit: int = MAX_FETCH_BYTES) -> str:
     import httpx2
 
     try:
-        with httpx2.stream("GET", url, follow_redirects=True, timeout=FETCH_TIMEOUT) as fetched:
+        with httpx2.stream(
+            "GET", url, follow_redirects=True, timeout=FETCH_TIMEOUT, headers=_HEADERS
+        ) as fetched:
             fetched.raise_for_status()
             body = bytearray()
             for chunk in fetched.iter_bytes():
