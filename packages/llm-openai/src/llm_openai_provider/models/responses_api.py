@@ -260,11 +260,12 @@ def record_final(data: dict[str, Any], response: Any) -> None:
 
 def reasoning_event(item: dict[str, Any], text: str = "", index: int | None = None) -> Any:
     """A reasoning item as a stream event: its visible summary, and what must go back to
-    OpenAI next turn (``id``, ``encrypted_content``) as the part's provider metadata.
+    OpenAI next turn (``id``, ``encrypted_content``, with the item's ``summary`` as 0.36
+    keeps it) as the part's provider metadata.
     ``index``: the item's place in the output, which is its part's index."""
     from llm.parts import StreamEvent
 
-    kept = {key: item[key] for key in ("id", "encrypted_content") if item.get(key)}
+    kept = {key: item[key] for key in ("id", "encrypted_content", "summary") if item.get(key)}
     return StreamEvent(
         type="reasoning",
         chunk=text,
