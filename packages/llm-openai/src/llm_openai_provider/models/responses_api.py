@@ -326,16 +326,20 @@ def server_tool_events(item: dict[str, Any], index: int, message_index: int) -> 
 
 class MessageCounter:
     """Which assistant message an output item belongs to: a message that follows a hosted
-    tool's call starts a new one."""
+    tool's call starts a new one when the current one already has a message of its own (a
+    search, then its answer, is one message, as in 0.36)."""
 
     def __init__(self) -> None:
         self.index = 0
         self._after_tool = False
+        self._has_message = False
 
     def item(self, item: dict[str, Any]) -> int:
-        if item.get("type") == "message" and self._after_tool:
-            self.index += 1
+        if item.get("type") == "message":
+            if self._after_tool and self._has_message:
+                self.index += 1
             self._after_tool = False
+            self._has_message = True
         elif _server_call(item) is not None:
             self._after_tool = True
         return self.index
