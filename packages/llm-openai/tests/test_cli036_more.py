@@ -225,3 +225,37 @@ def test_save_writes_an_enum_option_as_its_plain_value(environment: Path) -> Non
     )
     # and the template loads and runs with it
     assert invoke("templates", "show", "thinker").returncode == 0
+
+
+# ------------------------------------------------------- what a Responses turn keeps
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_a_search_and_its_answer_are_one_assistant_message(
+    fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, stream: bool
+) -> None:
+    from llm_openai_provider.server_tools import WebSearch
+
+    monkeypatch.setenv("OPENAI_BASE_URL", fake.url)
+    response = llm.get_model("gpt-5.6-luna").prompt(
+        "news?", tools=[WebSearch()], key="sk-good", stream=stream
+    )
+    assert response.text() == "Hello from fake: news?"
+    messages = response.messages()
+    assert [[type(p).__name__ for p in m.parts] for m in messages] == [
+        ["ReasoningPart", "ToolCallPart", "ToolResultPart", "TextPart"]
+    ]
+    call = messages[0].parts[1]
+    assert (call.name, call.server_executed) == ("web_search", True)
+    assert call.arguments == {"type": "search", "query": "news"}
+    result = messages[0].parts[2]
+    # no results were asked for: the search's status, as 0.36 records it
+    assert (result.output, result.tool_call_id) == ("completed", call.tool_call_id)
+    # the reasoning part keeps the item's summary as 0.36 does, with what goes back next turn
+    assert messages[0].parts[0].provider_metadata == {
+        "openai": {
+            "id": f"rs_{len(fake.requests)}",
+            "encrypted_content": f"enc-{len(fake.requests)}",
+            "summary": [{"type": "summary_text", "text": "Thinking about it"}],
+        }
+    }
