@@ -229,3 +229,13 @@ def test_a_fragment_url_is_fetched_with_llms_user_agent(invoke: Invoke, user_pat
     assert result.exit_code == 0, result.output
     assert "Hello from URL" in result.stdout
     assert seen == [f"llm/{llm.__version__} (https://llm.datasette.io/)"]
+
+
+def test_logs_markdown_shows_the_options_as_0_36(invoke: Invoke, user_path: Path) -> None:
+    assert invoke("-m", "echo", "-o", "example_bool", "1", "-s", "sys", "hi").exit_code == 0
+    assert invoke("-m", "echo", "plain").exit_code == 0
+    output = invoke("logs", "-n", "0").stdout
+    # after the prompt (and its fragments), before the system prompt
+    assert "## Prompt\n\nhi\n\n## Options\n\n- example_bool: True\n\n## System\n\nsys\n" in output
+    assert output.count("## Options") == 1  # a response without options has none
+    assert "## Options" not in invoke("logs", "-n", "0", "-r").stdout

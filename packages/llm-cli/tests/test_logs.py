@@ -150,6 +150,10 @@ Model: **davinci**
 
 - h1
 
+## Options
+
+- temperature: 0.5
+
 ## System
 
 sys A

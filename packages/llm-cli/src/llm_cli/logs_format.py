@@ -280,6 +280,9 @@ class MarkdownWriter:
             self.show_conversation = False
         out.append(("## Prompt\n\n", row["prompt"] or "-- none --"))
         out += _fragments_section(row["prompt_fragments"], "Prompt fragments", self.expand)
+        options = _loads(row["options_json"]) if row.get("options_json") else None
+        if options and isinstance(options, dict):  # as 0.32+ shows them
+            out.append(("\n## Options\n\n", "\n".join(f"- {k}: {v}" for k, v in options.items())))
         if row["system"] != self.current_system:
             if row["system"] is not None:
                 out.append(("\n## System\n\n", row["system"]))

@@ -353,8 +353,8 @@ def _write(pieces: Iterable[str]) -> None:
         click.echo(piece, nl=False)
 
 
-#: Response columns only the JSON output shows.
-_JSON_ONLY = ("prompt_json", "options_json", "response_json")
+#: Response columns only the JSON output shows (the options show in Markdown too).
+_JSON_ONLY = ("prompt_json", "response_json")
 
 
 def _unshown(
@@ -371,5 +371,5 @@ def _unshown(
     if not as_json or response_only:
         omit.update(_JSON_ONLY)
     if response_only:
-        omit.update(("prompt", "system"))
+        omit.update(("prompt", "system", "options_json"))
     return omit
