@@ -239,3 +239,15 @@ def test_logs_markdown_shows_the_options_as_0_36(invoke: Invoke, user_path: Path
     assert "## Prompt\n\nhi\n\n## Options\n\n- example_bool: True\n\n## System\n\nsys\n" in output
     assert output.count("## Options") == 1  # a response without options has none
     assert "## Options" not in invoke("logs", "-n", "0", "-r").stdout
+
+
+def test_logs_token_details_are_markdown_code(invoke: Invoke, user_path: Path) -> None:
+    assert invoke("-m", "echo", "hi").exit_code == 0
+    with sqlite3.connect(user_path / "logs.db") as conn:
+        conn.execute(
+            "UPDATE responses SET input_tokens = 2, output_tokens = 5, token_details = ?",
+            [json.dumps({"label": "`reasoning`", "n": 1})],
+        )
+    output = invoke("logs", "-u").stdout
+    # fenced by one backtick more than the longest run inside, as 0.32+ writes it
+    assert '\n2 input, 5 output, ``{"label": "`reasoning`", "n": 1}``\n' in output

@@ -168,7 +168,7 @@ sys A
 
 ## Token usage
 
-1,200 input, 5 output, {{"cached": 3}}
+1,200 input, 5 output, `{{"cached": 3}}`
 
 Duration: 12ms (0s)
 

@@ -227,6 +227,13 @@ def _short_text(text: str, keep_end: bool) -> str:
     return truncate_string(head + tail, SHORT, keep_end=keep_end)
 
 
+def _inline_code(text: str) -> str:
+    """``text`` as Markdown inline code: fenced by one backtick more than its longest run."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence}{text}{fence}"
+
+
 def _fragments_section(fragments: list[dict[str, Any]], title: str, expand: bool) -> list[str]:
     if not fragments:
         return []
@@ -337,7 +344,9 @@ class MarkdownWriter:
             out.append((response, "\n"))
         if self.usage:
             details = _loads(row["token_details"]) if row["token_details"] else None
-            found = token_usage_string(row["input_tokens"], row["output_tokens"], details)
+            found = token_usage_string(row["input_tokens"], row["output_tokens"], None)
+            if details:  # as 0.32+ shows them: Markdown code, never read as Markdown
+                found = ", ".join(filter(None, (found, _inline_code(json.dumps(details)))))
             lines = [found] if found else []
             if row.get("duration_ms") is not None:
                 lines.append(f"Duration: {duration_text(row['duration_ms'])}")
