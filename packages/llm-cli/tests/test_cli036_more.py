@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -251,3 +252,28 @@ def test_logs_token_details_are_markdown_code(invoke: Invoke, user_path: Path) -
     output = invoke("logs", "-u").stdout
     # fenced by one backtick more than the longest run inside, as 0.32+ writes it
     assert '\n2 input, 5 output, ``{"label": "`reasoning`", "n": 1}``\n' in output
+
+
+FUNCTIONS = """
+def demo(timeout: int = 1, options: list = None) -> str:
+    "Demo tool"
+    return "one\\ntwo"
+"""
+CALL = json.dumps(
+    {"tool_calls": [{"name": "demo", "arguments": {"timeout": 120, "options": ["`tick`"]}}]}
+)
+
+
+def test_logs_markdown_lays_out_tools_as_0_36(invoke: Invoke, user_path: Path) -> None:
+    assert invoke("-m", "echo", "--functions", FUNCTIONS, CALL).exit_code == 0
+    assert invoke("-m", "echo", "--functions", FUNCTIONS, CALL, "-c").exit_code == 0
+    output = invoke("logs", "-n", "0").stdout
+    hashes = re.findall(r"- \*\*demo\*\*: `([0-9a-f]{7,64})`", output)
+    # described once, then by its short hash alone
+    assert len(hashes[0]) == 64 and set(hashes[1:]) == {hashes[0][:7]}
+    br = "  \n"  # a Markdown line break
+    assert f"`{hashes[0]}`{br}    Demo tool{br}    Arguments: `{{" in output
+    call_ids = re.findall(r"`(tc_[0-9a-z]+)`", output)
+    assert f"- **demo**: `{call_ids[0]}`{br}    timeout: `120`\n" in output
+    assert '    options: ``["`tick`"]``\n' in output
+    assert f"- **demo**: `{call_ids[0]}`{br}    ```\n    one\n    two\n    ```\n" in output

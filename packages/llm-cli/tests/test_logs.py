@@ -240,22 +240,24 @@ tools
 
 ### Tools
 
-- **demo**: `th`<br>
-    A demo<br>
-    Arguments: {{"x": {{"type": "string"}}}}
+- **demo**: `th`{br}
+    A demo{br}
+    Arguments: `{{"x": {{"type": "string"}}}}`
 
 ### Tool results
 
-- **demo**: `call1`<br>
+- **demo**: `call1`{br}
+    ```
     line1
     line2
+    ```
 
 ## Response
 
 ### Tool calls
 
-- **demo**: `call1`<br>
-    Arguments: {{"x": "1"}}
+- **demo**: `call1`{br}
+    x: `"1"`
 
 done
 
@@ -265,7 +267,8 @@ done
 def test_markdown_layout(database: str) -> None:
     """Sections as the original lays them out; a repeated system prompt is not repeated."""
     output = logs(database, "-n", "0", "-u").output
-    assert output == MARKDOWN.format(hello="hello " * 30, resp="resp one " * 20)
+    # {br}: a Markdown line break, two spaces at the end of a line
+    assert output == MARKDOWN.format(hello="hello " * 30, resp="resp one " * 20, br="  ")
 
 
 def test_one_conversation_shows_its_heading_once(database: str) -> None:

@@ -258,6 +258,8 @@ class MarkdownWriter:
         self.expand = expand
         self.current_system: str | None = None
         self.show_conversation = True
+        #: Tools already described: shown again by their short hash alone, as 0.32+ does.
+        self.tools_shown: set[str] = set()
 
     def render(self, row: dict[str, Any]) -> str:
         """The lines (each as click.echo would end it) for ``row``."""
@@ -298,19 +300,29 @@ class MarkdownWriter:
         schema = row.get("schema_json")
         if schema:
             out.append(f"\n## Schema\n\n```json\n{json.dumps(schema, indent=2)}\n```")
+        # Tools, their results and calls as 0.32+ lays them out: a Markdown line break (two
+        # spaces) after each heading line, values as inline code, a result as a code block.
         if row["tools"]:
             out.append("\n### Tools\n")
             for tool in row["tools"]:
+                if tool["hash"] in self.tools_shown:
+                    out.append(f"- **{tool['name']}**: `{tool['hash'][:7]}`")
+                    continue
+                self.tools_shown.add(tool["hash"])
                 properties = (tool["input_schema"] or {}).get("properties")
-                out.append(
-                    f"- **{tool['name']}**: `{tool['hash']}`<br>\n    {tool['description']}<br>\n"
-                    f"    Arguments: {json.dumps(properties)}"
-                )
+                lines = [f"- **{tool['name']}**: `{tool['hash']}`"]
+                if tool["description"]:
+                    lines.append(f"    {tool['description']}")
+                lines.append(f"    Arguments: {_inline_code(json.dumps(properties))}")
+                out.append("  \n".join(lines))
         if row["tool_results"]:
             out.append("\n### Tool results\n")
             for result in row["tool_results"]:
-                output = textwrap.indent(result["output"] or "", "    ")
-                out.append(f"- **{result['name']}**: `{result['tool_call_id']}`<br>\n{output}")
+                output = result["output"] or ""
+                longest = max((len(run) for run in re.findall("`+", output)), default=0)
+                fence = "`" * max(3, longest + 1)
+                block = textwrap.indent(f"{fence}\n{output}\n{fence}", "    ")
+                out.append(f"- **{result['name']}**: `{result['tool_call_id']}`  \n{block}")
         if row["attachments"]:
             out.append("\n### Attachments\n")
             for number, attachment in enumerate(row["attachments"], 1):
@@ -335,9 +347,12 @@ class MarkdownWriter:
         if row["tool_calls"]:
             out.append("### Tool calls\n")
             for call in row["tool_calls"]:
+                arguments = call["arguments"] if isinstance(call["arguments"], dict) else {}
                 out.append(
-                    f"- **{call['name']}**: `{call['tool_call_id']}`<br>\n"
-                    f"    Arguments: {json.dumps(call['arguments'])}"
+                    "\n".join(
+                        [f"- **{call['name']}**: `{call['tool_call_id']}`  "]
+                        + [f"    {k}: {_inline_code(json.dumps(v))}" for k, v in arguments.items()]
+                    )
                 )
             out.append("")
         if response:
