@@ -18,7 +18,7 @@ def test_models_lists_plugin_models_and_default(invoke_llm) -> None:
     lines = result.stdout.splitlines()
     assert "Echo: echo" in lines
     assert "Markov: markov" in lines
-    assert lines[-1] == "Default: gpt-4o-mini"
+    assert lines[-1] == "Default: gpt-5.6-luna"
     # Built-in models head the list as in the original; the rest follow in a fixed order.
     assert lines[0] == "OpenAI Chat: gpt-4o (aliases: 4o)"
     assert lines.index("Markov: markov") < lines.index("Echo: echo")

@@ -139,8 +139,8 @@ def test_other_database(invoke_llm, logged: list[dict], tmp_path: Path) -> None:
 def test_status_backup_on_off(invoke_llm, logged: list[dict], tmp_path: Path) -> None:
     status = invoke_llm("logs", "status").stdout
     assert "Logging is ON for all prompts" in status
-    assert "Number of responses logged:\t5" in status
-    assert "Number of conversations logged:\t4" in status
+    assert "Number of legacy responses:\t5" in status
+    assert "Number of legacy conversations:\t4" in status
     backup = tmp_path / "backup.db"
     assert invoke_llm("logs", "backup", str(backup)).returncode == 0
     assert len(json.loads(invoke_llm("logs", "-d", str(backup), "-n", "0", "--json").stdout)) == 5

@@ -28,7 +28,7 @@ def test_database_url_from_environment_option_and_settings_file(
     searched = json.loads(invoke_llm("logs", "-q", "settings", "--json").stdout)
     assert [r["prompt"] for r in searched] == ["via the settings file"]
     status = invoke_llm("logs", "status").stdout
-    assert "Number of responses logged:\t3" in status
+    assert "Number of legacy responses:\t3" in status
 
 
 def test_ten_processes_creating_the_database_at_once_all_succeed(
@@ -160,7 +160,8 @@ def test_status_and_backup_name_the_backend(invoke_llm, database: str, tmp_path:
     else:  # the URL, its password (if any) hidden; no file size
         assert "Found log database at postgresql" in status
         assert "Database file size" not in status
-    assert "Number of responses logged:\t1" in status
+    assert "Number of threads logged:\t0\nNumber of turns logged:\t\t0\n" in status
+    assert "Number of legacy responses:\t1" in status
     backup = invoke_llm("logs", "backup", str(tmp_path / "copy.db"), env=env)
     if backend == "sqlite":
         assert backup.returncode == 0, backup.stderr

@@ -150,6 +150,10 @@ Model: **davinci**
 
 - h1
 
+## Options
+
+- temperature: 0.5
+
 ## System
 
 sys A
@@ -164,7 +168,7 @@ sys A
 
 ## Token usage
 
-1,200 input, 5 output, {{"cached": 3}}
+1,200 input, 5 output, `{{"cached": 3}}`
 
 Duration: 12ms (0s)
 
@@ -236,22 +240,24 @@ tools
 
 ### Tools
 
-- **demo**: `th`<br>
-    A demo<br>
-    Arguments: {{"x": {{"type": "string"}}}}
+- **demo**: `th`{br}
+    A demo{br}
+    Arguments: `{{"x": {{"type": "string"}}}}`
 
 ### Tool results
 
-- **demo**: `call1`<br>
+- **demo**: `call1`{br}
+    ```
     line1
     line2
+    ```
 
 ## Response
 
 ### Tool calls
 
-- **demo**: `call1`<br>
-    Arguments: {{"x": "1"}}
+- **demo**: `call1`{br}
+    x: `"1"`
 
 done
 
@@ -261,7 +267,8 @@ done
 def test_markdown_layout(database: str) -> None:
     """Sections as the original lays them out; a repeated system prompt is not repeated."""
     output = logs(database, "-n", "0", "-u").output
-    assert output == MARKDOWN.format(hello="hello " * 30, resp="resp one " * 20)
+    # {br}: a Markdown line break, two spaces at the end of a line
+    assert output == MARKDOWN.format(hello="hello " * 30, resp="resp one " * 20, br="  ")
 
 
 def test_one_conversation_shows_its_heading_once(database: str) -> None:
@@ -443,13 +450,16 @@ def test_status_and_backup(user_dir: Path, tmp_path: Path) -> None:
     _fill(store)
     store.close()
     lines = run("logs", "status").output.splitlines()
-    assert lines[:4] == [
+    # As llm 0.36 prints it: its threads and turns (none here), then the 0.26 tables
+    assert lines[:6] == [
         "Logging is ON for all prompts",
         f"Found log database at {user_dir / 'logs.db'}",
-        "Number of conversations logged:\t2",
-        "Number of responses logged:\t5",
+        "Number of threads logged:\t0",
+        "Number of turns logged:\t\t0",
+        "Number of legacy conversations:\t2",
+        "Number of legacy responses:\t5",
     ]
-    assert lines[4].startswith("Database file size: \t\t") and lines[4].endswith("KB")
+    assert lines[6].startswith("Database file size: \t\t") and lines[6].endswith("KB")
     run("logs", "off")
     assert run("logs", "status").output.startswith("Logging is OFF\n")
     backup = run("logs", "backup", str(tmp_path / "copy.db"))

@@ -200,7 +200,8 @@ def test_remove_alias(user_path: Path) -> None:
 
 
 def test_default_model_when_unset() -> None:
-    assert llm.get_default_model() == "gpt-4o-mini"
+    # What llm 0.36 gives a user who never chose a default.
+    assert llm.get_default_model() == "gpt-5.6-luna"
     assert llm.get_default_model(default=None) is None
 
 
@@ -211,7 +212,7 @@ def test_set_default_model_persists(user_path: Path) -> None:
     assert llm.get_default_model(default=None) == "test-beta"
     assert llm.get_model().model_id == "test-beta"
     llm.set_default_model(None)
-    assert llm.get_default_model() == "gpt-4o-mini"
+    assert llm.get_default_model() == "gpt-5.6-luna"
 
 
 def test_default_embedding_model() -> None:

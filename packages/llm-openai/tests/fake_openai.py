@@ -19,7 +19,8 @@ What it does depends on the ``model`` in the request:
 ``POST /v1/responses`` (the Responses API) answers any model with ``Hello from fake:
 <last user text>``, preceded by a reasoning item (summary ``Thinking about it``, encrypted
 content ``enc-<n>``) when the request includes ``reasoning.encrypted_content``; with tools,
-it first calls the first tool with ``{"a": 2, "b": 3}``, then answers ``Result: <output>``.
+it first calls the first tool with ``{"a": 2, "b": 3}``, then answers ``Result: <output>``;
+with the hosted ``web_search`` tool, a ``web_search_call`` item comes before the answer.
 Streams are ``response.*`` server-sent events ending with ``response.completed``.
 
 Requests with a bearer token other than ``sk-good`` (or ``no-key-needed`` for the keyless
@@ -302,18 +303,29 @@ class FakeOpenAI:
                         }
                     )
                 last = body["input"][-1]
-                if body.get("tools") and last.get("type") != "function_call_output":
+                # server-side tools (web_search...) are the provider's: only functions are called
+                functions = [t for t in body.get("tools") or [] if t.get("type") == "function"]
+                if functions and last.get("type") != "function_call_output":
                     output.append(
                         {
                             "id": f"fc_{number}",
                             "type": "function_call",
                             "status": "completed",
                             "call_id": f"call_{number}",
-                            "name": body["tools"][0]["name"],
+                            "name": functions[0]["name"],
                             "arguments": '{"a": 2, "b": 3}',
                         }
                     )
                 else:
+                    if any(t.get("type") == "web_search" for t in body.get("tools") or []):
+                        output.append(  # OpenAI's hosted search, run before it answers
+                            {
+                                "id": f"ws_{number}",
+                                "type": "web_search_call",
+                                "status": "completed",
+                                "action": {"type": "search", "query": "news"},
+                            }
+                        )
                     if last.get("type") == "function_call_output":
                         text = f"Result: {last['output']}"
                     else:

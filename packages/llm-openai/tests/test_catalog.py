@@ -89,10 +89,11 @@ def test_reference_models_in_reference_order() -> None:
     )
 
 
-def test_default_model_is_gpt_4o_mini() -> None:
+def test_default_model_is_that_of_0_36() -> None:
     model = llm.get_model()
-    assert model.model_id == "gpt-4o-mini"
-    assert llm.get_async_model().model_id == "gpt-4o-mini"
+    assert model.model_id == "gpt-5.6-luna"
+    assert str(model) == "OpenAI Responses: gpt-5.6-luna"
+    assert llm.get_async_model().model_id == "gpt-5.6-luna"
     assert (model.needs_key, model.key_env_var) == ("openai", "OPENAI_API_KEY")
 
 

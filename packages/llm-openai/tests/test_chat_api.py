@@ -313,7 +313,8 @@ def test_openai_base_url_environment_variable(
     monkeypatch.setenv("OPENAI_API_KEY", "sk-good")
     response = llm.get_model().prompt("default model")
     assert response.text() == "Hello from fake: default model"
-    assert body(fake)["model"] == "gpt-4o-mini"
+    assert body(fake)["model"] == "gpt-5.6-luna"
+    assert fake.requests[-1]["path"] == "/v1/responses"
 
 
 def test_show_responses(

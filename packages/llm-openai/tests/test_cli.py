@@ -74,7 +74,9 @@ def test_default_model_with_env_key_and_base_url(run: Run, fake: FakeOpenAI) -> 
     assert result.returncode == 0, result.stderr
     assert result.stdout == "Hello from fake: hi\n"
     sent = fake.requests[-1]["body"]
-    assert (sent["model"], sent["stream"], sent["temperature"]) == ("gpt-4o-mini", False, 0.2)
+    # 0.36's default, a Responses model, so the request goes to /v1/responses
+    assert fake.requests[-1]["path"] == "/v1/responses"
+    assert (sent["model"], sent["stream"], sent["temperature"]) == ("gpt-5.6-luna", False, 0.2)
 
 
 def test_async_flag(run: Run) -> None:

@@ -41,7 +41,14 @@ def test_responses_reasoning_summary_becomes_a_reasoning_part(
     assert "".join(e.chunk for e in events if e.type == "text") == "Hello from fake: hi"
     [part] = [p for m in response.messages() for p in m.parts if isinstance(p, ReasoningPart)]
     assert part.text == "Thinking about it"
-    assert part.provider_metadata == {"openai": {"id": "rs_1", "encrypted_content": "enc-1"}}
+    # as 0.36 keeps it: the id and ciphertext OpenAI needs back, and the item's summary
+    assert part.provider_metadata == {
+        "openai": {
+            "id": "rs_1",
+            "encrypted_content": "enc-1",
+            "summary": [{"type": "summary_text", "text": "Thinking about it"}],
+        }
+    }
 
 
 def test_cli_shows_reasoning_on_stderr_only(openai_at_fake: FakeOpenAI) -> None:

@@ -146,7 +146,8 @@ def test_tools_list_text_and_json(register_plugin: Callable[..., Any]) -> None:
         "  Convert text to uppercase.\n\n"
     )
     assert result.output.endswith(
-        "Counter:\n\n  add(amount: int) -> int\n\n    Add to the counter\n\n"
+        # as 0.32+ list them: a toolbox's tools by the names the model sees
+        "Counter:\n\n  Counter_add(amount: int) -> int\n\n    Add to the counter\n\n"
     )
     as_json = json.loads(runner.invoke(cli, ["tools", "list", "--json"]).output)
     assert [t["name"] for t in as_json["tools"]] == [
@@ -169,9 +170,10 @@ def test_tools_list_text_and_json(register_plugin: Callable[..., Any]) -> None:
     assert as_json["toolboxes"] == [
         {
             "name": "Counter",
+            "dynamic": False,
             "tools": [
                 {
-                    "name": "add",
+                    "name": "Counter_add",
                     "description": "Add to the counter",
                     "arguments": {
                         "properties": {"amount": {"type": "integer"}},
@@ -199,8 +201,8 @@ def test_tools_list_functions_and_specs(
         "  Returns the current time, as local time and UTC\n\n"
         "reverse(text: str) -> str\n\n"
         "  Reverse text\n\n"
-        "Counter:\n\n"
-        "  add(amount: int) -> int\n\n"
+        "Counter(start=3):\n\n"
+        "  Counter_add(amount: int) -> int\n\n"
         "    Add to the counter\n\n"
     )
     path = tmp_path / "funcs.py"

@@ -97,7 +97,9 @@ def test_enabled_and_disabled_tools(run_llm, user_path: Path) -> None:
     assert tool_outputs(result.stdout)["demo__pid"] == 'Error: tool "demo__pid" does not exist'
     listed = run_llm("tools", "list", "--json")
     boxes = {box["name"]: box for box in json.loads(listed.stdout)["toolboxes"]}
-    assert [tool["name"] for tool in boxes["mcp:demo"]["tools"]] == ["add"]
+    # listed by the names the model sees, as llm 0.32+ lists a toolbox's tools
+    assert [tool["name"] for tool in boxes["mcp:demo"]["tools"]] == ["demo__add"]
+    assert boxes["mcp:demo"]["dynamic"] is False
     assert "mcp:off" not in boxes
 
 
@@ -110,7 +112,7 @@ def test_tools_list_uses_the_cached_manifest_without_starting(run_llm, user_path
     assert run_llm("mcp", "tools", "demo").returncode == 0
     starts = (user_path / "mcp-logs" / "demo.log").read_text().count("starting:")
     listed = run_llm("tools", "list")
-    assert "  add(a: int, b: int)\n\n    Add two numbers" in listed.stdout
+    assert "  demo__add(a: int, b: int)\n\n    Add two numbers" in listed.stdout
     assert (user_path / "mcp-logs" / "demo.log").read_text().count("starting:") == starts
 
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import click
 
+import llm
+
 
 def is_url(value: str) -> bool:
     """Whether a ``-f``/``-t``/``-a`` value names something on the web rather than a file."""
     return value.startswith(("http://", "https://"))
+
+
+#: Sent with every fetch, as llm 0.32+ sends it for a fragment's URL.
+_HEADERS = {"User-Agent": f"llm/{llm.__version__} (https://llm.datasette.io/)"}
 
 
 def fetch_text(url: str, what: str, *, limit: int | None = None) -> str:
@@ -25,7 +31,9 @@ def fetch_text(url: str, what: str, *, limit: int | None = None) -> str:
         limit = limits.max_fragment_bytes()
     failed = f"Could not load {what} {url}"
     try:
-        body, encoding = core.fetch(url, failed, limit, limits.MAX_FRAGMENT_BYTES_ENV)
+        body, encoding = core.fetch(
+            url, failed, limit, limits.MAX_FRAGMENT_BYTES_ENV, headers=_HEADERS
+        )
     except core.LimitError as ex:
         raise click.ClickException(str(ex)) from None
     except httpx2.TimeoutException as ex:

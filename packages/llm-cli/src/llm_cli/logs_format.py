@@ -227,6 +227,13 @@ def _short_text(text: str, keep_end: bool) -> str:
     return truncate_string(head + tail, SHORT, keep_end=keep_end)
 
 
+def _inline_code(text: str) -> str:
+    """``text`` as Markdown inline code: fenced by one backtick more than its longest run."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence}{text}{fence}"
+
+
 def _fragments_section(fragments: list[dict[str, Any]], title: str, expand: bool) -> list[str]:
     if not fragments:
         return []
@@ -251,6 +258,8 @@ class MarkdownWriter:
         self.expand = expand
         self.current_system: str | None = None
         self.show_conversation = True
+        #: Tools already described: shown again by their short hash alone, as 0.32+ does.
+        self.tools_shown: set[str] = set()
 
     def render(self, row: dict[str, Any]) -> str:
         """The lines (each as click.echo would end it) for ``row``."""
@@ -280,6 +289,9 @@ class MarkdownWriter:
             self.show_conversation = False
         out.append(("## Prompt\n\n", row["prompt"] or "-- none --"))
         out += _fragments_section(row["prompt_fragments"], "Prompt fragments", self.expand)
+        options = _loads(row["options_json"]) if row.get("options_json") else None
+        if options and isinstance(options, dict):  # as 0.32+ shows them
+            out.append(("\n## Options\n\n", "\n".join(f"- {k}: {v}" for k, v in options.items())))
         if row["system"] != self.current_system:
             if row["system"] is not None:
                 out.append(("\n## System\n\n", row["system"]))
@@ -288,19 +300,29 @@ class MarkdownWriter:
         schema = row.get("schema_json")
         if schema:
             out.append(f"\n## Schema\n\n```json\n{json.dumps(schema, indent=2)}\n```")
+        # Tools, their results and calls as 0.32+ lays them out: a Markdown line break (two
+        # spaces) after each heading line, values as inline code, a result as a code block.
         if row["tools"]:
             out.append("\n### Tools\n")
             for tool in row["tools"]:
+                if tool["hash"] in self.tools_shown:
+                    out.append(f"- **{tool['name']}**: `{tool['hash'][:7]}`")
+                    continue
+                self.tools_shown.add(tool["hash"])
                 properties = (tool["input_schema"] or {}).get("properties")
-                out.append(
-                    f"- **{tool['name']}**: `{tool['hash']}`<br>\n    {tool['description']}<br>\n"
-                    f"    Arguments: {json.dumps(properties)}"
-                )
+                lines = [f"- **{tool['name']}**: `{tool['hash']}`"]
+                if tool["description"]:
+                    lines.append(f"    {tool['description']}")
+                lines.append(f"    Arguments: {_inline_code(json.dumps(properties))}")
+                out.append("  \n".join(lines))
         if row["tool_results"]:
             out.append("\n### Tool results\n")
             for result in row["tool_results"]:
-                output = textwrap.indent(result["output"] or "", "    ")
-                out.append(f"- **{result['name']}**: `{result['tool_call_id']}`<br>\n{output}")
+                output = result["output"] or ""
+                longest = max((len(run) for run in re.findall("`+", output)), default=0)
+                fence = "`" * max(3, longest + 1)
+                block = textwrap.indent(f"{fence}\n{output}\n{fence}", "    ")
+                out.append(f"- **{result['name']}**: `{result['tool_call_id']}`  \n{block}")
         if row["attachments"]:
             out.append("\n### Attachments\n")
             for number, attachment in enumerate(row["attachments"], 1):
@@ -325,16 +347,21 @@ class MarkdownWriter:
         if row["tool_calls"]:
             out.append("### Tool calls\n")
             for call in row["tool_calls"]:
+                arguments = call["arguments"] if isinstance(call["arguments"], dict) else {}
                 out.append(
-                    f"- **{call['name']}**: `{call['tool_call_id']}`<br>\n"
-                    f"    Arguments: {json.dumps(call['arguments'])}"
+                    "\n".join(
+                        [f"- **{call['name']}**: `{call['tool_call_id']}`  "]
+                        + [f"    {k}: {_inline_code(json.dumps(v))}" for k, v in arguments.items()]
+                    )
                 )
             out.append("")
         if response:
             out.append((response, "\n"))
         if self.usage:
             details = _loads(row["token_details"]) if row["token_details"] else None
-            found = token_usage_string(row["input_tokens"], row["output_tokens"], details)
+            found = token_usage_string(row["input_tokens"], row["output_tokens"], None)
+            if details:  # as 0.32+ shows them: Markdown code, never read as Markdown
+                found = ", ".join(filter(None, (found, _inline_code(json.dumps(details)))))
             lines = [found] if found else []
             if row.get("duration_ms") is not None:
                 lines.append(f"Duration: {duration_text(row['duration_ms'])}")

@@ -32,6 +32,8 @@ from .tool_options import conversation_tools, gather_tools
 GIVEN_MODEL = "llm.given_model"
 #: ... and whether ``chat`` logs (it has no ``--no-log`` of its own).
 GIVEN_LOGGING = "llm.given_logging"
+#: ... and attachments that open a ``chat`` (it has no ``-a``/``--at`` of its own).
+GIVEN_ATTACHMENTS = "llm.given_attachments"
 
 
 @dataclass
@@ -228,16 +230,20 @@ def prepare(
         if request.continuing or fragments or system_fragments:
             reader = open_for_reading(request.database)
         conversation = None
-        tools = gather_tools(
-            (*template_tools, *request.tools), (*template_functions, *request.functions)
-        )
+        records = None
         if request.continuing and request.model is None:
             records = conversation_records(reader, request.conversation_id)
             conversation, model = load_conversation(records, model_id, use_async=request.use_async)
             options = _options_for(model, request.options, template_options)
             _check_schema_support(model, schema)
-            if not request.tools:
-                tools.extend(conversation_tools(records))
+        # -T may name the model's server-side tools too, so the model comes first.
+        tools = gather_tools(
+            (*template_tools, *request.tools),
+            (*template_functions, *request.functions),
+            model=model,
+        )
+        if records is not None and not request.tools:
+            tools.extend(conversation_tools(records))
         model = attach_fallbacks(
             model, conversation, templates, model_id, use_async=request.use_async
         )

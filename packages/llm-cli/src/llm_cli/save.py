@@ -69,11 +69,17 @@ def save_template(
 
 
 def _typed_options(request: PromptRequest) -> dict[str, Any]:
-    """``-o`` values converted to the types the model's options declare."""
+    """``-o`` values converted to the types the model's options declare (an option with a
+    fixed set of values, such as ``reasoning_effort``, saved as its plain value)."""
+    import enum
+
     from .models_lookup import find_model_id, load_model, validate_options
 
     model = load_model(find_model_id(request.model_id, request.queries))
-    return validate_options(model, request.options)
+    return {
+        name: value.value if isinstance(value, enum.Enum) else value
+        for name, value in validate_options(model, request.options).items()
+    }
 
 
 def _write_yaml(path: Any, data: dict[str, Any]) -> None:

@@ -20,7 +20,14 @@ import llm
 
 from .render_output import before_notice
 from .shared_options import stack_options
-from .tool_specs import lookup_names, registered_name, resolve_tool_spec, tools_from_code
+from .tool_specs import (
+    lookup_names,
+    registered_name,
+    resolve_tool_spec,
+    server_side_tool,
+    server_side_tools,
+    tools_from_code,
+)
 
 #: Characters of one tool result sent back to the model, unless ``LLM_TOOL_RESULT_LIMIT`` says
 #: otherwise (0 means no limit). A runaway tool (a whole file, a huge query result) would
@@ -82,9 +89,12 @@ class ToolSettings:
 
 
 def gather_tools(
-    specs: tuple[str, ...] | list[str], functions: tuple[str, ...] | list[str]
+    specs: tuple[str, ...] | list[str],
+    functions: tuple[str, ...] | list[str],
+    model: Any = None,
 ) -> list[Any]:
-    """The tools ``--functions`` code defines, then those ``-T`` names, in order.
+    """The tools ``--functions`` code defines, then those ``-T`` names, in order: registered
+    tools and toolboxes, and the server-side tools ``model`` supports (``WebSearch(...)``).
 
     Every unknown name is reported at once, as the original did; a malformed toolbox spec is
     an error naming the problem. Nothing runs a model before this succeeds.
@@ -98,14 +108,28 @@ def gather_tools(
 
     # Only the plugins of the tools named, when the plugin cache knows them.
     registered = get_tools_named(lookup_names(specs))
-    unknown = [spec for spec in specs if registered_name(spec, registered) not in registered]
+    provider_side = {
+        cls.__name__: cls
+        for cls in (server_side_tools(model) if model is not None else [])
+        if cls.__name__ not in registered
+    }
+    unknown = [
+        spec
+        for spec in specs
+        if registered_name(spec, registered) not in registered
+        and registered_name(spec, registered) not in provider_side
+    ]
     if unknown:
         raise click.ClickException(
             "Tool(s) {} not found. Available tools: {}".format(
-                ", ".join(unknown), ", ".join(registered)
+                ", ".join(unknown), ", ".join([*registered, *provider_side])
             )
         )
-    tools.extend(resolve_tool_spec(spec, registered) for spec in specs)
+    for spec in specs:
+        if registered_name(spec, registered) in registered:
+            tools.append(resolve_tool_spec(spec, registered))
+        else:
+            tools.append(server_side_tool(spec, provider_side))
     return tools
 
 

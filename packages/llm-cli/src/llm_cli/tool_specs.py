@@ -1,7 +1,9 @@
 """Turning what the user typed into tools: ``--functions`` code and tool/toolbox specs.
 
 ``-T/--tool`` and ``--functions`` on ``llm prompt`` and ``llm chat`` (through
-``tool_options.gather_tools``) and ``llm tools list`` all use these two functions.
+``tool_options.gather_tools``) and ``llm tools list`` all use these two functions. A ``-T``
+spec may also name one of the selected model's server-side tools (``WebSearch(...)``,
+``CodeInterpreter(...)``: :func:`server_side_tools`), as in llm 0.32+.
 """
 
 from __future__ import annotations
@@ -49,6 +51,30 @@ def tools_from_code(code_or_path: str) -> list[llm.Tool]:
                 f"Cannot use {name} from --functions as a tool: {ex}"
             ) from None
     return tools
+
+
+def server_side_tools(model: Any) -> list[type]:
+    """The provider-executed tool classes a model accepts (``supported_server_side_tools``
+    in llm 0.32+; models of plugins written before it have none)."""
+    supported = getattr(model, "supported_server_side_tools", None)
+    if supported is None:
+        return []
+    return list(supported() if callable(supported) else supported)
+
+
+def server_side_tool(spec: str, classes: dict[str, type]) -> Any:
+    """A server-side tool configured from ``Name`` or ``Name(...)`` (``classes``: the model's,
+    by class name), or ``None`` when the spec names none of them."""
+    name = spec.split("(", 1)[0].strip()
+    cls = classes.get(name)
+    if cls is None:
+        return None
+    try:
+        return cls() if "(" not in spec else instantiate_from_spec({name: cls}, spec)
+    except ValueError as ex:
+        raise click.ClickException(f"Invalid tool spec {spec!r}: {ex}") from None
+    except Exception as ex:  # the tool's own __init__ refused its configuration
+        raise click.ClickException(f"Could not create {name}: {type(ex).__name__}: {ex}") from None
 
 
 def registered_name(spec: str, registered: dict[str, llm.Tool | type[llm.Toolbox]]) -> str:

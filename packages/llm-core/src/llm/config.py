@@ -16,7 +16,7 @@ from typing import Any
 from .errors import NeedsKeyException
 
 APP_NAME = "io.datasette.llm"
-DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_MODEL = "gpt-5.6-luna"
 
 
 def _platform_app_dir() -> Path:

@@ -99,7 +99,13 @@ def too_large(what: str, limit: int, setting: str) -> LimitError:
 
 
 def fetch(
-    url: str, failing: str, limit: int, setting: str, *, max_redirects: int | None = None
+    url: str,
+    failing: str,
+    limit: int,
+    setting: str,
+    *,
+    max_redirects: int | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[bytes, str | None]:
     """The body at ``url`` and its declared encoding, read as it arrives: more than ``limit``
     bytes (0: no limit) or longer than :func:`fetch_timeout` in all raises
@@ -113,6 +119,8 @@ def fetch(
     read_timeout = min(READ_TIMEOUT, deadline) if deadline else READ_TIMEOUT
     started = time.monotonic()
     options: dict[str, Any] = {"follow_redirects": True, "timeout": read_timeout}
+    if headers:
+        options["headers"] = headers
     if max_redirects is not None:
         options["max_redirects"] = max_redirects
     with httpx2.Client(**options) as client, client.stream("GET", url) as response:

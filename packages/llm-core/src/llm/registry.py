@@ -258,7 +258,7 @@ def get_default_model(filename: str, default: None) -> str | None: ...
 def get_default_model(
     filename: str = "default_model.txt", default: str | None = config.DEFAULT_MODEL
 ) -> str | None:
-    """The configured default model ID, or ``default`` (``gpt-4o-mini`` unless given)."""
+    """The configured default model ID, or ``default`` (llm 0.36's ``gpt-5.6-luna``)."""
     return config._read_text_setting(filename) or default
 
 

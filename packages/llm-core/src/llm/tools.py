@@ -182,7 +182,8 @@ class ServerSideTool:
     implementation: ClassVar[None] = None
     input_schema: ClassVar[dict[str, Any]] = {}
 
-    def __init__(self, spec: dict[str, Any] | None = None) -> None:
+    # ``dict``, as 0.36 writes it: ``llm tools -m MODEL`` shows this signature.
+    def __init__(self, spec: dict | None = None) -> None:
         self.spec = spec
         self._config: dict[str, Any] = {"spec": spec}
 

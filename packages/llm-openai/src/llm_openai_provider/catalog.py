@@ -37,6 +37,8 @@ class ModelSpec:
     responses: bool = False
     #: Takes the ``verbosity`` option (the GPT-5 family).
     verbosity: bool = False
+    #: ``-o image_detail original`` is accepted (GPT-5.4 and later, as in llm 0.36).
+    image_detail_original: bool = False
     #: A Responses reasoning model asks for a summary of its reasoning unless told not to
     #: (OpenAI's own models; an arbitrary endpoint is not asked).
     reasoning_summary: bool = True
@@ -64,7 +66,12 @@ def _modern(model_id: str, *aliases: str) -> ModelSpec:
 
 
 def _responses(
-    model_id: str, *, vision: bool = True, stream: bool = True, verbosity: bool = True
+    model_id: str,
+    *,
+    vision: bool = True,
+    stream: bool = True,
+    verbosity: bool = True,
+    original: bool = False,
 ) -> ModelSpec:
     """A reasoning model that llm 0.32+ drives through ``/responses``."""
     return ModelSpec(
@@ -76,6 +83,7 @@ def _responses(
         can_stream=stream,
         responses=True,
         verbosity=verbosity,
+        image_detail_original=original,
     )
 
 
@@ -118,7 +126,11 @@ CHAT_MODELS: tuple[ModelSpec, ...] = (
     _responses("o3-mini", vision=False, verbosity=False),
     _responses("o3", verbosity=False),
     _responses("o4-mini", verbosity=False),
-    *(_responses(model_id) for model_id in _GPT5_FAMILY),
+    *(_responses(model_id) for model_id in _GPT5_FAMILY[: _GPT5_FAMILY.index("gpt-5.4")]),
+    *(
+        _responses(model_id, original=True)
+        for model_id in _GPT5_FAMILY[_GPT5_FAMILY.index("gpt-5.4") :]
+    ),
     # Models llm 0.36 no longer lists. They stay, after the others, so that an alias, a
     # default model or a template naming one goes on working for users coming from 0.26.
     ModelSpec("chatgpt-4o-latest", ("chatgpt-4o",), vision=True),

@@ -89,13 +89,15 @@ def _endpoint_model(
     spec = ModelSpec(
         model_id,
         vision=True,
+        audio=not responses,
         reasoning=True,
         supports_schema=True,
         supports_tools=True,
         api_base=url.rstrip("/"),
         headers=headers,
         responses=responses,
-        verbosity=responses,
+        verbosity=True,
+        image_detail_original=True,
         reasoning_summary=False,
     )
     return VerbosityResponses(spec) if responses else ReasoningChat(spec)
@@ -247,10 +249,10 @@ def endpoint_command(
     """
     # The CLI's own prompt and chat commands do the rest: templates, schemas, tools,
     # attachments, streaming, reasoning and logging all behave as they do for any model.
-    from llm_cli.attachments import AttachmentType
+    from llm_cli.attachments import AttachmentType, attachment_with_type
     from llm_cli.commands.chat import chat as chat_command
     from llm_cli.commands.prompt import prompt as prompt_command
-    from llm_cli.prepare import GIVEN_LOGGING, GIVEN_MODEL
+    from llm_cli.prepare import GIVEN_ATTACHMENTS, GIVEN_LOGGING, GIVEN_MODEL
     from llm_cli.templates import load_template
 
     sent_headers = dict(headers)
@@ -280,11 +282,19 @@ def endpoint_command(
         "hide_reasoning": hide_reasoning,
         "database": database,
     }
+    converter = AttachmentType()
     if chat:
+        # -a/--at open the chat: they go with its first message (the chat reads its messages
+        # from standard input, so none can come from there).
+        if "-" in attachments or any(value == "-" for value, _ in attachment_types):
+            raise click.UsageError("--chat reads standard input: an attachment cannot be '-'")
         ctx.meta[GIVEN_LOGGING] = not no_log
+        ctx.meta[GIVEN_ATTACHMENTS] = [
+            *(converter.convert(value, None, ctx) for value in attachments),
+            *(attachment_with_type(value, mimetype) for value, mimetype in attachment_types),
+        ]
         ctx.invoke(chat_command, **shared)
         return
-    converter = AttachmentType()
     ctx.invoke(
         prompt_command,
         prompt=prompt,

@@ -33,6 +33,7 @@ from .options import (
     ReasoningOptions,
     ReasoningResponsesOptions,
     VerbosityResponsesOptions,
+    options_for_spec,
 )
 from .server_tools import CodeInterpreter, WebSearch
 
@@ -180,16 +181,23 @@ class _CompatChat(_OriginalAPI, _chat._SharedChat):
         vision: bool = False,
         audio: bool = False,
         reasoning: bool = False,
+        verbosity: bool = False,
+        image_detail_original: bool = False,
+        service_tier: bool = False,
         supports_schema: bool = False,
         supports_tools: bool = False,
         allows_system_prompt: bool = True,
     ) -> None:
+        # verbosity, image_detail_original and service_tier: llm 0.36's constructor (our chat
+        # options always take service_tier).
         spec = ModelSpec(
             model_id,
             model_name=model_name,
             vision=vision,
             audio=audio,
             reasoning=reasoning,
+            verbosity=verbosity,
+            image_detail_original=image_detail_original,
             supports_schema=supports_schema,
             supports_tools=supports_tools,
             can_stream=can_stream,
@@ -199,7 +207,7 @@ class _CompatChat(_OriginalAPI, _chat._SharedChat):
         _chat._SharedChat.__init__(self, spec)
         if reasoning:
             # An instance attribute, as in the original; a plugin's own Options still wins.
-            self.__dict__["Options"] = ReasoningOptions
+            self.__dict__["Options"] = options_for_spec(ReasoningOptions, spec)
         self._set_original_attributes(
             key, api_type, api_version, api_engine, vision, allows_system_prompt
         )
@@ -263,6 +271,7 @@ class _CompatResponses(_OriginalAPI, _responses._SharedResponses):
             audio=audio,
             reasoning=reasoning,
             verbosity=verbosity,
+            image_detail_original=image_detail_original,
             supports_schema=supports_schema,
             supports_tools=supports_tools,
             can_stream=can_stream,
@@ -277,7 +286,7 @@ class _CompatResponses(_OriginalAPI, _responses._SharedResponses):
             options = VerbosityResponsesOptions
         elif reasoning:
             options = ReasoningResponsesOptions
-        self.__dict__["Options"] = options
+        self.__dict__["Options"] = options_for_spec(options, spec)
         self._set_original_attributes(
             key, api_type, api_version, api_engine, vision, allows_system_prompt
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from enum import StrEnum
 from typing import Any
@@ -170,10 +171,10 @@ class ResponsesOptions(ChatOptions):
         ),
         default=None,
     )
-    image_detail: ImageDetailWithOriginalEnum | None = Field(
+    image_detail: ImageDetailEnum | None = Field(
         description=(
             "Controls the detail level for image attachments. Supported values are low, "
-            "high, original, and auto."
+            "high, and auto."
         ),
         default=None,
     )
@@ -214,6 +215,54 @@ class VerbosityResponsesOptions(_ReasoningFields):
 
 class PlainResponsesOptions(ResponsesOptions):
     service_tier: str | None = Field(description=_SERVICE_TIER, default=None)
+
+
+def options_for_spec(options: type[llm.Options], spec: Any) -> type[llm.Options]:
+    """A model's options class, adapted to what its :class:`~.catalog.ModelSpec` says beyond
+    its class: ``image_detail`` that takes ``original`` (GPT-5.4 and later, and the models of
+    ``llm openai endpoint``, as in llm 0.36) and ``verbosity`` on a Chat Completions model
+    (``llm openai endpoint`` without ``--responses``)."""
+    fields = options.model_fields
+    original = spec.image_detail_original and "image_detail" in fields
+    verbosity = spec.verbosity and "verbosity" not in fields
+    if not (original or verbosity):
+        return options
+    return _adapted_options(options, original, verbosity)
+
+
+@functools.cache
+def _adapted_options(
+    options: type[llm.Options], original: bool, verbosity: bool
+) -> type[llm.Options]:
+    from pydantic import create_model
+
+    fields: dict[str, Any] = {}
+    if original:
+        fields["image_detail"] = (
+            ImageDetailWithOriginalEnum | None,
+            Field(
+                description=(
+                    "Controls the detail level for image attachments. Supported values are "
+                    "low, high, original, and auto."
+                ),
+                default=None,
+            ),
+        )
+    if verbosity:
+        fields["verbosity"] = (
+            VerbosityEnum | None,
+            Field(
+                description=(
+                    "Controls how verbose the model's response should be. Supported values "
+                    "are low, medium, and high."
+                ),
+                default=None,
+            ),
+        )
+    adapted: type[llm.Options] = create_model(
+        options.__name__, __base__=options, __module__=options.__module__, **fields
+    )
+    return adapted
 
 
 class ReasoningOptions(ModernChatOptions):

@@ -475,6 +475,22 @@ def count(conn: RowSource | Connection, table_name: str) -> int:
     return int(_first(source(conn), f"SELECT count(*) AS n FROM {table_name}"))
 
 
+def count_if_present(conn: RowSource | Connection, table_name: str) -> int:
+    """``count`` of a table this database may not have (llm 0.32+'s ``threads`` and
+    ``turns``): 0 when it is absent."""
+    rows = source(conn)
+    if rows.dialect == "sqlite":
+        sql = "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?"
+    else:
+        sql = (
+            "SELECT count(*) AS n FROM information_schema.tables"
+            " WHERE table_schema = current_schema() AND table_name = ?"
+        )
+    if not int(_first(rows, sql, [table_name])):
+        return 0
+    return count(rows, table_name)
+
+
 def get_conversation(conn: RowSource | Connection, conversation_id: str) -> Record | None:
     for record in source(conn).rows(
         "SELECT id, name, model FROM conversations WHERE id = ?", [conversation_id]

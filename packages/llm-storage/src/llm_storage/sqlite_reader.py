@@ -110,12 +110,16 @@ class SqliteLogReader:
         with self._read() as rows:
             responses = read.count(rows, "responses")
             conversations = read.count(rows, "conversations")
+            threads = read.count_if_present(rows, "threads")
+            turns = read.count_if_present(rows, "turns")
         return {
             "backend": self.backend,
             "url": f"sqlite:///{self.path}",
             "path": str(self.path),
             "responses": responses,
             "conversations": conversations,
+            "threads": threads,
+            "turns": turns,
             "schema_revision": HEAD_REVISION,
             "size_bytes": self.path.stat().st_size if self.path.exists() else 0,
         }

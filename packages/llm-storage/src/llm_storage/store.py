@@ -299,6 +299,9 @@ class LogStore:
             "responses": self.count_responses(),
             "conversations": self.count_conversations(),
         }
+        with self._read() as conn:  # llm 0.32+'s tables, when this database has them
+            info["threads"] = read.count_if_present(conn, "threads")
+            info["turns"] = read.count_if_present(conn, "turns")
         with self._errors():
             info["schema_revision"] = migrate.current_revision(self.engine)
         if self.path is not None:

@@ -20,7 +20,14 @@ from ..errors import (
     stop_on_signals,
 )
 from ..fallbacks import fallback_options
-from ..prepare import GIVEN_LOGGING, GIVEN_MODEL, PromptRequest, check_text, prepare
+from ..prepare import (
+    GIVEN_ATTACHMENTS,
+    GIVEN_LOGGING,
+    GIVEN_MODEL,
+    PromptRequest,
+    check_text,
+    prepare,
+)
 from ..render_output import should_render
 from ..shared_options import (
     continue_options,
@@ -112,6 +119,7 @@ def chat(
         database=database,
         key=key,
         log=meta.get(GIVEN_LOGGING, logging_enabled()),
+        attachments=list(meta.get(GIVEN_ATTACHMENTS, ())),
         tools=tools,
         functions=python_tools,
         model=meta.get(GIVEN_MODEL),
@@ -132,6 +140,9 @@ def chat(
         tool_kwargs = {"tools": prepared.tools, **chain_kwargs(settings)}
 
     at_terminal = sys.stdin.isatty() and sys.stdout.isatty()
+    # A model given by its URL (``llm openai endpoint URL --chat``) says where, as in 0.36.
+    given_base = getattr(meta.get(GIVEN_MODEL), "api_base", None)
+    where = f" at {given_base}" if given_base else ""
     loop = ChatLoop(
         prepared,
         conversation,
@@ -147,11 +158,11 @@ def chat(
         from ..chat_terminal import TerminalInput
 
         reader: Any = TerminalInput(llm.user_dir(), COMMANDS, loop.toolbar)
-        click.echo(f"Chatting with {model.model_id}")
+        click.echo(f"Chatting with {model.model_id}{where}")
         click.echo("Type !help for commands, 'exit' or Ctrl-D to quit, Alt-Enter for a new line")
     else:
         reader = PipedInput()
-        click.echo(f"Chatting with {model.model_id}")
+        click.echo(f"Chatting with {model.model_id}{where}")
         click.echo("Type 'exit' or 'quit' to exit")
         click.echo("Type '!multi' to enter multiple lines, then '!end' to finish")
         click.echo("Type '!edit' to open your default editor and modify the prompt")

@@ -78,8 +78,13 @@ def logs_status(database: str | None) -> None:
     click.echo("Logging is ON for all prompts" if logging_enabled() else "Logging is OFF")
     status = store.status()
     click.echo(f"Found log database at {status['path'] or status['url']}")
-    click.echo(f"Number of conversations logged:\t{status['conversations']}")
-    click.echo(f"Number of responses logged:\t{status['responses']}")
+    # As llm 0.36 counts them: its threads and turns, and the tables 0.26 wrote (which we
+    # still write: the legacy lines show whenever they hold rows).
+    click.echo(f"Number of threads logged:\t{status.get('threads', 0)}")
+    click.echo(f"Number of turns logged:\t\t{status.get('turns', 0)}")
+    if status["conversations"] or status["responses"]:
+        click.echo(f"Number of legacy conversations:\t{status['conversations']}")
+        click.echo(f"Number of legacy responses:\t{status['responses']}")
     if status.get("size_bytes") is not None:
         click.echo(f"Database file size: \t\t{_human_size(status['size_bytes'])}")
 
@@ -363,8 +368,8 @@ def _write(pieces: Iterable[str]) -> None:
         click.echo(piece, nl=False)
 
 
-#: Response columns only the JSON output shows.
-_JSON_ONLY = ("prompt_json", "options_json", "response_json")
+#: Response columns only the JSON output shows (the options show in Markdown too).
+_JSON_ONLY = ("prompt_json", "response_json")
 
 
 def _unshown(
@@ -381,5 +386,5 @@ def _unshown(
     if not as_json or response_only:
         omit.update(_JSON_ONLY)
     if response_only:
-        omit.update(("prompt", "system"))
+        omit.update(("prompt", "system", "options_json"))
     return omit

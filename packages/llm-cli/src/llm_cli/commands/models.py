@@ -13,6 +13,7 @@ import llm
 from .. import model_options
 from ..default_group import DefaultGroup
 from ..models_lookup import validate_options
+from ..tool_specs import server_side_tools
 
 
 @click.group(cls=DefaultGroup, default="list")
@@ -113,15 +114,6 @@ def model_json(entry: llm.ModelWithAliases, use_async: bool, show_options: bool)
         if properties:
             described["options"] = properties
     return described
-
-
-def server_side_tools(model: Any) -> list[type]:
-    """The provider-executed tool classes a model accepts (``supported_server_side_tools``
-    in llm 0.32+; models of plugins written before it have none)."""
-    supported = getattr(model, "supported_server_side_tools", None)
-    if supported is None:
-        return []
-    return list(supported() if callable(supported) else supported)
 
 
 def echo_model_options(model_id: str | None, queries: tuple[str, ...], use_async: bool) -> None:

@@ -11,7 +11,7 @@ import click
 import llm
 
 from ..default_group import DefaultGroup
-from ..tool_specs import resolve_tool_spec, signature_text, tools_from_code
+from ..tool_specs import resolve_tool_spec, server_side_tools, signature_text, tools_from_code
 
 
 @click.group(cls=DefaultGroup, default="list")
@@ -29,16 +29,24 @@ def _tool_json(name: str, tool: llm.Tool) -> dict[str, Any]:
 
 
 def _methods_of_instance(toolbox: llm.Toolbox) -> list[dict[str, Any]]:
-    """A configured toolbox's tools, named as in ``introspect_methods()`` (no ``Name_``)."""
-    prefix = f"{toolbox.toolbox_name()}_"
+    """A configured toolbox's tools, named as the model sees them (``Memory_get``)."""
     return [
         {
-            "name": tool.name[len(prefix) :] if tool.name.startswith(prefix) else tool.name,
+            "name": tool.name,
             "description": tool.description.strip() if tool.description else None,
             "arguments": tool.input_schema,
             "implementation": tool.implementation,
         }
         for tool in toolbox.tools()
+    ]
+
+
+def _methods_of_class(toolbox_class: type[llm.Toolbox]) -> list[dict[str, Any]]:
+    """A toolbox class's tools, unconfigured, named as the model will see them (as 0.32+
+    lists them: ``Memory_get``, not ``get``)."""
+    return [
+        {**method, "name": toolbox_class.member_tool_name(method["name"])}
+        for method in toolbox_class.introspect_methods()
     ]
 
 
@@ -78,7 +86,11 @@ def _echo_dynamic_toolbox(name: str, toolbox_class: type[llm.Toolbox]) -> None:
     import inspect
 
     try:
-        constructor = str(inspect.signature(toolbox_class))
+        try:  # annotations as written (a module with ``from __future__ import annotations``)
+            signature = inspect.signature(toolbox_class, eval_str=True)
+        except NameError:
+            signature = inspect.signature(toolbox_class)
+        constructor = str(signature.replace(return_annotation=inspect.Signature.empty))
     except (ValueError, TypeError):
         constructor = "(...)"
     plugin = getattr(toolbox_class, "plugin", None)
@@ -140,17 +152,18 @@ def tools_list(
     server_side: list[type] | None = None
     if model_id:
         from ..models_lookup import load_model
-        from .models import server_side_tools
 
         server_side = server_side_tools(load_model(model_id))
     registered = llm.get_tools()
     entries: dict[str, llm.Tool | type[llm.Toolbox] | llm.Toolbox]
+    headings: dict[str, str] = {}  # a toolbox named by a spec is headed by it (``Memory():``)
     if tool_specs:
         entries = {}
         for spec in tool_specs:
             resolved = resolve_tool_spec(spec, registered)
             name = resolved.name if isinstance(resolved, llm.Tool) else resolved.toolbox_name()
             entries[name] = resolved
+            headings[name] = spec
     else:
         entries = dict(registered)
     for code in python_tools:
@@ -158,17 +171,18 @@ def tools_list(
             entries[tool.name] = tool
 
     plain: list[tuple[str, llm.Tool]] = []
-    boxes: list[tuple[str, list[dict[str, Any]]]] = []
-    dynamic: list[tuple[str, type[llm.Toolbox]]] = []
+    # (name, heading, dynamic, the tools listed; None: a dynamic class, listed by constructor)
+    boxes: list[tuple[str, str, bool, list[dict[str, Any]] | None]] = []
     for name, entry in sorted(entries.items()):
         if isinstance(entry, llm.Tool):
             plain.append((name, entry))
         elif isinstance(entry, llm.Toolbox):
-            boxes.append((name, _methods_of_instance(entry)))
+            heading = headings.get(name, name)
+            boxes.append((name, heading, _is_dynamic(type(entry)), _methods_of_instance(entry)))
         elif _is_dynamic(entry):
-            dynamic.append((name, entry))
+            boxes.append((name, name, True, None))
         else:
-            boxes.append((name, entry.introspect_methods()))
+            boxes.append((name, name, False, _methods_of_class(entry)))
 
     if as_json:
         output = {
@@ -176,14 +190,14 @@ def tools_list(
             "toolboxes": [
                 {
                     "name": name,
+                    "dynamic": is_dynamic,
                     "tools": [
                         {key: method[key] for key in ("name", "description", "arguments")}
-                        for method in methods
+                        for method in methods or []
                     ],
                 }
-                for name, methods in boxes
-            ]
-            + [{"name": name, "dynamic": True, "tools": []} for name, _ in dynamic],
+                for name, _, is_dynamic, methods in boxes
+            ],
         }
         if server_side is not None:
             output["server_side_tools"] = [_server_side_tool_json(t) for t in server_side]
@@ -191,9 +205,12 @@ def tools_list(
         return
     for _, tool in plain:
         _echo_tool(tool)
-    for name, methods in boxes:
-        _echo_toolbox(name, methods)
-    for name, toolbox_class in dynamic:
-        _echo_dynamic_toolbox(name, toolbox_class)
+    for name, heading, _, methods in boxes:
+        if methods is None:
+            toolbox_class = entries[name]
+            assert isinstance(toolbox_class, type)
+            _echo_dynamic_toolbox(name, toolbox_class)
+        else:
+            _echo_toolbox(heading, methods)
     if model_id and server_side:
         _echo_server_side_tools(model_id, server_side)

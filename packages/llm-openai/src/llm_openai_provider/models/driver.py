@@ -17,6 +17,7 @@ import llm
 from ..catalog import ModelSpec
 from ..client import async_client, sync_client, where
 from ..errors import StreamCutOff, model_errors
+from ..options import options_for_spec
 from .summary import StreamSummary, record_result
 
 
@@ -167,6 +168,10 @@ class SpecModel:
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
+        options = getattr(type(self), "Options", None)
+        if options is not None and options_for_spec(options, spec) is not options:
+            # An instance attribute, as the original's constructor sets it.
+            self.__dict__["Options"] = options_for_spec(options, spec)
         self.model_id = spec.model_id
         self.model_name = spec.api_model_name
         self.api_base = spec.api_base

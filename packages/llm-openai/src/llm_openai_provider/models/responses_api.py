@@ -260,11 +260,12 @@ def record_final(data: dict[str, Any], response: Any) -> None:
 
 def reasoning_event(item: dict[str, Any], text: str = "", index: int | None = None) -> Any:
     """A reasoning item as a stream event: its visible summary, and what must go back to
-    OpenAI next turn (``id``, ``encrypted_content``) as the part's provider metadata.
+    OpenAI next turn (``id``, ``encrypted_content``, with the item's ``summary`` as 0.36
+    keeps it) as the part's provider metadata.
     ``index``: the item's place in the output, which is its part's index."""
     from llm.parts import StreamEvent
 
-    kept = {key: item[key] for key in ("id", "encrypted_content") if item.get(key)}
+    kept = {key: item[key] for key in ("id", "encrypted_content", "summary") if item.get(key)}
     return StreamEvent(
         type="reasoning",
         chunk=text,
@@ -284,13 +285,18 @@ def _server_call(item: dict[str, Any]) -> tuple[str, dict[str, Any], str | None]
         return "code_interpreter", {"code": item.get("code") or ""}, logs
     if kind == "web_search_call":
         results = item.get("results")
-        return "web_search", item.get("action") or {}, json.dumps(results) if results else None
+        # without results (not asked for), the search's status, as 0.36 records it
+        output = json.dumps(results) if results else item.get("status")
+        return "web_search", item.get("action") or {}, output
     return None
 
 
-def server_tool_events(item: dict[str, Any], index: int, message_index: int) -> list[Any]:
+def server_tool_events(
+    item: dict[str, Any], index: int, message_index: int, *, named: bool = False
+) -> list[Any]:
     """A hosted tool's call and result, marked as run by the provider (never run here,
-    never sent back as a function call)."""
+    never sent back as a function call). ``named``: :func:`reserved_server_tool` already
+    placed the call (its name) and its result, which these events complete."""
     from llm.parts import StreamEvent
 
     found = _server_call(item)
@@ -298,16 +304,18 @@ def server_tool_events(item: dict[str, Any], index: int, message_index: int) -> 
         return []
     name, arguments, output = found
     call_id: str | None = item.get("id")
-    events = [
+    events = [] if named else [
         StreamEvent(
             type="tool_call_name", chunk=name, part_index=2 * index,
             message_index=message_index, tool_call_id=call_id, server_executed=True,
         ),
+    ]  # fmt: skip
+    events.append(
         StreamEvent(
             type="tool_call_args", chunk=json.dumps(arguments), part_index=2 * index,
             message_index=message_index, tool_call_id=call_id, server_executed=True,
-        ),
-    ]  # fmt: skip
+        )
+    )  # fmt: skip
     if output is not None:
         events.append(
             StreamEvent(
@@ -323,18 +331,42 @@ def server_tool_events(item: dict[str, Any], index: int, message_index: int) -> 
     return events
 
 
+def reserved_server_tool(item: dict[str, Any], index: int, message_index: int) -> list[Any]:
+    """A streamed hosted tool whose arguments and result are complete only in the final
+    payload (a web search's sources and results): its call and an empty result, so that
+    both keep their place before the answer that follows them."""
+    from llm.parts import StreamEvent
+
+    name = "web_search"
+    call_id: str | None = item.get("id")
+    return [
+        StreamEvent(
+            type="tool_call_name", chunk=name, part_index=2 * index,
+            message_index=message_index, tool_call_id=call_id, server_executed=True,
+        ),
+        StreamEvent(
+            type="tool_result", chunk="", part_index=2 * index + 1, message_index=message_index,
+            tool_name=name, tool_call_id=call_id, server_executed=True,
+        ),
+    ]  # fmt: skip
+
+
 class MessageCounter:
     """Which assistant message an output item belongs to: a message that follows a hosted
-    tool's call starts a new one."""
+    tool's call starts a new one when the current one already has a message of its own (a
+    search, then its answer, is one message, as in 0.36)."""
 
     def __init__(self) -> None:
         self.index = 0
         self._after_tool = False
+        self._has_message = False
 
     def item(self, item: dict[str, Any]) -> int:
-        if item.get("type") == "message" and self._after_tool:
-            self.index += 1
+        if item.get("type") == "message":
+            if self._after_tool and self._has_message:
+                self.index += 1
             self._after_tool = False
+            self._has_message = True
         elif _server_call(item) is not None:
             self._after_tool = True
         return self.index
@@ -442,7 +474,7 @@ class ResponsesStreamSummary:
                 if item.get("type") == "web_search_call":
                     # Its sources and results are complete only in the final payload.
                     self.searches[item.get("id")] = (index or 0, message_index)
-                    return None
+                    return reserved_server_tool(item, index or 0, message_index)
                 return server_tool_events(item, index or 0, message_index)
         elif kind in ("response.completed", "response.incomplete"):
             self.final = data.get("response") or {}
@@ -454,7 +486,9 @@ class ResponsesStreamSummary:
                     found.append(reasoning_event(item, "", position))
                 elif item.get("type") == "web_search_call":
                     where = self.searches.pop(item.get("id"), None)
-                    found.extend(server_tool_events(item, *(where or (position, 0))))
+                    found.extend(
+                        server_tool_events(item, *(where or (position, 0)), named=bool(where))
+                    )
             return found
         elif kind == "response.failed":
             _raise_if_failed(data.get("response") or {"status": "failed"})
