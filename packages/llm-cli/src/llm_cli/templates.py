@@ -253,17 +253,6 @@ def _fragment_loader_reference(reference: str) -> bool:
     return get_fragment_loader(prefix) is not None
 
 
-def is_local_template(name: str) -> bool:
-    """Whether ``-t NAME`` loads from this machine (a stored template or a YAML file), whose
-    ``functions:`` code may run, as 0.27+ lets them; a template from a URL or a plugin's
-    loader keeps its tools but never runs its code."""
-    if is_url(name):
-        return False
-    prefix, colon, _ = name.partition(":")
-    is_yaml_file = name.endswith((".yaml", ".yml")) and Path(name).is_file()
-    return not (colon and _PREFIX.match(prefix) and not is_yaml_file)
-
-
 def apply_template(
     template: llm.Template, input: str | None, params: dict[str, str]
 ) -> tuple[str | None, str | None]:
