@@ -160,3 +160,25 @@ def _thread_chain(user_dir: Path, thread_id: str) -> list[tuple[str, str]]:
         return chain[::-1]
     finally:
         conn.close()
+
+
+def test_search_finds_what_llm_036_logged_beside_ours(run_llm: Run, run_036: Run) -> None:
+    """``llm logs -q`` looks in 0.36's turns (its ``turn_search_fts``) as well as in our
+    ``responses``, ranked together, best last; ``--latest`` orders the matches by time."""
+    _ok(run_036("-m", "echo", "pelican theirs once"))
+    _ok(run_llm("-m", "echo", "pelican pelican pelican ours"))
+    _ok(run_036("-m", "echo", "walrus theirs"))
+
+    def found(*options: str) -> list[str]:
+        listed = json.loads(_ok(run_llm("logs", "-q", "pelican", "--json", *options)))
+        return [row["prompt"] for row in listed]
+
+    assert sorted(found()) == ["pelican pelican pelican ours", "pelican theirs once"]
+    # The prompt that says it three times (in the prompt and in the echoed answer) is the
+    # better match: last.
+    assert found()[-1] == "pelican pelican pelican ours"
+    assert found("-n", "1") == ["pelican pelican pelican ours"]
+    assert found("--latest") == ["pelican theirs once", "pelican pelican pelican ours"]
+    assert json.loads(_ok(run_llm("logs", "-q", "walrus", "--json")))[0]["prompt"] == (
+        "walrus theirs"
+    )

@@ -264,6 +264,9 @@ def iter_responses(
         latest=latest,
         response_ids=response_ids,
     )
+    # Ranked by relevance (not by time): the pick query's first order key is the FTS rank.
+    searching = bool(query and query.strip()) and not latest and rows.dialect == "sqlite"
+    ranks: dict[str, Any] = {}
     columns = _response_columns(omit)
     joins = (
         " LEFT JOIN conversations ON conversations.id = responses.conversation_id"
@@ -286,35 +289,46 @@ def iter_responses(
         if limit:
             pick += " LIMIT ?"
             params.append(limit)
-        ids = [record["pick_id"] for record in rows.rows(pick, params)]
+        picked = list(rows.rows(pick, params))
+        ids = [record["pick_id"] for record in picked]
         ids.reverse()
+        if searching:
+            ranks = {record["pick_id"]: record["pick_0"] for record in picked}
         select = f"SELECT {columns} FROM responses{joins} WHERE responses.id IN"
         batches = (
             _in_order(rows.rows(f"{select} ({_marks(chunk)})", chunk), chunk)
             for chunk in _slices(ids, BATCH)
         )
     adopted: list[Record] = []
-    if not query:
-        from . import turns
+    from . import turns
 
-        if turns.present(rows) and turns.unlisted_possible(rows):
-            adopted = turns.turn_records(
-                rows,
-                limit=limit,
-                model=model,
-                conversation_id=conversation_id,
-                schema_id=schema_id,
-                id_gt=id_gt,
-                id_gte=id_gte,
-                response_ids=response_ids,
-                fragments_filter=fragments_filter,
-                has_tools=has_tools,
-                tools_used=tools_used,
-            )
+    if turns.present(rows) and turns.unlisted_possible(rows):
+        adopted = turns.turn_records(
+            rows,
+            limit=limit,
+            model=model,
+            conversation_id=conversation_id,
+            schema_id=schema_id,
+            id_gt=id_gt,
+            id_gte=id_gte,
+            response_ids=response_ids,
+            fragments_filter=fragments_filter,
+            has_tools=has_tools,
+            tools_used=tools_used,
+            query=query,
+            latest=latest,
+        )
     if adopted:
-        # A llm 0.32+ database: its turns and the responses, in ID (time) order.
+        # A llm 0.32+ database: its turns and the responses, in ID (time) order, or for a
+        # search in the order of their full-text ranks (FTS5's, of the same tokenizer over
+        # a prompt and its response in both indexes), best last.
         merged = [record for batch in batches for record in _with_children(rows, batch, omit)]
-        merged = sorted(merged + adopted, key=lambda record: record["id"])
+        if searching:
+            for record in adopted:
+                ranks[record["id"]] = record.pop("search_rank")
+            merged = sorted(merged + adopted, key=lambda r: (-ranks[r["id"]], r["id"]))
+        else:
+            merged = sorted(merged + adopted, key=lambda record: record["id"])
         yield from merged[-limit:] if limit else merged
         return
     for batch in batches:

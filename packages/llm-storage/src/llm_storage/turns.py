@@ -77,8 +77,13 @@ def turn_records(
     fragments_filter: Sequence[str] = (),
     has_tools: bool = False,
     tools_used: Sequence[tuple[str, str | None]] = (),
+    query: str | None = None,
+    latest: bool = False,
 ) -> list[Record]:
-    """The newest ``limit`` turns (None or 0: all) every filter selects, oldest first.
+    """The newest ``limit`` turns (None or 0: all) every filter selects, oldest first; with
+    ``query`` (full-text, in ``turn_search_fts`` as 0.36 indexes a turn), the best ``limit``
+    matches, best last (``latest``: the newest), each with its ``search_rank`` (FTS5's: more
+    negative is better), as ``read.iter_responses`` orders responses.
 
     ``fragments_filter``: turns given each fragment (hash or alias; ``turn_fragments``).
     ``has_tools``: turns sent tool results (a tool message ending their input, or just
@@ -121,14 +126,26 @@ def turn_records(
             return []
         where.append(f"turns.id IN ({', '.join('?' for _ in response_ids)})")
         params += list(response_ids)
-    sql = (
-        f"SELECT {_TURN_COLUMNS} FROM turns"
+    searching = bool(query and query.strip())
+    sql = f"SELECT {_TURN_COLUMNS}"
+    sql += ", turn_search_fts.rank AS search_rank" if searching else ""
+    sql += (
+        " FROM turns"
         " LEFT JOIN threads ON threads.id = turns.thread_id"
         " LEFT JOIN schemas ON schemas.id = turns.schema_id"
     )
+    if searching:
+        from .fts import sqlite_match_expression
+
+        sql += (
+            " JOIN turn_search ON turn_search.turn_id = turns.id"
+            " JOIN turn_search_fts ON turn_search_fts.rowid = turn_search.rowid"
+        )
+        where.append("turn_search_fts MATCH ?")
+        params.append(sqlite_match_expression(str(query)))
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY turns.id DESC"
+    sql += " ORDER BY " + ("search_rank, " if searching and not latest else "") + "turns.id DESC"
     if limit:
         sql += " LIMIT ?"
         params.append(limit)
@@ -136,7 +153,14 @@ def turn_records(
     found.reverse()
     chains = _Chains(rows)
     first_models = _conversation_models(rows, {r["conversation_id"] for r in found})
-    return [chains.record(row, first_models) for row in found]
+    records = []
+    for row in found:
+        rank = row.pop("search_rank", None)
+        record = chains.record(row, first_models)
+        if searching:
+            record["search_rank"] = rank
+        records.append(record)
+    return records
 
 
 def latest_conversation(rows: RowSource) -> tuple[str, str] | None:
