@@ -186,7 +186,7 @@ def test_a_database_password_is_not_printed_by_logs_status_or_path(invoke_llm, p
     assert invoke_llm("-m", "echo", "hi", "-d", with_password).returncode == 0
     status = invoke_llm("logs", "status", env={"LLM_DATABASE_URL": with_password})
     assert status.returncode == 0, status.stderr
-    assert "Number of responses logged:\t1" in status.stdout
+    assert "Number of legacy responses:\t1" in status.stdout
     assert "password=***" in status.stdout
     _assert_hidden(status, PASSWORD)
     path = invoke_llm("logs", "path", env={"LLM_DATABASE_URL": with_password})

@@ -160,7 +160,7 @@ def test_status_and_backup_name_the_backend(invoke_llm, database: str, tmp_path:
     else:  # the URL, its password (if any) hidden; no file size
         assert "Found log database at postgresql" in status
         assert "Database file size" not in status
-    assert "Number of threads logged:\t0\nNumber of turns logged:\t\t0\n" in status
+    assert "Number of threads logged:\t1\nNumber of turns logged:\t\t1\n" in status
     assert "Number of legacy responses:\t1" in status
     backup = invoke_llm("logs", "backup", str(tmp_path / "copy.db"), env=env)
     if backend == "sqlite":
