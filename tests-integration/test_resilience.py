@@ -198,7 +198,7 @@ def test_cli_falls_back_says_so_and_logs_the_model_asked_for(
     assert json.loads(attempts) == lines
     logged = json.loads(run_llm("logs", "--json").stdout)[0]
     assert (logged["model"], logged["resolved_model"]) == ("oa-503", "oa-ok")
-    assert "Model: **oa-503** (answered by oa-ok)" in run_llm("logs").stdout
+    assert "Model: **oa-503** (resolved: **oa-ok**)" in run_llm("logs").stdout
     # -c goes back to the model asked for: down, and with no fallback this time.
     again = run_llm("-c", "again", "--retries", "0", env=FAST)
     assert again.returncode == 1

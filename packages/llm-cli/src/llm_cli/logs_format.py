@@ -283,7 +283,7 @@ class MarkdownWriter:
             conversation = f"    conversation: {row['conversation_id']} id: {row['id']}"
             model = f"\nModel: **{row['model']}**\n"
             if row.get("resolved_model"):
-                model = f"\nModel: **{row['model']}** (answered by {row['resolved_model']})\n"
+                model = f"\nModel: **{row['model']}** (resolved: **{row['resolved_model']}**)\n"
         out.append(f"# {_when(row)}{conversation}\n{model}")
         if self.single_conversation:
             self.show_conversation = False
