@@ -164,7 +164,7 @@ def _thread_chain(user_dir: Path, thread_id: str) -> list[tuple[str, str]]:
 
 def test_search_finds_what_llm_036_logged_beside_ours(run_llm: Run, run_036: Run) -> None:
     """``llm logs -q`` looks in 0.36's turns (its ``turn_search_fts``) as well as in our
-    ``responses``, ranked together, best last; ``--latest`` orders the matches by time."""
+    ``responses``, ranked together, best first; ``--latest`` takes the newest matches."""
     _ok(run_036("-m", "echo", "pelican theirs once"))
     _ok(run_llm("-m", "echo", "pelican pelican pelican ours"))
     _ok(run_036("-m", "echo", "walrus theirs"))
@@ -173,12 +173,10 @@ def test_search_finds_what_llm_036_logged_beside_ours(run_llm: Run, run_036: Run
         listed = json.loads(_ok(run_llm("logs", "-q", "pelican", "--json", *options)))
         return [row["prompt"] for row in listed]
 
-    assert sorted(found()) == ["pelican pelican pelican ours", "pelican theirs once"]
-    # The prompt that says it three times (in the prompt and in the echoed answer) is the
-    # better match: last.
-    assert found()[-1] == "pelican pelican pelican ours"
+    # The prompt that says it three times is the better match: first, as 0.36 lists them.
+    assert found() == ["pelican pelican pelican ours", "pelican theirs once"]
     assert found("-n", "1") == ["pelican pelican pelican ours"]
-    assert found("--latest") == ["pelican theirs once", "pelican pelican pelican ours"]
+    assert found("--latest", "-n", "1") == ["pelican pelican pelican ours"]  # the newest
     assert json.loads(_ok(run_llm("logs", "-q", "walrus", "--json")))[0]["prompt"] == (
         "walrus theirs"
     )

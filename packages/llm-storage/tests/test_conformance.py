@@ -246,11 +246,11 @@ def test_full_text_search_ranked_and_in_sync(store):
     for response in (weak, strong, other):
         store.log_response(response)
     found = store.list_responses(10, query="cats")
-    assert [r["id"] for r in found] == [weak.id, strong.id]  # best match last
+    assert [r["id"] for r in found] == [strong.id, weak.id]  # best match first, as 0.32+
     assert [r["id"] for r in store.list_responses(1, query="cats")] == [strong.id]
     assert [r["id"] for r in store.list_responses(10, query="cats", latest=True)] == [
+        strong.id,  # logged after weak: the newest first
         weak.id,
-        strong.id,
     ]
     assert store.list_responses(10, query='"unbalanced') == []
     with store.engine.begin() as conn:

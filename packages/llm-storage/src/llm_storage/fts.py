@@ -17,6 +17,10 @@ FTS_TABLE = "responses_fts"
 TRIGGER_NAMES = ("responses_ai", "responses_ad", "responses_au")
 PG_INDEX = "responses_fts_gin"
 PG_CONFIG = "simple"  # no stemming or stop words, like FTS5's default tokenizer
+#: FTS5's bm25 with the prompt weighted ten times the response (what was asked says more about
+#: an exchange than the answer), as llm 0.32+ ranks; more negative is a better match. The same
+#: for ``turn_search_fts`` (0.32+'s turns), so the two indexes' matches rank together.
+SQLITE_RANK = "bm25({table}, 10.0, 1.0)"
 
 _SQLITE_TRIGGERS = {
     "responses_ai": """
@@ -107,7 +111,7 @@ def search_sql(dialect: str, query: str) -> Search:
             join=f"JOIN {FTS_TABLE} ON {FTS_TABLE}.rowid = responses.rowid",
             where=f"{FTS_TABLE} MATCH ?",
             where_params=[sqlite_match_expression(query)],
-            rank=f"{FTS_TABLE}.rank",  # FTS5 rank: more negative is a better match
+            rank=SQLITE_RANK.format(table=FTS_TABLE),
             rank_params=[],
         )
     if dialect == "postgresql":

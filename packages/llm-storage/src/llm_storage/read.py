@@ -243,7 +243,8 @@ def iter_responses(
     omit: Collection[str] = (),
 ) -> Iterator[Record]:
     """The newest ``limit`` responses (None or 0: all) that every filter selects, oldest
-    first; with ``query``, the best ``limit`` matches, best last (``latest``: the newest).
+    first; with ``query``, the best ``limit`` matches, best first (``latest``: the newest
+    ``limit``, newest first), as llm 0.32+ lists them.
 
     One query picks the responses in that order and is read as it goes; each batch of
     BATCH gets its child rows before it is yielded. ``omit``: response columns (read as
@@ -265,7 +266,8 @@ def iter_responses(
         response_ids=response_ids,
     )
     # Ranked by relevance (not by time): the pick query's first order key is the FTS rank.
-    searching = bool(query and query.strip()) and not latest and rows.dialect == "sqlite"
+    matching = bool(query and query.strip())
+    searching = matching and not latest and rows.dialect == "sqlite"
     ranks: dict[str, Any] = {}
     columns = _response_columns(omit)
     joins = (
@@ -291,7 +293,8 @@ def iter_responses(
             params.append(limit)
         picked = list(rows.rows(pick, params))
         ids = [record["pick_id"] for record in picked]
-        ids.reverse()
+        if not matching:
+            ids.reverse()  # oldest first; matches stay best (or, with latest, newest) first
         if searching:
             ranks = {record["pick_id"]: record["pick_0"] for record in picked}
         select = f"SELECT {columns} FROM responses{joins} WHERE responses.id IN"
@@ -321,15 +324,17 @@ def iter_responses(
     if adopted:
         # A llm 0.32+ database: its turns and the responses, in ID (time) order, or for a
         # search in the order of their full-text ranks (FTS5's, of the same tokenizer over
-        # a prompt and its response in both indexes), best last.
+        # a prompt and its response in both indexes), best first.
         merged = [record for batch in batches for record in _with_children(rows, batch, omit)]
-        if searching:
-            for record in adopted:
-                ranks[record["id"]] = record.pop("search_rank")
-            merged = sorted(merged + adopted, key=lambda r: (-ranks[r["id"]], r["id"]))
+        for record in adopted:
+            ranks[record["id"]] = record.pop("search_rank", None)
+        merged = sorted(merged + adopted, key=lambda record: record["id"], reverse=matching)
+        if searching:  # best first; among equal ranks the newest first
+            merged.sort(key=lambda record: ranks.get(record["id"]) or 0.0)
+        if matching:
+            yield from merged[:limit] if limit else merged
         else:
-            merged = sorted(merged + adopted, key=lambda record: record["id"])
-        yield from merged[-limit:] if limit else merged
+            yield from merged[-limit:] if limit else merged
         return
     for batch in batches:
         yield from _with_children(rows, batch, omit)

@@ -188,7 +188,7 @@ class LogStore:
     ) -> list[Record]:
         """The newest ``limit`` responses (0/None: all) matching every filter given,
         returned oldest first. With ``query``, the best ``limit`` full-text matches, returned
-        best last (``latest=True``: newest matches instead). ``fragments``: hashes or
+        best first (``latest=True``: the newest matches, newest first). ``fragments``: hashes or
         aliases that each must be among the response's prompt or system fragments;
         ``tools_used``: (name, plugin) of tools that each must have results in the response."""
         with self._read() as conn:

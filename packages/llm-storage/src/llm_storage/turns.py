@@ -82,8 +82,8 @@ def turn_records(
 ) -> list[Record]:
     """The newest ``limit`` turns (None or 0: all) every filter selects, oldest first; with
     ``query`` (full-text, in ``turn_search_fts`` as 0.36 indexes a turn), the best ``limit``
-    matches, best last (``latest``: the newest), each with its ``search_rank`` (FTS5's: more
-    negative is better), as ``read.iter_responses`` orders responses.
+    matches, best first (``latest``: the newest, newest first), each with its
+    ``search_rank`` (more negative is better), as ``read.iter_responses`` orders responses.
 
     ``fragments_filter``: turns given each fragment (hash or alias; ``turn_fragments``).
     ``has_tools``: turns sent tool results (a tool message ending their input, or just
@@ -128,7 +128,10 @@ def turn_records(
         params += list(response_ids)
     searching = bool(query and query.strip())
     sql = f"SELECT {_TURN_COLUMNS}"
-    sql += ", turn_search_fts.rank AS search_rank" if searching else ""
+    if searching:
+        from .fts import SQLITE_RANK
+
+        sql += f", {SQLITE_RANK.format(table='turn_search_fts')} AS search_rank"
     sql += (
         " FROM turns"
         " LEFT JOIN threads ON threads.id = turns.thread_id"
@@ -150,7 +153,8 @@ def turn_records(
         sql += " LIMIT ?"
         params.append(limit)
     found = list(rows.rows(sql, params))
-    found.reverse()
+    if not searching:
+        found.reverse()  # oldest first; matches stay best (or, with ``latest``, newest) first
     chains = _Chains(rows)
     first_models = _conversation_models(rows, {r["conversation_id"] for r in found})
     records = []
