@@ -55,13 +55,16 @@ M012_TABLES = [
     "prompt_fragments",
 ]
 
-# Revision 0102_message_store: llm 0.36's message store, recorded as its migrations m023-m027.
+# What our revisions record in llm 0.36's ledger: 0102_message_store (its message store,
+# m023-m027) and 0103 (m021), so that 0.36 opening the file does not apply them again.
 MESSAGE_STORE_MIGRATIONS = [
     "m023_message_store",
     "m024_tool_instance_references",
     "m025_turn_tools_instance_backfill",
     "m026_message_tree_view",
     "m027_turns_response_json",
+    # Revision 0103_tool_result_exception: tool_results.exception, 0.36's m021.
+    "m021_tool_results_exception",
 ]
 MESSAGE_STORE_OBJECTS = {
     *schema.MESSAGE_STORE_TABLES,
@@ -103,9 +106,16 @@ def test_adopt_original_026_database(tmp_path):
         MESSAGE_STORE_MIGRATIONS
     )
     after["_llm_migrations"] = after["_llm_migrations"][: len(before["_llm_migrations"])]
+    # tool_results gains one column (0103), NULL in every existing row.
+    assert all(row[-1] is None for row in after["tool_results"])
+    after["tool_results"] = [row[:-1] for row in after["tool_results"]]
     assert after == before
     after_master = original_db.sqlite_master(path)
-    assert [m for m in before_master if m not in after_master] == []  # nothing altered
+    altered = [m for m in before_master if m not in after_master]
+    # Nothing altered but tool_results, which gains its nullable exception column.
+    assert [m[1] for m in altered] == ["tool_results"]
+    [now] = [m for m in after_master if m[1] == "tool_results"]
+    assert now[2].replace(", [exception] TEXT", "").replace(', "exception" TEXT', "") == altered[0][2]
     assert {m[1] for m in after_master} - {m[1] for m in before_master} == {
         "alembic_version",
         "sqlite_autoindex_alembic_version_1",

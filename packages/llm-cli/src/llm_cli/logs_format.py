@@ -40,6 +40,15 @@ def _pick(record: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return {key: record.get(key) for key in keys}
 
 
+def _tool_result(record: dict[str, Any]) -> dict[str, Any]:
+    """A tool result as ``--json`` shows it: ``exception`` only when the tool raised one (as
+    llm 0.36 shows it), so results read exactly as the original's otherwise."""
+    result = _pick(record, TOOL_RESULT_KEYS)
+    if record.get("exception"):
+        result["exception"] = record["exception"]
+    return result
+
+
 #: What ``response_extras`` adds, each after the key 0.36 places it after; a key only when
 #: something was logged, so rows without extras read exactly as the original's.
 EXTRA_KEYS = (("resolved_model", "model"), ("reasoning", "response"), ("attempts", "reasoning"))
@@ -87,9 +96,7 @@ def prepare(record: dict[str, Any], *, truncate: bool, expand: bool) -> dict[str
         {**_pick(call, TOOL_CALL_KEYS), "arguments": _loads(call.get("arguments"))}
         for call in record.get("tool_calls", [])
     ]
-    row["tool_results"] = [
-        _pick(result, TOOL_RESULT_KEYS) for result in record.get("tool_results", [])
-    ]
+    row["tool_results"] = [_tool_result(result) for result in record.get("tool_results", [])]
     row["attachments"] = [_pick(a, ATTACHMENT_KEYS) for a in record.get("attachments", [])]
     return row
 
@@ -322,6 +329,8 @@ class MarkdownWriter:
                 longest = max((len(run) for run in re.findall("`+", output)), default=0)
                 fence = "`" * max(3, longest + 1)
                 block = textwrap.indent(f"{fence}\n{output}\n{fence}", "    ")
+                if result.get("exception"):
+                    block += f"  \n    **Error**: {result['exception']}"
                 out.append(f"- **{result['name']}**: `{result['tool_call_id']}`  \n{block}")
         if row["attachments"]:
             out.append("\n### Attachments\n")

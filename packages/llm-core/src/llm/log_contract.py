@@ -87,6 +87,10 @@ class LoggedToolResult(Protocol):
         """The ``llm.Toolbox`` that ran the tool, or None (its class name, ``plugin`` and
         ``_config`` are logged)."""
 
+    @property
+    def exception(self) -> BaseException | str | None:
+        """The error the tool raised (logged as ``Type: message``), or None."""
+
 
 class LoggedPrompt(Protocol):
     @property

@@ -430,7 +430,8 @@ def _attach_children(rows: RowSource, records: list[Record], omit: Collection[st
         rows,
         "SELECT tool_results.response_id, tool_results.id, tool_results.tool_id,"
         " tool_results.name, tool_results.output, tool_results.tool_call_id,"
-        " tool_results.instance_id, tool_instances.plugin AS instance_plugin,"
+        " tool_results.exception, tool_results.instance_id,"
+        " tool_instances.plugin AS instance_plugin,"
         " tool_instances.name AS instance_name, tool_instances.arguments AS instance_arguments"
         " FROM tool_results LEFT JOIN tool_instances"
         " ON tool_instances.id = tool_results.instance_id"

@@ -152,6 +152,7 @@ Table(
     _text("output"),
     _text("tool_call_id"),
     _int("instance_id", ForeignKey("tool_instances.id")),
+    _text("exception"),
 )
 
 Table(

@@ -379,6 +379,13 @@ def _instance_id(writer: Writer, instance: Any) -> int:
     return known[database]
 
 
+def exception_text(error: BaseException | str | None) -> str | None:
+    """A tool's exception as logged (``ValueError: bad input``), as llm 0.36 stores it."""
+    if error is None or isinstance(error, str):
+        return error
+    return f"{type(error).__name__}: {error}"
+
+
 def _log_tool_results(
     writer: Writer,
     response_id: str,
@@ -398,6 +405,7 @@ def _log_tool_results(
                     "output": result.output,
                     "tool_call_id": result.tool_call_id,
                     "instance_id": instance_id,
+                    "exception": exception_text(getattr(result, "exception", None)),
                 }
             ],
         )
@@ -464,7 +472,11 @@ def rehearse(writer: Writer) -> None:
         schema={"title": unique},
         attachments=[attachment],
         tools=[tool],
-        tool_results=[_Stand(name=unique, output=unique, tool_call_id=unique, instance=_Stand())],
+        tool_results=[
+            _Stand(
+                name=unique, output=unique, tool_call_id=unique, instance=_Stand(), exception=unique
+            )
+        ],
         options_json=dict,
         # The message store's tables too: a part borrowing the fragment, a turn, a thread.
         messages=[user(f"{unique} fragment\n{unique}")],
