@@ -115,7 +115,9 @@ def test_adopt_original_026_database(tmp_path):
     # Nothing altered but tool_results, which gains its nullable exception column.
     assert [m[1] for m in altered] == ["tool_results"]
     [now] = [m for m in after_master if m[1] == "tool_results"]
-    assert now[2].replace(", [exception] TEXT", "").replace(', "exception" TEXT', "") == altered[0][2]
+    assert (
+        now[2].replace(", [exception] TEXT", "").replace(', "exception" TEXT', "") == altered[0][2]
+    )
     assert {m[1] for m in after_master} - {m[1] for m in before_master} == {
         "alembic_version",
         "sqlite_autoindex_alembic_version_1",
