@@ -24,7 +24,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .write import conversation_name, store_fragment, store_tool
+from .write import conversation_name, store_attachment, store_fragment, store_tool
 
 if TYPE_CHECKING:
     from llm.parts import Message, Part
@@ -191,23 +191,6 @@ def attachment_ids(payload: dict[str, Any]) -> list[str]:
     if payload["type"] == "tool_result":
         return [ref["id"] for ref in payload.get("attachments") or []]
     return []
-
-
-def store_attachment(writer: Writer, attachment: Any) -> str:
-    """Store an attachment (once per content id); its id."""
-    attachment_id = str(attachment.id())
-    content = attachment.content if isinstance(attachment.content, bytes) else None
-    writer.insert_ignore(
-        "attachments",
-        {
-            "id": attachment_id,
-            "type": attachment.resolve_type(),
-            "path": None if attachment.path is None else str(attachment.path),
-            "url": attachment.url,
-            "content": content,
-        },
-    )
-    return attachment_id
 
 
 def store_tool_instance(writer: Writer, name: str, plugin: str | None, arguments: str) -> int:

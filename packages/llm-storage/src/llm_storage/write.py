@@ -305,22 +305,28 @@ def _link_fragments(writer: Writer, response_id: str, fragment_ids: dict[str, li
             writer.insert(table_name, rows)
 
 
+def store_attachment(writer: Writer, attachment: LoggedAttachment | Any) -> str:
+    """Store an attachment (once per content id); its id."""
+    attachment_id = str(attachment.id())
+    content = attachment.content if isinstance(attachment.content, bytes) else None
+    writer.insert_ignore(
+        "attachments",
+        {
+            "id": attachment_id,
+            "type": attachment.resolve_type(),
+            "path": None if attachment.path is None else str(attachment.path),
+            "url": attachment.url,
+            "content": content,
+        },
+    )
+    return attachment_id
+
+
 def _log_attachments(
     writer: Writer, response_id: str, attachments: Sequence[LoggedAttachment]
 ) -> None:
     for order, attachment in enumerate(attachments):
-        attachment_id = attachment.id()
-        content = attachment.content if isinstance(attachment.content, bytes) else None
-        writer.insert_ignore(
-            "attachments",
-            {
-                "id": attachment_id,
-                "type": attachment.resolve_type(),
-                "path": None if attachment.path is None else str(attachment.path),
-                "url": attachment.url,
-                "content": content,
-            },
-        )
+        attachment_id = store_attachment(writer, attachment)
         writer.insert_ignore(
             "prompt_attachments",
             {"response_id": response_id, "attachment_id": attachment_id, "order": order},
