@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,15 @@ def test_load_conversation_continues_a_logged_conversation(tmp_path: Path) -> No
     )
     with pytest.raises(click.ClickException, match="No conversation found with id=nope"):
         load_conversation("nope", database=database)
+
+
+def test_load_conversation_names_its_plugin_tools(tmp_path: Path) -> None:
+    """``loaded_tools`` (llm 0.32+): the conversation's plugin tools as ``-T`` specs."""
+    from llm.cli import load_conversation
+
+    database = str(tmp_path / "logs.db")
+    conversation = llm.get_model("echo").conversation(tools=[llm.get_tools()["llm_version"]])
+    chain = conversation.chain(json.dumps({"tool_calls": [{"name": "llm_version"}]}))
+    chain.text()
+    chain.log_to_db(database)
+    assert load_conversation(None, database=database).loaded_tools == ["llm_version"]

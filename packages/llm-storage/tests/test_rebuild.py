@@ -187,6 +187,8 @@ def test_a_conversation_comes_back_with_its_tools(any_store, register_plugin) ->
         "Dial",
         '{"x": 5, "unit": "mm"}',
     )
+    # The same tools as -T specs (Conversation.loaded_tools, llm 0.32+): configuration shown.
+    assert rebuild.conversation_tool_specs(records) == ['Dial({"x": 5, "unit": "mm"})', "shout"]
 
 
 def test_conversation_tools_that_cannot_come_back(store, register_plugin) -> None:
@@ -201,6 +203,9 @@ def test_conversation_tools_that_cannot_come_back(store, register_plugin) -> Non
         rebuild.conversation_tools(records)
     with pytest.raises(rebuild.ToolsUnavailable, match="Toolbox Dial used in this conversation"):
         rebuild.conversation_tools(records, registered={})
+    # Named all the same as specs: nothing has to be built to name them.
+    assert rebuild.conversation_tool_specs(records) == ["Dial"]
+    assert rebuild.conversation_tool_specs(records, registered={}) == ["Dial"]
     # Tools from plain functions are not logged with their code: left out, no error.
     functions = model.conversation(tools=[lambda_free_upper])
     plain = functions.prompt("hi")

@@ -29,6 +29,7 @@ def load_conversation(
     import click
 
     import llm_storage
+    from llm_storage import rebuild
 
     from .conversations import load_conversation as rebuild_conversation
 
@@ -45,6 +46,7 @@ def load_conversation(
             return None
         raise click.ClickException(f"No conversation found with id={conversation_id}")
     conversation, _model = rebuild_conversation(records, None, use_async=async_)
+    conversation.loaded_tools = rebuild.conversation_tool_specs(records)
     return conversation
 
 

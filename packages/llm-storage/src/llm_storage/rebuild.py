@@ -288,3 +288,40 @@ def conversation_tools(
             )
         )
     return enabled
+
+
+def conversation_tool_specs(
+    records: Sequence[Record], registered: Mapping[str, Any] | None = None
+) -> list[str]:
+    """The plugin tools a logged conversation's first response had, as ``-T`` specs: a tool's
+    name, a toolbox's name, or a configured toolbox with its logged constructor arguments
+    (``Filesystem({"path": "/tmp"})``). This is ``Conversation.loaded_tools`` (llm 0.32+).
+
+    Unlike :func:`conversation_tools` nothing is built, so a tool whose plugin is gone, or a
+    toolbox never called (whose configuration was never logged), is still named."""
+    if not records:
+        return []
+    if registered is None:
+        registered = _registered_tools()
+    results = [result for record in records for result in record.get("tool_results", [])]
+    specs: list[str] = []
+    for logged in records[0].get("tools", []):
+        name = logged.get("name") or ""
+        if not logged.get("plugin"):
+            continue
+        box = (
+            None
+            if isinstance(registered.get(name), llm.Tool)
+            else _toolbox_for(name, registered, results)
+        )
+        if box is None:
+            spec = name if name in registered else _logged_toolbox_name(name, results) or name
+        else:
+            try:
+                config = _logged_config(box, registered, results)
+            except ToolsUnavailable:
+                config = None
+            spec = f"{box}({json.dumps(config)})" if config else box
+        if spec not in specs:
+            specs.append(spec)
+    return specs
