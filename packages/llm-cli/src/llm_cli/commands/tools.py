@@ -124,7 +124,7 @@ def _echo_server_side_tools(model_id: str, found: list[type]) -> None:
 
 
 @tools.command(name="list")
-@click.argument("tool_specs", nargs=-1)
+@click.argument("tool_defs", nargs=-1)
 @click.option("as_json", "--json", is_flag=True, help="Output as JSON")
 @click.option("model_id", "-m", "--model", help="List tools supported by this model")
 @click.option(
@@ -138,7 +138,7 @@ def tools_list(
     as_json: bool,
     model_id: str | None,
     python_tools: tuple[str, ...],
-    tool_specs: tuple[str, ...],
+    tool_defs: tuple[str, ...],
 ) -> None:
     """List available tools, optionally including tools supported by a model
 
@@ -157,9 +157,9 @@ def tools_list(
     registered = llm.get_tools()
     entries: dict[str, llm.Tool | type[llm.Toolbox] | llm.Toolbox]
     headings: dict[str, str] = {}  # a toolbox named by a spec is headed by it (``Memory():``)
-    if tool_specs:
+    if tool_defs:
         entries = {}
-        for spec in tool_specs:
+        for spec in tool_defs:
             resolved = resolve_tool_spec(spec, registered)
             name = resolved.name if isinstance(resolved, llm.Tool) else resolved.toolbox_name()
             entries[name] = resolved
