@@ -19,7 +19,7 @@ import pytest
         (["-q", "zzz-nothing", "hi"], "No model found matching"),
         (["-m", "echo", "hi", "-a", "/"], "/ is not a file"),
         (["-m", "echo", "hi", "--at", "missing.png", "image/png"], "missing.png does not exist"),
-        (["--cid", "no-such-id", "hi"], "No conversation found with id no-such-id"),
+        (["--cid", "no-such-id", "hi"], "No conversation found with id=no-such-id"),
     ],
 )
 def test_bad_input_is_one_clear_line(invoke_llm, user_dir: Path, args, message) -> None:

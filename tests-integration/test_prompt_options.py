@@ -126,7 +126,7 @@ def test_continue_latest_and_by_id(invoke_llm, user_dir: Path) -> None:
     assert [p["prompt"] for p in answer["previous"]] == ["first", "second"]
     unknown = invoke_llm("--cid", "no-such-conversation", "hi")
     assert unknown.returncode == 1
-    assert unknown.stderr.strip() == "Error: No conversation found with id no-such-conversation"
+    assert unknown.stderr.strip() == "Error: No conversation found with id=no-such-conversation"
 
 
 def test_continue_with_nothing_logged(invoke_llm) -> None:

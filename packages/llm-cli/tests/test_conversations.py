@@ -59,7 +59,7 @@ def test_turns_come_back_with_tool_calls_and_results(store) -> None:
 
 
 def test_unknown_conversation(store) -> None:
-    with pytest.raises(click.ClickException, match="No conversation found with id nope"):
+    with pytest.raises(click.ClickException, match="No conversation found with id=nope"):
         conversation_records(store, "nope")
 
 

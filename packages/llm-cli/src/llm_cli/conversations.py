@@ -22,7 +22,7 @@ def conversation_records(store: Any, conversation_id: str | None) -> list[dict[s
         named = conversation_named(store, conversation_id)
         records = store.conversation_responses(named) if named else []
     if not records:
-        raise click.ClickException(f"No conversation found with id {cid}")
+        raise click.ClickException(f"No conversation found with id={cid}")
     return records
 
 
