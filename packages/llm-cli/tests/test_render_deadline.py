@@ -132,3 +132,23 @@ def test_an_answer_that_never_pauses_draws_no_more_frames_than_before() -> None:
         output.write(word)
     assert not _flushers()  # an infinite interval (render_document) needs no flusher
     output.finish()
+
+
+def test_an_exit_without_finish_ends_the_flusher_quietly() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, time\n"
+        "from llm_cli.render_markdown import MarkdownOutput\n"
+        "output = MarkdownOutput(sys.stdout, width=40, height=10, redraw_interval=0.2,"
+        " color_system=None)\n"
+        "output.write('Sure.')\n"
+        "output.write(' Thinking...')\n"  # its frame is owed in 0.2 s: the exit comes first
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0
+    assert done.stderr == ""
+    assert "Sure." in done.stdout

@@ -25,6 +25,9 @@ _COLOR_SYSTEMS = {
     "truecolor": ColorSystem.TRUECOLOR,
     "windows": ColorSystem.WINDOWS,
 }
+# Text without a character that starts an inline rule (escapes, code, emphasis,
+# strikethrough, links and images, autolinks and HTML, entities): only line breaks to handle.
+_PLAIN = re.compile(r"[^\\`*_~\[\]<&\t]*")
 _NULL = Style()
 _CONTROL = {7: None, 8: None, 11: None, 12: None, 13: None}  # what rich's Text drops
 Runs = list[tuple[str, Style]]
@@ -105,6 +108,9 @@ class BlockDrawer:
         if "\t" in content:
             return None  # rich expands tabs by column, line by line
         content = content.translate(_CONTROL)
+        if _PLAIN.fullmatch(content):
+            text = _plain_text(content)
+            return [(text, base)] if text else []
         tokens: list[Any] = []
         self.parser.inline.parse(content, self.parser, {}, tokens)
         stack = [base]
@@ -201,6 +207,28 @@ class BlockDrawer:
                 codes = (before, after)
             self.codes[style] = codes
         return codes[0] + text + codes[1] if text else ""
+
+
+def _plain_text(content: str) -> str:
+    """What markdown-it's inline rules make of text with no markup character (``_PLAIN``):
+    the text itself, each line break a space (a soft break, one trailing space dropped) or,
+    after two or more spaces, a new line (a hard break, the spaces dropped); the spaces
+    that start the next line dropped. Most of an answer's prose is such text, and this
+    costs a fraction of running the rules (``tests/test_render_plain_text.py`` compares)."""
+    if "\n" not in content:
+        return content
+    lines = content.split("\n")
+    out: list[str] = []
+    for n, line in enumerate(lines):
+        if n:
+            line = line.lstrip(" ")
+        if n < len(lines) - 1:
+            if line.endswith("  "):
+                line = line.rstrip(" ") + "\n"
+            else:
+                line = (line[:-1] if line.endswith(" ") else line) + " "
+        out.append(line)
+    return "".join(out)
 
 
 def _divide(text: str, width: int) -> list[tuple[int, int]]:

@@ -23,6 +23,7 @@ within one very long list or paragraph, which is re-parsed at each frame as it g
 from __future__ import annotations
 
 import atexit
+import functools
 import io
 import math
 import os
@@ -146,6 +147,10 @@ class _Highlighter:
         formatter = self._formatter()
         from pygments import highlight
 
+        # A line is highlighted on its own, so the same line always looks the same:
+        # answers repeat many (a closing brace, ``return result``), and pygments' lexers
+        # are the largest share of rendering.
+        @functools.lru_cache(maxsize=4096)
         def highlighted(line: str) -> str:
             return str(highlight(line, lexer, formatter)) if line else line
 
