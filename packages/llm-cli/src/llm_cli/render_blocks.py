@@ -10,6 +10,7 @@ for the escape codes and ``rich.cells`` for the width of text on screen."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from rich.cells import cell_len, chop_cells
@@ -214,7 +215,7 @@ def _plain_text(content: str) -> str:
     the text itself, each line break a space (a soft break, one trailing space dropped) or,
     after two or more spaces, a new line (a hard break, the spaces dropped); the spaces
     that start the next line dropped. Most of an answer's prose is such text, and this
-    costs a fraction of running the rules (``tests/test_render_plain_text.py`` compares)."""
+    costs a fraction of running the rules (``tests/test_render_fast_paths.py`` compares)."""
     if "\n" not in content:
         return content
     lines = content.split("\n")
@@ -236,9 +237,19 @@ def _divide(text: str, width: int) -> list[tuple[int, int]]:
     that fits goes on the line, one that does not starts the next, one longer than a
     line is folded)."""
     # Printable ASCII takes a cell a character (most answers): measured by len().
-    measure = len if text.isascii() and text.isprintable() else cell_len
+    ascii_text = text.isascii() and text.isprintable()
+    measure = len if ascii_text else cell_len
     if measure(text) <= width:
         return [(0, len(text))]
+    breaks = _ascii_breaks(text, width) if ascii_text else None
+    if breaks is None:
+        breaks = _word_breaks(text, width, measure)
+    edges = [0, *breaks, len(text)]
+    return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+
+
+def _word_breaks(text: str, width: int, measure: Callable[[str], int]) -> list[int]:
+    """rich's word wrapping, a word at a time."""
     breaks: list[int] = []
     position = 0  # cells used on the current line
     for match in _WORD.finditer(text):
@@ -258,5 +269,32 @@ def _divide(text: str, width: int) -> list[tuple[int, int]]:
         elif position and start:
             breaks.append(start)
             position = measure(word)
-    edges = [0, *breaks, len(text)]
-    return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+    return breaks
+
+
+def _ascii_breaks(text: str, width: int) -> list[int] | None:
+    """``_divide``'s breaks for printable ASCII (a character a cell, a space the only
+    whitespace), found a line at a time rather than a word at a time: a line ends before
+    the word that reaches past its last column. None when a word is wider than a line, or
+    the text starts with spaces: the general path folds those."""
+    if text[0] == " ":
+        return None
+    stop = len(text.rstrip(" "))  # trailing spaces never break a line
+    breaks: list[int] = []
+    start = 0  # where the current line starts: a word's first character
+    while stop - start > width:
+        limit = start + width
+        if text[limit] == " ":  # every word ending by the last column fits
+            nxt = limit
+            while text[nxt] == " ":
+                nxt += 1
+        else:  # the word under the last column starts the next line
+            nxt = text.rfind(" ", start, limit) + 1
+            if nxt <= start:
+                return None
+        end = text.find(" ", nxt)
+        if (stop if end < 0 else end) - nxt > width:
+            return None
+        breaks.append(nxt)
+        start = nxt
+    return breaks

@@ -1,6 +1,7 @@
-"""Text without markup is drawn without running markdown-it's inline rules: what it gives
-must be exactly what the rules give (line breaks, soft and hard, and the spaces around
-them), and the whole answer must render as before."""
+"""The renderer's shortcuts give exactly what the long way gives: text without markup is
+taken without running markdown-it's inline rules (line breaks, soft and hard, and the
+spaces around them), plain ASCII is wrapped a line at a time rather than a word at a time;
+and whole answers render as before."""
 
 from __future__ import annotations
 
@@ -93,3 +94,29 @@ def test_documents_of_plain_prose_render_as_by_the_rules(
     with monkeypatch.context() as patch:
         patch.setattr(render_blocks, "_PLAIN", re.compile(r"(?!)"))
         assert render_document(document, 40, color_system) == fast
+
+
+def _wrapped_texts() -> list[str]:
+    generator = random.Random(11)
+    words = ["a", "to", "word", "longer", "wrapping", "x" * 12, "y" * 30, "z" * 45, "!", "."]
+    made = ["", " ", "word", "  leading spaces", "trailing   ", "a" * 100, "ab " * 40]
+    for _ in range(3000):
+        pieces = [
+            generator.choice(words) + " " * generator.choice([0, 1, 1, 1, 2, 3])
+            for _ in range(generator.randint(1, 25))
+        ]
+        made.append(("" if generator.random() < 0.9 else " ") + "".join(pieces))
+    return made
+
+
+@pytest.mark.parametrize("width", [1, 5, 12, 20, 40, 79])
+def test_ascii_is_wrapped_as_word_by_word(width: int) -> None:
+    for text in _wrapped_texts():
+        fast = render_blocks._ascii_breaks(text, width) if text else None
+        if fast is not None:
+            assert fast == render_blocks._word_breaks(text, width, len), (text, width)
+
+
+def test_the_shortcut_wraps_most_prose() -> None:
+    prose = "The answer explains the idea in a paragraph of ordinary prose. " * 5
+    assert render_blocks._ascii_breaks(prose, 40) is not None
