@@ -10,6 +10,7 @@ for the escape codes and ``rich.cells`` for the width of text on screen."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from rich.cells import cell_len, chop_cells
@@ -25,6 +26,9 @@ _COLOR_SYSTEMS = {
     "truecolor": ColorSystem.TRUECOLOR,
     "windows": ColorSystem.WINDOWS,
 }
+# Text without a character that starts an inline rule (escapes, code, emphasis,
+# strikethrough, links and images, autolinks and HTML, entities): only line breaks to handle.
+_PLAIN = re.compile(r"[^\\`*_~\[\]<&\t]*")
 _NULL = Style()
 _CONTROL = {7: None, 8: None, 11: None, 12: None, 13: None}  # what rich's Text drops
 Runs = list[tuple[str, Style]]
@@ -105,6 +109,9 @@ class BlockDrawer:
         if "\t" in content:
             return None  # rich expands tabs by column, line by line
         content = content.translate(_CONTROL)
+        if _PLAIN.fullmatch(content):
+            text = _plain_text(content)
+            return [(text, base)] if text else []
         tokens: list[Any] = []
         self.parser.inline.parse(content, self.parser, {}, tokens)
         stack = [base]
@@ -203,14 +210,46 @@ class BlockDrawer:
         return codes[0] + text + codes[1] if text else ""
 
 
+def _plain_text(content: str) -> str:
+    """What markdown-it's inline rules make of text with no markup character (``_PLAIN``):
+    the text itself, each line break a space (a soft break, one trailing space dropped) or,
+    after two or more spaces, a new line (a hard break, the spaces dropped); the spaces
+    that start the next line dropped. Most of an answer's prose is such text, and this
+    costs a fraction of running the rules (``tests/test_render_fast_paths.py`` compares)."""
+    if "\n" not in content:
+        return content
+    lines = content.split("\n")
+    out: list[str] = []
+    for n, line in enumerate(lines):
+        if n:
+            line = line.lstrip(" ")
+        if n < len(lines) - 1:
+            if line.endswith("  "):
+                line = line.rstrip(" ") + "\n"
+            else:
+                line = (line[:-1] if line.endswith(" ") else line) + " "
+        out.append(line)
+    return "".join(out)
+
+
 def _divide(text: str, width: int) -> list[tuple[int, int]]:
     """Where a line of text breaks to fit ``width`` cells: rich's word wrapping (a word
     that fits goes on the line, one that does not starts the next, one longer than a
     line is folded)."""
     # Printable ASCII takes a cell a character (most answers): measured by len().
-    measure = len if text.isascii() and text.isprintable() else cell_len
+    ascii_text = text.isascii() and text.isprintable()
+    measure = len if ascii_text else cell_len
     if measure(text) <= width:
         return [(0, len(text))]
+    breaks = _ascii_breaks(text, width) if ascii_text else None
+    if breaks is None:
+        breaks = _word_breaks(text, width, measure)
+    edges = [0, *breaks, len(text)]
+    return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+
+
+def _word_breaks(text: str, width: int, measure: Callable[[str], int]) -> list[int]:
+    """rich's word wrapping, a word at a time."""
     breaks: list[int] = []
     position = 0  # cells used on the current line
     for match in _WORD.finditer(text):
@@ -230,5 +269,32 @@ def _divide(text: str, width: int) -> list[tuple[int, int]]:
         elif position and start:
             breaks.append(start)
             position = measure(word)
-    edges = [0, *breaks, len(text)]
-    return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+    return breaks
+
+
+def _ascii_breaks(text: str, width: int) -> list[int] | None:
+    """``_divide``'s breaks for printable ASCII (a character a cell, a space the only
+    whitespace), found a line at a time rather than a word at a time: a line ends before
+    the word that reaches past its last column. None when a word is wider than a line, or
+    the text starts with spaces: the general path folds those."""
+    if text[0] == " ":
+        return None
+    stop = len(text.rstrip(" "))  # trailing spaces never break a line
+    breaks: list[int] = []
+    start = 0  # where the current line starts: a word's first character
+    while stop - start > width:
+        limit = start + width
+        if text[limit] == " ":  # every word ending by the last column fits
+            nxt = limit
+            while text[nxt] == " ":
+                nxt += 1
+        else:  # the word under the last column starts the next line
+            nxt = text.rfind(" ", start, limit) + 1
+            if nxt <= start:
+                return None
+        end = text.find(" ", nxt)
+        if (stop if end < 0 else end) - nxt > width:
+            return None
+        breaks.append(nxt)
+        start = nxt
+    return breaks

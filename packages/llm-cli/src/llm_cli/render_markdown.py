@@ -7,7 +7,9 @@ as text arrives, and never taller than the screen, so erasing it never needs a l
 scrolled away.
 
 The work is done in frames, at most one every ``redraw_interval`` seconds: chunks that
-arrive in between are only collected, then parsed, printed and drawn together. Paragraphs,
+arrive in between are only collected, then parsed, printed and drawn together, by the
+next chunk's ``write()`` or, when the model pauses before sending one, by a thread that
+keeps the frame's deadline (started only when text waits, ended by ``finish()``). Paragraphs,
 headings and simple lists are drawn from the block parse's own tokens by ``BlockDrawer``
 (as rich draws them, at a fraction of the cost); rich's ``Markdown`` draws the rest
 (tables, quotes, nested lists...), and ``rich.markdown`` is imported only then.
@@ -20,10 +22,14 @@ within one very long list or paragraph, which is re-parsed at each frame as it g
 
 from __future__ import annotations
 
+import atexit
+import functools
 import io
+import math
 import os
 import re
 import shutil
+import threading
 import time
 from typing import Any, TextIO
 
@@ -141,6 +147,10 @@ class _Highlighter:
         formatter = self._formatter()
         from pygments import highlight
 
+        # A line is highlighted on its own, so the same line always looks the same:
+        # answers repeat many (a closing brace, ``return result``), and pygments' lexers
+        # are the largest share of rendering.
+        @functools.lru_cache(maxsize=4096)
         def highlighted(line: str) -> str:
             return str(highlight(line, lexer, formatter)) if line else line
 
@@ -208,27 +218,36 @@ class MarkdownOutput:
         self.last_draw = 0.0
         self.lines_waiting = False  # a line completed since the last frame
         self.finished = False
+        # Frames are drawn by write() and, for text that a pause would leave undrawn, by
+        # one thread (the flusher, started when first needed, ended by finish()); the
+        # lock keeps their frames whole and in order.
+        self._lock = threading.Condition(threading.Lock())
+        self._due: float | None = None  # when the collected text's frame is owed
+        self._flusher: threading.Thread | None = None
+        self._stopping = False
+        self._flusher_error: Exception | None = None
 
     # -- the AnswerOutput protocol
 
     def write(self, chunk: str) -> None:
         if not chunk:
             return
-        self.arrived.append(chunk)
-        self.lines_waiting = self.lines_waiting or "\n" in chunk
-        # One frame at most every redraw_interval: what arrived in between is parsed,
-        # printed and drawn together.
-        now = time.monotonic()
-        if now - self.last_draw >= self.redraw_interval:
-            self.pending += "".join(self.arrived)
-            self.arrived.clear()
-            if self.lines_waiting:
-                self.lines_waiting = False
-                self._print_finished(final=False)
-            self._draw_tail()
-            self.last_draw = now
+        with self._lock:
+            self._raise_flusher_error()
+            self.arrived.append(chunk)
+            self.lines_waiting = self.lines_waiting or "\n" in chunk
+            # One frame at most every redraw_interval: what arrived in between is parsed,
+            # printed and drawn together, at the next chunk or, if none comes in time,
+            # by the flusher at the frame's deadline.
+            now = time.monotonic()
+            if now - self.last_draw >= self.redraw_interval:
+                self._frame(now)
+            elif self._due is None and math.isfinite(self.redraw_interval):
+                self._due = self.last_draw + self.redraw_interval
+                self._wake_flusher()
 
     def finish(self) -> None:
+        self._stop_flusher()
         if self.finished:
             return
         self.finished = True
@@ -241,8 +260,79 @@ class MarkdownOutput:
         self.stream.flush()
 
     def before_notice(self) -> None:
-        self._erase_tail()
-        self.stream.flush()
+        with self._lock:
+            # Nothing is drawn while the notice (or a question) is written: the text
+            # collected so far waits for the next chunk's frame, below the notice.
+            self._due = None
+            self._erase_tail()
+            self.stream.flush()
+
+    # -- frames
+
+    def _frame(self, now: float) -> None:
+        self._due = None
+        self.pending += "".join(self.arrived)
+        self.arrived.clear()
+        if self.lines_waiting:
+            self.lines_waiting = False
+            self._print_finished(final=False)
+        self._draw_tail()
+        self.last_draw = now
+
+    def _wake_flusher(self) -> None:
+        """Text is waiting for a frame: make sure the flusher will draw it by ``_due``."""
+        if self._flusher is None:
+            self._flusher = threading.Thread(
+                target=self._flush_when_due, name="llm-render-flusher", daemon=True
+            )
+            self._flusher.start()
+            # An exit that skipped finish() must not find the flusher mid-frame.
+            atexit.register(self._end_flusher)
+        else:
+            self._lock.notify()
+
+    def _flush_when_due(self) -> None:
+        """The flusher's loop: draws the frame that text collected since the last one is
+        owed when no chunk came to draw it by its deadline (a model pausing mid-answer)."""
+        with self._lock:
+            while not self._stopping:
+                if self._due is None:
+                    self._lock.wait()
+                    continue
+                delay = self._due - time.monotonic()
+                if delay > 0:
+                    self._lock.wait(delay)
+                    continue
+                try:
+                    self._frame(time.monotonic())
+                except Exception as error:  # raised in the main thread, at its next call
+                    self._flusher_error = error
+                    return
+
+    def _stop_flusher(self) -> None:
+        """Ends the flusher, then raises what it failed with (a closed pipe), as a frame
+        drawn by write() would have."""
+        self._end_flusher()
+        self._raise_flusher_error()
+
+    def _end_flusher(self) -> None:
+        """Ends the flusher (once its frame, if it is drawing one, is whole) and waits for
+        it. Also run at exit, should an answer end without finish()."""
+        flusher = self._flusher
+        if flusher is None:
+            return
+        with self._lock:
+            self._stopping = True
+            self._due = None
+            self._lock.notify()
+        flusher.join()
+        self._flusher = None
+        atexit.unregister(self._end_flusher)
+
+    def _raise_flusher_error(self) -> None:
+        error, self._flusher_error = self._flusher_error, None
+        if error is not None:
+            raise error
 
     # -- finished blocks
 
