@@ -98,18 +98,25 @@ def test_giving_tools_on_continue_replaces_them(sent: list[dict[str, Any]]) -> N
     assert [tool["type"] for tool in sent[1]["tools"]] == ["web_search"]
 
 
-def test_a_model_without_that_tool_goes_on_without_it(
+def test_a_model_without_that_tool_is_a_clear_error(
     sent: list[dict[str, Any]], environment: Path
 ) -> None:
-    # As in llm 0.36: -m naming a model that cannot take the tool continues without it.
+    # llm 0.36 refuses it too ("Tool(s) CodeInterpreter(...) not found"); -T chooses others.
     (environment / "extra-openai-models.yaml").write_text(
         "- model_id: local\n  model_name: local\n  api_base: http://127.0.0.1:9/v1\n", "utf-8"
     )
     _first("-T", 'CodeInterpreter(memory_limit="4g")')
     result = invoke("Continue", "-c", "-m", "local", "--no-stream")
-    assert result.returncode == 0, result.stderr
-    assert sent[1]["model"] == "local"
-    assert "tools" not in sent[1]
+    assert result.returncode == 1
+    assert result.stderr == (
+        "Error: Server-side tool(s) CodeInterpreter used in this conversation are not supported"
+        " by this model: continue with one that supports them (llm tools list -m MODEL), or"
+        " choose other tools (-T)\n"
+    )
+    assert len(sent) == 1
+    other = invoke("Continue", "-c", "-m", "gpt-5.5", "--no-stream", "--key", "x")
+    assert other.returncode == 0, other.stderr
+    assert (sent[1]["model"], sent[1]["tools"]) == ("gpt-5.5", [EXPECTED_TOOL])
 
 
 def test_a_bad_logged_configuration_is_a_clear_error(

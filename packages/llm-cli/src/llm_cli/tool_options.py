@@ -144,9 +144,29 @@ def conversation_tools(records: list[dict[str, Any]], model: Any = None) -> list
 
     supported = server_side_tools(model) if model is not None else []
     try:
-        return list(rebuild.conversation_tools(records, server_side=supported))
+        return list(
+            rebuild.conversation_tools(
+                records,
+                server_side=supported,
+                logged_server_side=_logged_model_server_side_tools(records, model, supported),
+            )
+        )
     except rebuild.ToolsUnavailable as ex:
         raise click.ClickException(str(ex)) from None
+
+
+def _logged_model_server_side_tools(
+    records: list[dict[str, Any]], model: Any, supported: list[type]
+) -> list[type]:
+    """The server-side tools the conversation's own model runs, to recognise them in its log
+    when another model (``-m``) continues it."""
+    logged_id = records[0].get("model") if records else None
+    if not logged_id or model is None or logged_id == getattr(model, "model_id", None):
+        return supported
+    try:
+        return server_side_tools(llm.get_model(logged_id))
+    except llm.UnknownModelError:
+        return []
 
 
 def result_limit() -> int:

@@ -256,6 +256,7 @@ def conversation_tools(
     records: Sequence[Record],
     registered: Mapping[str, Any] | None = None,
     server_side: Sequence[type[llm.ServerSideTool]] = (),
+    logged_server_side: Sequence[type[llm.ServerSideTool]] = (),
 ) -> list[llm.Tool | llm.Toolbox | llm.ServerSideTool]:
     """The tools to continue a logged conversation with, as ``llm -c`` uses them.
 
@@ -268,7 +269,8 @@ def conversation_tools(
 
     The provider's own tools it had (``CodeInterpreter(memory_limit="4g")``) come back too,
     configured as logged, when they are among ``server_side`` (the classes the continuing
-    model supports); a model that does not support one goes on without it, as in llm 0.36.
+    model supports). One the conversation's own model ran (``logged_server_side``) that the
+    continuing model does not support is a ``ToolsUnavailable``, as llm 0.36 refuses it.
 
     Raises :class:`ToolsUnavailable` when a tool's plugin is no longer installed, or when a
     configurable toolbox was never called (so its configuration was never logged).
@@ -283,15 +285,18 @@ def conversation_tools(
     seen_boxes: set[str] = set()
     missing: list[str] = []
     missing_boxes: list[str] = []
+    unsupported: list[str] = []
     for logged in records[0].get("tools", []):
         name = logged.get("name") or ""
         if name in seen:
             continue
         if not logged.get("plugin"):
+            seen.add(name)
             provider_side = _server_side_class(logged, server_side)
             if provider_side is not None:
-                seen.add(name)
                 enabled.append(_server_side_tool(provider_side, logged))
+            elif (elsewhere := _server_side_class(logged, logged_server_side)) is not None:
+                unsupported.append(elsewhere.__name__)
             continue
         seen.add(name)
         entry = registered.get(name)
@@ -319,6 +324,12 @@ def conversation_tools(
                 )
             config = {}
         enabled.append(_configured(box, cls, config))
+    if unsupported:
+        raise ToolsUnavailable(
+            f"Server-side tool(s) {', '.join(unsupported)} used in this conversation are not"
+            " supported by this model: continue with one that supports them (llm tools list"
+            " -m MODEL), or choose other tools (-T)"
+        )
     if missing_boxes:
         plural = "es" if len(missing_boxes) > 1 else ""
         raise ToolsUnavailable(
