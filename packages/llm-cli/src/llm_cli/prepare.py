@@ -243,7 +243,7 @@ def prepare(
             model=model,
         )
         if records is not None and not request.tools:
-            tools.extend(conversation_tools(records))
+            tools.extend(conversation_tools(records, model))
         model = attach_fallbacks(
             model, conversation, templates, model_id, use_async=request.use_async
         )

@@ -100,64 +100,13 @@ def parse_template(text: str, name: str) -> llm.Template:
 
 
 def _load_yaml(text: str, name: str, limit: int) -> Any:
-    """``yaml.safe_load``, refusing a document whose aliases would expand it past ``limit``
-    (a "billion laughs" of nested aliases is a few hundred bytes that PyYAML builds as shared
-    references, and that validating or logging it would expand to gigabytes) or that refers
-    to itself."""
-    import yaml
+    """``yaml.safe_load``, bounded as every YAML file we read is (``llm.limits``)."""
+    from llm.limits import YAMLExpansionError, load_yaml_within
 
-    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader = loader_class(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        if limit:
-            _expanded_size(node, limit, name)
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
-def _expanded_size(root: Any, limit: int, name: str) -> int:
-    """The size of the document at ``root`` with every alias expanded (scalars by length,
-    one per node), each node counted once however often it is referred to."""
-    import yaml
-
-    sizes: dict[int, int] = {}
-    # Depth-first without recursion: (node, children visited yet?).
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    open_nodes: set[int] = set()
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        if isinstance(node, yaml.ScalarNode):
-            sizes[key] = len(node.value) + 1
-            continue
-        children = (
-            [part for pair in node.value for part in pair]
-            if isinstance(node, yaml.MappingNode)
-            else list(node.value)
-        )
-        if done:
-            open_nodes.discard(key)
-            sizes[key] = 1 + sum(sizes[id(child)] for child in children)
-            if sizes[key] > limit:
-                raise click.ClickException(
-                    f"Template '{name}' expands to more than {limits.describe_size(limit)}"
-                    f" through its YAML aliases (the {limits.MAX_FRAGMENT_BYTES_ENV} setting)"
-                )
-            continue
-        if key in sizes:
-            continue
-        if key in open_nodes:
-            raise click.ClickException(
-                f"Template '{name}' is invalid: a YAML alias refers to itself"
-            )
-        open_nodes.add(key)
-        stack.append((node, True))
-        stack.extend((child, False) for child in children if id(child) not in sizes)
-    return sizes[id(root)]
+        return load_yaml_within(text, limit)
+    except YAMLExpansionError as ex:
+        raise click.ClickException(f"Template '{name}' {ex}") from None
 
 
 def load_template(name: str) -> llm.Template:

@@ -133,18 +133,40 @@ def gather_tools(
     return tools
 
 
-def conversation_tools(records: list[dict[str, Any]]) -> list[Any]:
+def conversation_tools(records: list[dict[str, Any]], model: Any = None) -> list[Any]:
     """The tools a continued conversation (``-c``/``--cid`` with no ``-T``) runs with: the
     plugin tools its first response had, each toolbox a new instance built with the
-    configuration logged for it (``llm_storage.rebuild.conversation_tools``). Tools from
+    configuration logged for it, and the server-side tools it had that ``model`` supports,
+    configured as logged (``llm_storage.rebuild.conversation_tools``). Tools from
     ``--functions`` are not re-enabled: that code is not logged; give it again.
     """
     from llm_storage import rebuild
 
+    supported = server_side_tools(model) if model is not None else []
     try:
-        return list(rebuild.conversation_tools(records))
+        return list(
+            rebuild.conversation_tools(
+                records,
+                server_side=supported,
+                logged_server_side=_logged_model_server_side_tools(records, model, supported),
+            )
+        )
     except rebuild.ToolsUnavailable as ex:
         raise click.ClickException(str(ex)) from None
+
+
+def _logged_model_server_side_tools(
+    records: list[dict[str, Any]], model: Any, supported: list[type]
+) -> list[type]:
+    """The server-side tools the conversation's own model runs, to recognise them in its log
+    when another model (``-m``) continues it."""
+    logged_id = records[0].get("model") if records else None
+    if not logged_id or model is None or logged_id == getattr(model, "model_id", None):
+        return supported
+    try:
+        return server_side_tools(llm.get_model(logged_id))
+    except llm.UnknownModelError:
+        return []
 
 
 def result_limit() -> int:

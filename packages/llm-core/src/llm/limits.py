@@ -14,8 +14,9 @@ import re
 from typing import Any
 
 #: Text read for a fragment (file, URL, standard input) or a template (file, URL), and the
-#: size a template's YAML may reach once its aliases are expanded. 10 MB of text is some
-#: 2.5 million tokens: more than the largest context window of any model.
+#: size a YAML file we read (a template, ``extra-openai-models.yaml``) may reach once its
+#: aliases are expanded. 10 MB of text is some 2.5 million tokens: more than the largest
+#: context window of any model.
 MAX_FRAGMENT_BYTES_ENV = "LLM_MAX_FRAGMENT_BYTES"
 DEFAULT_MAX_FRAGMENT_BYTES = 10 * 1024 * 1024
 #: One attachment (file, standard input, URL). Providers refuse inline requests past
@@ -96,6 +97,75 @@ def describe_size(size: int) -> str:
 
 def too_large(what: str, limit: int, setting: str) -> LimitError:
     return LimitError(f"{what} is larger than {describe_size(limit)} (the {setting} setting)")
+
+
+class YAMLExpansionError(LimitError):
+    """A YAML document whose aliases expand it past the bound, or that refers to itself. The
+    message says what it does; the caller names the document first."""
+
+
+def load_yaml_within(text: str, limit: int) -> Any:
+    """``yaml.safe_load(text)``, refusing a document whose aliases would expand it past
+    ``limit`` characters (0: no limit) or that refers to itself.
+
+    A "billion laughs" of nested aliases is a few hundred bytes that PyYAML builds as shared
+    references, and that anything walking the result (validating it, logging it, printing
+    it) expands to gigabytes; the expanded size is counted on the composed nodes, each node
+    once, before anything is built. Needs PyYAML (its callers depend on it); raises
+    ``yaml.YAMLError`` for text that is not YAML.
+    """
+    import yaml
+
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if limit:
+            _expanded_size(node, limit)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(root: Any, limit: int) -> int:
+    """The size of the document at ``root`` with every alias expanded (scalars by length,
+    one per node), each node counted once however often it is referred to."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    # Depth-first without recursion: (node, children visited yet?).
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key] = len(node.value) + 1
+            continue
+        children = (
+            [part for pair in node.value for part in pair]
+            if isinstance(node, yaml.MappingNode)
+            else list(node.value)
+        )
+        if done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in children)
+            if sizes[key] > limit:
+                raise YAMLExpansionError(
+                    f"expands to more than {describe_size(limit)} through its YAML aliases"
+                    f" (the {MAX_FRAGMENT_BYTES_ENV} setting)"
+                )
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise YAMLExpansionError("is invalid: a YAML alias refers to itself")
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes[id(root)]
 
 
 def fetch(

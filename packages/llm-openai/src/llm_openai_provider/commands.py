@@ -83,8 +83,7 @@ def _endpoint_model(
     """A model for ``url`` made for this run: chat, or the Responses API, taking images,
     PDFs, schemas, tools and the reasoning options, since nothing says what it cannot do."""
     from .catalog import ModelSpec
-    from .models.chat import ReasoningChat
-    from .models.responses import VerbosityResponses
+    from .compat import Chat, Responses
 
     spec = ModelSpec(
         model_id,
@@ -100,7 +99,7 @@ def _endpoint_model(
         image_detail_original=True,
         reasoning_summary=False,
     )
-    return VerbosityResponses(spec) if responses else ReasoningChat(spec)
+    return Responses.from_spec(spec) if responses else Chat.from_spec(spec)
 
 
 def _list_endpoint_models(url: str, key: str, headers: dict[str, str]) -> None:

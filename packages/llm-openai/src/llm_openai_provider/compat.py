@@ -14,7 +14,7 @@ Importing this module does not import the ``openai`` SDK.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Self
 
 import llm
 from llm.utils import remove_dict_none_values
@@ -107,20 +107,36 @@ class _OriginalAPI:
     api_base: str | None
     headers: dict[str, str]
 
+    @classmethod
+    def from_spec(cls, spec: ModelSpec) -> Self:
+        """One of our own models (built in, from ``extra-openai-models.yaml`` or ``llm openai
+        endpoint``) as an instance of the original's class, so that a plugin's
+        ``isinstance(model, Chat)`` holds for it as it did in the original."""
+        model = cls.__new__(cls)
+        model._start(spec, None, None, None, None, True, spec.default_max_tokens)
+        # What the spec says about keys, as the original set it after construction.
+        model.needs_key = spec.needs_key
+        model.key_env_var = spec.key_env_var
+        return model
+
+    def _start(self, spec: ModelSpec, *original: Any) -> None:
+        """Set the model up from ``spec`` and the original's own constructor arguments."""
+        raise NotImplementedError
+
     def _set_original_attributes(
         self,
+        spec: ModelSpec,
         key: str | None,
         api_type: str | None,
         api_version: str | None,
         api_engine: str | None,
-        vision: bool,
         allows_system_prompt: bool,
         default_max_tokens: int | None = None,
     ) -> None:
         self.api_type = api_type
         self.api_version = api_version
         self.api_engine = api_engine
-        self.vision = vision
+        self.vision = spec.vision
         self.allows_system_prompt = allows_system_prompt
         _let_subclass_attributes_win(self)
         # Arguments passed explicitly beat class attributes; left out they leave them alone.
@@ -204,13 +220,14 @@ class _CompatChat(_OriginalAPI, _chat._SharedChat):
             api_base=api_base,
             headers=dict(headers or {}),
         )
+        self._start(spec, key, api_type, api_version, api_engine, allows_system_prompt)
+
+    def _start(self, spec: ModelSpec, *original: Any) -> None:
         _chat._SharedChat.__init__(self, spec)
-        if reasoning:
+        if spec.reasoning:
             # An instance attribute, as in the original; a plugin's own Options still wins.
             self.__dict__["Options"] = options_for_spec(ReasoningOptions, spec)
-        self._set_original_attributes(
-            key, api_type, api_version, api_engine, vision, allows_system_prompt
-        )
+        self._set_original_attributes(spec, *original)
 
     def build_messages(self, prompt: llm.Prompt, conversation: Any) -> list[dict[str, Any]]:
         return build_messages(prompt, conversation)
@@ -280,16 +297,17 @@ class _CompatResponses(_OriginalAPI, _responses._SharedResponses):
             responses=True,
             reasoning_summary=reasoning_summary,
         )
+        self._start(spec, key, api_type, api_version, api_engine, allows_system_prompt)
+
+    def _start(self, spec: ModelSpec, *original: Any) -> None:
         _responses._SharedResponses.__init__(self, spec)
         options: type[llm.Options] = PlainResponsesOptions
-        if verbosity:
+        if spec.verbosity:
             options = VerbosityResponsesOptions
-        elif reasoning:
+        elif spec.reasoning:
             options = ReasoningResponsesOptions
         self.__dict__["Options"] = options_for_spec(options, spec)
-        self._set_original_attributes(
-            key, api_type, api_version, api_engine, vision, allows_system_prompt
-        )
+        self._set_original_attributes(spec, *original)
 
     def request(
         self, prompt: llm.Prompt, stream: bool, conversation: Any, response: Any
@@ -336,16 +354,14 @@ class _CompatCompletion(_OriginalAPI, _completion._SharedCompletion):
             api_base=api_base,
             headers=dict(headers or {}),
         )
-        _completion._SharedCompletion.__init__(self, spec)
-        self._set_original_attributes(
-            key,
-            api_type,
-            api_version,
-            api_engine,
-            vision,
-            allows_system_prompt,
-            default_max_tokens,
+        self._start(
+            spec, key, api_type, api_version, api_engine, allows_system_prompt, default_max_tokens
         )
+        self.vision = vision
+
+    def _start(self, spec: ModelSpec, *original: Any) -> None:
+        _completion._SharedCompletion.__init__(self, spec)
+        self._set_original_attributes(spec, *original)
 
     def build_kwargs(self, prompt: llm.Prompt, stream: bool) -> dict[str, Any]:
         return self._original_kwargs(_completion._SharedCompletion, prompt, stream)

@@ -104,10 +104,21 @@ def load_extra_models(path: Path | None = None) -> list[ModelSpec]:
         return []
     import yaml
 
+    from llm import limits
+
     try:
-        data = yaml.safe_load(path.read_bytes().decode("utf-8-sig"))
+        # Bounded as templates are: a few hundred bytes of nested YAML aliases ("billion
+        # laughs") would otherwise expand to gigabytes as the entries are read.
+        limit = limits.max_fragment_bytes()
+        data = limits.load_yaml_within(_read_text(path, limit), limit)
     except UnicodeDecodeError as ex:
         _warn(f"could not read {path}: not UTF-8 text (invalid byte at position {ex.start})")
+        return []
+    except limits.YAMLExpansionError as ex:
+        _warn(f"{path} {ex}; its models are not loaded")
+        return []
+    except limits.LimitError as ex:  # too large, or LLM_MAX_FRAGMENT_BYTES is not valid
+        _warn(f"{ex}; the models of {path} are not loaded")
         return []
     except (OSError, yaml.YAMLError) as ex:
         _warn(f"could not read {path}: {' '.join(str(ex).split())}")
@@ -124,6 +135,17 @@ def load_extra_models(path: Path | None = None) -> list[ModelSpec]:
         except ConfigError as ex:
             _warn(f"{path}: {ex}")
     return specs
+
+
+def _read_text(path: Path, limit: int) -> str:
+    """The file's text; past ``limit`` bytes (0: no limit) a ``LimitError``."""
+    from llm import limits
+
+    with path.open("rb") as file:
+        data = file.read(limit + 1) if limit else file.read()
+    if limit and len(data) > limit:
+        raise limits.too_large(str(path), limit, limits.MAX_FRAGMENT_BYTES_ENV)
+    return data.decode("utf-8-sig")
 
 
 def _warn(message: str) -> None:

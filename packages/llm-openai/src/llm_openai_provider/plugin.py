@@ -11,19 +11,21 @@ from typing import Any
 import llm
 
 from .catalog import CHAT_MODELS, COMPLETION_MODELS, EMBEDDING_MODELS, ModelSpec
+from .compat import AsyncChat, AsyncResponses, Chat, Completion, Responses
 from .config import load_extra_models
-from .models.chat import chat_classes
-from .models.completion import AsyncCompletion, Completion
 from .models.embeddings import OpenAIEmbeddingModel
-from .models.responses import responses_classes
 
 
 def _register_spec(register: Callable[..., Any], spec: ModelSpec) -> None:
+    # Instances of the classes ``llm.default_plugins.openai_models`` offers, as the original
+    # registered them, so that plugins' isinstance checks hold. Completion models have no
+    # async variant, as in the original.
     if spec.completion:
-        register(Completion(spec), AsyncCompletion(spec), aliases=spec.aliases)
+        register(Completion.from_spec(spec), aliases=spec.aliases)
+    elif spec.responses:
+        register(Responses.from_spec(spec), AsyncResponses.from_spec(spec), aliases=spec.aliases)
     else:
-        sync_class, async_class = (responses_classes if spec.responses else chat_classes)(spec)
-        register(sync_class(spec), async_class(spec), aliases=spec.aliases)
+        register(Chat.from_spec(spec), AsyncChat.from_spec(spec), aliases=spec.aliases)
 
 
 @llm.hookimpl

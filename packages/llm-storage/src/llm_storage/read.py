@@ -411,11 +411,28 @@ def _attach_children(rows: RowSource, records: list[Record], omit: Collection[st
         )
         for link in ("prompt_fragments", "system_fragments")
     }
+    from . import turns
+
+    # The configured instance a tool was given with (a toolbox, a server-side tool such as
+    # ``CodeInterpreter(memory_limit="4g")``) is kept in the message store's ``turn_tools``,
+    # under the turn that shares the response's ID.
+    instances = (
+        " LEFT JOIN turn_tools ON turn_tools.turn_id = tool_responses.response_id"
+        " AND turn_tools.tool_id = tools.id"
+        " LEFT JOIN tool_instances ON tool_instances.id = turn_tools.instance_id"
+        if turns.present(rows)
+        else ""
+    )
+    instance_columns = (
+        "tool_instances.name AS instance_name, tool_instances.arguments AS instance_arguments"
+        if instances
+        else "NULL AS instance_name, NULL AS instance_arguments"
+    )
     tools = _grouped(
         rows,
         "SELECT tool_responses.response_id, tools.id, tools.hash, tools.name,"
-        " tools.description, tools.input_schema, tools.plugin"
-        " FROM tool_responses JOIN tools ON tools.id = tool_responses.tool_id"
+        f" tools.description, tools.input_schema, tools.plugin, {instance_columns}"
+        f" FROM tool_responses JOIN tools ON tools.id = tool_responses.tool_id{instances}"
         " WHERE tool_responses.response_id IN ({ids})"
         " ORDER BY tool_responses.response_id, tools.id",
         ids,

@@ -219,9 +219,45 @@ def _registered_tools() -> Mapping[str, Any]:
     return llm.get_tools()
 
 
+def _server_side_class(
+    logged: Record, supported: Sequence[type[llm.ServerSideTool]]
+) -> type[llm.ServerSideTool] | None:
+    """The model's server-side tool class a logged plugin-less tool was: by the name of its
+    logged instance (``CodeInterpreter``), else by the name the model saw (``code_interpreter``)."""
+    instance_name = logged.get("instance_name")
+    for cls in supported:
+        if instance_name == cls.__name__ or (not instance_name and logged.get("name") == cls.name):
+            return cls
+    return None
+
+
+def _server_side_tool(cls: type[llm.ServerSideTool], logged: Record) -> llm.ServerSideTool:
+    """A new ``cls`` configured as logged (its arguments that were set)."""
+    try:
+        config = json.loads(logged.get("instance_arguments") or "{}")
+    except ValueError:
+        config = None
+    if not isinstance(config, dict):
+        raise ToolsUnavailable(
+            f"The logged configuration of {cls.__name__} is not a JSON object:"
+            f" {logged.get('instance_arguments')!r}"
+        )
+    given = {name: value for name, value in config.items() if value is not None}
+    try:
+        return cls(**given)
+    except Exception as ex:
+        raise ToolsUnavailable(
+            f"Could not rebuild {cls.__name__} with its logged configuration"
+            f" {json.dumps(given)}: {type(ex).__name__}: {ex}"
+        ) from None
+
+
 def conversation_tools(
-    records: Sequence[Record], registered: Mapping[str, Any] | None = None
-) -> list[llm.Tool | llm.Toolbox]:
+    records: Sequence[Record],
+    registered: Mapping[str, Any] | None = None,
+    server_side: Sequence[type[llm.ServerSideTool]] = (),
+    logged_server_side: Sequence[type[llm.ServerSideTool]] = (),
+) -> list[llm.Tool | llm.Toolbox | llm.ServerSideTool]:
     """The tools to continue a logged conversation with, as ``llm -c`` uses them.
 
     These are the plugin tools its first response had (as the original reuses them), looked
@@ -231,6 +267,11 @@ def conversation_tools(
     toolbox whose constructor takes no arguments needs no logged configuration. Tools from
     plain functions (no plugin) are not logged with their code and are left out.
 
+    The provider's own tools it had (``CodeInterpreter(memory_limit="4g")``) come back too,
+    configured as logged, when they are among ``server_side`` (the classes the continuing
+    model supports). One the conversation's own model ran (``logged_server_side``) that the
+    continuing model does not support is a ``ToolsUnavailable``, as llm 0.36 refuses it.
+
     Raises :class:`ToolsUnavailable` when a tool's plugin is no longer installed, or when a
     configurable toolbox was never called (so its configuration was never logged).
     """
@@ -239,14 +280,23 @@ def conversation_tools(
     if registered is None:
         registered = _registered_tools()
     results = [result for record in records for result in record.get("tool_results", [])]
-    enabled: list[llm.Tool | llm.Toolbox] = []
+    enabled: list[llm.Tool | llm.Toolbox | llm.ServerSideTool] = []
     seen: set[str] = set()
     seen_boxes: set[str] = set()
     missing: list[str] = []
     missing_boxes: list[str] = []
+    unsupported: list[str] = []
     for logged in records[0].get("tools", []):
         name = logged.get("name") or ""
-        if not logged.get("plugin") or name in seen:
+        if name in seen:
+            continue
+        if not logged.get("plugin"):
+            seen.add(name)
+            provider_side = _server_side_class(logged, server_side)
+            if provider_side is not None:
+                enabled.append(_server_side_tool(provider_side, logged))
+            elif (elsewhere := _server_side_class(logged, logged_server_side)) is not None:
+                unsupported.append(elsewhere.__name__)
             continue
         seen.add(name)
         entry = registered.get(name)
@@ -274,6 +324,12 @@ def conversation_tools(
                 )
             config = {}
         enabled.append(_configured(box, cls, config))
+    if unsupported:
+        raise ToolsUnavailable(
+            f"Server-side tool(s) {', '.join(unsupported)} used in this conversation are not"
+            " supported by this model: continue with one that supports them (llm tools list"
+            " -m MODEL), or choose other tools (-T)"
+        )
     if missing_boxes:
         plural = "es" if len(missing_boxes) > 1 else ""
         raise ToolsUnavailable(

@@ -18,6 +18,7 @@ from ..catalog import ModelSpec
 from ..client import async_client, sync_client, where
 from ..errors import StreamCutOff, model_errors
 from ..options import options_for_spec
+from .request import sendable
 from .summary import StreamSummary, record_result
 
 
@@ -98,6 +99,17 @@ class Relay:
             raise cut_off_error(self.spec)
 
 
+def build_request(
+    model: Endpoint, prompt: llm.Prompt, stream: bool, conversation: Any, response: Any
+) -> dict[str, Any]:
+    """The one place a request is built: the model's ``create`` arguments, with text that
+    UTF-8 cannot carry (lone surrogates) replaced as :func:`~.request.sendable` does; the
+    logged ``prompt_json`` is changed alike, so the log shows what was sent."""
+    kwargs: dict[str, Any] = sendable(model.request(prompt, stream, conversation, response))
+    response.prompt_json = sendable(response.prompt_json)
+    return kwargs
+
+
 def run(
     model: Endpoint,
     prompt: llm.Prompt,
@@ -110,7 +122,7 @@ def run(
     import openai
 
     stream = stream and model.can_stream
-    kwargs = model.request(prompt, stream, conversation, response)
+    kwargs = build_request(model, prompt, stream, conversation, response)
     client = sync_client(key, model.api_base, model.headers)
     try:
         with model_errors(model.where, model.needs_key):
@@ -142,7 +154,7 @@ async def arun(
     import openai
 
     stream = stream and model.can_stream
-    kwargs = model.request(prompt, stream, conversation, response)
+    kwargs = build_request(model, prompt, stream, conversation, response)
     client = async_client(key, model.api_base, model.headers)
     try:
         with model_errors(model.where, model.needs_key):

@@ -11,6 +11,7 @@ from llm.resilience import call_with_retries
 from ..catalog import EmbeddingSpec
 from ..client import sync_client, where
 from ..errors import model_errors
+from .request import sendable
 
 
 class OpenAIEmbeddingModel(llm.EmbeddingModel):
@@ -31,7 +32,8 @@ class OpenAIEmbeddingModel(llm.EmbeddingModel):
         inputs = [item.decode("utf-8") if isinstance(item, bytes) else item for item in items]
         if not inputs:
             return iter([])
-        kwargs: dict[str, object] = {"input": inputs, "model": self.openai_model_id}
+        # Text UTF-8 cannot carry (a lone surrogate) is sent as U+FFFD, as prompts are.
+        kwargs: dict[str, object] = {"input": sendable(inputs), "model": self.openai_model_id}
         if self.dimensions:
             kwargs["dimensions"] = self.dimensions
         client = sync_client(self.get_key())

@@ -143,12 +143,32 @@ def _prompt_items(prompt: llm.Prompt, detail: str | None) -> list[dict[str, Any]
     return items
 
 
+def _message_texts(output: list[Any]) -> list[str] | None:
+    """The text of each message item of a response's output, in order; None when one of
+    them is not plain text (a logged payload that refers to the response's text)."""
+    texts = []
+    for item in output:
+        if not isinstance(item, dict) or item.get("type") != "message":
+            continue
+        pieces: list[str] = []
+        for part in item.get("content") or []:
+            if isinstance(part, dict) and part.get("type") == "output_text":
+                if not isinstance(part.get("text"), str):
+                    return None
+                pieces.append(part["text"])
+        texts.append("".join(pieces))
+    return texts
+
+
 def replayed_output(previous: Any) -> list[dict[str, Any]]:
     """What an earlier response said, as input items: its reasoning items verbatim, its
     function calls, and its text as an assistant message, in the order they came."""
     output = (getattr(previous, "response_json", None) or {}).get("output")
     if isinstance(output, list) and output:
         items: list[dict[str, Any]] = []
+        # Each message on its own, as it came (a hosted tool's call may stand between two),
+        # when their texts are all there; else the response's whole text once.
+        texts = _message_texts(output)
         said = False
         for item in output:
             kind = item.get("type")
@@ -170,6 +190,10 @@ def replayed_output(previous: Any) -> list[dict[str, Any]]:
                         "arguments": json.dumps(parse_arguments(item.get("arguments") or "")),
                     }
                 )
+            elif kind == "message" and texts is not None:
+                text = texts.pop(0)
+                if text:
+                    items.append({"role": "assistant", "content": text})
             elif kind == "message" and not said:
                 # The text as the response holds it: the logged JSON refers to it instead
                 # of repeating it (see llm_storage.condense).
