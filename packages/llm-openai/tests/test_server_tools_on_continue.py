@@ -82,6 +82,11 @@ def test_code_interpreter_is_reenabled_with_its_configuration(
     assert (name, json.loads(arguments)["memory_limit"]) == ("CodeInterpreter", "4g")
     instance_ids = {row[0] for row in db.execute("SELECT instance_id FROM turn_tools")}
     assert instance_ids == {instance_id}
+    # The plugin API names it as a -T spec with its configuration (loaded_tools, llm 0.32+).
+    from llm.cli import load_conversation
+
+    [spec] = load_conversation(None, database=str(environment / "logs.db")).loaded_tools
+    assert spec.startswith("CodeInterpreter(") and json.loads(spec[16:-1])["memory_limit"] == "4g"
 
 
 def test_unconfigured_server_side_tool_comes_back_too(sent: list[dict[str, Any]]) -> None:

@@ -351,7 +351,8 @@ def conversation_tool_specs(
 ) -> list[str]:
     """The plugin tools a logged conversation's first response had, as ``-T`` specs: a tool's
     name, a toolbox's name, or a configured toolbox with its logged constructor arguments
-    (``Filesystem({"path": "/tmp"})``). This is ``Conversation.loaded_tools`` (llm 0.32+).
+    (``Filesystem({"path": "/tmp"})``), and the provider's server-side tools it had, configured
+    as logged. This is ``Conversation.loaded_tools`` (llm 0.32+).
 
     Unlike :func:`conversation_tools` nothing is built, so a tool whose plugin is gone, or a
     toolbox never called (whose configuration was never logged), is still named."""
@@ -364,6 +365,14 @@ def conversation_tool_specs(
     for logged in records[0].get("tools", []):
         name = logged.get("name") or ""
         if not logged.get("plugin"):
+            # A provider's own tool (``CodeInterpreter``) is logged with an instance and no
+            # plugin; a plain function has neither and is not named (its code is not logged).
+            instance = logged.get("instance_name")
+            if instance:
+                arguments = logged.get("instance_arguments")
+                spec = f"{instance}({arguments})" if arguments and arguments != "{}" else instance
+                if spec not in specs:
+                    specs.append(spec)
             continue
         box = (
             None
