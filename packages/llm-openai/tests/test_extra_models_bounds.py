@@ -49,9 +49,7 @@ def test_alias_bomb_through_the_cli(environment: Path) -> None:
     assert time.monotonic() - started < 10
     assert result.returncode == 0
     assert "OpenAI Chat: gpt-4o-mini" in result.stdout
-    warnings = set(result.stderr.splitlines())
-    assert len(warnings) == 1
-    (warning,) = warnings
+    (warning,) = result.stderr.splitlines()  # once, though the models are registered twice
     assert warning.startswith(f"Warning: {path} expands to more than 10 MB")
     unknown = invoke("-m", "bomb", "hi")
     assert unknown.returncode == 1

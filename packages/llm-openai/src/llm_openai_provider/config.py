@@ -148,7 +148,15 @@ def _read_text(path: Path, limit: int) -> str:
     return data.decode("utf-8-sig")
 
 
+_warned: set[str] = set()
+
+
 def _warn(message: str) -> None:
+    """Say it once per process: the file is read each time the models are registered, which
+    one command (``llm models list``) may ask for more than once."""
     from llm.redact import redact  # a YAML error may quote an api_base with its password
 
+    if message in _warned:
+        return
+    _warned.add(message)
     print(f"Warning: {redact(message)}", file=sys.stderr)
