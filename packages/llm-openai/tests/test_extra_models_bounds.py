@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -55,6 +58,20 @@ def test_alias_bomb_through_the_cli(environment: Path) -> None:
     assert unknown.returncode == 1
     assert unknown.stderr.splitlines()[-1] == "Error: Unknown model: bomb"
     assert "Traceback" not in unknown.stderr
+
+
+def test_the_warning_is_given_once_by_the_real_executable(environment: Path) -> None:
+    """``llm models list`` registers the models more than once in one process."""
+    path = _write(environment, "a: [\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "llm_cli", "models", "list"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LLM_LOAD_PLUGINS": ""},
+    )
+    assert result.returncode == 0, result.stderr
+    (warning,) = result.stderr.splitlines()
+    assert warning.startswith(f"Warning: could not read {path}: ")
 
 
 def test_a_lower_limit_applies(environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
