@@ -121,16 +121,23 @@ def test_we_show_what_llm_036_logged_with_a_turn(
 
 
 def test_our_markdown_and_json_match_llm_036s_for_its_turns(
-    run_llm: Run, run_036: Run, tmp_path: Path, venv_036: Path, user_dir: Path
+    run_llm: Run,
+    run_036: Run,
+    tmp_path: Path,
+    venv_036: Path,
+    user_dir: Path,
+    llm_executable: str,
 ) -> None:
     _log_with_036(run_036, tmp_path)
-    done = subprocess.run(
-        [str(venv_036 / "bin" / "python"), "-c", SERVER_SIDE, str(user_dir / "logs.db")],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr
+    # The provider's own tool, logged by 0.36 (a turn) and by us (a responses row and a turn).
+    for python in (venv_036 / "bin" / "python", Path(llm_executable).parent / "python"):
+        done = subprocess.run(
+            [str(python), "-c", SERVER_SIDE, str(user_dir / "logs.db")],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr
     # Markdown: the same text, line for line (-e: fragments in full; -u: usage).
     for args in ((), ("-u", "-e")):
         theirs = _ok(run_036("logs", "-n", "0", *args))
@@ -147,13 +154,15 @@ def test_our_markdown_and_json_match_llm_036s_for_its_turns(
                 assert {k: v for k, v in expected.items() if k in item} == item
                 if expected.get("server_executed"):
                     assert item["server_executed"] is True
-    searched = next(row for row in ours if row["prompt"] == "find pelicans")
-    assert [(c["name"], c["arguments"]) for c in searched["tool_calls"]] == [
-        ("web_search", {"query": "pelicans"})
-    ]
-    assert [(r["output"], r["server_executed"]) for r in searched["tool_results"]] == [
-        ("pelicans found", True)
-    ]
+    searched = [row for row in ours if row["prompt"] == "find pelicans"]
+    assert len(searched) == 2  # theirs and ours
+    for row in searched:
+        assert [(c["name"], c["arguments"]) for c in row["tool_calls"]] == [
+            ("web_search", {"query": "pelicans"})
+        ]
+        assert [(r["output"], r["server_executed"]) for r in row["tool_results"]] == [
+            ("pelicans found", True)
+        ]
 
 
 def test_filters_select_llm_036s_turns_by_what_they_carry(

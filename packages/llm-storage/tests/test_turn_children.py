@@ -82,3 +82,32 @@ def test_a_turn_shows_what_its_responses_row_shows(tmp_path: Path) -> None:
     [result] = answered["tool_results"]
     assert (result["output"], result["tool_id"]) == ("HI", answered["tools"][0]["id"])
     assert result["tool_call_id"] == asked["tool_calls"][0]["tool_call_id"]
+
+
+class Searching(llm.Model):
+    """A model whose provider runs a tool (a web search) while it answers."""
+
+    model_id = "searching"
+
+    def execute(self, prompt: Any, stream: bool, response: Any, conversation: Any) -> Any:
+        from llm.parts import StreamEvent
+
+        found = {"tool_call_id": "ws_1", "server_executed": True}
+        yield StreamEvent(type="tool_call_name", chunk="web_search", **found)
+        yield StreamEvent(type="tool_call_args", chunk='{"query": "pelicans"}', **found)
+        yield StreamEvent(type="tool_result", chunk="found", tool_name="web_search", **found)
+        yield "Pelicans are birds."
+
+
+def test_what_a_providers_own_tools_did_shows_for_a_turn_and_for_our_row(tmp_path: Path) -> None:
+    response = Searching().prompt("find pelicans")
+    response.text()
+    for turn_only in (True, False):
+        [record] = _listed(tmp_path / f"{turn_only}.db", [response], turn_only)
+        assert [
+            (c["name"], json.loads(c["arguments"]), c["server_executed"])
+            for c in record["tool_calls"]
+        ] == [("web_search", {"query": "pelicans"}, True)]
+        assert [(r["output"], r["server_executed"]) for r in record["tool_results"]] == [
+            ("found", True)
+        ]

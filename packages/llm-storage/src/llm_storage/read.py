@@ -360,14 +360,23 @@ def _with_children(
 ) -> list[Record]:
     _attach_children(rows, batch, omit)
     if with_turns:
-        # The configured instance each tool came from, as the turn we wrote beside each
-        # response records it (0.26's tables have no place for it).
-        from .turn_children import tool_instances
+        # The configured instance each tool came from and what tools the provider ran, as
+        # the turn we wrote beside each response records them (0.26's tables cannot).
+        from .turn_children import server_executed, tool_instances
 
-        instances = tool_instances(rows, [record["id"] for record in batch])
+        ids = [record["id"] for record in batch]
+        instances = tool_instances(rows, ids)
+        by_provider = server_executed(rows, ids)
         for record in batch:
+            tool_ids = {}
             for tool in record["tools"]:
                 tool["instance"] = instances.get((record["id"], tool["id"]))
+                tool_ids[tool["name"]] = tool["id"]
+            calls, results = by_provider.get(record["id"], ([], []))
+            for child in [*calls, *results]:
+                child["tool_id"] = tool_ids.get(child["name"])
+            record["tool_calls"] = [*record["tool_calls"], *calls]
+            record["tool_results"] = [*record["tool_results"], *results]
     return batch
 
 

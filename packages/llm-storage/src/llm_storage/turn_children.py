@@ -9,8 +9,9 @@ as it shows a response: a turn's attachments and tool results are among its own 
 messages, its tool calls (and the results of tools the provider ran, ``server_executed``)
 among the messages it appended.
 
-For our ``responses`` rows :func:`tool_instances` adds, from the turn we wrote beside each,
-the instance each tool came from (0.26's tables do not record it).
+For our ``responses`` rows, from the turn we wrote beside each, :func:`tool_instances` adds
+the instance each tool came from and :func:`server_executed` the calls and results of tools
+the provider ran (0.26's tables record neither).
 """
 
 from __future__ import annotations
@@ -50,16 +51,7 @@ def attach(
     record.update(_fragments(rows, turn_id, omit))
     record["tools"] = tools
     record["tool_calls"] = [
-        {
-            "id": part["id"],
-            "tool_id": tool_ids.get(part["payload"].get("name")),
-            "name": part["payload"].get("name"),
-            "arguments": json.dumps(part["payload"].get("arguments") or {}),
-            "tool_call_id": part["payload"].get("tool_call_id"),
-            "server_executed": bool(part["payload"].get("server_executed")),
-        }
-        for part in appended
-        if part["type"] == "tool_call"
+        _call(part, tool_ids) for part in appended if part["type"] == "tool_call"
     ]
     instances = _instantiations(rows, turn_id)
     results = [(part, False) for part in given] + [(part, True) for part in appended]
@@ -86,6 +78,69 @@ def tool_instances(rows: RowSource, ids: Sequence[str]) -> dict[tuple[str, int],
             key = (row["turn_id"], row["tool_id"])
             found[key] = {"name": row["name"], "arguments": row["arguments"]}
     return found
+
+
+def server_executed(
+    rows: RowSource, ids: Sequence[str]
+) -> dict[str, tuple[list[Record], list[Record]]]:
+    """turn id -> (calls, results) of the tools a provider ran itself during that turn, for
+    the turns of these ids that have any. Our ``responses`` rows have no place for them
+    (0.26's tables hold the calls we run); the turn beside each holds them."""
+    found: dict[str, tuple[list[Record], list[Record]]] = {}
+    # Most logs hold none: one look at the parts then, and nothing per turn.
+    if not ids or not list(rows.rows(f"SELECT 1 AS found FROM parts WHERE {_SERVER} LIMIT 1")):
+        return found
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        for turn in rows.rows(
+            "SELECT id, parent_message_hash, tip_message_hash FROM turns"
+            f" WHERE id IN ({', '.join('?' for _ in chunk)})",
+            chunk,
+        ):
+            appended = _parts(
+                rows, _segment(rows, turn["tip_message_hash"], turn["parent_message_hash"])
+            )
+            calls = [
+                {**_call(part, {}), "tool_id": None}
+                for part in appended
+                if part["type"] == "tool_call" and part["payload"].get("server_executed")
+            ]
+            results = [
+                _tool_result(part, True, {}, {}, {})
+                for part in appended
+                if part["type"] == "tool_result"
+            ]
+            if calls or results:
+                found[turn["id"]] = (calls, results)
+    return found
+
+
+#: A part whose payload marks it as run by the provider (its JSON as the writers dump it).
+_SERVER = "type IN ('tool_call', 'tool_result') AND payload LIKE '%\"server_executed\": true%'"
+
+
+def _segment(rows: RowSource, tip: str | None, parent: str | None) -> list[str]:
+    """The hashes of the messages after ``parent`` up to ``tip``, oldest first."""
+    hashes: list[str] = []
+    hash_ = tip
+    while hash_ is not None and hash_ != parent:
+        hashes.append(hash_)
+        found = list(rows.rows("SELECT parent_hash FROM messages WHERE hash = ?", [hash_]))
+        hash_ = found[0]["parent_hash"] if found else None
+    hashes.reverse()
+    return hashes
+
+
+def _call(part: Record, tool_ids: dict[str, int]) -> Record:
+    payload = part["payload"]
+    return {
+        "id": part["id"],
+        "tool_id": tool_ids.get(payload.get("name")),
+        "name": payload.get("name"),
+        "arguments": json.dumps(payload.get("arguments") or {}),
+        "tool_call_id": payload.get("tool_call_id"),
+        "server_executed": bool(payload.get("server_executed")),
+    }
 
 
 def _parts(rows: RowSource, hashes: Sequence[str]) -> list[Record]:
