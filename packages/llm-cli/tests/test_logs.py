@@ -257,7 +257,10 @@ tools
 ### Tool calls
 
 - **demo**: `call1`{br}
-    x: `"1"`
+    x:
+    ```
+    1
+    ```
 
 done
 
@@ -324,12 +327,16 @@ def test_json_keys_and_values(database: str) -> None:
     assert with_tools["tool_calls"] == [
         {"id": 1, "tool_id": 1, "name": "demo", "arguments": {"x": "1"}, "tool_call_id": "call1"}
     ]
+    # As 0.32+: the exception, the instance that ran it and its attachments, each always.
     assert list(with_tools["tool_results"][0]) == [
         "id",
         "tool_id",
         "name",
         "output",
         "tool_call_id",
+        "exception",
+        "instance",
+        "attachments",
     ]
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from llm.utils import find_unused_key, maybe_fenced_code, token_usage_string, truncate_string
 from llm_storage.read import RESPONSE_COLUMNS
+from llm_storage.storable import MARK, restore
 
 # The keys of a ``--json`` row, in the original's order: the stored columns, with the
 # schema's ID replaced by what the reader joins in.
@@ -40,12 +41,41 @@ def _pick(record: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return {key: record.get(key) for key in keys}
 
 
+def _tool(record: dict[str, Any]) -> dict[str, Any]:
+    """A tool as ``--json`` shows it (0.32+): with the configured instance that provided it
+    (``name``, ``arguments``), or ``None``."""
+    tool = {**_pick(record, TOOL_KEYS), "input_schema": _loads(record.get("input_schema"))}
+    tool["instance"] = record.get("instance")
+    return tool
+
+
+def _tool_call(record: dict[str, Any]) -> dict[str, Any]:
+    """A tool call as ``--json`` shows it: ``server_executed`` only for a call the provider
+    ran itself (0.36 always writes the key; 0.32 never)."""
+    call = {**_pick(record, TOOL_CALL_KEYS), "arguments": _loads(record.get("arguments"))}
+    if record.get("server_executed"):
+        call["server_executed"] = True
+    return call
+
+
 def _tool_result(record: dict[str, Any]) -> dict[str, Any]:
-    """A tool result as ``--json`` shows it: ``exception`` only when the tool raised one (as
-    llm 0.36 shows it), so results read exactly as the original's otherwise."""
+    """A tool result as ``--json`` shows it, as 0.32+ does: its ``exception`` (or null),
+    the configured ``instance`` that ran it (or null) and its ``attachments``;
+    ``server_executed`` only for a result the provider produced itself (0.36 always writes
+    the key; 0.32's suite pins results without it)."""
     result = _pick(record, TOOL_RESULT_KEYS)
-    if record.get("exception"):
-        result["exception"] = record["exception"]
+    result["exception"] = record.get("exception")
+    if record.get("server_executed"):
+        result["server_executed"] = True
+    instance = record.get("instance")
+    if instance is None and record.get("instance_name") is not None:
+        instance = {
+            "name": record["instance_name"],
+            "plugin": record.get("instance_plugin"),
+            "arguments": record.get("instance_arguments"),
+        }
+    result["instance"] = instance
+    result["attachments"] = [_pick(a, ATTACHMENT_KEYS) for a in record.get("attachments") or []]
     return result
 
 
@@ -65,9 +95,23 @@ def _with_extras(row: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def restored(value: Any) -> Any:
+    """``value`` (a record, a list, a string) with every text the writers stored escaped
+    (``llm_storage.storable``: a lone surrogate, NUL on PostgreSQL) given back as it was."""
+    if isinstance(value, str):
+        return restore(value) if value.startswith(MARK) else value
+    if isinstance(value, dict):
+        return {key: restored(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [restored(item) for item in value]
+    return value
+
+
 def prepare(record: dict[str, Any], *, truncate: bool, expand: bool) -> dict[str, Any]:
-    """One stored response as the original presents it: ``*_json`` columns decoded (or,
-    with ``truncate``, dropped when set), fragments with their content and aliases, tools."""
+    """One stored response as the original presents it: its texts as they were before being
+    stored (``restored``), ``*_json`` columns decoded (or, with ``truncate``, dropped when
+    set), fragments with their content and aliases, tools."""
+    record = restored(record)
     row = _with_extras(_pick(record, RESPONSE_KEYS), record)
     if truncate:
         row["prompt"] = truncate_string(row["prompt"] or "")
@@ -88,14 +132,8 @@ def prepare(record: dict[str, Any], *, truncate: bool, expand: bool) -> dict[str
             del row[key]
         else:
             row[key] = _loads(row[key])
-    row["tools"] = [
-        {**_pick(tool, TOOL_KEYS), "input_schema": _loads(tool.get("input_schema"))}
-        for tool in record.get("tools", [])
-    ]
-    row["tool_calls"] = [
-        {**_pick(call, TOOL_CALL_KEYS), "arguments": _loads(call.get("arguments"))}
-        for call in record.get("tool_calls", [])
-    ]
+    row["tools"] = [_tool(tool) for tool in record.get("tools", [])]
+    row["tool_calls"] = [_tool_call(call) for call in record.get("tool_calls", [])]
     row["tool_results"] = [_tool_result(result) for result in record.get("tool_results", [])]
     row["attachments"] = [_pick(a, ATTACHMENT_KEYS) for a in record.get("attachments", [])]
     return row
@@ -110,7 +148,7 @@ def data_items(
     items: list[Any] = []
     for record in records:
         try:
-            decoded = json.loads(record["response"] or "")
+            decoded = json.loads(restored(record["response"]) or "")
         except ValueError:
             continue
         found = decoded.get(key) if isinstance(decoded, dict) and key in decoded else None
@@ -235,10 +273,53 @@ def _short_text(text: str, keep_end: bool) -> str:
 
 
 def _inline_code(text: str) -> str:
-    """``text`` as Markdown inline code: fenced by one backtick more than its longest run."""
+    """``text`` as Markdown inline code: fenced by one backtick more than its longest run,
+    with a space inside the fence where the text starts or ends with a backtick."""
     longest = max((len(run) for run in re.findall("`+", text)), default=0)
     fence = "`" * (longest + 1)
+    if text.startswith("`") or text.endswith("`"):
+        return f"{fence} {text} {fence}"
     return f"{fence}{text}{fence}"
+
+
+def _fenced_block(text: str) -> str:
+    """``text`` as a fenced code block (a fence longer than any run of backticks in it),
+    indented to sit inside a list item."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return textwrap.indent(f"{fence}\n{text}\n{fence}", "    ")
+
+
+def _call_arguments(arguments: Any) -> list[str]:
+    """A tool call's arguments as 0.32+ lists them: a string as a code block, any other
+    value as inline JSON; arguments that are not a non-empty object, on one line."""
+    if not isinstance(arguments, dict) or not arguments:
+        return [f"    Arguments: {_inline_code(json.dumps(arguments))}"]
+    lines = []
+    for key, value in arguments.items():
+        if isinstance(value, str):
+            lines += [f"    {key}:", _fenced_block(value)]
+        else:
+            lines.append(f"    {key}: {_inline_code(json.dumps(value))}")
+    return lines
+
+
+def _tool_results(results: list[dict[str, Any]]) -> list[str]:
+    """Each result: its name and call id, its output as a code block, the exception it
+    raised, the attachments it returned."""
+    out = []
+    for result in results:
+        block = _fenced_block(result["output"] or "")
+        if result.get("exception"):
+            block += f"  \n    **Error**: {result['exception']}\n"
+        for attachment in result.get("attachments") or []:
+            where = attachment.get("path") or attachment.get("url")
+            if not where and attachment.get("content_length"):
+                where = f"<{attachment['content_length']:,} bytes>"
+            kind = f"{attachment['type']}: " if attachment.get("type") else ""
+            block += f"\n    - {kind}{where or ''}"
+        out.append(f"- **{result['name']}**: `{result['tool_call_id']}`  \n{block}")
+    return out
 
 
 def _fragments_section(fragments: list[dict[str, Any]], title: str, expand: bool) -> list[str]:
@@ -267,6 +348,19 @@ class MarkdownWriter:
         self.show_conversation = True
         #: Tools already described: shown again by their short hash alone, as 0.32+ does.
         self.tools_shown: set[str] = set()
+
+    def _tool(self, tool: dict[str, Any]) -> str:
+        """A tool: described the first time, by its short hash after that (as 0.32+)."""
+        if tool["hash"] in self.tools_shown:
+            return f"- **{tool['name']}**: `{tool['hash'][:7]}`"
+        self.tools_shown.add(tool["hash"])
+        schema = tool["input_schema"]
+        properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
+        lines = [f"- **{tool['name']}**: `{tool['hash']}`"]
+        # A tool without a description leaves an empty line, as 0.32+ lays it out.
+        lines.append(textwrap.indent((tool["description"] or "").rstrip(), "    "))
+        lines.append(f"    Arguments: {_inline_code(json.dumps(properties))}")
+        return "  \n".join(lines)
 
     def render(self, row: dict[str, Any]) -> str:
         """The lines (each as click.echo would end it) for ``row``."""
@@ -311,27 +405,26 @@ class MarkdownWriter:
         # spaces) after each heading line, values as inline code, a result as a code block.
         if row["tools"]:
             out.append("\n### Tools\n")
+            # Tools a configured instance provided (a toolbox, a server-side tool), nested
+            # under that instance's spec, after the others, as 0.32+ lists them.
+            by_instance: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
             for tool in row["tools"]:
-                if tool["hash"] in self.tools_shown:
-                    out.append(f"- **{tool['name']}**: `{tool['hash'][:7]}`")
-                    continue
-                self.tools_shown.add(tool["hash"])
-                properties = (tool["input_schema"] or {}).get("properties")
-                lines = [f"- **{tool['name']}**: `{tool['hash']}`"]
-                if tool["description"]:
-                    lines.append(f"    {tool['description']}")
-                lines.append(f"    Arguments: {_inline_code(json.dumps(properties))}")
-                out.append("  \n".join(lines))
-        if row["tool_results"]:
+                instance = tool.get("instance")
+                if instance:
+                    key = (instance["name"], instance.get("arguments"))
+                    by_instance.setdefault(key, []).append(tool)
+                else:
+                    out.append(self._tool(tool))
+            for (name, arguments), tools in by_instance.items():
+                out.append(f"- `{name}({arguments if arguments and arguments != '{}' else ''})`:")
+                out += [textwrap.indent(self._tool(tool), "    ") for tool in tools]
+        # Results the model was sent came with the prompt; those a provider's own tools
+        # produced came with the response, and show there.
+        sent = [r for r in row["tool_results"] if not r.get("server_executed")]
+        produced = [r for r in row["tool_results"] if r.get("server_executed")]
+        if sent:
             out.append("\n### Tool results\n")
-            for result in row["tool_results"]:
-                output = result["output"] or ""
-                longest = max((len(run) for run in re.findall("`+", output)), default=0)
-                fence = "`" * max(3, longest + 1)
-                block = textwrap.indent(f"{fence}\n{output}\n{fence}", "    ")
-                if result.get("exception"):
-                    block += f"  \n    **Error**: {result['exception']}"
-                out.append(f"- **{result['name']}**: `{result['tool_call_id']}`  \n{block}")
+            out += _tool_results(sent)
         if row["attachments"]:
             out.append("\n### Attachments\n")
             for number, attachment in enumerate(row["attachments"], 1):
@@ -356,13 +449,12 @@ class MarkdownWriter:
         if row["tool_calls"]:
             out.append("### Tool calls\n")
             for call in row["tool_calls"]:
-                arguments = call["arguments"] if isinstance(call["arguments"], dict) else {}
-                out.append(
-                    "\n".join(
-                        [f"- **{call['name']}**: `{call['tool_call_id']}`  "]
-                        + [f"    {k}: {_inline_code(json.dumps(v))}" for k, v in arguments.items()]
-                    )
-                )
+                heading = f"- **{call['name']}**: `{call['tool_call_id']}`  "
+                out.append("\n".join([heading, *_call_arguments(call["arguments"])]))
+            out.append("")
+        if produced:
+            out.append("### Tool results\n")
+            out += _tool_results(produced)
             out.append("")
         if response:
             out.append((response, "\n"))

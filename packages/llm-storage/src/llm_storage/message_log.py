@@ -331,7 +331,8 @@ def merged_log_rows(
     if any_tools:
         filters["has_tools"] = True
     if tool_names:
-        filters["tools_used"] = [(name, None) for name in tool_names]
+        # As 0.36: results carrying each name, whether or not a tool of that name was given.
+        filters["tool_result_names"] = list(tool_names)
     rows = list(store.iter_responses(count, query=query, latest=latest, **filters))
     for row in rows:
         row.setdefault("resolved_model", None)

@@ -152,6 +152,7 @@ def _response_filter(
     id_gte: str | None,
     has_tools: bool,
     tools_used: Sequence[tuple[str, str | None]],
+    tool_result_names: Sequence[str],
     latest: bool,
     response_ids: Sequence[str] | None,
 ) -> tuple[str, list[str], list[Any], list[tuple[str, str]], list[Any]]:
@@ -209,6 +210,13 @@ def _response_filter(
             f" AND {plugin_clause})"
         )
         params += [name] if plugin is None else [name, plugin]
+    for name in tool_result_names:
+        # Results carrying the name, whatever tools were given (0.36's ``tool_names``).
+        where.append(
+            "EXISTS (SELECT 1 FROM tool_results WHERE tool_results.response_id = responses.id"
+            " AND tool_results.name = ?)"
+        )
+        params.append(name)
     order.append(("responses.id", "DESC"))
     return from_clause, where, params, order, order_params
 
@@ -238,6 +246,7 @@ def iter_responses(
     id_gte: str | None = None,
     has_tools: bool = False,
     tools_used: Sequence[tuple[str, str | None]] = (),
+    tool_result_names: Sequence[str] = (),
     latest: bool = False,
     response_ids: Sequence[str] | None = None,
     omit: Collection[str] = (),
@@ -262,6 +271,7 @@ def iter_responses(
         id_gte=id_gte,
         has_tools=has_tools,
         tools_used=tools_used,
+        tool_result_names=tool_result_names,
         latest=latest,
         response_ids=response_ids,
     )
@@ -305,7 +315,8 @@ def iter_responses(
     adopted: list[Record] = []
     from . import turns
 
-    if turns.present(rows) and turns.unlisted_possible(rows):
+    with_turns = turns.present(rows)
+    if with_turns and turns.unlisted_possible(rows):
         adopted = turns.turn_records(
             rows,
             limit=limit,
@@ -318,14 +329,18 @@ def iter_responses(
             fragments_filter=fragments_filter,
             has_tools=has_tools,
             tools_used=tools_used,
+            tool_result_names=tool_result_names,
             query=query,
             latest=latest,
+            omit=omit,
         )
     if adopted:
         # A llm 0.32+ database: its turns and the responses, in ID (time) order, or for a
         # search in the order of their full-text ranks (FTS5's, of the same tokenizer over
         # a prompt and its response in both indexes), best first.
-        merged = [record for batch in batches for record in _with_children(rows, batch, omit)]
+        merged = [
+            record for batch in batches for record in _with_children(rows, batch, omit, with_turns)
+        ]
         for record in adopted:
             ranks[record["id"]] = record.pop("search_rank", None)
         merged = sorted(merged + adopted, key=lambda record: record["id"], reverse=matching)
@@ -337,11 +352,31 @@ def iter_responses(
             yield from merged[-limit:] if limit else merged
         return
     for batch in batches:
-        yield from _with_children(rows, batch, omit)
+        yield from _with_children(rows, batch, omit, with_turns)
 
 
-def _with_children(rows: RowSource, batch: list[Record], omit: Collection[str]) -> list[Record]:
+def _with_children(
+    rows: RowSource, batch: list[Record], omit: Collection[str], with_turns: bool = False
+) -> list[Record]:
     _attach_children(rows, batch, omit)
+    if with_turns:
+        # The configured instance each tool came from and what tools the provider ran, as
+        # the turn we wrote beside each response records them (0.26's tables cannot).
+        from .turn_children import server_executed, tool_instances
+
+        ids = [record["id"] for record in batch]
+        instances = tool_instances(rows, ids)
+        by_provider = server_executed(rows, ids)
+        for record in batch:
+            tool_ids = {}
+            for tool in record["tools"]:
+                tool["instance"] = instances.get((record["id"], tool["id"]))
+                tool_ids[tool["name"]] = tool["id"]
+            calls, results = by_provider.get(record["id"], ([], []))
+            for child in [*calls, *results]:
+                child["tool_id"] = tool_ids.get(child["name"])
+            record["tool_calls"] = [*record["tool_calls"], *calls]
+            record["tool_results"] = [*record["tool_results"], *results]
     return batch
 
 

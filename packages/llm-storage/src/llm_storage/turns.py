@@ -6,7 +6,8 @@ they wrote is adopted in place, so ``llm logs`` and ``-c``/``--cid`` read those 
 a turn's input is the run of user (and tool) messages after the last assistant message up to
 its parent, its response what it appended up to its tip, its system prompt the chain's
 leading system message - as llm 0.36 itself renders them. Records have the shape of
-``read``'s, with no child rows (0.36 keeps its fragments and tools in other tables).
+``read``'s, their child records (attachments, fragments, tools, tool calls and results)
+read from the turn's parts and link tables (``turn_children``).
 
 We write turns too (``message_store``), each beside a ``responses`` row of the same id that
 stands for it here: only turns without one (what 0.36 logged) are read from the chains.
@@ -15,7 +16,7 @@ stands for it here: only turns without one (what 0.36 logged) are read from the 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from .read import RESPONSE_COLUMNS, RowSource
@@ -77,8 +78,10 @@ def turn_records(
     fragments_filter: Sequence[str] = (),
     has_tools: bool = False,
     tools_used: Sequence[tuple[str, str | None]] = (),
+    tool_result_names: Sequence[str] = (),
     query: str | None = None,
     latest: bool = False,
+    omit: Collection[str] = (),
 ) -> list[Record]:
     """The newest ``limit`` turns (None or 0: all) every filter selects, oldest first; with
     ``query`` (full-text, in ``turn_search_fts`` as 0.36 indexes a turn), the best ``limit``
@@ -88,7 +91,9 @@ def turn_records(
     ``fragments_filter``: turns given each fragment (hash or alias; ``turn_fragments``).
     ``has_tools``: turns sent tool results (a tool message ending their input, or just
     before the prompt that ends it); ``tools_used``: results of each named tool (from a
-    tool of that name and plugin the turn was given, as ``responses`` rows are matched)."""
+    tool of that name and plugin the turn was given, as ``responses`` rows are matched);
+    ``tool_result_names``: results carrying each name, whatever the turn was given (as
+    0.36's ``merged_log_rows(tool_names=)`` matches). ``omit``: as ``read.iter_responses``."""
     # A turn we logged has a ``responses`` row of the same id, which stands for it.
     where: list[str] = ["NOT EXISTS (SELECT 1 FROM responses WHERE responses.id = turns.id)"]
     params: list[Any] = []
@@ -112,6 +117,9 @@ def turn_records(
         params += [key, key]
     if has_tools or tools_used:
         where.append(_SENT_RESULTS.format(name=""))
+    for name in tool_result_names:
+        where.append(_SENT_RESULTS.format(name=" AND parts.tool_name = ?"))
+        params.append(name)
     for name, plugin in tools_used:
         plugin_clause = "tools.plugin IS NULL" if plugin is None else "tools.plugin = ?"
         where.append(_SENT_RESULTS.format(name=" AND parts.tool_name = ?"))
@@ -160,7 +168,7 @@ def turn_records(
     records = []
     for row in found:
         rank = row.pop("search_rank", None)
-        record = chains.record(row, first_models)
+        record = chains.record(row, first_models, omit)
         if searching:
             record["search_rank"] = rank
         records.append(record)
@@ -288,7 +296,9 @@ class _Chains:
         except (payloads.UncondenseError, KeyError, ValueError):
             return None
 
-    def record(self, row: Record, first_models: dict[str, str | None]) -> Record:
+    def record(
+        self, row: Record, first_models: dict[str, str | None], omit: Collection[str] = ()
+    ) -> Record:
         payload = self.payload(row)
         row.pop("stored_payload", None)
         inputs = self.chain(row.pop("parent_message_hash"))
@@ -312,13 +322,16 @@ class _Chains:
         record["conversation_name"] = row["conversation_name"]
         record["conversation_model"] = first_models.get(row["conversation_id"])
         record["schema_json"] = row["schema_json"]
-        for children in (
-            "attachments",
-            "prompt_fragments",
-            "system_fragments",
-            "tools",
-            "tool_calls",
-            "tool_results",
-        ):
-            record[children] = []
+        reasoning = "".join(m["texts"]["reasoning"] for m in outputs)
+        if reasoning:  # a key only when logged, as ``read`` adds it
+            record["reasoning"] = reasoning
+        from . import turn_children
+
+        turn_children.attach(
+            self.rows,
+            record,
+            [m["hash"] for m in inputs[boundary:]],
+            [m["hash"] for m in outputs],
+            omit,
+        )
         return record

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -365,7 +366,30 @@ def _write(pieces: Iterable[str]) -> None:
     """Output as it is made, in few writes, a huge piece never copied into a bigger one
     (``click.echo`` each, as the original echoes: it strips ANSI codes when not a tty)."""
     for piece in logs_format.gathered(pieces):
-        click.echo(piece, nl=False)
+        try:
+            click.echo(piece, nl=False)
+        except UnicodeEncodeError:
+            _write_bytes(piece)
+
+
+def _write_bytes(text: str) -> None:
+    """``text`` holding what its encoding cannot write (a restored value's lone surrogate,
+    where standard output is strict): a byte that was not UTF-8 (a surrogate escape) is
+    written as that byte, any other surrogate as ``\\udXXX``."""
+    import codecs
+
+    def as_bytes(error: UnicodeError) -> tuple[bytes, int]:
+        assert isinstance(error, UnicodeEncodeError)
+        out = b""
+        for char in error.object[error.start : error.end]:
+            code = ord(char)
+            out += bytes([code - 0xDC00]) if 0xDC80 <= code <= 0xDCFF else b"\\u%04x" % code
+        return out, error.end
+
+    codecs.register_error("llm-logs-bytes", as_bytes)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode(sys.stdout.encoding or "utf-8", "llm-logs-bytes"))
+    sys.stdout.buffer.flush()
 
 
 #: Response columns only the JSON output shows (the options show in Markdown too).
