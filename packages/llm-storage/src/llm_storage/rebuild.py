@@ -54,6 +54,13 @@ def tool_result(record: Record) -> llm.ToolResult:
     )
 
 
+def _client_side(children: Sequence[Record]) -> list[Record]:
+    """The tool calls or results that went between the model and us: a tool the provider ran
+    itself (``server_executed``, shown by ``llm logs``) was neither asked of us nor sent back
+    by us, and its output comes back with the provider's payload, not as a tool result."""
+    return [child for child in children if not child.get("server_executed")]
+
+
 def response(
     record: Record, model: Any, *, conversation: Any = None, use_async: bool = False
 ) -> llm.Response | llm.AsyncResponse:
@@ -68,7 +75,7 @@ def response(
         system=record.get("system"),
         system_fragments=[_fragment(f) for f in record.get("system_fragments", [])],
         attachments=[attachment(a) for a in record.get("attachments", [])],
-        tool_results=[tool_result(r) for r in record.get("tool_results", [])],
+        tool_results=[tool_result(r) for r in _client_side(record.get("tool_results", []))],
     )
     details = _json_or_none(record.get("token_details"))
     response_class = llm.AsyncResponse if use_async else llm.Response
@@ -78,7 +85,7 @@ def response(
         record.get("response") or "",
         id=record["id"],
         conversation=conversation,
-        tool_calls=[tool_call(c) for c in record.get("tool_calls", [])],
+        tool_calls=[tool_call(c) for c in _client_side(record.get("tool_calls", []))],
         response_json=_json_or_none(record.get("response_json")),
         usage=llm.Usage(record.get("input_tokens"), record.get("output_tokens"), details),
         datetime_utc=record.get("datetime_utc"),
