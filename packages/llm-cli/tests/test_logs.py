@@ -285,15 +285,11 @@ def test_json_keys_and_values(database: str) -> None:
     first, second, *_, with_attachments, with_tools = json.loads(
         logs(database, "-n", "0", "--json").output
     )
-    assert list(first) == [
+    assert list(first) == [  # llm 0.36's keys, in its order
         "id",
         "model",
-        "prompt",
-        "system",
-        "prompt_json",
+        "resolved_model",
         "options_json",
-        "response",
-        "response_json",
         "conversation_id",
         "duration_ms",
         "datetime_utc",
@@ -303,6 +299,12 @@ def test_json_keys_and_values(database: str) -> None:
         "conversation_name",
         "conversation_model",
         "schema_json",
+        "prompt",
+        "system",
+        "response",
+        "reasoning",
+        "prompt_json",
+        "response_json",
         "prompt_fragments",
         "system_fragments",
         "tools",
@@ -310,6 +312,7 @@ def test_json_keys_and_values(database: str) -> None:
         "tool_results",
         "attachments",
     ]
+    assert (first["resolved_model"], first["reasoning"]) == (None, None)
     assert first["prompt_json"] == {"a": 1} and first["options_json"] == {"temperature": 0.5}
     assert first["token_details"] == '{"cached": 3}'  # not a *_json column: left as stored
     assert (first["conversation_name"], first["conversation_model"]) == ("first conv", "davinci")
@@ -654,3 +657,13 @@ def test_a_file_damaged_past_its_schema_is_a_clear_error(user_dir: Path) -> None
         f"Error: {path} is not a valid SQLite database (the file is corrupt or not a database)"
     )
     assert "Traceback" not in result.output
+
+
+def test_json_rows_have_every_column_in_llm_036_order() -> None:
+    """``--json`` shows each stored column (the schema's by its JSON), in 0.36's order."""
+    from llm_cli.logs_format import RESPONSE_KEYS
+    from llm_storage.read import RESPONSE_COLUMNS
+
+    assert set(RESPONSE_COLUMNS) - {"schema_id"} <= set(RESPONSE_KEYS)
+    assert RESPONSE_KEYS.index("resolved_model") == RESPONSE_KEYS.index("model") + 1
+    assert RESPONSE_KEYS.index("reasoning") == RESPONSE_KEYS.index("response") + 1

@@ -10,16 +10,31 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from llm.utils import find_unused_key, maybe_fenced_code, token_usage_string, truncate_string
-from llm_storage.read import RESPONSE_COLUMNS
 from llm_storage.storable import MARK, restore
 
-# The keys of a ``--json`` row, in the original's order: the stored columns, with the
-# schema's ID replaced by what the reader joins in.
+# The keys of a ``--json`` row in llm 0.36's order: 0.26's columns (the schema's ID replaced
+# by what the reader joins in) with 0.27+'s ``resolved_model`` and ``reasoning``, present
+# (null) even when nothing was logged, as 0.36 shows them.
 RESPONSE_KEYS = (
-    *(column for column in RESPONSE_COLUMNS if column != "schema_id"),
+    "id",
+    "model",
+    "resolved_model",
+    "options_json",
+    "conversation_id",
+    "duration_ms",
+    "datetime_utc",
+    "input_tokens",
+    "output_tokens",
+    "token_details",
     "conversation_name",
     "conversation_model",
     "schema_json",
+    "prompt",
+    "system",
+    "response",
+    "reasoning",
+    "prompt_json",
+    "response_json",
 )
 TOOL_KEYS = ("id", "hash", "name", "description", "input_schema")
 TOOL_CALL_KEYS = ("id", "tool_id", "name", "arguments", "tool_call_id")
@@ -79,20 +94,15 @@ def _tool_result(record: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-#: What ``response_extras`` adds, each after the key 0.36 places it after; a key only when
-#: something was logged, so rows without extras read exactly as the original's.
-EXTRA_KEYS = (("resolved_model", "model"), ("reasoning", "response"), ("attempts", "reasoning"))
-
-
-def _with_extras(row: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
-    for key, after in EXTRA_KEYS:
-        if record.get(key) is None:
-            continue
-        value = _loads(record[key]) if key == "attempts" else record[key]
-        keys = list(row)
-        at = keys.index(after) + 1 if after in row else len(keys)
-        row = {**dict(list(row.items())[:at]), key: value, **dict(list(row.items())[at:])}
-    return row
+def _with_attempts(row: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    """Ours: the attempts a ``--retries`` / fallback exchange made, after ``reasoning``, only
+    when there were some."""
+    if record.get("attempts") is None:
+        return row
+    keys = list(row)
+    at = keys.index("reasoning") + 1
+    items = list(row.items())
+    return {**dict(items[:at]), "attempts": _loads(record["attempts"]), **dict(items[at:])}
 
 
 def restored(value: Any) -> Any:
@@ -112,7 +122,7 @@ def prepare(record: dict[str, Any], *, truncate: bool, expand: bool) -> dict[str
     stored (``restored``), ``*_json`` columns decoded (or, with ``truncate``, dropped when
     set), fragments with their content and aliases, tools."""
     record = restored(record)
-    row = _with_extras(_pick(record, RESPONSE_KEYS), record)
+    row = _with_attempts(_pick(record, RESPONSE_KEYS), record)
     if truncate:
         row["prompt"] = truncate_string(row["prompt"] or "")
         row["response"] = truncate_string(row["response"] or "")
