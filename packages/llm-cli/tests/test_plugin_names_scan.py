@@ -1,0 +1,72 @@
+"""``llm.cli`` as published plugins found it missing in a scan of PyPI
+(docs/plugins-compatibility.md, "Other plugins checked by hand"): llm-cache-plugin imports
+``get_default_model``, ``migrate`` and ``logs_db_path`` from ``llm.cli`` when it is itself
+imported, which is while ``llm.cli`` is being imported when a program starts with
+``from llm.cli import cli`` (as plugins' own test suites do)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import llm.cli
+import llm.migrations
+
+# llm-cache-plugin's imports, and a command registered with what they gave it.
+PLUGIN = """
+import click
+import llm
+from llm.cli import get_default_model, migrate
+from llm.cli import logs_db_path
+from llm.cli import cli as cli_at_import
+
+
+@llm.hookimpl
+def register_commands(cli):
+    assert cli is cli_at_import
+
+    @cli.command(name="cache-check")
+    def cache_check():
+        same = get_default_model is llm.get_default_model
+        click.echo(f"{same} {logs_db_path().name} {migrate.__module__}")
+"""
+
+
+def _install(site: Path) -> None:
+    (site / "cache_check_plugin.py").write_text(textwrap.dedent(PLUGIN))
+    info = site / "llm_cache_check-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: llm-cache-check\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[llm]\ncache_check_plugin = cache_check_plugin\n")
+
+
+def test_migrate_resolves_through_llm_cli() -> None:
+    assert llm.cli.migrate is llm.migrations.migrate
+
+
+def test_a_plugin_importing_from_llm_cli_loads_when_llm_cli_is_imported_first(
+    tmp_path: Path,
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    _install(site)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("LLM_")}
+    environ.update(
+        PYTHONPATH=str(site),
+        LLM_USER_PATH=str(tmp_path / "user"),
+        LLM_LOAD_PLUGINS="llm-cache-check",
+    )
+    program = (
+        "from click.testing import CliRunner\n"
+        "from llm.cli import cli\n"
+        "result = CliRunner().invoke(cli, ['cache-check'])\n"
+        "print(result.output, end='')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, env=environ, timeout=120
+    )
+    assert done.stderr == ""  # no "plugin failed to load" warning
+    assert done.stdout == "True logs.db llm.migrations\n"
