@@ -124,8 +124,8 @@ def _echo_server_side_tools(model_id: str, found: list[type]) -> None:
 
 
 @tools.command(name="list")
-@click.argument("tool_specs", nargs=-1)
-@click.option("as_json", "--json", is_flag=True, help="Output as JSON")
+@click.argument("tool_defs", nargs=-1)
+@click.option("json_", "--json", is_flag=True, help="Output as JSON")
 @click.option("model_id", "-m", "--model", help="List tools supported by this model")
 @click.option(
     "python_tools",
@@ -135,10 +135,10 @@ def _echo_server_side_tools(model_id: str, found: list[type]) -> None:
     " (the code runs on this machine)",
 )
 def tools_list(
-    as_json: bool,
+    json_: bool,
     model_id: str | None,
     python_tools: tuple[str, ...],
-    tool_specs: tuple[str, ...],
+    tool_defs: tuple[str, ...],
 ) -> None:
     """List available tools, optionally including tools supported by a model
 
@@ -157,9 +157,9 @@ def tools_list(
     registered = llm.get_tools()
     entries: dict[str, llm.Tool | type[llm.Toolbox] | llm.Toolbox]
     headings: dict[str, str] = {}  # a toolbox named by a spec is headed by it (``Memory():``)
-    if tool_specs:
+    if tool_defs:
         entries = {}
-        for spec in tool_specs:
+        for spec in tool_defs:
             resolved = resolve_tool_spec(spec, registered)
             name = resolved.name if isinstance(resolved, llm.Tool) else resolved.toolbox_name()
             entries[name] = resolved
@@ -184,7 +184,7 @@ def tools_list(
         else:
             boxes.append((name, name, False, _methods_of_class(entry)))
 
-    if as_json:
+    if json_:
         output = {
             "tools": [_tool_json(name, tool) for name, tool in plain],
             "toolboxes": [
