@@ -43,6 +43,14 @@ def _install(site: Path) -> None:
     (info / "entry_points.txt").write_text("[llm]\ncache_check_plugin = cache_check_plugin\n")
 
 
+def _environment(site: Path, user: Path) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("LLM_")}
+    environ.update(
+        PYTHONPATH=str(site), LLM_USER_PATH=str(user), LLM_LOAD_PLUGINS="llm-cache-check"
+    )
+    return environ
+
+
 def test_migrate_resolves_through_llm_cli() -> None:
     assert llm.cli.migrate is llm.migrations.migrate
 
@@ -53,12 +61,7 @@ def test_a_plugin_importing_from_llm_cli_loads_when_llm_cli_is_imported_first(
     site = tmp_path / "site"
     site.mkdir()
     _install(site)
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("LLM_")}
-    environ.update(
-        PYTHONPATH=str(site),
-        LLM_USER_PATH=str(tmp_path / "user"),
-        LLM_LOAD_PLUGINS="llm-cache-check",
-    )
+    environ = _environment(site, tmp_path / "user")
     program = (
         "from click.testing import CliRunner\n"
         "from llm.cli import cli\n"
@@ -70,3 +73,34 @@ def test_a_plugin_importing_from_llm_cli_loads_when_llm_cli_is_imported_first(
     )
     assert done.stderr == ""  # no "plugin failed to load" warning
     assert done.stdout == "True logs.db llm.migrations\n"
+
+
+def test_importing_the_plugin_first_does_not_spoil_the_plugin_cache(tmp_path: Path) -> None:
+    """Imported by a script before llm, the plugin is registered half made (none of its
+    hooks), as with the original; that must not be what the plugin cache remembers."""
+    site = tmp_path / "site"
+    site.mkdir()
+    _install(site)
+    environ = _environment(site, tmp_path / "user")
+    done = subprocess.run(
+        [sys.executable, "-c", "import cache_check_plugin"],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    for args in (["plugins"], ["cache-check"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "llm", *args],
+            capture_output=True,
+            text=True,
+            env=environ,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        if args == ["plugins"]:
+            assert '"register_commands"' in done.stdout
+        else:
+            assert done.stdout == "True logs.db llm.migrations\n"
+    assert list((tmp_path / "user").glob("plugin-cache-*.json"))  # the cache was in use
