@@ -104,3 +104,58 @@ def test_importing_the_plugin_first_does_not_spoil_the_plugin_cache(tmp_path: Pa
         else:
             assert done.stdout == "True logs.db llm.migrations\n"
     assert list((tmp_path / "user").glob("plugin-cache-*.json"))  # the cache was in use
+
+
+# llm-cache-plugin's register_commands: finds ``prompt`` among a copy of the commands, takes
+# it out and puts its own in its place, made of the original's parameters plus one.
+REPLACING_PLUGIN = """
+import click
+import llm
+
+
+@llm.hookimpl
+def register_commands(cli):
+    for command in cli.commands.copy().values():
+        if command.name == "prompt":
+            original_command = command
+            cli.commands.pop(command.name)
+            break
+
+    @cli.command(name="prompt")
+    @click.option("--cache/--no-cache", default=False)
+    @click.pass_context
+    def custom_prompt(ctx, cache, **kwargs):
+        if cache:
+            click.echo("from the cache: " + kwargs["prompt"])
+        else:
+            ctx.invoke(original_command, **kwargs)
+
+    custom_prompt.params = original_command.params.copy() + custom_prompt.params
+"""
+
+
+def test_a_plugin_rebuilds_prompt_from_a_copy_of_the_commands(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "replacing_plugin.py").write_text(textwrap.dedent(REPLACING_PLUGIN))
+    info = site / "llm_replacing-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: llm-replacing\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[llm]\nreplacing_plugin = replacing_plugin\n")
+    environ = _environment(site, tmp_path / "user")
+    environ["LLM_LOAD_PLUGINS"] = "llm-replacing,llm-echo"
+    # Twice: the first run writes the plugin cache, the second runs from it.
+    for _ in range(2):
+        for args, expected in (
+            (["prompt", "-m", "echo", "hi", "--cache"], "from the cache: hi\n"),
+            (["-m", "echo", "-n", "hello", "--no-cache"], "hello"),
+        ):
+            done = subprocess.run(
+                [sys.executable, "-m", "llm", *args],
+                capture_output=True,
+                text=True,
+                env=environ,
+                timeout=120,
+            )
+            assert done.returncode == 0, done.stderr
+            assert expected in done.stdout
