@@ -165,9 +165,12 @@ def _scratch_group() -> DefaultGroup:
 
 def _describe_commands(register_commands: Any) -> list[list[Any]]:
     """The commands a plugin's ``register_commands`` hook adds or replaces (a built-in
-    command it wraps, as llm-venice wraps ``prompt``), for the plugin cache."""
+    command it wraps, as llm-venice wraps ``prompt``), or changes in place (llm-alias-options
+    wraps the callbacks of ``aliases set`` and ``prompt`` and adds ``--options`` to
+    ``aliases list``), for the plugin cache: such a plugin loads before the command runs."""
     scratch = _scratch_group()
     built_in = {name: scratch.commands.peek(name) for name in BUILT_IN_COMMANDS}
+    before = _built_in_states()
     register_commands(cli=scratch)
     ours = [
         (name, command)
@@ -175,7 +178,27 @@ def _describe_commands(register_commands: Any) -> list[list[Any]]:
         if (command := scratch.commands.peek(name)) is not None
         and not _is_built_in(name, command, built_in.get(name))
     ]
+    described = {name for name, _ in ours}
+    changed = [name for name, state in _built_in_states().items() if state != before[name]]
+    ours += [(name, _real_built_in(name)) for name in changed if name not in described]
     return [[name, *summary_of(command)] for name, command in ours]
+
+
+def _real_built_in(name: str) -> click.Command:
+    return import_command(BUILT_IN_COMMANDS[name][0])()
+
+
+def _built_in_states() -> dict[str, Any]:
+    """What a plugin can change of each built-in command in place, by identity: its callback,
+    its parameters and, for a group, the same of each subcommand."""
+    return {name: _state(_real_built_in(name)) for name in BUILT_IN_COMMANDS}
+
+
+def _state(command: click.Command) -> Any:
+    parts: tuple[Any, ...] = (id(command.callback), tuple(map(id, command.params)))
+    if isinstance(command, click.Group):
+        parts += (tuple((name, _state(sub)) for name, sub in sorted(command.commands.items())),)
+    return parts
 
 
 def _is_built_in(name: str, command: click.Command, stand_in: click.Command | None) -> bool:

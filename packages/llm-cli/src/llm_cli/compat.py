@@ -51,12 +51,14 @@ def load_conversation(
 
 
 # The original's ``llm/cli.py`` imported much of the public API into its namespace, and
-# plugins import those names from there (``from llm.cli import get_default_model``): any name
-# not defined here is looked up in ``llm`` and then ``llm.utils``, when first asked for.
+# plugins import those names from there (``from llm.cli import get_default_model``,
+# llm-cache-plugin's ``migrate``): any name not defined here is looked up in ``llm``, then
+# ``llm.utils`` and ``llm.migrations``, when first asked for.
 def __getattr__(name: str) -> object:
+    import llm.migrations
     import llm.utils
 
-    for module in (llm, llm.utils):
+    for module in (llm, llm.utils, llm.migrations):
         try:
             return getattr(module, name)
         except AttributeError:

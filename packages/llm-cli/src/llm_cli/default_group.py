@@ -96,6 +96,11 @@ class CommandTable(dict[str, click.Command]):
     def items(self) -> list[tuple[str, click.Command]]:  # type: ignore[override]
         return [(name, command) for name in list(self) if (command := self.get(name)) is not None]
 
+    def copy(self) -> dict[str, click.Command]:
+        """The real commands by name: llm-cache-plugin looks for ``prompt`` among
+        ``cli.commands.copy().values()`` and builds its own from that one's ``.params``."""
+        return dict(self.items())
+
 
 class DefaultGroup(click.Group):
     def __init__(self, *args: Any, default: str, **kwargs: Any) -> None:

@@ -41,7 +41,7 @@ fragment_options = stack_options(
 template_options = stack_options(
     click.option("-t", "--template", multiple=True, help="Template to use"),
     click.option(
-        "params", "-p", "--param", type=(str, str), multiple=True, help="Parameters for template"
+        "param", "-p", "--param", type=(str, str), multiple=True, help="Parameters for template"
     ),
     click.option(
         "trust_template",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sys
 from collections.abc import Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,13 @@ def sibling(role: str, submodule: str | None = None, *, feature: str) -> ModuleT
     ``feature`` names what needs it in the error raised when it is missing."""
     package, distribution = SIBLINGS[role]
     return import_sibling(f"{package}.{submodule}" if submodule else package, distribution, feature)
+
+
+def sibling_if_imported(role: str, submodule: str | None = None) -> ModuleType | None:
+    """The sibling module when its import has begun (it may still be running), else None;
+    never imports it."""
+    package = SIBLINGS[role][0]
+    return sys.modules.get(f"{package}.{submodule}" if submodule else package)
 
 
 def sibling_installed(role: str) -> bool:

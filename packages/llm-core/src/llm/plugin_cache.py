@@ -217,6 +217,14 @@ def _unchanged(description: Description) -> bool:
     return all(_mtime(path) == mtime for path, mtime in description.get("sources", []))
 
 
+def _still_importing(plugin: Any) -> bool:
+    """Whether ``plugin`` is a module whose own import is still running: one that imports
+    ``llm.cli`` at its top (llm-cache-plugin) and was imported first, by a script or a test,
+    is registered half made, with none of its hooks. What it registers then is no record."""
+    spec = getattr(plugin, "__spec__", None)
+    return bool(getattr(spec, "_initializing", False))
+
+
 def describe(
     dist_name: str, describe_commands: CommandDescriber, registered: Iterable[Any] = ()
 ) -> Description | None:
@@ -224,7 +232,7 @@ def describe(
     ``registered``: every plugin object that loading it added (a plugin module may register
     more objects than itself), whose hooks count as the distribution's."""
     objects = _plugin_objects(dist_name)
-    if not objects or any(o is None for o in objects):
+    if not objects or any(o is None or _still_importing(o) for o in objects):
         return None
     every = list({id(o): o for o in [*objects, *registered]}.values())
     sources = _editable_sources(dist_name, every)

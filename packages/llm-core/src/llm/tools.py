@@ -319,8 +319,12 @@ class Toolbox:
     @classmethod
     def member_tool_name(cls, method_name: str) -> str:
         """The name the model sees for one of this toolbox's tools (``-T Box.method`` picks
-        it); a toolbox that names its tools another way overrides this."""
-        return f"{cls.toolbox_name()}_{method_name}"
+        it); a toolbox that names its tools another way overrides this.
+
+        The class's own name, as llm 0.32-0.36 name them, not the name it is registered
+        under: llm-tools-exa registers ``ExaTools`` as ``Exa`` and its tools are
+        ``ExaTools_web_search`` & co., in requests and in the logs alike."""
+        return f"{cls.__name__}_{method_name}"
 
     @classmethod
     def method_names(cls) -> list[str]:

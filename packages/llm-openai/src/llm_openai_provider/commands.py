@@ -269,7 +269,7 @@ def endpoint_command(
         "model_id": model_id,
         "system": system,
         "template": template,
-        "params": params,
+        "param": params,
         "options": options,
         "tools": tools,
         "python_tools": python_tools,

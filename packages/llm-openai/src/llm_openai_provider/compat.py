@@ -32,6 +32,7 @@ from .options import (
     ReasoningEffortEnum,
     ReasoningOptions,
     ReasoningResponsesOptions,
+    SharedOptions,
     VerbosityResponsesOptions,
     options_for_spec,
 )
@@ -47,7 +48,9 @@ __all__ = [
     "OpenAIEmbeddingModel",
     "ReasoningEffortEnum",
     "Responses",
+    "SharedOptions",
     "WebSearch",
+    "_Shared",
     "_attachment",
     "combine_chunks",
     "not_nulls",
@@ -155,6 +158,14 @@ class _OriginalAPI:
         make = async_client if async_ else sync_client
         return make(api_key, self.api_base, self.headers or None)
 
+    def open_client(self, key: str | None, *, async_: bool) -> Any:
+        """A plugin's own ``get_client`` makes the client when it overrides ours, as the
+        original's models always asked it (llm-azure signs in with Entra ID there)."""
+        if _overridden(self, "get_client", _OriginalAPI):
+            return self.get_client(key, async_=async_)
+        model: Any = super()
+        return model.open_client(key, async_=async_)
+
     def set_usage(self, response: Any, usage: dict[str, Any] | None) -> None:
         record_usage(response, usage)
 
@@ -254,6 +265,13 @@ class Chat(_CompatChat, _chat.Chat):
 
 class AsyncChat(_CompatChat, _chat.AsyncChat):
     """The original ``AsyncChat``, with the same constructor as :class:`Chat`."""
+
+
+#: The original's ``_Shared``: the base of its ``Chat`` and ``AsyncChat`` holding their
+#: constructor and ``get_client``, which plugins subclass to mix into ``Chat`` (llm-azure:
+#: ``class AzureOpenAIChat(AzureOpenAIShared, Chat)`` with ``AzureOpenAIShared(_Shared)``).
+#: Unlike the original's, our ``Completion`` and ``Responses`` do not derive from it.
+_Shared = _CompatChat
 
 
 class _CompatResponses(_OriginalAPI, _responses._SharedResponses):

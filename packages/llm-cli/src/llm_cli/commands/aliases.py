@@ -19,8 +19,8 @@ def aliases() -> None:
 
 
 @aliases.command(name="list")
-@click.option("as_json", "--json", is_flag=True, help="Output as JSON")
-def aliases_list(as_json: bool) -> None:
+@click.option("json_", "--json", is_flag=True, help="Output as JSON")
+def aliases_list(json_: bool) -> None:
     """List current aliases"""
     rows: list[tuple[str, str]] = []
     for alias, model in llm.get_model_aliases().items():
@@ -32,7 +32,7 @@ def aliases_list(as_json: bool) -> None:
     # Aliases whose model is not installed are still the user's: show them too.
     shown = {alias for alias, _ in rows}
     rows.extend((a, target) for a, target in config.load_aliases().items() if a not in shown)
-    if as_json:
+    if json_:
         plain = {alias: target.removesuffix(" (embedding)") for alias, target in rows}
         click.echo(json.dumps(plain, indent=4))
         return
@@ -47,7 +47,7 @@ def aliases_list(as_json: bool) -> None:
 @click.argument("alias")
 @click.argument("model_id", required=False)
 @click.option(
-    "queries", "-q", "--query", multiple=True, help="Set alias for model matching these strings"
+    "query", "-q", "--query", multiple=True, help="Set alias for model matching these strings"
 )
 @click.option(
     "fallbacks",
@@ -56,7 +56,7 @@ def aliases_list(as_json: bool) -> None:
     help="Model to use when the aliased one cannot answer (repeatable; kept in fallbacks.json)",
 )
 def aliases_set(
-    alias: str, model_id: str | None, queries: tuple[str, ...], fallbacks: tuple[str, ...]
+    alias: str, model_id: str | None, query: tuple[str, ...], fallbacks: tuple[str, ...]
 ) -> None:
     """Set an alias for a model
 
@@ -79,11 +79,11 @@ def aliases_set(
         llm.set_alias(alias, model_id)
         set_alias_fallbacks(alias, list(fallbacks))
         return
-    if not queries:
+    if not query:
         raise click.ClickException("You must provide a model_id or at least one -q option")
-    matches = models_matching(queries)
+    matches = models_matching(query)
     if not matches:
-        raise click.ClickException("No model found matching query: " + ", ".join(queries))
+        raise click.ClickException("No model found matching query: " + ", ".join(query))
     model_id = model_id_of(matches[0])
     llm.set_alias(alias, model_id)
     set_alias_fallbacks(alias, list(fallbacks))

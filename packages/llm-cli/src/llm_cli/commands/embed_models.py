@@ -16,17 +16,17 @@ def embed_models() -> None:
 
 @embed_models.command(name="list")
 @click.option(
-    "queries",
+    "query",
     "-q",
     "--query",
     multiple=True,
     help="Search for embedding models matching these strings",
 )
-def embed_models_list(queries: tuple[str, ...]) -> None:
+def embed_models_list(query: tuple[str, ...]) -> None:
     """List available embedding models"""
     lines = []
     for entry in llm.get_embedding_models_with_aliases():
-        if queries and not all(entry.matches(q) for q in queries):
+        if query and not all(entry.matches(q) for q in query):
             continue
         line = str(entry.model)
         if entry.aliases:

@@ -129,33 +129,33 @@ def echo_model_options(model_id: str | None, queries: tuple[str, ...], use_async
 
 @models.command(name="list")
 @click.option(
-    "show_options", "--options", is_flag=True, help="Show options for each model, if available"
+    "options", "--options", is_flag=True, help="Show options for each model, if available"
 )
-@click.option("use_async", "--async", is_flag=True, help="List async models")
+@click.option("async_", "--async", is_flag=True, help="List async models")
 @click.option("--schemas", is_flag=True, help="List models that support schemas")
 @click.option("--tools", is_flag=True, help="List models that support tools")
 @click.option(
-    "queries", "-q", "--query", multiple=True, help="Search for models matching these strings"
+    "query", "-q", "--query", multiple=True, help="Search for models matching these strings"
 )
 @click.option("model_ids", "-m", "--model", multiple=True, help="Specific model IDs")
-@click.option("as_json", "--json", is_flag=True, help="Output as JSON")
+@click.option("json_", "--json", is_flag=True, help="Output as JSON")
 def models_list(
-    as_json: bool,
-    show_options: bool,
-    use_async: bool,
+    json_: bool,
+    options: bool,
+    async_: bool,
     schemas: bool,
     tools: bool,
-    queries: tuple[str, ...],
+    query: tuple[str, ...],
     model_ids: tuple[str, ...],
 ) -> None:
     """List available models"""
     described: set[type] = set()
     found: list[dict[str, Any]] = []
     for entry in llm.get_models_with_aliases():
-        model = entry.async_model if use_async else entry.model
+        model = entry.async_model if async_ else entry.model
         if model is None:
             continue
-        if queries and not all(entry.matches(q) for q in queries):
+        if query and not all(entry.matches(q) for q in query):
             continue
         if model_ids and not {model.model_id, *entry.aliases} & set(model_ids):
             continue
@@ -163,16 +163,16 @@ def models_list(
             continue
         if tools and not model.supports_tools:
             continue
-        if as_json:
-            found.append(model_json(entry, use_async, show_options))
+        if json_:
+            found.append(model_json(entry, async_, options))
         else:
-            click.echo(describe_model(entry, use_async, show_options, described))
-    if as_json:
+            click.echo(describe_model(entry, async_, options, described))
+    if json_:
         import json
 
         click.echo(json.dumps(found, indent=2))
         return
-    if not (queries or show_options or schemas or model_ids):
+    if not (query or options or schemas or model_ids):
         click.echo(f"Default: {llm.get_default_model()}")
 
 

@@ -10,11 +10,11 @@ import llm
 
 
 @click.command(name="plugins")
-@click.option("show_all", "--all", is_flag=True, help="Include built-in default plugins")
+@click.option("all", "--all", is_flag=True, help="Include built-in default plugins")
 @click.option("hooks", "--hook", multiple=True, help="Filter for plugins that implement this hook")
-def plugins_list(show_all: bool, hooks: tuple[str, ...]) -> None:
+def plugins_list(all: bool, hooks: tuple[str, ...]) -> None:
     """List installed plugins"""
-    found = llm.get_plugins(all=show_all)
+    found = llm.get_plugins(all=all)
     if hooks:
         found = [p for p in found if set(hooks) <= set(p["hooks"])]
     click.echo(json.dumps(found, indent=2))

@@ -144,16 +144,18 @@ def _write(text: str) -> None:
 @continue_options
 @click.option("--key", help="API key to use")
 @click.option("--save", help="Save prompt with this template name")
-@click.option("use_async", "--async", is_flag=True, help="Run prompt asynchronously")
+@click.option("async_", "--async", is_flag=True, help="Run prompt asynchronously")
 @click.option("-u", "--usage", is_flag=True, help="Show token usage")
 @click.option("-x", "--extract", is_flag=True, help="Extract first fenced code block")
 @click.option(
     "extract_last", "--xl", "--extract-last", is_flag=True, help="Extract last fenced code block"
 )
-@click.option("show_options", "--options", is_flag=True, help="Show options for the selected model")
+@click.option(
+    "show_model_options", "--options", is_flag=True, help="Show options for the selected model"
+)
 @hide_reasoning_option
 @click.option(
-    "as_json",
+    "json_output",
     "--json",
     is_flag=True,
     help="Output the response as JSON, same format as llm logs --json",
@@ -177,7 +179,7 @@ def prompt(
     fragments: tuple[str, ...],
     system_fragments: tuple[str, ...],
     template: tuple[str, ...],
-    params: tuple[tuple[str, str], ...],
+    param: tuple[tuple[str, str], ...],
     trust_template: bool,
     options: tuple[tuple[str, str], ...],
     schema_input: str | None,
@@ -190,13 +192,13 @@ def prompt(
     conversation_id: str | None,
     key: str | None,
     save: str | None,
-    use_async: bool,
+    async_: bool,
     usage: bool,
     extract: bool,
     extract_last: bool,
-    show_options: bool,
+    show_model_options: bool,
     hide_reasoning: bool,
-    as_json: bool,
+    json_output: bool,
     render: bool | None = None,
 ) -> None:
     """Execute a prompt
@@ -212,10 +214,10 @@ def prompt(
     The -x/--extract option returns just the content of the first ``` fenced code
     block, if one is present. If none are present it returns the full response.
     """
-    if show_options:
+    if show_model_options:
         from .models import echo_model_options
 
-        echo_model_options(model_id, queries, use_async)
+        echo_model_options(model_id, queries, async_)
         return
     if no_log and log:
         raise click.ClickException("--log and --no-log are mutually exclusive")
@@ -229,7 +231,7 @@ def prompt(
         queries=queries,
         system=system,
         templates=template,
-        params=dict(params),
+        params=dict(param),
         trust_templates=trust_template,
         options=options,
         fragments=fragments,
@@ -239,7 +241,7 @@ def prompt(
         conversation_id=conversation_id,
         database=database,
         key=key,
-        use_async=use_async,
+        use_async=async_,
         log=(logging_enabled() or log) and not no_log,
         extract=extract,
         extract_last=extract_last,
@@ -264,7 +266,7 @@ def prompt(
 
     # Only the extracted block (or the JSON) is shown, so the model is not asked to stream
     # (as the original).
-    extracting = extract or extract_last or as_json
+    extracting = extract or extract_last or json_output
     with friendly_errors():
         settings = ToolSettings(tools, python_tools, tools_debug, tools_approve, chain_limit)
         response = start_prompt(
@@ -289,7 +291,7 @@ def prompt(
         rendering = not extracting and prepared.schema is None and should_render(render)
         try:
             with stop_on_signals():
-                if use_async:
+                if async_:
                     import asyncio
 
                     reader_gone = asyncio.run(
@@ -339,7 +341,7 @@ def prompt(
         if repairing:
             response, text = _repair(prepared, response, text, stream=not no_stream)
         try:
-            if as_json:
+            if json_output:
                 pass  # written below, once logged
             elif extracting:
                 _write((extract_fenced_code_block(text, last=extract_last) or text) + "\n")
@@ -354,7 +356,7 @@ def prompt(
         # `llm ... | head`: the answer was read to its end and logged. A reader that went
         # away is not an error (as for every command: see DefaultGroup.invoke).
         sys.exit(0)
-    if as_json:
+    if json_output:
         from ..exchange_json import write_exchange_json
 
         write_exchange_json(response, database, logged=log_store is not None)

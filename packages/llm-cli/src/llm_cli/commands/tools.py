@@ -125,7 +125,7 @@ def _echo_server_side_tools(model_id: str, found: list[type]) -> None:
 
 @tools.command(name="list")
 @click.argument("tool_defs", nargs=-1)
-@click.option("as_json", "--json", is_flag=True, help="Output as JSON")
+@click.option("json_", "--json", is_flag=True, help="Output as JSON")
 @click.option("model_id", "-m", "--model", help="List tools supported by this model")
 @click.option(
     "python_tools",
@@ -135,7 +135,7 @@ def _echo_server_side_tools(model_id: str, found: list[type]) -> None:
     " (the code runs on this machine)",
 )
 def tools_list(
-    as_json: bool,
+    json_: bool,
     model_id: str | None,
     python_tools: tuple[str, ...],
     tool_defs: tuple[str, ...],
@@ -184,7 +184,7 @@ def tools_list(
         else:
             boxes.append((name, name, False, _methods_of_class(entry)))
 
-    if as_json:
+    if json_:
         output = {
             "tools": [_tool_json(name, tool) for name, tool in plain],
             "toolboxes": [

@@ -17,7 +17,9 @@ Completion = _openai.Completion
 OpenAIEmbeddingModel = _openai.OpenAIEmbeddingModel
 ReasoningEffortEnum = _openai.ReasoningEffortEnum
 Responses = _openai.Responses
+SharedOptions = _openai.SharedOptions
 WebSearch = _openai.WebSearch
+_Shared = _openai._Shared
 _attachment = _openai._attachment
 combine_chunks = _openai.combine_chunks
 not_nulls = _openai.not_nulls
@@ -33,7 +35,9 @@ __all__ = [
     "OpenAIEmbeddingModel",
     "ReasoningEffortEnum",
     "Responses",
+    "SharedOptions",
     "WebSearch",
+    "_Shared",
     "_attachment",
     "combine_chunks",
     "not_nulls",

@@ -40,6 +40,10 @@ class Endpoint(Protocol):
         """The keyword arguments of the ``create`` call; sets ``response.prompt_json``."""
         ...
 
+    def open_client(self, key: str | None, *, async_: bool) -> Any:
+        """The ``openai`` client (``AsyncOpenAI`` when ``async_``) to send the request with."""
+        ...
+
     def create(self, client: Any, kwargs: dict[str, Any]) -> Any:
         """Send the request with a sync or async client (for async, return the awaitable)."""
         ...
@@ -123,7 +127,7 @@ def run(
 
     stream = stream and model.can_stream
     kwargs = build_request(model, prompt, stream, conversation, response)
-    client = sync_client(key, model.api_base, model.headers)
+    client = model.open_client(key, async_=False)
     try:
         with model_errors(model.where, model.needs_key):
             # One request: retries are llm.resilience's, for every provider alike.
@@ -155,7 +159,7 @@ async def arun(
 
     stream = stream and model.can_stream
     kwargs = build_request(model, prompt, stream, conversation, response)
-    client = async_client(key, model.api_base, model.headers)
+    client = model.open_client(key, async_=True)
     try:
         with model_errors(model.where, model.needs_key):
             result = await model.create(client, kwargs)
@@ -195,6 +199,10 @@ class SpecModel:
     @property
     def where(self) -> str:
         return where(self.api_base)
+
+    def open_client(self, key: str | None, *, async_: bool) -> Any:
+        make = async_client if async_ else sync_client
+        return make(key, self.api_base, self.headers)
 
     def new_summary(self) -> Any:
         return StreamSummary()
