@@ -140,7 +140,8 @@ def test_get_key_legacy_positional_order(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_set_alias_to_model_id(user_path: Path) -> None:
     llm.set_alias("a1", "test-alpha")
-    assert json.loads((user_path / "aliases.json").read_text()) == {"a1": "test-alpha"}
+    # Byte for byte what both originals write (four-space indent), so a diff shows no churn.
+    assert (user_path / "aliases.json").read_text() == '{\n    "a1": "test-alpha"\n}\n'
     assert llm.get_model("a1").model_id == "test-alpha"
     assert llm.get_model_aliases()["a1"].model_id == "test-alpha"
 

@@ -144,8 +144,10 @@ def write_atomic(path: Path, text: str, *, private: bool = False) -> None:
         raise ConfigFileError(f"Cannot write {path}: {ex.strerror or ex}") from None
 
 
-def _write_json_object(path: Path, data: dict, *, private: bool = False) -> None:
-    write_atomic(path, json.dumps(data, indent=2) + "\n", private=private)
+def _write_json_object(
+    path: Path, data: dict, *, private: bool = False, indent: int = 2
+) -> None:
+    write_atomic(path, json.dumps(data, indent=indent) + "\n", private=private)
 
 
 def keys_path() -> Path:
@@ -241,7 +243,7 @@ def load_aliases() -> dict[str, str]:
 
 
 def _write_aliases(aliases: dict[str, str]) -> None:
-    _write_json_object(aliases_path(), aliases)
+    _write_json_object(aliases_path(), aliases, indent=4)  # as the originals write it
 
 
 #: The most a one-line setting (a model ID in default_model.txt) may hold, in bytes.
