@@ -14,12 +14,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import test_message_store
-from test_message_store import Run, _ok
+from originals import Run, run_036, venv_036
+from originals import ok as _ok
 
-# The fixtures that run the real llm 0.36 (``test_message_store`` owns them).
-venv_036 = test_message_store.venv_036
-run_036 = test_message_store.run_036
+__all__ = ["run_036", "venv_036"]  # fixtures, used by name
 
 # A 1x1 PNG, an attachment type the echo model accepts.
 PNG = bytes.fromhex(

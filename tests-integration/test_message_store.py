@@ -2,64 +2,21 @@
 threads, turns): what 0.36 logs we read and continue with ``-c``, and what we log 0.36 reads,
 continues and verifies (its ``LogStore.verify()`` re-hashes every message we stored).
 
-The original runs from a virtual environment with ``llm==0.36`` and ``llm-echo==0.5``:
-``$LLM_TEST_036`` or ``/tmp/llm036`` (``uv venv /tmp/llm036 --python 3.11 && uv pip install
---python /tmp/llm036/bin/python llm==0.36 llm-echo==0.5``). Without one the tests skip.
+The original comes from ``originals``: installed from PyPI into a cache the first time, or
+found where a machine has it; without the network and a cached copy the tests skip.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
+from originals import Run, run_036, venv_036
+from originals import ok as _ok
 
-Run = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def _venv() -> Path:
-    place = Path(os.environ.get("LLM_TEST_036") or "/tmp/llm036")
-    llm = place / "bin" / "llm"
-    try:
-        version = subprocess.run(
-            [str(llm), "--version"], capture_output=True, text=True, timeout=120
-        ).stdout.strip()
-    except OSError:
-        version = ""
-    if not version.endswith(" 0.36"):
-        pytest.skip(f"llm 0.36 (with llm-echo 0.5) is not installed at {place}: see this module")
-    return place
-
-
-@pytest.fixture(scope="module")
-def venv_036() -> Path:
-    return _venv()
-
-
-@pytest.fixture
-def run_036(venv_036: Path, user_dir: Path) -> Run:
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LLM_")}
-        env["LLM_USER_PATH"] = str(user_dir)
-        return subprocess.run(
-            [str(venv_036 / "bin" / "llm"), *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=600,
-            input="",
-        )
-
-    return run
-
-
-def _ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+__all__ = ["run_036", "venv_036"]  # fixtures, used by name
 
 
 def _prompts(run: Run) -> list[tuple[str, str]]:
