@@ -144,9 +144,7 @@ def write_atomic(path: Path, text: str, *, private: bool = False) -> None:
         raise ConfigFileError(f"Cannot write {path}: {ex.strerror or ex}") from None
 
 
-def _write_json_object(
-    path: Path, data: dict, *, private: bool = False, indent: int = 2
-) -> None:
+def _write_json_object(path: Path, data: dict, *, private: bool = False, indent: int = 2) -> None:
     write_atomic(path, json.dumps(data, indent=indent) + "\n", private=private)
 
 

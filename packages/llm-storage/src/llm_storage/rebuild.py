@@ -161,6 +161,20 @@ def _logged_toolbox_name(tool_name: str, results: Sequence[Record]) -> str | Non
     return head if underscore and head[:1].isupper() else None
 
 
+def _logged_arguments(record: Record, what: str) -> dict[str, Any]:
+    """The constructor arguments logged with a tool's instance (``tool_instances.arguments``)."""
+    try:
+        config = json.loads(record.get("instance_arguments") or "{}")
+    except ValueError:
+        config = None
+    if not isinstance(config, dict):
+        raise ToolsUnavailable(
+            f"The logged configuration of {what} is not a JSON object:"
+            f" {record.get('instance_arguments')!r}"
+        )
+    return config
+
+
 def _logged_config(
     box: str, registered: Mapping[str, Any], results: Sequence[Record]
 ) -> dict[str, Any] | None:
@@ -173,15 +187,7 @@ def _logged_config(
             continue
         if _toolbox_for(result.get("name") or "", registered, results) != box:
             continue
-        try:
-            config = json.loads(result.get("instance_arguments") or "{}")
-        except ValueError:
-            config = None
-        if not isinstance(config, dict):
-            raise ToolsUnavailable(
-                f"The logged configuration of toolbox {box} is not a JSON object:"
-                f" {result.get('instance_arguments')!r}"
-            )
+        config = _logged_arguments(result, f"toolbox {box}")
     return config
 
 
@@ -240,15 +246,7 @@ def _server_side_class(
 
 def _server_side_tool(cls: type[llm.ServerSideTool], logged: Record) -> llm.ServerSideTool:
     """A new ``cls`` configured as logged (its arguments that were set)."""
-    try:
-        config = json.loads(logged.get("instance_arguments") or "{}")
-    except ValueError:
-        config = None
-    if not isinstance(config, dict):
-        raise ToolsUnavailable(
-            f"The logged configuration of {cls.__name__} is not a JSON object:"
-            f" {logged.get('instance_arguments')!r}"
-        )
+    config = _logged_arguments(logged, cls.__name__)
     given = {name: value for name, value in config.items() if value is not None}
     try:
         return cls(**given)
