@@ -111,3 +111,27 @@ def test_what_a_providers_own_tools_did_shows_for_a_turn_and_for_our_row(tmp_pat
         assert [(r["output"], r["server_executed"]) for r in record["tool_results"]] == [
             ("found", True)
         ]
+
+
+class Relaying(llm.Model):
+    """Calls ``upper`` again while it is sent the result of the last call: an answer with a
+    tool call of ours, in a turn that sent a tool result of ours."""
+
+    model_id = "relaying"
+    supports_tools = True
+
+    def execute(self, prompt: Any, stream: bool, response: Any, conversation: Any) -> Any:
+        if len(prompt.tool_results) < 1 or conversation is None or len(conversation.responses) < 2:
+            response.add_tool_call(llm.ToolCall(name="upper", arguments={"text": "again"}))
+        yield "calling"
+
+
+def test_our_own_tool_results_are_not_taken_for_the_providers(tmp_path: Path) -> None:
+    conversation = Relaying().conversation(tools=[upper])
+    chain = conversation.chain("go", chain_limit=3)
+    chain.text()
+    records = _listed(tmp_path / "ours.db", list(chain._responses), False)
+    assert any(r["tool_results"] and r["tool_calls"] for r in records)  # the case in point
+    for record in records:
+        assert not any(c.get("server_executed") for c in record["tool_calls"])
+        assert not any(r.get("server_executed") for r in record["tool_results"])

@@ -87,16 +87,35 @@ def server_executed(
     the turns of these ids that have any. Our ``responses`` rows have no place for them
     (0.26's tables hold the calls we run); the turn beside each holds them."""
     found: dict[str, tuple[list[Record], list[Record]]] = {}
-    # Most logs hold none: one look at the parts then, and nothing per turn.
-    if not ids or not list(rows.rows(f"SELECT 1 AS found FROM parts WHERE {_SERVER} LIMIT 1")):
-        return found
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
-        for turn in rows.rows(
-            "SELECT id, parent_message_hash, tip_message_hash FROM turns"
-            f" WHERE id IN ({', '.join('?' for _ in chunk)})",
-            chunk,
-        ):
+        turns = list(
+            rows.rows(
+                "SELECT id, parent_message_hash, tip_message_hash FROM turns"
+                f" WHERE id IN ({', '.join('?' for _ in chunk)})",
+                chunk,
+            )
+        )
+        # What a provider ran is in the answer it gave, the turn's tip message: only turns
+        # whose answer holds a tool part are read further. Looked up by message (an index),
+        # never by scanning the parts, which hold every prompt and answer.
+        tips = [turn["tip_message_hash"] for turn in turns if turn["tip_message_hash"]]
+        with_tools = (
+            {
+                row["message_hash"]
+                for row in rows.rows(
+                    "SELECT DISTINCT message_hash FROM parts"
+                    f" WHERE message_hash IN ({', '.join('?' for _ in tips)})"
+                    " AND type IN ('tool_call', 'tool_result')",
+                    tips,
+                )
+            }
+            if tips
+            else set()
+        )
+        for turn in turns:
+            if turn["tip_message_hash"] not in with_tools:
+                continue
             appended = _parts(
                 rows, _segment(rows, turn["tip_message_hash"], turn["parent_message_hash"])
             )
@@ -108,15 +127,11 @@ def server_executed(
             results = [
                 _tool_result(part, True, {}, {}, {})
                 for part in appended
-                if part["type"] == "tool_result"
+                if part["type"] == "tool_result" and part["payload"].get("server_executed")
             ]
             if calls or results:
                 found[turn["id"]] = (calls, results)
     return found
-
-
-#: A part whose payload marks it as run by the provider (its JSON as the writers dump it).
-_SERVER = "type IN ('tool_call', 'tool_result') AND payload LIKE '%\"server_executed\": true%'"
 
 
 def _segment(rows: RowSource, tip: str | None, parent: str | None) -> list[str]:
